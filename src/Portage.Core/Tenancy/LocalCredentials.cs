@@ -1,0 +1,64 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Portage.Core.Tenancy;
+
+/// <summary>
+/// The development credentials written on first start to <c>&lt;data folder&gt;/credentials.json</c> (mode 0600), where
+/// the CLI finds them.
+/// </summary>
+/// <param name="ApiUrl">Where the server listens.</param>
+/// <param name="ApiKey">The plaintext development key (the database keeps only its hash).</param>
+/// <param name="SandboxId">The default sandbox.</param>
+public sealed record LocalCredentials(
+    [property: JsonPropertyName("api_url")] string ApiUrl,
+    [property: JsonPropertyName("api_key")] string ApiKey,
+    [property: JsonPropertyName("sandbox_id")] string SandboxId)
+{
+    /// <summary>File name inside the data folder.</summary>
+    public const string FileName = "credentials.json";
+
+    private static readonly JsonSerializerOptions s_options = new() { WriteIndented = true };
+
+    /// <summary>Reads the credentials of a data folder, or null when there are none.</summary>
+    public static LocalCredentials? TryRead(string dataFolder)
+    {
+        var path = Path.Combine(dataFolder, FileName);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<LocalCredentials>(File.ReadAllText(path), s_options);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Writes the credentials with owner-only permissions (created 0600, never world-readable even briefly).</summary>
+    public void Write(string dataFolder)
+    {
+        Directory.CreateDirectory(dataFolder);
+        var path = Path.Combine(dataFolder, FileName);
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(path, options))
+        {
+            JsonSerializer.Serialize(stream, this, s_options);
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            // UnixCreateMode applies only when the file is new; an older file keeps its mode unless set again.
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+}

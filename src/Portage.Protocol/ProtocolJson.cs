@@ -1,0 +1,37 @@
+using System.Text.Json.Serialization;
+using Portage.Protocol.Runs;
+using Portage.Protocol.Sources;
+using Portage.Protocol.Tenancy;
+
+namespace Portage.Protocol;
+
+/// <summary>
+/// The one JSON context of the wire: snake_case names, source-generated. Null values are written (Copass clients expect
+/// <c>"session_id": null</c>), except where a property opts out.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    NumberHandling = JsonNumberHandling.Strict,
+    AllowTrailingCommas = false,
+    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow)]
+[JsonSerializable(typeof(AgentRunRequest))]
+[JsonSerializable(typeof(RunStarted))]
+[JsonSerializable(typeof(AgentTextDelta))]
+[JsonSerializable(typeof(AgentToolCall))]
+[JsonSerializable(typeof(AgentToolResult))]
+[JsonSerializable(typeof(AgentFinish))]
+[JsonSerializable(typeof(AgentError))]
+[JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(StatusResponse))]
+[JsonSerializable(typeof(Sandbox))]
+[JsonSerializable(typeof(SandboxList))]
+[JsonSerializable(typeof(CreateSandboxRequest))]
+[JsonSerializable(typeof(CreateApiKeyRequest))]
+[JsonSerializable(typeof(CreatedApiKey))]
+[JsonSerializable(typeof(IReadOnlyList<ApiKeyInfo>))]
+[JsonSerializable(typeof(RevokedApiKey))]
+[JsonSerializable(typeof(DataSource))]
+[JsonSerializable(typeof(DataSourceList))]
+[JsonSerializable(typeof(SweepResponse))]
+[JsonSerializable(typeof(WindowTurnList))]
+public sealed partial class ProtocolJson : JsonSerializerContext;

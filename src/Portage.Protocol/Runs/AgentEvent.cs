@@ -1,0 +1,101 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Portage.Protocol.Runs;
+
+/// <summary>
+/// One frame of a run's event stream. The SSE <c>event:</c> name is <see cref="EventName"/>; the <c>data:</c> line is
+/// the concrete record serialized with <see cref="ProtocolJson"/>. The hierarchy is closed: these six are all there is.
+/// </summary>
+public abstract record AgentEvent
+{
+    private protected AgentEvent()
+    {
+    }
+
+    /// <summary>The SSE event name of this frame.</summary>
+    [JsonIgnore]
+    public abstract string EventName { get; }
+}
+
+/// <summary>Portage's first frame: which run, session and context window this stream belongs to.</summary>
+public sealed record RunStarted(string RunId, string? SessionId, string ContextWindowId) : AgentEvent
+{
+    /// <inheritdoc/>
+    public override string EventName => EventNames.RunStarted;
+}
+
+/// <summary>Incremental assistant text; concatenate the deltas for the full message.</summary>
+public sealed record AgentTextDelta(string Text) : AgentEvent
+{
+    /// <inheritdoc/>
+    public override string EventName => EventNames.TextDelta;
+}
+
+/// <summary>The model asked for a tool; the router executes it (observational for clients).</summary>
+public sealed record AgentToolCall(string CallId, string Name, JsonElement Arguments) : AgentEvent
+{
+    /// <inheritdoc/>
+    public override string EventName => EventNames.ToolCall;
+}
+
+/// <summary>The result of a tool call with the same <see cref="CallId"/>. <see cref="Result"/> is always an object.</summary>
+public sealed record AgentToolResult(string CallId, string Name, JsonElement Result) : AgentEvent
+{
+    /// <inheritdoc/>
+    public override string EventName => EventNames.ToolResult;
+
+    /// <summary>Why the tool failed, or null; on failure <see cref="Result"/> is <c>{}</c>.</summary>
+    public string? Error { get; init; }
+}
+
+/// <summary>Terminal frame of a run that ended normally.</summary>
+public sealed record AgentFinish(string StopReason, string? SessionId, Usage Usage) : AgentEvent
+{
+    /// <inheritdoc/>
+    public override string EventName => EventNames.Finish;
+
+    /// <summary>Portage extension: the run id.</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>Portage extension: the context window the run used.</summary>
+    public string? ContextWindowId { get; init; }
+
+    /// <summary>Portage extension: the provider that ran the turn.</summary>
+    public string? Provider { get; init; }
+
+    /// <summary>Portage extension: the model that ran the turn.</summary>
+    public string? Model { get; init; }
+}
+
+/// <summary>Terminal frame of a run that failed after streaming started.</summary>
+public sealed record AgentError(string Message, string Type) : AgentEvent
+{
+    /// <inheritdoc/>
+    public override string EventName => EventNames.Error;
+
+    /// <summary>The run id, when known.</summary>
+    public string? RunId { get; init; }
+}
+
+/// <summary>The SSE event names of the run stream.</summary>
+public static class EventNames
+{
+    /// <summary><c>run_started</c> (Portage extension).</summary>
+    public const string RunStarted = "run_started";
+
+    /// <summary><c>agent_text_delta</c>.</summary>
+    public const string TextDelta = "agent_text_delta";
+
+    /// <summary><c>agent_tool_call</c>.</summary>
+    public const string ToolCall = "agent_tool_call";
+
+    /// <summary><c>agent_tool_result</c>.</summary>
+    public const string ToolResult = "agent_tool_result";
+
+    /// <summary><c>agent_finish</c>.</summary>
+    public const string Finish = "agent_finish";
+
+    /// <summary><c>agent_error</c>.</summary>
+    public const string Error = "agent_error";
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Portage.Protocol.Sources;
+
+/// <summary>One turn of a context window, as returned by <c>GET …/sources/{id}/turns</c> (Portage extension).</summary>
+public sealed record WindowTurn
+{
+    /// <summary>Position in the window, from 1.</summary>
+    public required long Seq { get; init; }
+
+    /// <summary><c>user</c> or <c>assistant</c>.</summary>
+    public required string Role { get; init; }
+
+    /// <summary>Who spoke (<c>User</c>, or the provider/model for assistant turns).</summary>
+    public required string Speaker { get; init; }
+
+    /// <summary>The coalesced text of the turn.</summary>
+    public required string Text { get; init; }
+
+    /// <summary>Provider of the run that wrote it.</summary>
+    public string? Provider { get; init; }
+
+    /// <summary>Model of the run that wrote it.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>The run that wrote it.</summary>
+    public string? RunId { get; init; }
+
+    /// <summary><c>succeeded</c>, <c>failed</c>, <c>cancelled</c>, … (the run's outcome for assistant turns).</summary>
+    public required string Status { get; init; }
+
+    /// <summary>When it was appended.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Estimated tokens of the turn.</summary>
+    public int TokenEstimate { get; init; }
+
+    /// <summary>The ordered parts: text, tool calls, tool results.</summary>
+    public IReadOnlyList<TurnPartDto> Parts { get; init; } = [];
+}
+
+/// <summary>One part of a turn.</summary>
+public sealed record TurnPartDto
+{
+    /// <summary><c>text</c>, <c>tool_call</c> or <c>tool_result</c>.</summary>
+    public required string Type { get; init; }
+
+    /// <summary>Text of a text part.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Text { get; init; }
+
+    /// <summary>Call id of a tool part.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? CallId { get; init; }
+
+    /// <summary>Tool name.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Name { get; init; }
+
+    /// <summary>Tool arguments.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonElement? Arguments { get; init; }
+
+    /// <summary>Tool result.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonElement? Result { get; init; }
+
+    /// <summary>Tool error.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Error { get; init; }
+}
+
+/// <summary>Answer of <c>GET …/sources/{id}/turns</c>.</summary>
+public sealed record WindowTurnList(string ContextWindowId, string? EndUserId, IReadOnlyList<WindowTurn> Turns, int Count);

@@ -1,0 +1,67 @@
+namespace Portage.Protocol.Tenancy;
+
+/// <summary>Body of <c>POST /api/v1/api-keys</c>.</summary>
+public sealed record CreateApiKeyRequest
+{
+    /// <summary>A name to recognise the key by.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Optional lifetime in days.</summary>
+    public int? ExpiresInDays { get; init; }
+}
+
+/// <summary>A newly created key. <see cref="Key"/> is shown here once and never again.</summary>
+public sealed record CreatedApiKey
+{
+    /// <summary>Key id (<c>key_…</c>).</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The plaintext key; only its SHA-256 hash is stored.</summary>
+    public required string Key { get; init; }
+
+    /// <summary>The first characters of the key, to recognise it in lists.</summary>
+    public required string KeyPrefix { get; init; }
+
+    /// <summary>Creation time.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Expiry, if any.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>Reminder that the key cannot be shown again.</summary>
+    public string? Warning { get; init; }
+}
+
+/// <summary>A key as listed: never the key itself.</summary>
+public sealed record ApiKeyInfo
+{
+    /// <summary>Key id.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The first characters of the key.</summary>
+    public required string KeyPrefix { get; init; }
+
+    /// <summary>Expiry, if any.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>Last successful authentication.</summary>
+    public DateTimeOffset? LastUsedAt { get; init; }
+
+    /// <summary>Number of authentications.</summary>
+    public long UseCount { get; init; }
+
+    /// <summary>Creation time.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Whether the key has expired.</summary>
+    public bool IsExpired { get; init; }
+}
+
+/// <summary>Answer of <c>DELETE /api/v1/api-keys/{id}</c>.</summary>
+public sealed record RevokedApiKey(bool Revoked, string Id, string Name);
