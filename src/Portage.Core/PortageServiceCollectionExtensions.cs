@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Portage.Core;
+using Portage.Core.Providers;
+using Portage.Core.Runs;
+using Portage.Core.Tenancy;
+using Portage.Core.Windows;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>The one entry point that registers the Portage engine.</summary>
+public static class PortageServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the engine (tenancy, planner, executor, sweeper, recovery) with options bound from configuration.
+    /// A store must be added (for example <c>UseSqlite</c>) and at least one provider (<c>AddEcho</c>).
+    /// </summary>
+    public static PortageBuilder AddPortage(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IIdGenerator, RandomIdGenerator>();
+        services.AddOptions<RunOptions>().Bind(configuration.GetSection("Runs"));
+        services.AddOptions<WindowOptions>().Bind(configuration.GetSection("Windows"));
+        services.TryAddSingleton<TenancyService>();
+        services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<ProviderDefinition>()));
+        services.TryAddSingleton<RunPlanner>();
+        services.TryAddSingleton<RunExecutor>();
+        services.TryAddSingleton<WindowSweeper>();
+        services.AddHostedService<OrphanedRunRecovery>();
+        services.AddHostedService(sp => sp.GetRequiredService<WindowSweeper>());
+        return new PortageBuilder(services, configuration);
+    }
+
+    /// <summary>
+    /// Adds the offline <c>echo</c> model and the same model under the name <c>mirror</c>, so a provider switch can be
+    /// shown without keys. <c>Echo:DelayMilliseconds</c> pauses between deltas.
+    /// </summary>
+    public static PortageBuilder AddEcho(this PortageBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var delay = TimeSpan.FromMilliseconds(builder.Configuration.GetValue("Echo:DelayMilliseconds", 15.0));
+        foreach (var (name, display) in new[] { ("echo", "Echo"), ("mirror", "Mirror") })
+        {
+            builder.Services.AddSingleton(sp => new ProviderDefinition
+            {
+                Name = name,
+                Client = new EchoChatClient(display, delay, sp.GetRequiredService<TimeProvider>()),
+                DefaultModel = name + "-1",
+                Models = [name + "-1"],
+                ContextBudgetTokens = 32_000,
+                Needs = "nothing (offline)",
+            });
+        }
+
+        return builder;
+    }
+}

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.AI;
+
+namespace Portage.Core.Providers;
+
+/// <summary>
+/// A provider the router can run turns on, keyed by the wire's <c>provider</c> string. The seam is MEAI's
+/// <see cref="IChatClient"/>: the model id travels in <see cref="ChatOptions.ModelId"/>, a server-side session id in
+/// <see cref="ChatOptions.ConversationId"/>.
+/// </summary>
+public sealed record ProviderDefinition
+{
+    /// <summary>The <c>provider</c> value of run requests, for example <c>echo</c>.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The chat client that talks to the provider.</summary>
+    public required IChatClient Client { get; init; }
+
+    /// <summary>Model used when a request names none.</summary>
+    public required string DefaultModel { get; init; }
+
+    /// <summary>Models offered to clients (any model id is passed through).</summary>
+    public IReadOnlyList<string> Models { get; init; } = [];
+
+    /// <summary>Input token budget for rendering a window (rule 6): oldest turns go first beyond it.</summary>
+    public int ContextBudgetTokens { get; init; } = 100_000;
+
+    /// <summary>
+    /// True when the provider keeps the conversation server-side under its own session id: Portage then sends only
+    /// new messages. False (the common case): Portage stores the native transcript and replays it.
+    /// </summary>
+    public bool ServerSideSessions { get; init; }
+
+    /// <summary>What the provider needs to be configured (shown to users), for example <c>ANTHROPIC_API_KEY</c>.</summary>
+    public string Needs { get; init; } = "nothing";
+}

@@ -1,0 +1,163 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using Portage.Core.Providers;
+using Portage.Core.Windows;
+using Portage.Protocol.Runs;
+
+namespace Portage.Core.Recording;
+
+/// <summary>
+/// The tee between provider and client: turns each provider update into wire events and, at the same time, collects
+/// what the assistant turn and the session transcript will hold (coalesced text, tool calls and results in order,
+/// usage, stop reason). Whatever happens to the stream, <see cref="BuildTurn"/> has the partial result.
+/// </summary>
+public sealed class TurnRecorder
+{
+    private readonly List<ChatResponseUpdate> _updates = [];
+    private readonly List<TurnPart> _parts = [];
+    private readonly StringBuilder _text = new();
+    private readonly Dictionary<string, string> _toolNames = new(StringComparer.Ordinal);
+    private long _input;
+    private long _output;
+    private long _cacheRead;
+    private long _cacheCreation;
+    private long? _thinking;
+    private bool _usageReported;
+
+    /// <summary>The last finish reason the provider gave.</summary>
+    public ChatFinishReason? FinishReason { get; private set; }
+
+    /// <summary>The provider's own conversation id, when it has server-side sessions.</summary>
+    public string? ConversationId { get; private set; }
+
+    /// <summary>Whether any text has been produced (after the first delta, failures are no longer retried).</summary>
+    public bool HasOutput => _updates.Count > 0 && (_text.Length > 0 || _parts.Count > 0);
+
+    /// <summary>Records one update and returns the wire events it produces.</summary>
+    public IEnumerable<AgentEvent> Observe(ChatResponseUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        _updates.Add(update);
+        FinishReason = update.FinishReason ?? FinishReason;
+        ConversationId = update.ConversationId ?? ConversationId;
+        var events = new List<AgentEvent>();
+        foreach (var content in update.Contents)
+        {
+            switch (content)
+            {
+                case TextContent { Text.Length: > 0 } text:
+                    _text.Append(text.Text);
+                    events.Add(new AgentTextDelta(text.Text));
+                    break;
+                case FunctionCallContent call:
+                    FlushText();
+                    var arguments = JsonSerializer.SerializeToElement(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions);
+                    _toolNames[call.CallId] = call.Name;
+                    _parts.Add(new TurnPart(TurnPartType.ToolCall, CallId: call.CallId, Name: call.Name, ArgumentsJson: arguments.GetRawText()));
+                    events.Add(new AgentToolCall(call.CallId, call.Name, arguments));
+                    break;
+                case FunctionResultContent result:
+                    FlushText();
+                    var name = _toolNames.GetValueOrDefault(result.CallId, "");
+                    var error = result.Exception?.Message;
+                    var value = error is null ? AsObject(result.Result) : EmptyObject();
+                    _parts.Add(new TurnPart(TurnPartType.ToolResult, CallId: result.CallId, Name: name, ResultJson: value.GetRawText(), Error: error));
+                    events.Add(new AgentToolResult(result.CallId, name, value) { Error = error });
+                    break;
+                case UsageContent usage:
+                    AddUsage(usage.Details);
+                    break;
+                default:
+                    // Reasoning and other provider-specific content stays in the native transcript only.
+                    break;
+            }
+        }
+
+        return events;
+    }
+
+    /// <summary>The assistant turn as recorded so far (text coalesced, tools in order).</summary>
+    public NewTurn BuildTurn(string speaker, string provider, string model, string runId, string status, DateTimeOffset at)
+    {
+        FlushText();
+        var parts = _parts.ToList();
+        var tokens = _usageReported && _output > 0 ? (int)Math.Min(_output, int.MaxValue) : parts.Sum(p => EchoChatClient.EstimateTokens(p.Text ?? p.ResultJson));
+        return new NewTurn(TurnRole.Assistant, speaker, provider, model, runId, status, at, tokens, parts);
+    }
+
+    /// <summary>The provider-native messages of the response so far, for the session transcript.</summary>
+    public IList<ChatMessage> ResponseMessages() => _updates.ToChatResponse().Messages;
+
+    /// <summary>Usage as reported by the provider, or estimated from the text when it reported none.</summary>
+    public Usage BuildUsage(IEnumerable<ChatMessage> input)
+    {
+        if (!_usageReported)
+        {
+            _input = input.Sum(m => EchoChatClient.EstimateTokens(m.Text));
+            _output = EchoChatClient.EstimateTokens(_text.ToString()) + _parts.Sum(p => EchoChatClient.EstimateTokens(p.Text));
+        }
+
+        return new Usage
+        {
+            InputTokens = _input,
+            OutputTokens = _output,
+            CacheReadInputTokens = _cacheRead,
+            CacheCreationInputTokens = _cacheCreation,
+            ThinkingTokens = _thinking,
+            CostBreakdownMicrocents = new CostBreakdown(),
+        };
+    }
+
+    /// <summary>The neutral stop reason (copass-compat §3.6).</summary>
+    public string StopReason() => FinishReason?.Value switch
+    {
+        null => "end_turn",
+        "stop" => "end_turn",
+        "length" => "max_tokens",
+        "tool_calls" => "tool_use",
+        "content_filter" => "content_filter",
+        var other => other,
+    };
+
+    private void AddUsage(UsageDetails details)
+    {
+        _usageReported = true;
+        var cached = details.CachedInputTokenCount ?? 0;
+        _input += Math.Max(0, (details.InputTokenCount ?? 0) - cached);
+        _cacheRead += cached;
+        _output += details.OutputTokenCount ?? 0;
+        if (details.ReasoningTokenCount is { } reasoning)
+        {
+            _thinking = (_thinking ?? 0) + reasoning;
+        }
+
+        if (details.AdditionalCounts?.TryGetValue("CacheCreationInputTokens", out var creation) == true)
+        {
+            _cacheCreation += creation;
+        }
+    }
+
+    private void FlushText()
+    {
+        if (_text.Length > 0)
+        {
+            _parts.Add(TurnPart.OfText(_text.ToString()));
+            _text.Clear();
+        }
+    }
+
+    private static JsonElement AsObject(object? result)
+    {
+        var element = result is JsonElement json ? json : JsonSerializer.SerializeToElement(result, AIJsonUtilities.DefaultOptions);
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            return element;
+        }
+
+        // The wire promises an object (the Python client does dict(result)); scalars and arrays are wrapped.
+        return JsonSerializer.SerializeToElement(new Dictionary<string, JsonElement> { ["value"] = element }, AIJsonUtilities.DefaultOptions);
+    }
+
+    private static JsonElement EmptyObject() => JsonDocument.Parse("{}").RootElement.Clone();
+}

@@ -1,0 +1,48 @@
+using Portage.Core.Providers;
+using Portage.Core.Sessions;
+using Portage.Core.Windows;
+
+namespace Portage.Core.Runs;
+
+/// <summary>
+/// A run that passed every check that can still become an HTTP status: the window is chosen and leased, the session
+/// chosen, the run and the user turns recorded. From here on, failures are <c>agent_error</c> frames.
+/// </summary>
+public sealed record PreparedRun
+{
+    /// <summary>The run id.</summary>
+    public required string RunId { get; init; }
+
+    /// <summary>The window the run writes to.</summary>
+    public required WindowRecord Window { get; init; }
+
+    /// <summary>The provider.</summary>
+    public required ProviderDefinition Provider { get; init; }
+
+    /// <summary>The model (the provider's default when the request named none).</summary>
+    public required string Model { get; init; }
+
+    /// <summary>The session the run continues or starts.</summary>
+    public required SessionRecord Session { get; init; }
+
+    /// <summary>True when the session existed before this run (its transcript is replayed, rule 4).</summary>
+    public required bool ContinuesSession { get; init; }
+
+    /// <summary>The window's turns before this run, oldest first.</summary>
+    public required IReadOnlyList<TurnRecord> PriorTurns { get; init; }
+
+    /// <summary>The new user messages.</summary>
+    public required IReadOnlyList<string> UserMessages { get; init; }
+
+    /// <summary>Sequence number of the last user turn written for this run.</summary>
+    public required long LastUserTurnSeq { get; init; }
+
+    /// <summary>The system prompt, possibly empty.</summary>
+    public required string SystemPrompt { get; init; }
+
+    /// <summary>Output token cap, if any.</summary>
+    public int? MaxTokens { get; init; }
+
+    /// <summary>When the run started.</summary>
+    public required DateTimeOffset StartedAt { get; init; }
+}

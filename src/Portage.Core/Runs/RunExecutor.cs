@@ -1,0 +1,211 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portage.Core.Errors;
+using Portage.Core.Providers;
+using Portage.Core.Recording;
+using Portage.Core.Windows;
+using Portage.Protocol;
+using Portage.Protocol.Runs;
+
+namespace Portage.Core.Runs;
+
+/// <summary>
+/// The part of a run after the first byte: builds the provider's messages (rules 4 and 6), streams the provider's
+/// updates out as wire events, and records the assistant turn, the session transcript and the run's outcome in one
+/// transaction before the terminal frame (rule 7), also when the client goes away (rule 11) or the provider fails.
+/// </summary>
+public sealed partial class RunExecutor(
+    IRunStore runs,
+    IWindowStore windows,
+    TimeProvider time,
+    IOptions<RunOptions> options,
+    ILogger<RunExecutor> logger)
+{
+    /// <summary>Streams the run's events: <c>run_started</c>, deltas and tool frames, then one terminal frame.</summary>
+    public async IAsyncEnumerable<AgentEvent> StreamAsync(PreparedRun run, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        yield return new RunStarted(run.RunId, run.Session.Id, run.Window.Id);
+
+        using var leaseKeeper = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var renewal = RenewLeaseAsync(run, leaseKeeper.Token);
+
+        var (history, sent) = BuildMessages(run);
+        var chatOptions = new ChatOptions
+        {
+            ModelId = run.Model,
+            MaxOutputTokens = run.MaxTokens,
+            ConversationId = run.Provider.ServerSideSessions ? run.Session.ProviderSessionId : null,
+        };
+        var recorder = new TurnRecorder();
+        Exception? failure = null;
+        var status = RunStatus.Running;
+
+        IAsyncEnumerator<ChatResponseUpdate>? updates = null;
+        try
+        {
+            updates = run.Provider.Client.GetStreamingResponseAsync(sent, chatOptions, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            while (true)
+            {
+                // yield cannot sit inside try/catch, so the provider is stepped by hand and its failure kept for later.
+                bool moved;
+                try
+                {
+                    moved = await updates.MoveNextAsync();
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    status = RunStatus.Cancelled;
+                    break;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    failure = ex;
+                    status = RunStatus.Failed;
+                    break;
+                }
+
+                if (!moved)
+                {
+                    status = RunStatus.Succeeded;
+                    break;
+                }
+
+                foreach (var agentEvent in recorder.Observe(updates.Current))
+                {
+                    yield return agentEvent;
+                }
+            }
+        }
+        finally
+        {
+            // Runs when the stream ends and also when the consumer stops early (client disconnect): either way the
+            // turn is recorded. CancellationToken.None: the request's token is already cancelled in that case.
+            if (status == RunStatus.Running)
+            {
+                status = RunStatus.Cancelled;
+            }
+
+            if (updates is not null)
+            {
+                await updates.DisposeAsync();
+            }
+
+            await leaseKeeper.CancelAsync();
+            await renewal;
+            await RecordEndAsync(run, history, recorder, sent, status, failure);
+        }
+
+        if (status == RunStatus.Succeeded)
+        {
+            yield return new AgentFinish(recorder.StopReason(), run.Session.Id, recorder.BuildUsage(sent))
+            {
+                RunId = run.RunId,
+                ContextWindowId = run.Window.Id,
+                Provider = run.Provider.Name,
+                Model = run.Model,
+            };
+        }
+        else if (status == RunStatus.Failed)
+        {
+            yield return new AgentError(failure?.Message ?? "The provider failed.", failure is PortageException p ? p.ErrorType : "provider_error")
+            {
+                RunId = run.RunId,
+            };
+        }
+
+    }
+
+    // Rule 4: a continued session replays its stored native transcript, then catches up on window turns written by
+    // other sessions since its last turn. A new session gets the window rendered as neutral text (rule 6).
+    private static (List<ChatMessage> History, List<ChatMessage> Sent) BuildMessages(PreparedRun run)
+    {
+        var history = new List<ChatMessage>();
+        if (run.ContinuesSession)
+        {
+            if (!run.Provider.ServerSideSessions)
+            {
+                history.AddRange(JsonSerializer.Deserialize<List<ChatMessage>>(run.Session.TranscriptJson, AIJsonUtilities.DefaultOptions) ?? []);
+            }
+
+            var gap = run.PriorTurns.Where(t => t.Seq > run.Session.LastWindowSeq);
+            history.AddRange(WindowRenderer.Render(gap, run.Provider.ContextBudgetTokens));
+        }
+        else
+        {
+            history.AddRange(WindowRenderer.Render(run.PriorTurns, run.Provider.ContextBudgetTokens));
+        }
+
+        history.AddRange(run.UserMessages.Select(text => new ChatMessage(ChatRole.User, text)));
+        var sent = new List<ChatMessage>(history.Count + 1);
+        if (!string.IsNullOrEmpty(run.SystemPrompt))
+        {
+            sent.Add(new ChatMessage(ChatRole.System, run.SystemPrompt));
+        }
+
+        sent.AddRange(run.Provider.ServerSideSessions && run.ContinuesSession ? history.Skip(history.Count - run.UserMessages.Count) : history);
+        return (history, sent);
+    }
+
+    private async Task RecordEndAsync(PreparedRun run, List<ChatMessage> history, TurnRecorder recorder, List<ChatMessage> sent, string status, Exception? failure)
+    {
+        var now = time.GetUtcNow();
+        var transcript = history.Concat(recorder.ResponseMessages()).ToList();
+        var usage = recorder.BuildUsage(sent);
+        var end = new RunEnd(
+            run.Window.SandboxId,
+            run.RunId,
+            run.Window.Id,
+            run.Session.Id,
+            recorder.BuildTurn(SpeakerOf(run), run.Provider.Name, run.Model, run.RunId, status, now),
+            recorder.ConversationId ?? run.Session.ProviderSessionId,
+            JsonSerializer.Serialize(transcript, AIJsonUtilities.DefaultOptions),
+            status,
+            status == RunStatus.Succeeded ? recorder.StopReason() : null,
+            JsonSerializer.Serialize(usage, ProtocolJson.Default.Usage),
+            failure?.Message,
+            now);
+        try
+        {
+            await runs.EndRunAsync(end, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogRecordFailed(logger, ex, run.RunId);
+            await windows.ReleaseLeaseAsync(run.Window.Id, run.RunId, CancellationToken.None);
+            throw;
+        }
+    }
+
+    private static string SpeakerOf(PreparedRun run) => $"{run.Provider.Name}/{run.Model}";
+
+    private async Task RenewLeaseAsync(PreparedRun run, CancellationToken cancellationToken)
+    {
+        var lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(lease / 3, time, cancellationToken);
+                await windows.RenewLeaseAsync(run.Window.Id, run.RunId, time.GetUtcNow() + lease, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The run ended; the lease is released with the run's end.
+        }
+        catch (Exception ex)
+        {
+            LogRenewFailed(logger, ex, run.RunId);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Error, "Recording the end of run {RunId} failed")]
+    private static partial void LogRecordFailed(ILogger logger, Exception exception, string runId);
+
+    [LoggerMessage(LogLevel.Warning, "Renewing the window lease of run {RunId} failed")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception, string runId);
+}

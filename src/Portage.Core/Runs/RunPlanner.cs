@@ -1,0 +1,227 @@
+using Microsoft.Extensions.Options;
+using Portage.Core.Errors;
+using Portage.Core.Providers;
+using Portage.Core.Sessions;
+using Portage.Core.Tenancy;
+using Portage.Core.Windows;
+using Portage.Protocol.Runs;
+
+namespace Portage.Core.Runs;
+
+/// <summary>
+/// The part of a run that happens before the first byte: validation, rules 3–5 (which window, which session), rule 8
+/// (the window lease) and rule 7's first half (the user turn is written before the provider is called). Everything
+/// it throws becomes an HTTP status.
+/// </summary>
+public sealed class RunPlanner(
+    ProviderRegistry providers,
+    IWindowStore windows,
+    ISessionStore sessions,
+    IRunStore runs,
+    IIdGenerator ids,
+    TimeProvider time,
+    IOptions<RunOptions> options)
+{
+    /// <summary>Validates the request and prepares the run in the given (already authorized) sandbox.</summary>
+    public async Task<PreparedRun> PrepareAsync(string sandboxId, AgentRunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var userMessages = ValidateMessages(request);
+        var endUserId = EndUserIds.Validate(request.EndUserId);
+        var provider = providers.Resolve(request.Provider);
+        var model = string.IsNullOrWhiteSpace(request.Model) ? provider.DefaultModel : request.Model.Trim();
+        if (request.MaxTokens is <= 0)
+        {
+            throw PortageException.BadRequest("invalid_max_tokens", "max_tokens must be a positive integer, or omitted for the model's default.");
+        }
+
+        var runId = ids.NewId("run");
+        var (window, named) = await ChooseWindowAsync(sandboxId, endUserId, request, cancellationToken);
+        await AcquireLeaseAsync(window, runId, waitForIt: !named, cancellationToken);
+        try
+        {
+            var (session, continues) = await ChooseSessionAsync(sandboxId, endUserId, window, provider, model, request.SessionId, cancellationToken);
+            var priorTurns = await windows.ListTurnsAsync(sandboxId, window.Id, 0, cancellationToken);
+            var now = time.GetUtcNow();
+            var run = new RunRecord(runId, sandboxId, endUserId, window.Id, session.Id, provider.Name, model, RunStatus.Running, now);
+            var userTurns = userMessages
+                .Select(text => new NewTurn(TurnRole.User, "User", provider.Name, model, runId, RunStatus.Succeeded, now,
+                    EchoChatClient.EstimateTokens(text), [TurnPart.OfText(text)]))
+                .ToList();
+            var seqs = await runs.StartRunAsync(new RunStart(run, continues ? null : session, userTurns), cancellationToken);
+
+            return new PreparedRun
+            {
+                RunId = runId,
+                Window = window,
+                Provider = provider,
+                Model = model,
+                Session = session,
+                ContinuesSession = continues,
+                PriorTurns = priorTurns,
+                UserMessages = userMessages,
+                LastUserTurnSeq = seqs[^1],
+                SystemPrompt = request.SystemPrompt ?? "",
+                MaxTokens = request.MaxTokens,
+                StartedAt = now,
+            };
+        }
+        catch
+        {
+            await windows.ReleaseLeaseAsync(window.Id, runId, CancellationToken.None);
+            throw;
+        }
+    }
+
+    private static List<string> ValidateMessages(AgentRunRequest request)
+    {
+        if (request.Messages is null || request.Messages.Count == 0)
+        {
+            throw PortageException.BadRequest("invalid_messages",
+                "messages is required: a list with at least one {\"role\": \"user\", \"content\": \"...\"}.");
+        }
+
+        var texts = new List<string>(request.Messages.Count);
+        for (var i = 0; i < request.Messages.Count; i++)
+        {
+            var message = request.Messages[i];
+            if (message is null)
+            {
+                throw PortageException.BadRequest("invalid_messages", $"messages[{i}] is null; each message is {{\"role\": \"user\", \"content\": \"...\"}}.");
+            }
+
+            if (!string.Equals(message.Role, "user", StringComparison.Ordinal))
+            {
+                throw PortageException.BadRequest("invalid_messages",
+                    $"messages[{i}].role is '{message.Role}'; only 'user' is accepted. Earlier turns come from the context window: pass session_id instead of resending history.");
+            }
+
+            if (string.IsNullOrWhiteSpace(message.Content))
+            {
+                throw PortageException.BadRequest("invalid_messages", $"messages[{i}].content is empty; send the user's text.");
+            }
+
+            texts.Add(message.Content);
+        }
+
+        return texts;
+    }
+
+    // Rule 3, first match wins. "named" means the caller pointed at this window (by id or session), which changes
+    // rules 8 (no waiting) and 9 (an explicitly archived window is refused).
+    private async Task<(WindowRecord Window, bool Named)> ChooseWindowAsync(
+        string sandboxId, string endUserId, AgentRunRequest request, CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrEmpty(request.ContextWindowId))
+        {
+            var window = await windows.GetWindowAsync(sandboxId, request.ContextWindowId, null, cancellationToken);
+            if (window is null || (window.EndUserId is not null && window.EndUserId != endUserId))
+            {
+                throw PortageException.NotFound("window_not_found",
+                    $"No context window '{request.ContextWindowId}' for end user '{endUserId}' in this sandbox. Omit context_window_id to continue the end user's active window.");
+            }
+
+            if (window.EndUserId is null)
+            {
+                await windows.BindEndUserAsync(sandboxId, window.Id, endUserId, cancellationToken);
+                window = window with { EndUserId = endUserId };
+            }
+
+            return (await ReopenAsync(window, cancellationToken), true);
+        }
+
+        if (!string.IsNullOrEmpty(request.SessionId))
+        {
+            var session = await sessions.GetSessionAsync(sandboxId, request.SessionId, endUserId, cancellationToken)
+                ?? throw PortageException.NotFound("session_not_found",
+                    $"No session '{request.SessionId}' for end user '{endUserId}' in this sandbox. Omit session_id to continue the end user's active window, or set new_window: true.");
+            var window = await windows.GetWindowAsync(sandboxId, session.WindowId, endUserId, cancellationToken)
+                ?? throw PortageException.NotFound("window_not_found", $"The window of session '{request.SessionId}' no longer exists. Omit session_id to start again.");
+            return (await ReopenAsync(window, cancellationToken), true);
+        }
+
+        if (request.NewWindow != true)
+        {
+            var active = await windows.FindActiveWindowAsync(sandboxId, endUserId, cancellationToken);
+            if (active is not null)
+            {
+                return (active, false);
+            }
+        }
+
+        var now = time.GetUtcNow();
+        var created = new WindowRecord(ids.NewId("ds"), sandboxId, endUserId, $"window-{now.ToUnixTimeMilliseconds()}",
+            SourceStatus.Active, null, now, now, 0);
+        await windows.CreateWindowAsync(created, cancellationToken);
+        return (created, false);
+    }
+
+    // Rule 9: explicitly archived windows are refused; windows archived for inactivity come back.
+    private async Task<WindowRecord> ReopenAsync(WindowRecord window, CancellationToken cancellationToken)
+    {
+        if (window.IsActive)
+        {
+            return window;
+        }
+
+        if (window.IsClosedExplicitly)
+        {
+            throw PortageException.Conflict("window_archived",
+                $"Context window '{window.Id}' was archived. Its turns stay readable (GET …/sources/{window.Id}/turns); to go on talking, omit session_id and context_window_id (or set new_window: true) to start a new window.");
+        }
+
+        await windows.SetWindowStatusAsync(window.SandboxId, window.Id, SourceStatus.Active, null, cancellationToken);
+        return window with { Status = SourceStatus.Active, ArchivedReason = null };
+    }
+
+    private async Task AcquireLeaseAsync(WindowRecord window, string runId, bool waitForIt, CancellationToken cancellationToken)
+    {
+        var lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
+        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(waitForIt ? options.Value.LockWaitSeconds : 0);
+        while (true)
+        {
+            var now = time.GetUtcNow();
+            if (await windows.TryAcquireLeaseAsync(window.Id, runId, now, now + lease, cancellationToken))
+            {
+                return;
+            }
+
+            if (now >= deadline)
+            {
+                throw PortageException.Conflict("run_in_progress",
+                    $"Context window '{window.Id}' has a run in progress; one run at a time per window. Wait for its agent_finish and retry, or set new_window: true for a parallel conversation.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken);
+        }
+    }
+
+    // Rules 4 and 5: continue a session of the same provider; a session of another provider means "continue its
+    // window on this provider" in a fresh session; no session_id reuses the window's latest session of this provider+model.
+    private async Task<(SessionRecord Session, bool Continues)> ChooseSessionAsync(
+        string sandboxId, string endUserId, WindowRecord window, ProviderDefinition provider, string model, string? sessionId,
+        CancellationToken cancellationToken)
+    {
+        SessionRecord? existing = null;
+        if (!string.IsNullOrEmpty(sessionId))
+        {
+            var named = await sessions.GetSessionAsync(sandboxId, sessionId, endUserId, cancellationToken);
+            if (named is not null && named.WindowId == window.Id && string.Equals(named.Provider, provider.Name, StringComparison.OrdinalIgnoreCase))
+            {
+                existing = named;
+            }
+        }
+        else
+        {
+            existing = await sessions.FindLatestSessionAsync(sandboxId, window.Id, provider.Name, model, cancellationToken);
+        }
+
+        if (existing is not null)
+        {
+            return (existing with { Model = model }, true);
+        }
+
+        var now = time.GetUtcNow();
+        return (new SessionRecord(ids.NewId("sess"), sandboxId, endUserId, window.Id, provider.Name, model, null, "[]", 0, now, now), false);
+    }
+}

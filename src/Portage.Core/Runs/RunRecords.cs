@@ -1,0 +1,63 @@
+using Portage.Core.Sessions;
+using Portage.Core.Windows;
+
+namespace Portage.Core.Runs;
+
+/// <summary>Rule 10: the statuses of a run.</summary>
+public static class RunStatus
+{
+    /// <summary>In progress.</summary>
+    public const string Running = "running";
+
+    /// <summary>Finished normally.</summary>
+    public const string Succeeded = "succeeded";
+
+    /// <summary>The provider failed.</summary>
+    public const string Failed = "failed";
+
+    /// <summary>The client disconnected.</summary>
+    public const string Cancelled = "cancelled";
+
+    /// <summary>The run exceeded its time limit.</summary>
+    public const string Timeout = "timeout";
+
+    /// <summary>The process died while the run was in progress.</summary>
+    public const string Interrupted = "interrupted";
+}
+
+/// <summary>A run as stored.</summary>
+public sealed record RunRecord(
+    string Id,
+    string SandboxId,
+    string EndUserId,
+    string WindowId,
+    string SessionId,
+    string Provider,
+    string Model,
+    string Status,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? FinishedAt = null,
+    string? StopReason = null,
+    string? UsageJson = null,
+    string? Error = null);
+
+/// <summary>What is written when a run starts, in one transaction: the run, a new session if any, the user turns.</summary>
+public sealed record RunStart(RunRecord Run, SessionRecord? NewSession, IReadOnlyList<NewTurn> UserTurns);
+
+/// <summary>
+/// What is written when a run ends, in one transaction (rule 7): the assistant turn, the session's transcript, the
+/// run's outcome, and the release of the window lease.
+/// </summary>
+public sealed record RunEnd(
+    string SandboxId,
+    string RunId,
+    string WindowId,
+    string SessionId,
+    NewTurn AssistantTurn,
+    string? ProviderSessionId,
+    string TranscriptJson,
+    string Status,
+    string? StopReason,
+    string? UsageJson,
+    string? Error,
+    DateTimeOffset FinishedAt);

@@ -1,0 +1,35 @@
+namespace Portage.Core.Tenancy;
+
+/// <summary>Storage seam for accounts, API keys and sandboxes.</summary>
+public interface ITenancyStore
+{
+    /// <summary>Whether any account exists (first start creates one).</summary>
+    Task<bool> AnyAccountAsync(CancellationToken cancellationToken);
+
+    /// <summary>Creates an account with its first sandbox and key in one transaction.</summary>
+    Task CreateAccountAsync(string accountId, DateTimeOffset createdAt, SandboxRecord sandbox, ApiKeyRecord key, CancellationToken cancellationToken);
+
+    /// <summary>Adds a key.</summary>
+    Task CreateApiKeyAsync(ApiKeyRecord key, CancellationToken cancellationToken);
+
+    /// <summary>The non-revoked key with this hash, or null.</summary>
+    Task<ApiKeyRecord?> FindApiKeyByHashAsync(string keyHash, CancellationToken cancellationToken);
+
+    /// <summary>Counts a successful authentication.</summary>
+    Task TouchApiKeyAsync(string keyId, DateTimeOffset usedAt, CancellationToken cancellationToken);
+
+    /// <summary>The non-revoked keys of an account.</summary>
+    Task<IReadOnlyList<ApiKeyRecord>> ListApiKeysAsync(string accountId, CancellationToken cancellationToken);
+
+    /// <summary>Revokes a key of the account; null when the account has no such (non-revoked) key.</summary>
+    Task<ApiKeyRecord?> RevokeApiKeyAsync(string accountId, string keyId, DateTimeOffset revokedAt, CancellationToken cancellationToken);
+
+    /// <summary>Adds a sandbox; false when the owner already has one with that name.</summary>
+    Task<bool> CreateSandboxAsync(SandboxRecord sandbox, CancellationToken cancellationToken);
+
+    /// <summary>The sandboxes of an account, optionally by status.</summary>
+    Task<IReadOnlyList<SandboxRecord>> ListSandboxesAsync(string accountId, string? status, CancellationToken cancellationToken);
+
+    /// <summary>A sandbox of the account, or null (also for another account's sandbox).</summary>
+    Task<SandboxRecord?> GetSandboxAsync(string accountId, string sandboxId, CancellationToken cancellationToken);
+}

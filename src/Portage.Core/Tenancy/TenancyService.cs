@@ -1,0 +1,120 @@
+using System.Text.Json;
+using Portage.Core.Errors;
+using Portage.Protocol.Tenancy;
+
+namespace Portage.Core.Tenancy;
+
+/// <summary>Authentication, API keys and sandboxes: the tenant side of every request.</summary>
+public sealed class TenancyService(ITenancyStore store, IIdGenerator ids, TimeProvider time)
+{
+    private const string MissingKeyDetail =
+        "Send 'Authorization: Bearer <api key>'. The development key is printed at the server's first start and saved in " +
+        ".portage/credentials.json. (The official Copass routers omit this header on run(): inject a client that carries it.)";
+
+    /// <summary>Resolves a bearer header to the calling account, or throws 401 <c>unauthorized</c>.</summary>
+    public async Task<Caller> AuthenticateAsync(string? authorizationHeader, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(authorizationHeader))
+        {
+            throw new PortageException(ErrorKind.Unauthorized, "unauthorized", "No API key. " + MissingKeyDetail);
+        }
+
+        const string scheme = "Bearer ";
+        if (!authorizationHeader.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || authorizationHeader.Length <= scheme.Length)
+        {
+            throw new PortageException(ErrorKind.Unauthorized, "unauthorized", "The Authorization header is not a bearer token. " + MissingKeyDetail);
+        }
+
+        var key = authorizationHeader[scheme.Length..].Trim();
+        var record = await store.FindApiKeyByHashAsync(ApiKeys.Hash(key), cancellationToken);
+        var now = time.GetUtcNow();
+        if (record is null || record.ExpiresAt <= now)
+        {
+            throw new PortageException(ErrorKind.Unauthorized, "unauthorized",
+                "The API key is unknown, revoked or expired. Create a new one with POST /api/v1/api-keys, or use the key in .portage/credentials.json.");
+        }
+
+        await store.TouchApiKeyAsync(record.Id, now, cancellationToken);
+        return new Caller(record.AccountId, record.Id);
+    }
+
+    /// <summary>The sandbox if it belongs to the caller's account; otherwise 404, whether it exists or not.</summary>
+    public async Task<SandboxRecord> GetSandboxAsync(Caller caller, string sandboxId, CancellationToken cancellationToken) =>
+        await store.GetSandboxAsync(caller.AccountId, sandboxId, cancellationToken)
+        ?? throw PortageException.NotFound("sandbox_not_found",
+            $"No sandbox '{sandboxId}' for this API key. List yours with GET /api/v1/storage/sandboxes.");
+
+    /// <summary>Creates a sandbox for the caller.</summary>
+    public async Task<SandboxRecord> CreateSandboxAsync(Caller caller, CreateSandboxRequest request, CancellationToken cancellationToken)
+    {
+        var name = request.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 255)
+        {
+            throw PortageException.BadRequest("invalid_name", "name is required: 1–255 characters.");
+        }
+
+        var tier = request.Tier ?? "free";
+        if (tier is not ("free" or "pro" or "enterprise"))
+        {
+            throw PortageException.BadRequest("invalid_tier", "tier must be free, pro or enterprise (or omitted).");
+        }
+
+        var sandbox = new SandboxRecord(
+            ids.NewId("sb"),
+            caller.AccountId,
+            string.IsNullOrWhiteSpace(request.OwnerId) ? caller.AccountId : request.OwnerId,
+            name,
+            tier,
+            "active",
+            request.Metadata is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } metadata ? metadata.GetRawText() : null,
+            time.GetUtcNow());
+        if (!await store.CreateSandboxAsync(sandbox, cancellationToken))
+        {
+            throw PortageException.Conflict("sandbox_exists", $"A sandbox named '{name}' already exists for this owner. Pick another name or reuse it.");
+        }
+
+        return sandbox;
+    }
+
+    /// <summary>Creates an API key for the caller's account; the plaintext is in the result only.</summary>
+    public async Task<(ApiKeyRecord Record, string Key)> CreateApiKeyAsync(Caller caller, CreateApiKeyRequest request, CancellationToken cancellationToken)
+    {
+        var name = request.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 255)
+        {
+            throw PortageException.BadRequest("invalid_name", "name is required: 1–255 characters, to recognise the key later.");
+        }
+
+        if (request.ExpiresInDays is < 1 or > 3650)
+        {
+            throw PortageException.BadRequest("invalid_expires_in_days", "expires_in_days must be between 1 and 3650, or omitted for a key that does not expire.");
+        }
+
+        var now = time.GetUtcNow();
+        var key = ApiKeys.Mint();
+        var record = new ApiKeyRecord(ids.NewId("key"), caller.AccountId, name, ApiKeys.VisiblePrefix(key), ApiKeys.Hash(key), now,
+            request.ExpiresInDays is { } days ? now.AddDays(days) : null);
+        await store.CreateApiKeyAsync(record, cancellationToken);
+        return (record, key);
+    }
+
+    /// <summary>
+    /// First start: creates the account, its <c>default</c> sandbox and a development key, and returns the key (the
+    /// only time it exists in plaintext). Null when an account already exists.
+    /// </summary>
+    public async Task<(string Key, string SandboxId)?> BootstrapAsync(CancellationToken cancellationToken)
+    {
+        if (await store.AnyAccountAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        var accountId = ids.NewId("acct");
+        var sandbox = new SandboxRecord(ids.NewId("sb"), accountId, accountId, "default", "free", "active", null, now);
+        var key = ApiKeys.Mint();
+        var record = new ApiKeyRecord(ids.NewId("key"), accountId, "development", ApiKeys.VisiblePrefix(key), ApiKeys.Hash(key), now, null);
+        await store.CreateAccountAsync(accountId, now, sandbox, record, cancellationToken);
+        return (key, sandbox.Id);
+    }
+}

@@ -1,0 +1,44 @@
+namespace Portage.Core.Windows;
+
+/// <summary>
+/// Storage seam for context windows and their turns. Every call takes the sandbox id; calls on the run path also take
+/// the end user id, and a window of another sandbox or end user is answered exactly as a missing one (rule 2).
+/// </summary>
+public interface IWindowStore
+{
+    /// <summary>Adds a window.</summary>
+    Task CreateWindowAsync(WindowRecord window, CancellationToken cancellationToken);
+
+    /// <summary>A window of the sandbox (and of the end user, when given), or null.</summary>
+    Task<WindowRecord?> GetWindowAsync(string sandboxId, string windowId, string? endUserId, CancellationToken cancellationToken);
+
+    /// <summary>Windows of the sandbox, newest activity first, optionally filtered.</summary>
+    Task<IReadOnlyList<WindowRecord>> ListWindowsAsync(string sandboxId, string? endUserId, string? status, CancellationToken cancellationToken);
+
+    /// <summary>Rule 3(d): the most recently active, non-archived window of (sandbox, end user), or null.</summary>
+    Task<WindowRecord?> FindActiveWindowAsync(string sandboxId, string endUserId, CancellationToken cancellationToken);
+
+    /// <summary>The turns of a window in order, after a sequence number (0 for all).</summary>
+    Task<IReadOnlyList<TurnRecord>> ListTurnsAsync(string sandboxId, string windowId, long afterSeq, CancellationToken cancellationToken);
+
+    /// <summary>Sets status and archive reason; false when the sandbox has no such window.</summary>
+    Task<bool> SetWindowStatusAsync(string sandboxId, string windowId, string status, string? archivedReason, CancellationToken cancellationToken);
+
+    /// <summary>Binds a window that has no end user yet to one (a window created through the sources API).</summary>
+    Task BindEndUserAsync(string sandboxId, string windowId, string endUserId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Archives (reason <c>inactivity</c>) the active windows last active before <paramref name="inactiveSince"/>, in
+    /// one sandbox or in all when <paramref name="sandboxId"/> is null, skipping windows with a live run. Returns the count.
+    /// </summary>
+    Task<int> ArchiveInactiveWindowsAsync(string? sandboxId, DateTimeOffset inactiveSince, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Rule 8: takes the window's run lease unless another run holds an unexpired one.</summary>
+    Task<bool> TryAcquireLeaseAsync(string windowId, string runId, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken);
+
+    /// <summary>Extends the lease held by the run.</summary>
+    Task RenewLeaseAsync(string windowId, string runId, DateTimeOffset expiresAt, CancellationToken cancellationToken);
+
+    /// <summary>Gives the lease up if the run holds it.</summary>
+    Task ReleaseLeaseAsync(string windowId, string runId, CancellationToken cancellationToken);
+}
