@@ -1,0 +1,145 @@
+using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Portage.Protocol.Runs;
+
+namespace Portage.Client;
+
+/// <summary>
+/// Runs agent turns on a Portage (or Copass) agent router and streams their events; the C# form of the Copass
+/// <c>AgentRouter</c>. <see cref="Client"/> reaches the management resources.
+/// </summary>
+/// <example>
+/// <code>
+/// using var router = new AgentRouter(new AgentRouterOptions { ApiKey = key, SandboxId = sandboxId });
+/// await foreach (var e in router.RunAsync(new RunOptions { Provider = "echo", EndUserId = "u-123", Message = "hi" }))
+/// {
+///     if (e is AgentTextDelta text) Console.Write(text.Text);
+/// }
+/// </code>
+/// </example>
+public sealed class AgentRouter : IDisposable
+{
+    private const string RunOperation = "agents.run";
+
+    private readonly RouterConnection _connection;
+
+    /// <summary>Creates a router. Nothing is sent until the first call.</summary>
+    /// <exception cref="ArgumentException">The API URL is not an absolute http(s) URL.</exception>
+    public AgentRouter(AgentRouterOptions options)
+    {
+        _connection = new RouterConnection(options);
+        Client = new PortageClient(_connection);
+    }
+
+    /// <summary>The management resources (data sources and context windows, sandboxes, API keys).</summary>
+    public PortageClient Client { get; }
+
+    /// <summary>The base URL requests go to, without a trailing <c>/</c>.</summary>
+    public string ApiUrl => _connection.ApiUrl;
+
+    /// <summary>The default sandbox of <see cref="RunAsync"/>, from the options.</summary>
+    public string? SandboxId => _connection.SandboxId;
+
+    /// <summary>
+    /// Runs one agent turn and yields its events as they arrive: <see cref="RunStarted"/> (Portage only), then
+    /// <see cref="AgentTextDelta"/>, <see cref="AgentToolCall"/> and <see cref="AgentToolResult"/>, then exactly one
+    /// terminal <see cref="AgentFinish"/> or <see cref="AgentError"/>, after which the enumeration ends. Pass
+    /// <see cref="AgentFinish.SessionId"/> back as <see cref="RunOptions.SessionId"/> to continue the session.
+    /// </summary>
+    /// <remarks>
+    /// A run is never retried (a replay would run the turn twice). Cancelling <paramref name="cancellationToken"/>
+    /// or leaving the <c>await foreach</c> early closes the connection, so the server records the run as cancelled.
+    /// Unknown event names and frames with malformed JSON are skipped. A stream that ends without a terminal frame
+    /// (the server died) simply ends, as with the Copass clients.
+    /// </remarks>
+    /// <param name="options">The turn.</param>
+    /// <param name="sandboxId">Overrides <see cref="AgentRouterOptions.SandboxId"/>.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <exception cref="ArgumentException">Neither a message nor messages were given, or there is no sandbox id.</exception>
+    /// <exception cref="AgentRouterException">The server refused the run before streaming (non-2xx), raised on the
+    /// first <c>MoveNextAsync</c>.</exception>
+    public IAsyncEnumerable<AgentEvent> RunAsync(
+        RunOptions options, string? sandboxId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Message is null && options.Messages is not { Count: > 0 })
+        {
+            throw new ArgumentException("RunAsync(): either Message or Messages must be supplied.", nameof(options));
+        }
+
+        var sandbox = sandboxId ?? _connection.SandboxId;
+        if (string.IsNullOrEmpty(sandbox))
+        {
+            throw new ArgumentException(
+                "RunAsync(): no sandbox id: set AgentRouterOptions.SandboxId or pass sandboxId.", nameof(sandboxId));
+        }
+
+        return StreamAsync(sandbox, options.ToRequest(), cancellationToken);
+    }
+
+    /// <summary>Disposes the HTTP client if the router created it (an injected one is left alone).</summary>
+    public void Dispose() => _connection.Dispose();
+
+    private async IAsyncEnumerable<AgentEvent> StreamAsync(
+        string sandboxId, AgentRunRequest body, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var request = _connection.CreateRequest(
+            HttpMethod.Post, $"{Paths.Sandbox(sandboxId)}/agents/run", accept: "text/event-stream");
+        request.Content = JsonContent.Create(body, RouterConnection.RequestTypeInfo<AgentRunRequest>());
+
+        var response = await _connection.SendStreamingAsync(request, ct);
+        // Disposing the response on cancellation aborts a read that does not observe the token itself.
+        var abort = ct.Register(static state => ((HttpResponseMessage)state!).Dispose(), response);
+        Stream? stream = null;
+        try
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await RouterConnection.ToExceptionAsync(RunOperation, response, ct);
+            }
+
+            stream = new EofFlushingStream(await response.Content.ReadAsStreamAsync(ct));
+            var frames = SseParser.Create(stream, AgentEventParser.Parse).EnumerateAsync(ct).GetAsyncEnumerator(ct);
+            await using (frames)
+            {
+                while (await MoveNextAsync(frames, ct))
+                {
+                    if (frames.Current.Data is not { } agentEvent)
+                    {
+                        continue;
+                    }
+
+                    yield return agentEvent;
+                    if (AgentEventParser.IsTerminal(agentEvent))
+                    {
+                        yield break;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            await abort.DisposeAsync();
+            if (stream is not null)
+            {
+                await stream.DisposeAsync();
+            }
+
+            response.Dispose();
+        }
+    }
+
+    private static async ValueTask<bool> MoveNextAsync(IAsyncEnumerator<SseItem<AgentEvent?>> frames, CancellationToken ct)
+    {
+        try
+        {
+            return await frames.MoveNextAsync();
+        }
+        catch (Exception ex) when (ct.IsCancellationRequested && ex is not OperationCanceledException)
+        {
+            // The abort registration disposed the stream under the read; report it as the cancellation it is.
+            throw new OperationCanceledException("The run was cancelled.", ex, ct);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using System.Net.Http.Json;
+using Portage.Protocol;
+using Portage.Protocol.Tenancy;
+
+namespace Portage.Client;
+
+/// <summary><c>/api/v1/api-keys</c>: the account's API keys.</summary>
+public sealed class ApiKeysResource
+{
+    private readonly RouterConnection _connection;
+
+    internal ApiKeysResource(RouterConnection connection) => _connection = connection;
+
+    /// <summary>Creates a key (<c>POST /api/v1/api-keys</c>); the answer carries the plaintext key, shown only this once.</summary>
+    public Task<CreatedApiKey> CreateAsync(CreateApiKeyRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return _connection.SendJsonAsync(
+            "apiKeys.create", HttpMethod.Post, Paths.ApiKeys, ProtocolJson.Default.CreatedApiKey,
+            () => JsonContent.Create(request, RouterConnection.RequestTypeInfo<CreateApiKeyRequest>()), cancellationToken);
+    }
+
+    /// <summary>Lists the keys (<c>GET /api/v1/api-keys</c>), never the keys themselves.</summary>
+    public Task<IReadOnlyList<ApiKeyInfo>> ListAsync(CancellationToken cancellationToken = default) =>
+        _connection.SendJsonAsync(
+            "apiKeys.list", HttpMethod.Get, Paths.ApiKeys,
+            ProtocolJson.Default.IReadOnlyListApiKeyInfo, content: null, cancellationToken);
+
+    /// <summary>Revokes a key (<c>DELETE /api/v1/api-keys/{id}</c>).</summary>
+    public Task<RevokedApiKey> RevokeAsync(string keyId, CancellationToken cancellationToken = default) =>
+        _connection.SendJsonAsync(
+            "apiKeys.revoke", HttpMethod.Delete, $"{Paths.ApiKeys}/{Paths.Segment(keyId, nameof(keyId))}",
+            ProtocolJson.Default.RevokedApiKey, content: null, cancellationToken);
+}

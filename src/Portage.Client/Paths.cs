@@ -1,0 +1,40 @@
+namespace Portage.Client;
+
+/// <summary>URL paths of the API, with every caller-supplied segment escaped.</summary>
+internal static class Paths
+{
+    public const string Sandboxes = "/api/v1/storage/sandboxes";
+
+    public const string ApiKeys = "/api/v1/api-keys";
+
+    public static string Sandbox(string sandboxId) => $"{Sandboxes}/{Segment(sandboxId, nameof(sandboxId))}";
+
+    public static string Sources(string sandboxId) => $"{Sandbox(sandboxId)}/sources";
+
+    public static string Source(string sandboxId, string dataSourceId) =>
+        $"{Sources(sandboxId)}/{Segment(dataSourceId, nameof(dataSourceId))}";
+
+    public static string Segment(string value, string paramName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(value, paramName);
+        return Uri.EscapeDataString(value);
+    }
+
+    /// <summary>Appends the non-null parameters as a query string.</summary>
+    public static string Query(string path, params ReadOnlySpan<(string Name, string? Value)> parameters)
+    {
+        var separator = '?';
+        foreach (var (name, value) in parameters)
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            path += $"{separator}{name}={Uri.EscapeDataString(value)}";
+            separator = '&';
+        }
+
+        return path;
+    }
+}

@@ -1,0 +1,45 @@
+namespace Portage.Client;
+
+/// <summary>
+/// The management resources of a Portage server, mirroring the Copass <c>CopassClient</c>: data sources (context
+/// windows among them), sandboxes and API keys. Reach it as <see cref="AgentRouter.Client"/>, or create one alone.
+/// </summary>
+public sealed class PortageClient : IDisposable
+{
+    private readonly RouterConnection _connection;
+    private readonly bool _ownsConnection;
+
+    /// <summary>Creates a client with its own connection settings.</summary>
+    /// <exception cref="ArgumentException">The API URL is not an absolute http(s) URL.</exception>
+    public PortageClient(AgentRouterOptions options)
+        : this(new RouterConnection(options))
+    {
+        _ownsConnection = true;
+    }
+
+    internal PortageClient(RouterConnection connection)
+    {
+        _connection = connection;
+        DataSources = new DataSourcesResource(connection);
+        Sandboxes = new SandboxesResource(connection);
+        ApiKeys = new ApiKeysResource(connection);
+    }
+
+    /// <summary>Data sources of a sandbox, including context windows (<c>kind: ephemeral</c>).</summary>
+    public DataSourcesResource DataSources { get; }
+
+    /// <summary>Sandboxes of the account.</summary>
+    public SandboxesResource Sandboxes { get; }
+
+    /// <summary>API keys of the account.</summary>
+    public ApiKeysResource ApiKeys { get; }
+
+    /// <summary>Disposes the HTTP client if this client created it.</summary>
+    public void Dispose()
+    {
+        if (_ownsConnection)
+        {
+            _connection.Dispose();
+        }
+    }
+}
