@@ -1,0 +1,116 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Portage.Storage.Sqlite;
+
+/// <summary>
+/// Opens connections to the embedded database and applies the versioned migrations (tracked in
+/// <c>PRAGMA user_version</c>) once, before the first use, so a data folder from an older build keeps working.
+/// </summary>
+public sealed class SqliteDatabase(string connectionString) : IDisposable
+{
+    private readonly SemaphoreSlim _migrationLock = new(1, 1);
+    private volatile bool _migrated;
+
+    /// <summary>The database for a file in a data folder: WAL journal, shared pooling.</summary>
+    public static SqliteDatabase ForFile(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 30 };
+        return new SqliteDatabase(builder.ToString());
+    }
+
+    /// <summary>An open connection with foreign keys on; migrates the schema on first use.</summary>
+    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (!_migrated)
+        {
+            await MigrateAsync(cancellationToken);
+        }
+
+        return await OpenRawAsync(cancellationToken);
+    }
+
+    /// <summary>Closes the pooled connections, so the file can be moved or deleted.</summary>
+    public void Dispose()
+    {
+        using (var connection = new SqliteConnection(connectionString))
+        {
+            SqliteConnection.ClearPool(connection);
+        }
+
+        _migrationLock.Dispose();
+    }
+
+    /// <summary>The schema version now in the database.</summary>
+    public static int LatestVersion => Migrations().Count;
+
+    private async Task<SqliteConnection> OpenRawAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;";
+        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+
+    private async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await _migrationLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_migrated)
+            {
+                return;
+            }
+
+            await using var connection = await OpenRawAsync(cancellationToken);
+            await using (var wal = connection.CreateCommand())
+            {
+                wal.CommandText = "PRAGMA journal_mode = WAL;";
+                await wal.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            var version = Convert.ToInt32(await Scalar(connection, "PRAGMA user_version;", cancellationToken), CultureInfo.InvariantCulture);
+            var migrations = Migrations();
+            for (var i = version; i < migrations.Count; i++)
+            {
+                await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+                await using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = migrations[i] + $"\nPRAGMA user_version = {i + 1};";
+                await command.ExecuteNonQueryAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+
+            _migrated = true;
+        }
+        finally
+        {
+            _migrationLock.Release();
+        }
+    }
+
+    private static async Task<object?> Scalar(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    private static List<string> Migrations()
+    {
+        var assembly = typeof(SqliteDatabase).Assembly;
+        const string prefix = "Portage.Storage.Sqlite.Migrations.";
+        return assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Select(n =>
+            {
+                using var reader = new StreamReader(assembly.GetManifestResourceStream(n)!);
+                return reader.ReadToEnd();
+            })
+            .ToList();
+    }
+}

@@ -1,0 +1,141 @@
+using Microsoft.Data.Sqlite;
+using Portage.Core.Windows;
+
+namespace Portage.Storage.Sqlite;
+
+public sealed partial class SqliteStore : IWindowStore
+{
+    private const string WindowColumns = "id, sandbox_id, end_user_id, name, status, archived_reason, created_at, last_active_at, turn_count";
+    private const string TurnColumns = "window_id, seq, role, speaker, provider, model, run_id, status, created_at, token_estimate, parts";
+
+    /// <inheritdoc/>
+    public async Task CreateWindowAsync(WindowRecord window, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await Sql.ExecuteAsync(connection,
+            "INSERT INTO windows (id, sandbox_id, end_user_id, name, status, archived_reason, created_at, last_active_at, turn_count) " +
+            "VALUES ($id, $sandbox, $user, $name, $status, $reason, $created, $active, 0)",
+            cancellationToken, null,
+            ("$id", window.Id), ("$sandbox", window.SandboxId), ("$user", window.EndUserId), ("$name", window.Name), ("$status", window.Status),
+            ("$reason", window.ArchivedReason), ("$created", Sql.Time(window.CreatedAt)), ("$active", Sql.Time(window.LastActiveAt)));
+    }
+
+    /// <inheritdoc/>
+    public async Task<WindowRecord?> GetWindowAsync(string sandboxId, string windowId, string? endUserId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await Sql.QueryAsync(connection,
+            $"SELECT {WindowColumns} FROM windows WHERE id = $id AND sandbox_id = $sandbox AND ($user IS NULL OR end_user_id = $user)",
+            ReadWindow, cancellationToken, null, ("$id", windowId), ("$sandbox", sandboxId), ("$user", endUserId));
+        return rows.FirstOrDefault();
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<WindowRecord>> ListWindowsAsync(string sandboxId, string? endUserId, string? status, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await Sql.QueryAsync(connection,
+            $"SELECT {WindowColumns} FROM windows WHERE sandbox_id = $sandbox AND ($user IS NULL OR end_user_id = $user) AND ($status IS NULL OR status = $status) " +
+            "ORDER BY last_active_at DESC, id",
+            ReadWindow, cancellationToken, null, ("$sandbox", sandboxId), ("$user", endUserId), ("$status", status));
+    }
+
+    /// <inheritdoc/>
+    public async Task<WindowRecord?> FindActiveWindowAsync(string sandboxId, string endUserId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await Sql.QueryAsync(connection,
+            $"SELECT {WindowColumns} FROM windows WHERE sandbox_id = $sandbox AND end_user_id = $user AND status = 'active' ORDER BY last_active_at DESC, created_at DESC LIMIT 1",
+            ReadWindow, cancellationToken, null, ("$sandbox", sandboxId), ("$user", endUserId));
+        return rows.FirstOrDefault();
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<TurnRecord>> ListTurnsAsync(string sandboxId, string windowId, long afterSeq, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await Sql.QueryAsync(connection,
+            "SELECT t.window_id, t.seq, t.role, t.speaker, t.provider, t.model, t.run_id, t.status, t.created_at, t.token_estimate, t.parts " +
+            "FROM turns t JOIN windows w ON w.id = t.window_id WHERE t.window_id = $window AND w.sandbox_id = $sandbox AND t.seq > $after ORDER BY t.seq",
+            ReadTurn, cancellationToken, null, ("$window", windowId), ("$sandbox", sandboxId), ("$after", afterSeq));
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> SetWindowStatusAsync(string sandboxId, string windowId, string status, string? archivedReason, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var changed = await Sql.ExecuteAsync(connection, "UPDATE windows SET status = $status, archived_reason = $reason WHERE id = $id AND sandbox_id = $sandbox",
+            cancellationToken, null, ("$status", status), ("$reason", archivedReason), ("$id", windowId), ("$sandbox", sandboxId));
+        return changed == 1;
+    }
+
+    /// <inheritdoc/>
+    public async Task BindEndUserAsync(string sandboxId, string windowId, string endUserId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await Sql.ExecuteAsync(connection, "UPDATE windows SET end_user_id = $user WHERE id = $id AND sandbox_id = $sandbox AND end_user_id IS NULL",
+            cancellationToken, null, ("$user", endUserId), ("$id", windowId), ("$sandbox", sandboxId));
+    }
+
+    /// <inheritdoc/>
+    public async Task<int> ArchiveInactiveWindowsAsync(string? sandboxId, DateTimeOffset inactiveSince, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await Sql.ExecuteAsync(connection,
+            "UPDATE windows SET status = 'archived', archived_reason = 'inactivity' " +
+            "WHERE status = 'active' AND last_active_at < $since AND ($sandbox IS NULL OR sandbox_id = $sandbox) " +
+            "AND (lease_run_id IS NULL OR lease_expires_at <= $now)",
+            cancellationToken, null, ("$since", Sql.Time(inactiveSince)), ("$sandbox", sandboxId), ("$now", Sql.Time(now)));
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> TryAcquireLeaseAsync(string windowId, string runId, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var changed = await Sql.ExecuteAsync(connection,
+            "UPDATE windows SET lease_run_id = $run, lease_expires_at = $expires WHERE id = $id AND (lease_run_id IS NULL OR lease_expires_at <= $now)",
+            cancellationToken, null, ("$run", runId), ("$expires", Sql.Time(expiresAt)), ("$id", windowId), ("$now", Sql.Time(now)));
+        return changed == 1;
+    }
+
+    /// <inheritdoc/>
+    public async Task RenewLeaseAsync(string windowId, string runId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await Sql.ExecuteAsync(connection, "UPDATE windows SET lease_expires_at = $expires WHERE id = $id AND lease_run_id = $run",
+            cancellationToken, null, ("$expires", Sql.Time(expiresAt)), ("$id", windowId), ("$run", runId));
+    }
+
+    /// <inheritdoc/>
+    public async Task ReleaseLeaseAsync(string windowId, string runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await Sql.ExecuteAsync(connection, "UPDATE windows SET lease_run_id = NULL, lease_expires_at = NULL WHERE id = $id AND lease_run_id = $run",
+            cancellationToken, null, ("$id", windowId), ("$run", runId));
+    }
+
+    // Appends inside the caller's transaction; the sequence number comes from the window row, which the
+    // IMMEDIATE transaction has locked for writing.
+    private static async Task<long> AppendTurnAsync(SqliteConnection connection, SqliteTransaction transaction, string windowId, NewTurn turn, CancellationToken cancellationToken)
+    {
+        var counts = await Sql.QueryAsync(connection, "SELECT turn_count FROM windows WHERE id = $id", r => r.GetInt64(0), cancellationToken, transaction, ("$id", windowId));
+        var seq = counts.Single() + 1;
+        await Sql.ExecuteAsync(connection,
+            $"INSERT INTO turns ({TurnColumns}) VALUES ($window, $seq, $role, $speaker, $provider, $model, $run, $status, $at, $tokens, $parts)",
+            cancellationToken, transaction,
+            ("$window", windowId), ("$seq", seq), ("$role", turn.Role), ("$speaker", turn.Speaker), ("$provider", turn.Provider), ("$model", turn.Model),
+            ("$run", turn.RunId), ("$status", turn.Status), ("$at", Sql.Time(turn.CreatedAt)), ("$tokens", turn.TokenEstimate), ("$parts", TurnParts.ToJson(turn.Parts)));
+        await Sql.ExecuteAsync(connection, "UPDATE windows SET turn_count = $seq, last_active_at = $at WHERE id = $id", cancellationToken, transaction,
+            ("$seq", seq), ("$at", Sql.Time(turn.CreatedAt)), ("$id", windowId));
+        return seq;
+    }
+
+    private static WindowRecord ReadWindow(SqliteDataReader r) => new(
+        r.GetString(0), r.GetString(1), Sql.ReadStringOrNull(r, 2), r.GetString(3), r.GetString(4), Sql.ReadStringOrNull(r, 5),
+        Sql.ReadTime(r, 6), Sql.ReadTime(r, 7), r.GetInt32(8));
+
+    private static TurnRecord ReadTurn(SqliteDataReader r) => new(
+        r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetString(3), Sql.ReadStringOrNull(r, 4), Sql.ReadStringOrNull(r, 5),
+        Sql.ReadStringOrNull(r, 6), r.GetString(7), Sql.ReadTime(r, 8), r.GetInt32(9), TurnParts.FromJson(r.GetString(10)));
+}
