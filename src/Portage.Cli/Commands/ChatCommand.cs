@@ -1,0 +1,253 @@
+using System.CommandLine;
+using System.Net;
+using Portage.Client;
+using Portage.Protocol.Runs;
+
+namespace Portage.Cli.Commands;
+
+/// <summary>
+/// <c>portage chat</c>: a streaming REPL. Each line is one turn; the session id of each <c>agent_finish</c> is sent
+/// with the next turn, and slash commands switch provider, start a new window or show the window's turns.
+/// </summary>
+internal static class ChatCommand
+{
+    public const string Help =
+        """
+        /provider NAME [MODEL]  switch provider (and model); the conversation's window is kept
+        /new                    start a new context window with the next message
+        /session                show the session id and context window id
+        /window                 show the turns of the current window
+        /archive                archive the current window
+        /help                   this list
+        /quit                   leave (also Ctrl+D)
+        """;
+
+    public static Command Create(CliHost host, ConnectionOptions connection)
+    {
+        var turn = new TurnOptions();
+        var command = new Command("chat", "Chat with an agent; the session carries over between turns");
+        turn.AddTo(command);
+        command.SetAction((parseResult, ct) => ConnectedCommand.RunAsync(parseResult, host, connection, (resolved, router, token) =>
+        {
+            var chat = new ChatRepl(host, router, resolved.SandboxId)
+            {
+                Provider = parseResult.GetValue(turn.Provider)!,
+                Model = parseResult.GetValue(turn.Model) ?? string.Empty,
+                System = parseResult.GetValue(turn.System),
+                EndUserId = parseResult.GetValue(turn.EndUser)!,
+                SessionId = parseResult.GetValue(turn.Session),
+            };
+            return chat.RunAsync(token);
+        }, ct));
+        return command;
+    }
+}
+
+/// <summary>The state and loop of one chat.</summary>
+internal sealed class ChatRepl(CliHost host, AgentRouter router, string sandboxId)
+{
+    public required string Provider { get; set; }
+
+    public required string Model { get; set; }
+
+    public string? System { get; init; }
+
+    public required string EndUserId { get; init; }
+
+    public string? SessionId { get; set; }
+
+    public string? ContextWindowId { get; private set; }
+
+    private bool _newWindow;
+
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        await host.Error.WriteLineAsync(
+            $"portage chat: provider {Describe()}, end user {EndUserId}. /help lists the commands, /quit leaves.");
+        while (true)
+        {
+            await host.Out.WriteAsync("> ");
+            await host.Out.FlushAsync(ct);
+            var line = await host.In.ReadLineAsync(ct);
+            if (line is null)
+            {
+                await host.Out.WriteLineAsync();
+                return ExitCodes.Success;
+            }
+
+            line = line.Trim();
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            if (line.StartsWith('/'))
+            {
+                if (!await CommandAsync(line, ct))
+                {
+                    return ExitCodes.Success;
+                }
+
+                continue;
+            }
+
+            await TurnAsync(line, ct);
+        }
+    }
+
+    private async Task TurnAsync(string message, CancellationToken ct)
+    {
+        var options = new RunOptions
+        {
+            Provider = Provider,
+            Model = Model,
+            System = System,
+            EndUserId = EndUserId,
+            SessionId = SessionId,
+            NewWindow = _newWindow,
+            Message = message,
+        };
+
+        var atLineStart = true;
+        try
+        {
+            await foreach (var agentEvent in router.RunAsync(options, cancellationToken: ct))
+            {
+                switch (agentEvent)
+                {
+                    case RunStarted started:
+                        ContextWindowId = started.ContextWindowId;
+                        _newWindow = false;
+                        break;
+                    case AgentTextDelta delta:
+                        await host.Out.WriteAsync(delta.Text);
+                        await host.Out.FlushAsync(ct);
+                        atLineStart = delta.Text.EndsWith('\n');
+                        break;
+                    case AgentToolCall call:
+                        atLineStart = await EndLineAsync(atLineStart);
+                        host.WriteDim(host.Out, EventFormat.ToolCall(call));
+                        break;
+                    case AgentToolResult result:
+                        atLineStart = await EndLineAsync(atLineStart);
+                        host.WriteDim(host.Out, EventFormat.ToolResult(result));
+                        break;
+                    case AgentFinish finish:
+                        await EndLineAsync(atLineStart);
+                        SessionId = finish.SessionId;
+                        ContextWindowId = finish.ContextWindowId ?? ContextWindowId;
+                        _newWindow = false;
+                        return;
+                    case AgentError error:
+                        await EndLineAsync(atLineStart);
+                        _newWindow = false;
+                        await host.Error.WriteLineAsync(EventFormat.Error(error));
+                        return;
+                }
+            }
+
+            await EndLineAsync(atLineStart);
+            await host.Error.WriteLineAsync("error: the stream ended without agent_finish (did the server stop?)");
+        }
+        catch (AgentRouterException ex) when (ex.StatusCode != HttpStatusCode.Unauthorized)
+        {
+            // The turn was refused before it started (busy window, unknown session, ...): say so and keep chatting.
+            await host.Error.WriteLineAsync($"error: {ex.Message}");
+            if (ex.ErrorType is "session_not_found" or "window_archived" or "window_not_found")
+            {
+                SessionId = null;
+                ContextWindowId = null;
+                await host.Error.WriteLineAsync("(forgot the session; the next message continues your active window)");
+            }
+        }
+    }
+
+    /// <summary>Handles one slash command; false means leave.</summary>
+    private async Task<bool> CommandAsync(string line, CancellationToken ct)
+    {
+        var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        switch (words[0])
+        {
+            case "/quit" or "/exit":
+                return false;
+            case "/help":
+                await host.Out.WriteLineAsync(ChatCommand.Help);
+                break;
+            case "/provider" when words.Length is 2 or 3:
+                Provider = words[1];
+                Model = words.Length == 3 ? words[2] : string.Empty;
+                // Session ids are provider-managed: drop it, and the server continues the active window.
+                SessionId = null;
+                await host.Out.WriteLineAsync($"provider {Describe()} (same window)");
+                break;
+            case "/provider":
+                await host.Out.WriteLineAsync("usage: /provider NAME [MODEL]");
+                break;
+            case "/new":
+                _newWindow = true;
+                SessionId = null;
+                ContextWindowId = null;
+                await host.Out.WriteLineAsync("the next message starts a new context window");
+                break;
+            case "/session":
+                await host.Out.WriteLineAsync(EventFormat.SessionLine(SessionId, ContextWindowId));
+                break;
+            case "/window":
+                await ShowWindowAsync(ct);
+                break;
+            case "/archive":
+                await ArchiveAsync(ct);
+                break;
+            default:
+                await host.Out.WriteLineAsync($"unknown command {words[0]}: /help lists the commands");
+                break;
+        }
+
+        return true;
+    }
+
+    private async Task ShowWindowAsync(CancellationToken ct)
+    {
+        if (ContextWindowId is null)
+        {
+            await host.Out.WriteLineAsync("no context window yet: send a message first");
+            return;
+        }
+
+        var window = await router.Client.DataSources.GetTurnsAsync(sandboxId, ContextWindowId, EndUserId, ct);
+        await host.Out.WriteLineAsync($"{window.ContextWindowId}: {window.Count} turns");
+        foreach (var turn in window.Turns)
+        {
+            var runtime = turn.Provider is null ? string.Empty : $"{turn.Provider}/{turn.Model} ";
+            var text = turn.Text.ReplaceLineEndings("\n    ");
+            await host.Out.WriteLineAsync($"{turn.Seq} {turn.Role} [{runtime}{turn.Status}] {text}");
+        }
+    }
+
+    private async Task ArchiveAsync(CancellationToken ct)
+    {
+        if (ContextWindowId is null)
+        {
+            await host.Out.WriteLineAsync("no context window yet: nothing to archive");
+            return;
+        }
+
+        await router.Client.DataSources.ArchiveAsync(sandboxId, ContextWindowId, ct);
+        await host.Out.WriteLineAsync($"archived {ContextWindowId}; the next message starts a new window");
+        SessionId = null;
+        ContextWindowId = null;
+        _newWindow = true;
+    }
+
+    private async Task<bool> EndLineAsync(bool atLineStart)
+    {
+        if (!atLineStart)
+        {
+            await host.Out.WriteLineAsync();
+        }
+
+        return true;
+    }
+
+    private string Describe() => Model.Length == 0 ? Provider : $"{Provider}/{Model}";
+}
