@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using Portage.Protocol.Providers;
 using Portage.Protocol.Runs;
 using Portage.Protocol.Sources;
 using Portage.Protocol.Tenancy;
@@ -34,4 +36,16 @@ namespace Portage.Protocol;
 [JsonSerializable(typeof(DataSourceList))]
 [JsonSerializable(typeof(SweepResponse))]
 [JsonSerializable(typeof(WindowTurnList))]
-public sealed partial class ProtocolJson : JsonSerializerContext;
+[JsonSerializable(typeof(ProviderList))]
+public sealed partial class ProtocolJson : JsonSerializerContext
+{
+    /// <summary>
+    /// The context used for writing: like <see cref="JsonSerializerContext"/>'s default, but without escaping
+    /// non-ASCII text and quotes as <c>\uXXXX</c>, so frames stay readable. Safe because the wire is JSON, never HTML.
+    /// </summary>
+    public static ProtocolJson Wire { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -22,6 +22,7 @@ public abstract record AgentEvent
 public sealed record RunStarted(string RunId, string? SessionId, string ContextWindowId) : AgentEvent
 {
     /// <inheritdoc/>
+    [JsonIgnore]
     public override string EventName => EventNames.RunStarted;
 }
 
@@ -29,6 +30,7 @@ public sealed record RunStarted(string RunId, string? SessionId, string ContextW
 public sealed record AgentTextDelta(string Text) : AgentEvent
 {
     /// <inheritdoc/>
+    [JsonIgnore]
     public override string EventName => EventNames.TextDelta;
 }
 
@@ -36,6 +38,7 @@ public sealed record AgentTextDelta(string Text) : AgentEvent
 public sealed record AgentToolCall(string CallId, string Name, JsonElement Arguments) : AgentEvent
 {
     /// <inheritdoc/>
+    [JsonIgnore]
     public override string EventName => EventNames.ToolCall;
 }
 
@@ -43,6 +46,7 @@ public sealed record AgentToolCall(string CallId, string Name, JsonElement Argum
 public sealed record AgentToolResult(string CallId, string Name, JsonElement Result) : AgentEvent
 {
     /// <inheritdoc/>
+    [JsonIgnore]
     public override string EventName => EventNames.ToolResult;
 
     /// <summary>Why the tool failed, or null; on failure <see cref="Result"/> is <c>{}</c>.</summary>
@@ -53,6 +57,7 @@ public sealed record AgentToolResult(string CallId, string Name, JsonElement Res
 public sealed record AgentFinish(string StopReason, string? SessionId, Usage Usage) : AgentEvent
 {
     /// <inheritdoc/>
+    [JsonIgnore]
     public override string EventName => EventNames.Finish;
 
     /// <summary>Portage extension: the run id.</summary>
@@ -72,6 +77,7 @@ public sealed record AgentFinish(string StopReason, string? SessionId, Usage Usa
 public sealed record AgentError(string Message, string Type) : AgentEvent
 {
     /// <inheritdoc/>
+    [JsonIgnore]
     public override string EventName => EventNames.Error;
 
     /// <summary>The run id, when known.</summary>

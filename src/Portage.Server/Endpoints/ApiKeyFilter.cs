@@ -1,0 +1,20 @@
+using Portage.Core.Tenancy;
+
+namespace Portage.Server.Endpoints;
+
+/// <summary>Every <c>/api/v1</c> endpoint needs <c>Authorization: Bearer &lt;api key&gt;</c>; the caller is kept on the request.</summary>
+internal sealed class ApiKeyFilter(TenancyService tenancy) : IEndpointFilter
+{
+    private const string CallerKey = "portage.caller";
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        http.Items[CallerKey] = await tenancy.AuthenticateAsync(http.Request.Headers.Authorization.ToString(), http.RequestAborted);
+        return await next(context);
+    }
+
+    /// <summary>The authenticated caller of this request.</summary>
+    public static Caller CallerOf(HttpContext context) =>
+        context.Items[CallerKey] as Caller ?? throw new InvalidOperationException("ApiKeyFilter did not run for this endpoint.");
+}

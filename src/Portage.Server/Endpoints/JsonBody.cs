@@ -1,0 +1,59 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Portage.Core.Errors;
+
+namespace Portage.Server.Endpoints;
+
+/// <summary>
+/// Reads JSON bodies with errors a caller can act on (415, 413, 400 with the JSON path), instead of the framework's
+/// empty 400s. The size limit is enforced here so it holds on every server, Kestrel or test host.
+/// </summary>
+internal static class JsonBody
+{
+    public static async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, long maxBytes, CancellationToken cancellationToken)
+        where T : class
+    {
+        var mediaType = request.ContentType?.Split(';')[0].Trim();
+        if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new PortageException(ErrorKind.UnsupportedMediaType, "unsupported_media_type",
+                $"Content-Type is '{request.ContentType ?? "(none)"}'; send a JSON body with 'Content-Type: application/json'.");
+        }
+
+        if (request.ContentLength > maxBytes)
+        {
+            throw TooLarge(maxBytes);
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                throw TooLarge(maxBytes);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        if (buffer.Length == 0)
+        {
+            throw PortageException.BadRequest("invalid_json", "The request body is empty; send a JSON object.");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), typeInfo)
+                ?? throw PortageException.BadRequest("invalid_json", "The request body is JSON null; send a JSON object.");
+        }
+        catch (JsonException ex)
+        {
+            throw PortageException.BadRequest("invalid_json", $"The request body is not valid JSON for this endpoint: {ex.Message}");
+        }
+    }
+
+    private static PortageException TooLarge(long maxBytes) =>
+        new(ErrorKind.PayloadTooLarge, "payload_too_large", $"The request body is larger than {maxBytes} bytes (Server:MaxRequestBodyBytes); send less.");
+}

@@ -1,0 +1,73 @@
+using Portage.Core.Errors;
+using Portage.Protocol;
+
+namespace Portage.Server.Errors;
+
+/// <summary>
+/// The one place where failures become wire errors: <see cref="PortageException"/>s and bad requests get their status
+/// and <c>{"error","detail"}</c>; anything else is a 500 <c>internal_error</c> (Portage itself is broken) and is logged.
+/// Once a response has started (a run stream), the stream writes its own final <c>agent_error</c> instead.
+/// </summary>
+internal sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (PortageException ex) when (!context.Response.HasStarted)
+        {
+            await WriteAsync(context, StatusOf(ex.Kind), ex.ErrorType, ex.Message);
+        }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            var tooLarge = ex.StatusCode == StatusCodes.Status413PayloadTooLarge;
+            await WriteAsync(context, ex.StatusCode, tooLarge ? "payload_too_large" : "bad_request",
+                tooLarge ? "The request body is too large; send less (Server:MaxRequestBodyBytes sets the limit)." : ex.Message);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is no one to answer.
+        }
+        catch (Exception ex) when (!context.Response.HasStarted)
+        {
+            LogUnhandled(logger, ex, context.Request.Method, context.Request.Path);
+            await WriteAsync(context, StatusCodes.Status500InternalServerError, "internal_error",
+                "Portage failed to handle this request; this is a bug in Portage. The server log has the details.");
+        }
+    }
+
+    /// <summary>The HTTP status of an error kind.</summary>
+    public static int StatusOf(ErrorKind kind) => kind switch
+    {
+        ErrorKind.BadRequest => StatusCodes.Status400BadRequest,
+        ErrorKind.Unauthorized => StatusCodes.Status401Unauthorized,
+        ErrorKind.NotFound => StatusCodes.Status404NotFound,
+        ErrorKind.Conflict => StatusCodes.Status409Conflict,
+        ErrorKind.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
+        ErrorKind.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
+        ErrorKind.Upstream => StatusCodes.Status502BadGateway,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    /// <summary>Fallback for paths no endpoint matches.</summary>
+    public static IResult UnknownRoute(HttpContext context) =>
+        TypedResults.Json(new ErrorBody("not_found", $"No endpoint at {context.Request.Method} {context.Request.Path}. The API lives under /api/v1; see the README."),
+            ProtocolJson.Wire.ErrorBody, statusCode: StatusCodes.Status404NotFound);
+
+    private static async Task WriteAsync(HttpContext context, int status, string error, string detail)
+    {
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+        }
+
+        await context.Response.WriteAsJsonAsync(new ErrorBody(error, detail), ProtocolJson.Wire.ErrorBody, contentType: "application/json", context.RequestAborted);
+    }
+
+    [LoggerMessage(LogLevel.Error, "Unhandled failure on {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
+}

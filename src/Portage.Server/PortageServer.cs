@@ -1,0 +1,55 @@
+using Portage.Core.Tenancy;
+using Portage.Protocol;
+using Portage.Server.Endpoints;
+using Portage.Server.Errors;
+using Portage.Server.Startup;
+
+namespace Portage.Server;
+
+/// <summary>Builds and runs the router; used by <c>Program</c>, by <c>portage serve</c> and by tests.</summary>
+public static class PortageServer
+{
+    /// <summary>Where the router listens unless <c>--urls</c> or <c>ASPNETCORE_URLS</c> say otherwise.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5757";
+
+    /// <summary>Builds the application with its defaults: SQLite in the data folder, the offline echo model.</summary>
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        // Services: the engine, its store and providers; options; the first-start bootstrap.
+        var dataFolder = DataFolder.Resolve(builder.Configuration["Portage:DataFolder"]);
+        builder.Services.AddPortage(builder.Configuration).AddEcho().UseSqlite(dataFolder);
+        builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration.GetSection("Server"));
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJson.Wire));
+        builder.Services.AddSingleton(new DataFolderInfo(dataFolder));
+        builder.Services.AddHostedService<FirstStart>();
+
+        var app = builder.Build();
+
+        // Middleware: errors become {"error","detail"} with a real status, before any byte is sent.
+        app.UseMiddleware<ErrorMiddleware>();
+
+        // Endpoints, one class per resource.
+        app.MapGet("/healthz", () => TypedResults.Ok(new StatusResponse(true, "ok")));
+        var api = app.MapGroup("/api/v1").AddEndpointFilter<ApiKeyFilter>();
+        api.MapAgentRuns();
+        api.MapSandboxes();
+        api.MapApiKeys();
+        api.MapSources();
+        api.MapProviders();
+        app.MapFallback(ErrorMiddleware.UnknownRoute);
+        return app;
+    }
+
+    /// <summary>Builds and runs until <paramref name="cancellationToken"/> or Ctrl+C.</summary>
+    public static async Task RunAsync(string[] args, CancellationToken cancellationToken = default)
+    {
+        await using var app = Build(args);
+        await app.RunAsync(cancellationToken);
+    }
+}
