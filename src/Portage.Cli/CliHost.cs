@@ -1,4 +1,5 @@
 using Portage.Core.Tenancy;
+using Portage.Server;
 
 namespace Portage.Cli;
 
@@ -25,8 +26,14 @@ internal sealed class CliHost
     /// <summary>Base delay of the SDK's GET retries; tests set it to zero.</summary>
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Runs the server for <c>portage serve</c>; tests replace it to see the arguments.</summary>
+    public Func<string[], CancellationToken, Task> RunServer { get; init; } = PortageServer.RunAsync;
+
     /// <summary>Whether to dim tool lines with ANSI escapes.</summary>
     public bool Color { get; init; }
+
+    /// <summary>Whether a person types the input (then <c>chat</c> shows a prompt).</summary>
+    public bool Interactive { get; init; }
 
     public static CliHost FromConsole() => new()
     {
@@ -35,6 +42,7 @@ internal sealed class CliHost
         Error = Console.Error,
         // https://no-color.org: any non-empty NO_COLOR turns colour off.
         Color = !Console.IsOutputRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")),
+        Interactive = !Console.IsInputRedirected,
     };
 
     /// <summary>Writes a line dimmed when colour is on.</summary>

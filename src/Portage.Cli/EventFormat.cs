@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Portage.Protocol;
 using Portage.Protocol.Runs;
@@ -7,6 +8,10 @@ namespace Portage.Cli;
 /// <summary>How events are shown on a terminal and as JSON lines.</summary>
 internal static class EventFormat
 {
+    // Lines go to a terminal or a pipe, never into HTML: keep quotes and non-ASCII readable instead of \u0022.
+    private static readonly ProtocolJson s_lineJson = new(
+        new JsonSerializerOptions(ProtocolJson.Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+
     public static string ToolCall(AgentToolCall call) => $"[tool {call.Name} {Raw(call.Arguments)}]";
 
     public static string ToolResult(AgentToolResult result) => result.Error is null
@@ -22,7 +27,7 @@ internal static class EventFormat
     public static string JsonLine(AgentEvent agentEvent) =>
         // Event names are fixed snake_case identifiers: nothing to escape.
         $"{{\"event\":\"{agentEvent.EventName}\"," +
-        $"\"data\":{JsonSerializer.Serialize(agentEvent, agentEvent.GetType(), ProtocolJson.Default)}}}";
+        $"\"data\":{JsonSerializer.Serialize(agentEvent, agentEvent.GetType(), s_lineJson)}}}";
 
     private static string Raw(JsonElement element) =>
         element.ValueKind == JsonValueKind.Undefined ? "{}" : element.GetRawText();

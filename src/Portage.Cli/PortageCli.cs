@@ -21,6 +21,7 @@ internal static class PortageCli
         var connection = new ConnectionOptions();
         var root = new RootCommand("portage: a self-hosted agent router (Copass-compatible). Start with `portage serve`, then `portage chat`.");
         connection.AddTo(root);
+        root.Subcommands.Add(ServeCommand.Create(host, connection));
         root.Subcommands.Add(ChatCommand.Create(host, connection));
         root.Subcommands.Add(RunCommand.Create(host, connection));
         return root;

@@ -66,12 +66,20 @@ internal sealed class ChatRepl(CliHost host, AgentRouter router, string sandboxI
             $"portage chat: provider {Describe()}, end user {EndUserId}. /help lists the commands, /quit leaves.");
         while (true)
         {
-            await host.Out.WriteAsync("> ");
-            await host.Out.FlushAsync(ct);
+            if (host.Interactive)
+            {
+                await host.Out.WriteAsync("> ");
+                await host.Out.FlushAsync(ct);
+            }
+
             var line = await host.In.ReadLineAsync(ct);
             if (line is null)
             {
-                await host.Out.WriteLineAsync();
+                if (host.Interactive)
+                {
+                    await host.Out.WriteLineAsync();
+                }
+
                 return ExitCodes.Success;
             }
 

@@ -18,6 +18,9 @@ internal sealed class TestCli
 
     public string Stdin { get; set; } = string.Empty;
 
+    /// <summary>Replaces the in-process server of <c>portage serve</c>; null runs the real one.</summary>
+    public Func<string[], CancellationToken, Task>? RunServer { get; set; }
+
     public StringWriter Out { get; } = new();
 
     public StringWriter Error { get; } = new();
@@ -25,7 +28,9 @@ internal sealed class TestCli
     public void WriteCredentials(string url, string key, string sandbox) =>
         new LocalCredentials(url, key, sandbox).Write(DataFolder);
 
-    public async Task<int> RunAsync(params string[] args)
+    public Task<int> RunAsync(params string[] args) => RunAsync(CancellationToken.None, args);
+
+    public async Task<int> RunAsync(CancellationToken ct, params string[] args)
     {
         var host = new CliHost
         {
@@ -36,7 +41,8 @@ internal sealed class TestCli
             ResolveDataFolder = () => DataFolder,
             HttpHandler = Server,
             RetryBaseDelay = TimeSpan.Zero,
+            RunServer = RunServer ?? Portage.Server.PortageServer.RunAsync,
         };
-        return await PortageCli.RunAsync(args, host);
+        return await PortageCli.RunAsync(args, host, ct);
     }
 }
