@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Portage.Protocol.Runs;
@@ -86,7 +85,7 @@ public sealed class AgentRouter : IDisposable
     {
         using var request = _connection.CreateRequest(
             HttpMethod.Post, $"{Paths.Sandbox(sandboxId)}/agents/run", accept: "text/event-stream");
-        request.Content = JsonContent.Create(body, RouterConnection.RequestTypeInfo<AgentRunRequest>());
+        request.Content = RouterConnection.JsonBody(body);
 
         var response = await _connection.SendStreamingAsync(request, ct);
         // Disposing the response on cancellation aborts a read that does not observe the token itself.

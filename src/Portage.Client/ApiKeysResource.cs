@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using Portage.Protocol;
 using Portage.Protocol.Tenancy;
 
@@ -17,7 +16,7 @@ public sealed class ApiKeysResource
         ArgumentNullException.ThrowIfNull(request);
         return _connection.SendJsonAsync(
             "apiKeys.create", HttpMethod.Post, Paths.ApiKeys, ProtocolJson.Default.CreatedApiKey,
-            () => JsonContent.Create(request, RouterConnection.RequestTypeInfo<CreateApiKeyRequest>()), cancellationToken);
+            () => RouterConnection.JsonBody(request), cancellationToken);
     }
 
     /// <summary>Lists the keys (<c>GET /api/v1/api-keys</c>), never the keys themselves.</summary>

@@ -48,7 +48,17 @@ internal sealed class RouterConnection : IDisposable
 
     public string? SandboxId { get; }
 
-    public static JsonTypeInfo<T> RequestTypeInfo<T>() => (JsonTypeInfo<T>)s_requestJson.GetTypeInfo(typeof(T))!;
+    /// <summary>
+    /// A JSON request body without null fields, serialized up front so it has a Content-Length (some proxies and
+    /// servers refuse chunked request bodies).
+    /// </summary>
+    public static HttpContent JsonBody<T>(T value)
+    {
+        var typeInfo = (JsonTypeInfo<T>)s_requestJson.GetTypeInfo(typeof(T))!;
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(value, typeInfo));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        return content;
+    }
 
     public HttpRequestMessage CreateRequest(HttpMethod method, string path, string accept = "application/json")
     {

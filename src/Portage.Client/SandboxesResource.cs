@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using Portage.Protocol;
 using Portage.Protocol.Tenancy;
 
@@ -17,7 +16,7 @@ public sealed class SandboxesResource
         ArgumentNullException.ThrowIfNull(request);
         return _connection.SendJsonAsync(
             "sandboxes.create", HttpMethod.Post, Paths.Sandboxes, ProtocolJson.Default.Sandbox,
-            () => JsonContent.Create(request, RouterConnection.RequestTypeInfo<CreateSandboxRequest>()), cancellationToken);
+            () => RouterConnection.JsonBody(request), cancellationToken);
     }
 
     /// <summary>Lists the sandboxes (<c>GET /api/v1/storage/sandboxes?status=…</c>).</summary>

@@ -63,6 +63,7 @@ public sealed class RunCommandTests
         Assert.Equal("a\nb", events[1].GetProperty("data").GetProperty("text").GetString());
         Assert.Equal(1, events[2].GetProperty("data").GetProperty("arguments").GetProperty("q").GetInt32());
         Assert.Equal("sess_9", events[3].GetProperty("data").GetProperty("session_id").GetString());
+        Assert.All(events, e => Assert.False(e.GetProperty("data").TryGetProperty("event_name", out _)));
     }
 
     [Fact]

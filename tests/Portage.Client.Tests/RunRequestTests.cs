@@ -34,6 +34,8 @@ public sealed class RunRequestTests
         Assert.Equal("http://portage.test/api/v1/storage/sandboxes/sb_test/agents/run", request.Uri.ToString());
         Assert.Equal("Bearer pk_test", request.Authorization);
         Assert.Equal("text/event-stream", request.Accept);
+        Assert.Equal("application/json", request.ContentType);
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(request.Body!), request.ContentLength);
 
         using var body = JsonDocument.Parse(request.Body!);
         var root = body.RootElement;

@@ -35,9 +35,10 @@ internal sealed class FakeHandler : HttpMessageHandler
     {
         var body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);
         Requests.Add(new CapturedRequest(request.Method, request.RequestUri!, request.Headers.Authorization?.ToString(),
-            request.Headers.Accept.ToString(), body));
+            request.Headers.Accept.ToString(), body, request.Content?.Headers.ContentType?.MediaType, request.Content?.Headers.ContentLength));
         return Respond(request, Requests.Count);
     }
 }
 
-internal sealed record CapturedRequest(HttpMethod Method, Uri Uri, string? Authorization, string Accept, string? Body);
+internal sealed record CapturedRequest(
+    HttpMethod Method, Uri Uri, string? Authorization, string Accept, string? Body, string? ContentType, long? ContentLength);
