@@ -39,13 +39,14 @@ public static class PortageServiceCollectionExtensions
     public static PortageBuilder AddEcho(this PortageBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var delay = TimeSpan.FromMilliseconds(builder.Configuration.GetValue("Echo:DelayMilliseconds", 15.0));
         foreach (var (name, display) in new[] { ("echo", "Echo"), ("mirror", "Mirror") })
         {
             builder.Services.AddSingleton(sp => new ProviderDefinition
             {
                 Name = name,
-                Client = new EchoChatClient(display, delay, sp.GetRequiredService<TimeProvider>()),
+                Client = new EchoChatClient(display,
+                    TimeSpan.FromMilliseconds(sp.GetRequiredService<IConfiguration>().GetValue("Echo:DelayMilliseconds", 15.0)),
+                    sp.GetRequiredService<TimeProvider>()),
                 DefaultModel = name + "-1",
                 Models = [name + "-1"],
                 ContextBudgetTokens = 32_000,

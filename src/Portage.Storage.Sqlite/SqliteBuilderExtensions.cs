@@ -15,10 +15,14 @@ public static class SqliteBuilderExtensions
     public const string FileName = "portage.db";
 
     /// <summary>Stores everything in <c>&lt;dataFolder&gt;/portage.db</c>.</summary>
-    public static PortageBuilder UseSqlite(this PortageBuilder builder, string dataFolder)
+    public static PortageBuilder UseSqlite(this PortageBuilder builder, string dataFolder) => builder.UseSqlite(_ => dataFolder);
+
+    /// <summary>Stores everything in <c>portage.db</c> in a data folder resolved when the store is first needed.</summary>
+    public static PortageBuilder UseSqlite(this PortageBuilder builder, Func<IServiceProvider, string> dataFolder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddSingleton(_ => SqliteDatabase.ForFile(Path.Combine(dataFolder, FileName)));
+        ArgumentNullException.ThrowIfNull(dataFolder);
+        builder.Services.TryAddSingleton(sp => SqliteDatabase.ForFile(Path.Combine(dataFolder(sp), FileName)));
         builder.Services.TryAddSingleton<SqliteStore>();
         builder.Services.TryAddSingleton<ITenancyStore>(sp => sp.GetRequiredService<SqliteStore>());
         builder.Services.TryAddSingleton<IWindowStore>(sp => sp.GetRequiredService<SqliteStore>());

@@ -14,6 +14,9 @@ namespace Portage.Core.Recording;
 /// </summary>
 public sealed class TurnRecorder
 {
+    /// <summary>MEAI's JSON options without indentation: stored transcripts and tool arguments stay compact.</summary>
+    internal static readonly JsonSerializerOptions Compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
     private readonly List<ChatResponseUpdate> _updates = [];
     private readonly List<TurnPart> _parts = [];
     private readonly StringBuilder _text = new();
@@ -52,7 +55,7 @@ public sealed class TurnRecorder
                     break;
                 case FunctionCallContent call:
                     FlushText();
-                    var arguments = JsonSerializer.SerializeToElement(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions);
+                    var arguments = JsonSerializer.SerializeToElement(call.Arguments ?? new Dictionary<string, object?>(), Compact);
                     _toolNames[call.CallId] = call.Name;
                     _parts.Add(new TurnPart(TurnPartType.ToolCall, CallId: call.CallId, Name: call.Name, ArgumentsJson: arguments.GetRawText()));
                     events.Add(new AgentToolCall(call.CallId, call.Name, arguments));
@@ -149,14 +152,14 @@ public sealed class TurnRecorder
 
     private static JsonElement AsObject(object? result)
     {
-        var element = result is JsonElement json ? json : JsonSerializer.SerializeToElement(result, AIJsonUtilities.DefaultOptions);
+        var element = result is JsonElement json ? json : JsonSerializer.SerializeToElement(result, Compact);
         if (element.ValueKind == JsonValueKind.Object)
         {
             return element;
         }
 
         // The wire promises an object (the Python client does dict(result)); scalars and arrays are wrapped.
-        return JsonSerializer.SerializeToElement(new Dictionary<string, JsonElement> { ["value"] = element }, AIJsonUtilities.DefaultOptions);
+        return JsonSerializer.SerializeToElement(new Dictionary<string, JsonElement> { ["value"] = element }, Compact);
     }
 
     private static JsonElement EmptyObject() => JsonDocument.Parse("{}").RootElement.Clone();

@@ -162,7 +162,7 @@ public sealed partial class RunExecutor(
             run.Session.Id,
             recorder.BuildTurn(SpeakerOf(run), run.Provider.Name, run.Model, run.RunId, status, now),
             recorder.ConversationId ?? run.Session.ProviderSessionId,
-            JsonSerializer.Serialize(transcript, AIJsonUtilities.DefaultOptions),
+            JsonSerializer.Serialize(transcript, TurnRecorder.Compact),
             status,
             status == RunStatus.Succeeded ? recorder.StopReason() : null,
             JsonSerializer.Serialize(usage, ProtocolJson.Default.Usage),

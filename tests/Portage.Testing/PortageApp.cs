@@ -1,0 +1,103 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Portage.Core.Providers;
+using Portage.Core.Tenancy;
+
+namespace Portage.Testing;
+
+/// <summary>
+/// The real router, in process, on a fresh data folder (deleted on dispose). Extra providers and settings are given at
+/// construction; <see cref="Client"/> carries the development key created at first start.
+/// </summary>
+public sealed class PortageApp : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+    private readonly List<ProviderDefinition> _providers;
+    private readonly bool _ownsFolder;
+
+    public PortageApp(IEnumerable<ProviderDefinition>? providers = null, IDictionary<string, string?>? settings = null, string? dataFolder = null)
+    {
+        _ownsFolder = dataFolder is null;
+        DataFolderPath = dataFolder ?? Path.Combine(Path.GetTempPath(), "portage-tests", Guid.NewGuid().ToString("n"));
+        _providers = providers?.ToList() ?? [];
+        _settings = new Dictionary<string, string?>
+        {
+            ["Portage:DataFolder"] = DataFolderPath,
+            ["Echo:DelayMilliseconds"] = "0",
+            ["Windows:SweepIntervalSeconds"] = "0",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+    }
+
+    /// <summary>The data folder of this instance.</summary>
+    public string DataFolderPath { get; }
+
+    /// <summary>The development credentials written at first start.</summary>
+    public LocalCredentials Credentials
+    {
+        get
+        {
+            _ = Server; // starts the host, which writes the credentials
+            return LocalCredentials.TryRead(DataFolderPath) ?? throw new InvalidOperationException("The server wrote no credentials.json.");
+        }
+    }
+
+    /// <summary>The default sandbox.</summary>
+    public string SandboxId => Credentials.SandboxId;
+
+    /// <summary>An HTTP client with the development key.</summary>
+    public HttpClient Client
+    {
+        get
+        {
+            var client = CreateClient();
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Credentials.ApiKey);
+            return client;
+        }
+    }
+
+    /// <summary>The run endpoint of a sandbox (the default one when null).</summary>
+    public string RunPath(string? sandboxId = null) => $"/api/v1/storage/sandboxes/{sandboxId ?? SandboxId}/agents/run";
+
+    /// <summary>A service of the running host.</summary>
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services =>
+        {
+            foreach (var provider in _providers)
+            {
+                services.AddSingleton(provider);
+            }
+        });
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && _ownsFolder)
+        {
+            try
+            {
+                Directory.Delete(DataFolderPath, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A pooled SQLite handle may still be closing; the temp folder is cleaned by the OS.
+            }
+        }
+    }
+}
