@@ -34,9 +34,6 @@ public sealed class TurnRecorder
     /// <summary>The provider's own conversation id, when it has server-side sessions.</summary>
     public string? ConversationId { get; private set; }
 
-    /// <summary>Whether any text has been produced (after the first delta, failures are no longer retried).</summary>
-    public bool HasOutput => _updates.Count > 0 && (_text.Length > 0 || _parts.Count > 0);
-
     /// <summary>Records one update and returns the wire events it produces.</summary>
     public IEnumerable<AgentEvent> Observe(ChatResponseUpdate update)
     {
