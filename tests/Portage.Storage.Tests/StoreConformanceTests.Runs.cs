@@ -1,0 +1,287 @@
+using Portage.Core.Runs;
+using Portage.Core.Windows;
+
+namespace Portage.Storage.Tests;
+
+public abstract partial class StoreConformanceTests
+{
+    [Fact]
+    public async Task Starting_a_run_numbers_its_user_turns_from_one_in_order()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+
+        var seqs = await StartAsync(Run("run_1", window, session, T0.AddMinutes(1)), session, newSession: true, "first", "second", "third");
+
+        Assert.Equal([1L, 2L, 3L], seqs);
+        var turns = await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, None);
+        Assert.Equal([1L, 2L, 3L], turns.Select(t => t.Seq));
+        Assert.Equal(["first", "second", "third"], turns.Select(t => t.Text));
+        Assert.All(turns, t =>
+        {
+            Assert.Equal("ds_1", t.WindowId);
+            Assert.Equal(TurnRole.User, t.Role);
+            Assert.Equal("run_1", t.RunId);
+            Assert.Equal(T0.AddMinutes(1), t.CreatedAt);
+        });
+    }
+
+    [Fact]
+    public async Task Starting_a_run_records_the_run_and_its_new_session()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window, at: T0.AddMinutes(1));
+        var run = Run("run_1", window, session, T0.AddMinutes(1));
+
+        await StartAsync(run, session, newSession: true, "hello");
+
+        Assert.Equal(run, await Runs.GetRunAsync(SandboxA, "run_1", None));
+        Assert.Equal(session, await Sessions.GetSessionAsync(SandboxA, "sess_1", UserA, None));
+    }
+
+    [Fact]
+    public async Task Run_of_another_sandbox_is_answered_as_missing()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        await StartAsync(Run("run_1", window, session), session, newSession: true, "hello");
+
+        Assert.Null(await Runs.GetRunAsync(SandboxB, "run_1", None));
+        Assert.Null(await Runs.GetRunAsync(SandboxA, "run_nope", None));
+    }
+
+    [Fact]
+    public async Task Ending_a_run_appends_the_assistant_turn_with_the_next_seq()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        var run = Run("run_1", window, session, T0.AddMinutes(1));
+        await StartAsync(run, session, newSession: true, "one", "two");
+
+        var seq = await Runs.EndRunAsync(End(run, T0.AddMinutes(2), parts: TurnPart.OfText("answer")), None);
+
+        Assert.Equal(3, seq);
+        var turn = (await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, None))[^1];
+        Assert.Equal(3, turn.Seq);
+        Assert.Equal(TurnRole.Assistant, turn.Role);
+        Assert.Equal("echo/echo-1", turn.Speaker);
+        Assert.Equal("echo", turn.Provider);
+        Assert.Equal("echo-1", turn.Model);
+        Assert.Equal("run_1", turn.RunId);
+        Assert.Equal(RunStatus.Succeeded, turn.Status);
+        Assert.Equal(T0.AddMinutes(2), turn.CreatedAt);
+        Assert.Equal(7, turn.TokenEstimate);
+        Assert.Equal("answer", turn.Text);
+    }
+
+    [Fact]
+    public async Task Next_run_continues_the_windows_numbering()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        var first = Run("run_1", window, session, T0.AddMinutes(1));
+        await StartAsync(first, session, newSession: true, "one");
+        await Runs.EndRunAsync(End(first, T0.AddMinutes(2)), None);
+
+        var second = Run("run_2", window, session, T0.AddMinutes(3));
+        var seqs = await StartAsync(second, session, newSession: false, "two", "three");
+        var end = await Runs.EndRunAsync(End(second, T0.AddMinutes(4)), None);
+
+        Assert.Equal([3L, 4L], seqs);
+        Assert.Equal(5, end);
+        Assert.Single(await Sessions.ListSessionsAsync(SandboxA, "ds_1", None));
+    }
+
+    [Fact]
+    public async Task Appending_turns_counts_them_and_moves_the_windows_last_activity()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        var run = Run("run_1", window, session, T0.AddMinutes(1));
+        await StartAsync(run, session, newSession: true, "one", "two");
+        await Runs.EndRunAsync(End(run, T0.AddMinutes(2)), None);
+
+        var stored = await Windows.GetWindowAsync(SandboxA, "ds_1", UserA, None);
+
+        Assert.Equal(3, stored?.TurnCount);
+        Assert.Equal(T0.AddMinutes(2), stored?.LastActiveAt);
+        Assert.Equal(T0, stored?.CreatedAt);
+    }
+
+    [Fact]
+    public async Task Ending_a_run_updates_the_sessions_transcript_seq_and_provider_id()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window, at: T0.AddMinutes(1));
+        var run = Run("run_1", window, session, T0.AddMinutes(1));
+        await StartAsync(run, session, newSession: true, "hello");
+        const string transcript = """[{"role":"user","contents":[{"$type":"text","text":"hello"}]},{"role":"assistant","contents":[{"$type":"text","text":"hi"}]}]""";
+
+        await Runs.EndRunAsync(End(run, T0.AddMinutes(2), providerSessionId: "native-42", transcriptJson: transcript), None);
+
+        var stored = await Sessions.GetSessionAsync(SandboxA, "sess_1", UserA, None);
+        Assert.NotNull(stored);
+        AssertJsonEqual(transcript, stored.TranscriptJson);
+        Assert.Equal(2, stored.LastWindowSeq);
+        Assert.Equal("native-42", stored.ProviderSessionId);
+        Assert.Equal(T0.AddMinutes(2), stored.LastActiveAt);
+        Assert.Equal(T0.AddMinutes(1), stored.CreatedAt);
+    }
+
+    [Fact]
+    public async Task Ending_a_run_records_its_outcome()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        var ok = Run("run_1", window, session, T0.AddMinutes(1));
+        await StartAsync(ok, session, newSession: true, "hello");
+        await Runs.EndRunAsync(End(ok, T0.AddMinutes(2)), None);
+        var bad = Run("run_2", window, session, T0.AddMinutes(3));
+        await StartAsync(bad, session, newSession: false, "again");
+        await Runs.EndRunAsync(End(bad, T0.AddMinutes(4), RunStatus.Failed), None);
+
+        var succeeded = await Runs.GetRunAsync(SandboxA, "run_1", None);
+        Assert.NotNull(succeeded);
+        Assert.Equal(RunStatus.Succeeded, succeeded.Status);
+        Assert.Equal(T0.AddMinutes(2), succeeded.FinishedAt);
+        Assert.Equal("end_turn", succeeded.StopReason);
+        AssertJsonEqual("""{"input_tokens":3,"output_tokens":7}""", succeeded.UsageJson);
+        Assert.Null(succeeded.Error);
+        Assert.Equal(T0.AddMinutes(1), succeeded.StartedAt);
+
+        var failed = await Runs.GetRunAsync(SandboxA, "run_2", None);
+        Assert.NotNull(failed);
+        Assert.Equal(RunStatus.Failed, failed.Status);
+        Assert.Null(failed.StopReason);
+        Assert.Equal("boom", failed.Error);
+    }
+
+    [Fact]
+    public async Task Ending_a_run_releases_its_window_lease()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        var run = Run("run_1", window, session, T0);
+        Assert.True(await Windows.TryAcquireLeaseAsync("ds_1", "run_1", T0, T0.AddHours(1), None));
+        await StartAsync(run, session, newSession: true, "hello");
+
+        await Runs.EndRunAsync(End(run, T0.AddSeconds(5)), None);
+
+        Assert.True(await Windows.TryAcquireLeaseAsync("ds_1", "run_2", T0.AddSeconds(6), T0.AddHours(1), None));
+    }
+
+    [Fact]
+    public async Task Ending_a_run_leaves_another_runs_lease_alone()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        var run = Run("run_1", window, session, T0);
+        await StartAsync(run, session, newSession: true, "hello");
+        Assert.True(await Windows.TryAcquireLeaseAsync("ds_1", "run_other", T0, T0.AddHours(1), None));
+
+        await Runs.EndRunAsync(End(run, T0.AddSeconds(5)), None);
+
+        Assert.False(await Windows.TryAcquireLeaseAsync("ds_1", "run_2", T0.AddSeconds(6), T0.AddHours(1), None));
+    }
+
+    [Fact]
+    public async Task Turn_parts_round_trip_in_order_with_their_json()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        var run = Run("run_1", window, session, T0);
+        await StartAsync(run, session, newSession: true, "look it up");
+        TurnPart[] parts =
+        [
+            TurnPart.OfText("Let me search. "),
+            new(TurnPartType.ToolCall, CallId: "call_1", Name: "search", ArgumentsJson: """{"query":"ünïcode \"quoted\"","limit":3,"filters":{"tags":["a","b"]}}"""),
+            new(TurnPartType.ToolResult, CallId: "call_1", Name: "search", ResultJson: """{"hits":[{"id":1,"score":0.5}],"total":1}"""),
+            new(TurnPartType.ToolCall, CallId: "call_2", Name: "fetch", ArgumentsJson: "{}"),
+            new(TurnPartType.ToolResult, CallId: "call_2", Name: "fetch", ResultJson: "{}", Error: "timed out"),
+            TurnPart.OfText("Found one.\nDone."),
+        ];
+
+        await Runs.EndRunAsync(End(run, T0.AddSeconds(5), parts: parts), None);
+
+        var stored = (await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, None))[^1].Parts;
+        Assert.Equal(parts.Length, stored.Count);
+        for (var i = 0; i < parts.Length; i++)
+        {
+            Assert.Equal(parts[i].Type, stored[i].Type);
+            Assert.Equal(parts[i].Text, stored[i].Text);
+            Assert.Equal(parts[i].CallId, stored[i].CallId);
+            Assert.Equal(parts[i].Name, stored[i].Name);
+            Assert.Equal(parts[i].Error, stored[i].Error);
+            AssertJsonEqual(parts[i].ArgumentsJson, stored[i].ArgumentsJson);
+            AssertJsonEqual(parts[i].ResultJson, stored[i].ResultJson);
+        }
+    }
+
+    [Fact]
+    public async Task Assistant_turn_without_parts_is_stored_empty()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        var run = Run("run_1", window, session, T0);
+        await StartAsync(run, session, newSession: true, "hello");
+
+        await Runs.EndRunAsync(End(run, T0.AddSeconds(5), RunStatus.Cancelled), None);
+
+        var turn = (await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, None))[^1];
+        Assert.Equal(RunStatus.Cancelled, turn.Status);
+        Assert.Empty(turn.Parts);
+        Assert.Equal("", turn.Text);
+    }
+
+    [Fact]
+    public async Task Listing_turns_after_a_seq_returns_only_later_turns()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        await StartAsync(Run("run_1", window, session), session, newSession: true, "a", "b", "c", "d");
+
+        Assert.Equal([3L, 4L], (await Windows.ListTurnsAsync(SandboxA, "ds_1", 2, None)).Select(t => t.Seq));
+        Assert.Empty(await Windows.ListTurnsAsync(SandboxA, "ds_1", 4, None));
+    }
+
+    [Fact]
+    public async Task Turns_of_another_sandboxs_window_are_not_listed()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        await StartAsync(Run("run_1", window, session), session, newSession: true, "secret");
+
+        Assert.Empty(await Windows.ListTurnsAsync(SandboxB, "ds_1", 0, None));
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_to_one_window_get_distinct_sequence_numbers()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        await StartAsync(Run("run_0", window, session), session, newSession: true, "first");
+
+        var starts = Enumerable.Range(1, 6)
+            .Select(i => Task.Run(() => StartAsync(Run($"run_{i}", window, session, T0.AddSeconds(i)), session, newSession: false, $"message {i}")))
+            .ToList();
+        var seqs = (await Task.WhenAll(starts)).SelectMany(s => s).Order().ToList();
+
+        Assert.Equal([2L, 3L, 4L, 5L, 6L, 7L], seqs);
+        Assert.Equal(7, (await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, None)).Count);
+    }
+}

@@ -1,0 +1,149 @@
+using Portage.Core.Tenancy;
+
+namespace Portage.Storage.Tests;
+
+public abstract partial class StoreConformanceTests
+{
+    [Fact]
+    public async Task No_account_exists_until_the_first_is_created()
+    {
+        Assert.False(await Tenancy.AnyAccountAsync(None));
+
+        await Tenancy.CreateAccountAsync(AccountA, T0, SandboxRecordA, KeyA, None);
+
+        Assert.True(await Tenancy.AnyAccountAsync(None));
+    }
+
+    [Fact]
+    public async Task Creating_an_account_stores_its_first_sandbox_and_key()
+    {
+        await SeedTenantsAsync();
+
+        AssertSameSandboxes([SandboxRecordA], [await Tenancy.GetSandboxAsync(AccountA, SandboxA, None)]);
+        Assert.Equal([KeyA], await Tenancy.ListApiKeysAsync(AccountA, None));
+        Assert.Equal([KeyB], await Tenancy.ListApiKeysAsync(AccountB, None));
+    }
+
+    [Fact]
+    public async Task Key_is_found_by_its_hash_with_every_field()
+    {
+        await SeedTenantsAsync();
+        var key = new ApiKeyRecord("key_a2", AccountA, "ci", "ptg_cccccccc", Hash('c'), T0.AddHours(1), T0.AddDays(90));
+        await Tenancy.CreateApiKeyAsync(key, None);
+
+        Assert.Equal(key, await Tenancy.FindApiKeyByHashAsync(Hash('c'), None));
+        Assert.Equal(KeyB, await Tenancy.FindApiKeyByHashAsync(KeyB.KeyHash, None));
+    }
+
+    [Fact]
+    public async Task Unknown_hash_finds_no_key()
+    {
+        await SeedTenantsAsync();
+
+        Assert.Null(await Tenancy.FindApiKeyByHashAsync(Hash('f'), None));
+    }
+
+    [Fact]
+    public async Task Revoked_key_is_not_found_by_its_hash()
+    {
+        await SeedTenantsAsync();
+
+        var revoked = await Tenancy.RevokeApiKeyAsync(AccountA, KeyA.Id, T0.AddHours(2), None);
+
+        Assert.Equal(KeyA with { RevokedAt = T0.AddHours(2) }, revoked);
+        Assert.Null(await Tenancy.FindApiKeyByHashAsync(KeyA.KeyHash, None));
+    }
+
+    [Fact]
+    public async Task Revoking_a_key_twice_returns_null_the_second_time()
+    {
+        await SeedTenantsAsync();
+        await Tenancy.RevokeApiKeyAsync(AccountA, KeyA.Id, T0.AddHours(2), None);
+
+        Assert.Null(await Tenancy.RevokeApiKeyAsync(AccountA, KeyA.Id, T0.AddHours(3), None));
+    }
+
+    [Fact]
+    public async Task Revoking_another_accounts_key_returns_null_and_leaves_it_valid()
+    {
+        await SeedTenantsAsync();
+
+        Assert.Null(await Tenancy.RevokeApiKeyAsync(AccountA, KeyB.Id, T0.AddHours(2), None));
+        Assert.Equal(KeyB, await Tenancy.FindApiKeyByHashAsync(KeyB.KeyHash, None));
+    }
+
+    [Fact]
+    public async Task Touching_a_key_counts_its_uses_and_keeps_the_last_use_time()
+    {
+        await SeedTenantsAsync();
+
+        await Tenancy.TouchApiKeyAsync(KeyA.Id, T0.AddMinutes(5), None);
+        await Tenancy.TouchApiKeyAsync(KeyA.Id, T0.AddMinutes(9), None);
+
+        var key = await Tenancy.FindApiKeyByHashAsync(KeyA.KeyHash, None);
+        Assert.NotNull(key);
+        Assert.Equal(2, key.UseCount);
+        Assert.Equal(T0.AddMinutes(9), key.LastUsedAt);
+        Assert.Equal(0, (await Tenancy.FindApiKeyByHashAsync(KeyB.KeyHash, None))!.UseCount);
+    }
+
+    [Fact]
+    public async Task Listing_keys_leaves_out_revoked_ones()
+    {
+        await SeedTenantsAsync();
+        var second = new ApiKeyRecord("key_a2", AccountA, "ci", "ptg_cccccccc", Hash('c'), T0.AddHours(1), null);
+        await Tenancy.CreateApiKeyAsync(second, None);
+
+        await Tenancy.RevokeApiKeyAsync(AccountA, KeyA.Id, T0.AddHours(2), None);
+
+        Assert.Equal([second], await Tenancy.ListApiKeysAsync(AccountA, None));
+    }
+
+    [Fact]
+    public async Task Sandbox_name_is_unique_per_owner()
+    {
+        await SeedTenantsAsync();
+        var sameName = SandboxRecordA with { Id = "sb_a2", CreatedAt = T0.AddHours(1) };
+        var otherOwner = SandboxRecordA with { Id = "sb_a3", OwnerId = "owner_c", CreatedAt = T0.AddHours(2) };
+
+        Assert.False(await Tenancy.CreateSandboxAsync(sameName, None));
+        Assert.True(await Tenancy.CreateSandboxAsync(otherOwner, None));
+        Assert.Null(await Tenancy.GetSandboxAsync(AccountA, "sb_a2", None));
+        AssertSameSandboxes([otherOwner], [await Tenancy.GetSandboxAsync(AccountA, "sb_a3", None)]);
+    }
+
+    [Fact]
+    public async Task Sandbox_of_another_account_is_answered_as_missing()
+    {
+        await SeedTenantsAsync();
+
+        Assert.Null(await Tenancy.GetSandboxAsync(AccountA, SandboxB, None));
+        Assert.Null(await Tenancy.GetSandboxAsync(AccountA, "sb_nope", None));
+        AssertSameSandboxes([SandboxRecordB], [await Tenancy.GetSandboxAsync(AccountB, SandboxB, None)]);
+    }
+
+    [Fact]
+    public async Task Listing_sandboxes_filters_by_account_and_status()
+    {
+        await SeedTenantsAsync();
+        var suspended = SandboxRecordA with { Id = "sb_a2", Name = "old", Status = "suspended", MetadataJson = null, CreatedAt = T0.AddHours(1) };
+        await Tenancy.CreateSandboxAsync(suspended, None);
+
+        AssertSameSandboxes([SandboxRecordA, suspended], await Tenancy.ListSandboxesAsync(AccountA, null, None));
+        AssertSameSandboxes([suspended], await Tenancy.ListSandboxesAsync(AccountA, "suspended", None));
+        AssertSameSandboxes([SandboxRecordB], await Tenancy.ListSandboxesAsync(AccountB, null, None));
+    }
+
+    // Metadata is JSON: compared by meaning, the rest field by field.
+    private static void AssertSameSandboxes(IReadOnlyList<SandboxRecord> expected, IReadOnlyList<SandboxRecord?> actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        for (var i = 0; i < expected.Count; i++)
+        {
+            var found = actual[i];
+            Assert.NotNull(found);
+            AssertJsonEqual(expected[i].MetadataJson, found.MetadataJson);
+            Assert.Equal(expected[i], found with { MetadataJson = expected[i].MetadataJson });
+        }
+    }
+}
