@@ -49,10 +49,10 @@ public sealed partial class SqliteStore : IRunStore
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         var seq = await AppendTurnAsync(connection, transaction, end.WindowId, end.AssistantTurn, cancellationToken);
         await Sql.ExecuteAsync(connection,
-            "UPDATE sessions SET transcript = $transcript, last_window_seq = $seq, provider_session_id = COALESCE($native, provider_session_id), last_active_at = $at " +
+            "UPDATE sessions SET transcript = $transcript, model = $model, last_window_seq = $seq, provider_session_id = COALESCE($native, provider_session_id), last_active_at = $at " +
             "WHERE id = $id AND sandbox_id = $sandbox",
             cancellationToken, transaction,
-            ("$transcript", end.TranscriptJson), ("$seq", seq), ("$native", end.ProviderSessionId), ("$at", Sql.Time(end.FinishedAt)),
+            ("$transcript", end.TranscriptJson), ("$model", end.SessionModel), ("$seq", seq), ("$native", end.ProviderSessionId), ("$at", Sql.Time(end.FinishedAt)),
             ("$id", end.SessionId), ("$sandbox", end.SandboxId));
         await Sql.ExecuteAsync(connection,
             "UPDATE runs SET status = $status, finished_at = $at, stop_reason = $stop, usage = $usage, error = $error WHERE id = $id AND sandbox_id = $sandbox",

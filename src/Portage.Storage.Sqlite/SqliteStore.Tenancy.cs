@@ -82,9 +82,9 @@ public sealed partial class SqliteStore(SqliteDatabase database) : ITenancyStore
             await InsertSandboxAsync(connection, null, sandbox, cancellationToken);
             return true;
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+        catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == 2067 && ex.Message.Contains("sandboxes.owner_id", StringComparison.Ordinal))
         {
-            // SQLITE_CONSTRAINT: (owner_id, name) is unique.
+            // SQLITE_CONSTRAINT_UNIQUE on (owner_id, name); any other constraint failure is a real error.
             return false;
         }
     }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.AI;
 
@@ -28,7 +29,7 @@ public sealed class EchoChatClient(string displayName, TimeSpan delayBetweenDelt
         var list = messages.ToList();
         var model = string.IsNullOrEmpty(options?.ModelId) ? "echo-1" : options.ModelId;
         var reply = Compose(displayName, model, list);
-        var responseId = $"echo-{Convert.ToHexStringLower(BitConverter.GetBytes(reply.GetHashCode(StringComparison.Ordinal)))}";
+        var responseId = "echo-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(reply)))[..16];
 
         foreach (var chunk in Chunk(reply))
         {

@@ -160,6 +160,7 @@ public sealed partial class RunExecutor(
             run.RunId,
             run.Window.Id,
             run.Session.Id,
+            run.Model,
             recorder.BuildTurn(SpeakerOf(run), run.Provider.Name, run.Model, run.RunId, status, now),
             recorder.ConversationId ?? run.Session.ProviderSessionId,
             JsonSerializer.Serialize(transcript, TurnRecorder.Compact),

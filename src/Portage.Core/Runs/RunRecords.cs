@@ -46,13 +46,15 @@ public sealed record RunStart(RunRecord Run, SessionRecord? NewSession, IReadOnl
 
 /// <summary>
 /// What is written when a run ends, in one transaction (rule 7): the assistant turn, the session's transcript, the
-/// run's outcome, and the release of the window lease.
+/// run's outcome, and the release of the window lease. The session takes the run's model (a continued session may
+/// switch models within its provider).
 /// </summary>
 public sealed record RunEnd(
     string SandboxId,
     string RunId,
     string WindowId,
     string SessionId,
+    string SessionModel,
     NewTurn AssistantTurn,
     string? ProviderSessionId,
     string TranscriptJson,

@@ -39,26 +39,27 @@ public sealed record LocalCredentials(
         }
     }
 
-    /// <summary>Writes the credentials with owner-only permissions (created 0600, never world-readable even briefly).</summary>
+    /// <summary>
+    /// Writes the credentials with owner-only permissions: a new file created 0600 and renamed over the old one, so the
+    /// key is never readable by others, not even briefly.
+    /// </summary>
     public void Write(string dataFolder)
     {
         Directory.CreateDirectory(dataFolder);
         var path = Path.Combine(dataFolder, FileName);
+        var temporary = path + ".tmp";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            File.Delete(temporary); // a leftover would keep its old mode: UnixCreateMode applies to new files only
         }
 
-        using (var stream = new FileStream(path, options))
+        using (var stream = new FileStream(temporary, options))
         {
             JsonSerializer.Serialize(stream, this, s_options);
         }
 
-        if (!OperatingSystem.IsWindows())
-        {
-            // UnixCreateMode applies only when the file is new; an older file keeps its mode unless set again.
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        File.Move(temporary, path, overwrite: true);
     }
 }
