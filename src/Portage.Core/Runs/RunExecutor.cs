@@ -140,6 +140,10 @@ public sealed partial class RunExecutor(
         }
 
         history.AddRange(run.UserMessages.Select(text => new ChatMessage(ChatRole.User, text)));
+
+        // A run that failed or was cut off before answering leaves two user messages in a row; providers that require
+        // alternation (Gemini) refuse that, so adjacent plain-text messages of one role are joined.
+        history = WindowRenderer.MergeAdjacent(history);
         var sent = new List<ChatMessage>(history.Count + 1);
         if (!string.IsNullOrEmpty(run.SystemPrompt))
         {

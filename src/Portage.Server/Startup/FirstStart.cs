@@ -28,6 +28,12 @@ internal sealed class FirstStart(TenancyService tenancy, ProviderRegistry provid
         }
         else
         {
+            // The CLI connects to credentials.json's api_url: keep it pointing at where this start listens.
+            if (LocalCredentials.TryRead(dataFolder.Path) is { } existing && existing.ApiUrl != url)
+            {
+                (existing with { ApiUrl = url }).Write(dataFolder.Path);
+            }
+
             Console.WriteLine($"Portage: data in {dataFolder.Path}; credentials in {credentialsPath}.");
         }
 

@@ -42,6 +42,9 @@ public sealed class Rule10RunStatusTests
         Assert.Equal(["succeeded", "succeeded", "succeeded", "interrupted"], turns.EnumerateArray().Select(t => t.GetProperty("status").GetString()));
         var next = await second.RunAsync(Runs.Body("still there?"));
         Assert.Equal(windowId, next.WindowId);
+        // The cut-off user message and the new one reach the provider joined, so user and assistant still alternate.
+        Assert.Contains("received 2 prior turns", next.Text, StringComparison.Ordinal);
+        Assert.Contains("You said: \"cut off\n\nstill there?\"", next.Text, StringComparison.Ordinal);
         Directory.Delete(folder, recursive: true);
     }
 }

@@ -86,6 +86,25 @@ public sealed class TenancyApiTests
     }
 
     [Fact]
+    public void Restart_on_another_url_updates_api_url_in_credentials_and_keeps_the_key()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "portage-tests", Guid.NewGuid().ToString("n"));
+        string key;
+        using (var first = new PortageApp(settings: new Dictionary<string, string?> { ["urls"] = "http://127.0.0.1:6001" }, dataFolder: folder))
+        {
+            key = first.Credentials.ApiKey;
+            Assert.Equal("http://127.0.0.1:6001", first.Credentials.ApiUrl);
+        }
+
+        using (var second = new PortageApp(settings: new Dictionary<string, string?> { ["urls"] = "http://127.0.0.1:6002" }, dataFolder: folder))
+        {
+            Assert.Equal(("http://127.0.0.1:6002", key), (second.Credentials.ApiUrl, second.Credentials.ApiKey));
+        }
+
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
     public async Task Provider_list_names_echo_and_mirror_with_what_they_need()
     {
         using var app = new PortageApp();
