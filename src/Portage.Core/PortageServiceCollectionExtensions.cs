@@ -22,6 +22,7 @@ public static class PortageServiceCollectionExtensions
         services.TryAddSingleton<IIdGenerator, RandomIdGenerator>();
         services.AddOptions<RunOptions>().Bind(configuration.GetSection("Runs"));
         services.AddOptions<WindowOptions>().Bind(configuration.GetSection("Windows"));
+        services.AddOptions<PriceTable>().Bind(configuration.GetSection("Pricing"));
         services.TryAddSingleton<TenancyService>();
         services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<ProviderDefinition>()));
         services.TryAddSingleton<RunPlanner>();
@@ -51,6 +52,7 @@ public static class PortageServiceCollectionExtensions
                 Models = [name + "-1"],
                 ContextBudgetTokens = 32_000,
                 Needs = "nothing (offline)",
+                Free = true,
             });
         }
 

@@ -30,6 +30,9 @@ public sealed record ProviderDefinition
     /// </summary>
     public bool ServerSideSessions { get; init; }
 
+    /// <summary>True for offline models that never cost anything (no price needed, never <c>cost_unknown</c>).</summary>
+    public bool Free { get; init; }
+
     /// <summary>What the provider needs to be configured (shown to users), for example <c>ANTHROPIC_API_KEY</c>.</summary>
     public string Needs { get; init; } = "nothing";
 }

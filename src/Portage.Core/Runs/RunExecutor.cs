@@ -22,6 +22,7 @@ public sealed partial class RunExecutor(
     IWindowStore windows,
     TimeProvider time,
     IOptions<RunOptions> options,
+    IOptions<PriceTable> prices,
     ILogger<RunExecutor> logger)
 {
     /// <summary>Streams the run's events: <c>run_started</c>, deltas and tool frames, then one terminal frame.</summary>
@@ -101,7 +102,7 @@ public sealed partial class RunExecutor(
 
         if (status == RunStatus.Succeeded)
         {
-            yield return new AgentFinish(recorder.StopReason(), run.Session.Id, recorder.BuildUsage(sent))
+            yield return new AgentFinish(recorder.StopReason(), run.Session.Id, PriceOf(run, recorder.BuildUsage(sent)))
             {
                 RunId = run.RunId,
                 ContextWindowId = run.Window.Id,
@@ -158,7 +159,7 @@ public sealed partial class RunExecutor(
     {
         var now = time.GetUtcNow();
         var transcript = history.Concat(recorder.ResponseMessages()).ToList();
-        var usage = recorder.BuildUsage(sent);
+        var usage = PriceOf(run, recorder.BuildUsage(sent));
         var end = new RunEnd(
             run.Window.SandboxId,
             run.RunId,
@@ -184,6 +185,9 @@ public sealed partial class RunExecutor(
             throw;
         }
     }
+
+    private Usage PriceOf(PreparedRun run, Usage usage) =>
+        PriceTable.Price(usage, prices.Value.Find(run.Provider.Name, run.Model), run.Provider.Free);
 
     private static string SpeakerOf(PreparedRun run) => $"{run.Provider.Name}/{run.Model}";
 
