@@ -20,9 +20,6 @@ public enum ErrorKind
 
     /// <summary>The body is not JSON (415).</summary>
     UnsupportedMediaType,
-
-    /// <summary>A provider is misconfigured or failed before the run started (502).</summary>
-    Upstream,
 }
 
 /// <summary>

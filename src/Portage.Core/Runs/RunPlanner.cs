@@ -36,11 +36,14 @@ public sealed class RunPlanner(
         }
 
         var runId = ids.NewId("run");
-        var (window, named) = await ChooseWindowAsync(sandboxId, endUserId, request, cancellationToken);
+        var namedSession = string.IsNullOrEmpty(request.SessionId)
+            ? null
+            : await sessions.GetSessionAsync(sandboxId, request.SessionId, endUserId, cancellationToken);
+        var (window, named) = await ChooseWindowAsync(sandboxId, endUserId, request, namedSession, cancellationToken);
         await AcquireLeaseAsync(window, runId, waitForIt: !named, cancellationToken);
         try
         {
-            var (session, continues) = await ChooseSessionAsync(sandboxId, endUserId, window, provider, model, request.SessionId, cancellationToken);
+            var (session, continues) = await ChooseSessionAsync(sandboxId, endUserId, window, provider, model, request.SessionId, namedSession, cancellationToken);
             var priorTurns = await windows.ListTurnsAsync(sandboxId, window.Id, 0, cancellationToken);
             var now = time.GetUtcNow();
             var run = new RunRecord(runId, sandboxId, endUserId, window.Id, session.Id, provider.Name, model, RunStatus.Running, now);
@@ -110,7 +113,7 @@ public sealed class RunPlanner(
     // Rule 3, first match wins. "named" means the caller pointed at this window (by id or session), which changes
     // rules 8 (no waiting) and 9 (an explicitly archived window is refused).
     private async Task<(WindowRecord Window, bool Named)> ChooseWindowAsync(
-        string sandboxId, string endUserId, AgentRunRequest request, CancellationToken cancellationToken)
+        string sandboxId, string endUserId, AgentRunRequest request, SessionRecord? namedSession, CancellationToken cancellationToken)
     {
         if (!string.IsNullOrEmpty(request.ContextWindowId))
         {
@@ -132,7 +135,7 @@ public sealed class RunPlanner(
 
         if (!string.IsNullOrEmpty(request.SessionId))
         {
-            var session = await sessions.GetSessionAsync(sandboxId, request.SessionId, endUserId, cancellationToken)
+            var session = namedSession
                 ?? throw PortageException.NotFound("session_not_found",
                     $"No session '{request.SessionId}' for end user '{endUserId}' in this sandbox. Omit session_id to continue the end user's active window, or set new_window: true.");
             var window = await windows.GetWindowAsync(sandboxId, session.WindowId, endUserId, cancellationToken)
@@ -200,12 +203,11 @@ public sealed class RunPlanner(
     // window on this provider" in a fresh session; no session_id reuses the window's latest session of this provider+model.
     private async Task<(SessionRecord Session, bool Continues)> ChooseSessionAsync(
         string sandboxId, string endUserId, WindowRecord window, ProviderDefinition provider, string model, string? sessionId,
-        CancellationToken cancellationToken)
+        SessionRecord? named, CancellationToken cancellationToken)
     {
         SessionRecord? existing = null;
         if (!string.IsNullOrEmpty(sessionId))
         {
-            var named = await sessions.GetSessionAsync(sandboxId, sessionId, endUserId, cancellationToken);
             if (named is not null && named.WindowId == window.Id && string.Equals(named.Provider, provider.Name, StringComparison.OrdinalIgnoreCase))
             {
                 existing = named;
