@@ -1,9 +1,11 @@
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portage.Core;
 using Portage.Core.Providers;
 using Portage.Core.Runs;
 using Portage.Core.Tenancy;
+using Portage.Core.Tools;
 using Portage.Core.Windows;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -25,12 +27,21 @@ public static class PortageServiceCollectionExtensions
         services.AddOptions<PriceTable>().Bind(configuration.GetSection("Pricing"));
         services.TryAddSingleton<TenancyService>();
         services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<ProviderDefinition>()));
+        services.TryAddSingleton(sp => new ToolRegistry(sp.GetServices<PortageTool>()));
         services.TryAddSingleton<RunPlanner>();
         services.TryAddSingleton<RunExecutor>();
         services.TryAddSingleton<WindowSweeper>();
         services.AddHostedService<OrphanedRunRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<WindowSweeper>());
         return new PortageBuilder(services, configuration);
+    }
+
+    /// <summary>Adds a tool that models may call in every run; the router executes it (see <see cref="ToolRegistry"/>).</summary>
+    public static PortageBuilder AddTool(this PortageBuilder builder, AIFunction tool)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton(new PortageTool(tool));
+        return builder;
     }
 
     /// <summary>

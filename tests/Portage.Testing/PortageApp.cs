@@ -29,11 +29,26 @@ public sealed class PortageApp : WebApplicationFactory<Program>
             ["Echo:DelayMilliseconds"] = "0",
             ["Windows:SweepIntervalSeconds"] = "0",
         };
+
+        // A developer's real keys must never reach a test: every provider starts unconfigured unless the test says so.
+        foreach (var variable in ProviderEnvironment)
+        {
+            _settings[variable] = "";
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             _settings[key] = value;
         }
     }
+
+    /// <summary>Environment variables the providers read; blanked in every test host unless a test sets them.</summary>
+    public static IReadOnlyList<string> ProviderEnvironment { get; } =
+    [
+        "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "GEMINI_API_KEY", "GOOGLE_API_KEY", "GEMINI_BASE_URL",
+        "GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION", "GOOGLE_ACCESS_TOKEN", "VERTEX_BASE_URL",
+        "OPENAI_API_KEY", "OPENAI_BASE_URL",
+    ];
 
     /// <summary>The data folder of this instance.</summary>
     public string DataFolderPath { get; }

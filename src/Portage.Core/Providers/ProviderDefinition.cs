@@ -35,4 +35,16 @@ public sealed record ProviderDefinition
 
     /// <summary>What the provider needs to be configured (shown to users), for example <c>ANTHROPIC_API_KEY</c>.</summary>
     public string Needs { get; init; } = "nothing";
+
+    /// <summary>
+    /// False when the provider is known but lacks credentials: it is listed (so users see what to set) and a run on it
+    /// is refused with 400 <c>provider_not_configured</c> naming <see cref="Needs"/>.
+    /// </summary>
+    public bool Configured { get; init; } = true;
+
+    /// <summary>
+    /// The variant used when a run names a <c>reasoning_engine_id</c> (Google's Vertex AI Agent Engine): same provider
+    /// name, server-side sessions. Null when the provider has no such variant.
+    /// </summary>
+    public ProviderDefinition? AgentEngine { get; init; }
 }

@@ -40,6 +40,15 @@ public sealed record PreparedRun
     /// <summary>The system prompt, possibly empty.</summary>
     public required string SystemPrompt { get; init; }
 
+    /// <summary>The end user the run acts for.</summary>
+    public required string EndUserId { get; init; }
+
+    /// <summary>The request's <c>reasoning_engine_id</c>, for Google's Agent Engine.</summary>
+    public string? ReasoningEngineId { get; init; }
+
+    /// <summary>The request's <c>location</c> (a Google region), if any.</summary>
+    public string? Location { get; init; }
+
     /// <summary>Output token cap, if any.</summary>
     public int? MaxTokens { get; init; }
 

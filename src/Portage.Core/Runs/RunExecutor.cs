@@ -40,6 +40,12 @@ public sealed partial class RunExecutor(
             ModelId = run.Model,
             MaxOutputTokens = run.MaxTokens,
             ConversationId = run.Provider.ServerSideSessions ? run.Session.ProviderSessionId : null,
+            AdditionalProperties = new AdditionalPropertiesDictionary
+            {
+                [RunContextKeys.EndUserId] = run.EndUserId,
+                [RunContextKeys.ReasoningEngineId] = run.ReasoningEngineId,
+                [RunContextKeys.Location] = run.Location,
+            },
         };
         var recorder = new TurnRecorder();
         Exception? failure = null;
@@ -102,7 +108,10 @@ public sealed partial class RunExecutor(
 
         if (status == RunStatus.Succeeded)
         {
-            yield return new AgentFinish(recorder.StopReason(), run.Session.Id, PriceOf(run, recorder.BuildUsage(sent)))
+            // A provider with server-side sessions (Agent Engine) names the session itself; its id is the wire's
+            // session_id, and Portage's own id for it keeps working too (sessions are found by either).
+            var sessionId = run.Provider.ServerSideSessions ? recorder.ConversationId ?? run.Session.ProviderSessionId ?? run.Session.Id : run.Session.Id;
+            yield return new AgentFinish(recorder.StopReason(), sessionId, PriceOf(run, recorder.BuildUsage(sent)))
             {
                 RunId = run.RunId,
                 ContextWindowId = run.Window.Id,

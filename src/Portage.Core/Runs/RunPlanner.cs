@@ -28,8 +28,7 @@ public sealed class RunPlanner(
         ArgumentNullException.ThrowIfNull(request);
         var userMessages = ValidateMessages(request);
         var endUserId = EndUserIds.Validate(request.EndUserId);
-        var provider = providers.Resolve(request.Provider);
-        var model = string.IsNullOrWhiteSpace(request.Model) ? provider.DefaultModel : request.Model.Trim();
+        var (provider, model) = ResolveProvider(request);
         if (request.MaxTokens is <= 0)
         {
             throw PortageException.BadRequest("invalid_max_tokens", "max_tokens must be a positive integer, or omitted for the model's default.");
@@ -65,6 +64,9 @@ public sealed class RunPlanner(
                 UserMessages = userMessages,
                 LastUserTurnSeq = seqs[^1],
                 SystemPrompt = request.SystemPrompt ?? "",
+                EndUserId = endUserId,
+                ReasoningEngineId = string.IsNullOrWhiteSpace(request.ReasoningEngineId) ? null : request.ReasoningEngineId.Trim(),
+                Location = string.IsNullOrWhiteSpace(request.Location) ? null : request.Location.Trim(),
                 MaxTokens = request.MaxTokens,
                 StartedAt = now,
             };
@@ -75,6 +77,35 @@ public sealed class RunPlanner(
             throw;
         }
     }
+
+    // A provider without credentials is refused before streaming, naming what to set. With reasoning_engine_id the
+    // provider's Agent Engine variant runs, and the engine stands in for the model: its sessions are the engine's own.
+    private (ProviderDefinition Provider, string Model) ResolveProvider(AgentRunRequest request)
+    {
+        var provider = providers.Resolve(request.Provider);
+        if (!string.IsNullOrWhiteSpace(request.ReasoningEngineId))
+        {
+            provider = provider.AgentEngine
+                ?? throw PortageException.BadRequest("reasoning_engine_unsupported",
+                    $"reasoning_engine_id is only understood by provider 'google' (Vertex AI Agent Engine); provider '{provider.Name}' has no agent engines. Remove reasoning_engine_id.");
+        }
+
+        if (!provider.Configured)
+        {
+            throw PortageException.BadRequest("provider_not_configured",
+                $"Provider '{provider.Name}' is not configured: set {provider.Needs} and restart the router. GET /api/v1/providers lists what each provider needs.");
+        }
+
+        if (provider.ServerSideSessions && !string.IsNullOrWhiteSpace(request.ReasoningEngineId))
+        {
+            return (provider, AgentEngineModel(request.ReasoningEngineId.Trim()));
+        }
+
+        return (provider, string.IsNullOrWhiteSpace(request.Model) ? provider.DefaultModel : request.Model.Trim());
+    }
+
+    /// <summary>The model name recorded for runs on an Agent Engine: the engine decides which model answers.</summary>
+    public static string AgentEngineModel(string reasoningEngineId) => "agent-engine/" + reasoningEngineId;
 
     private static List<string> ValidateMessages(AgentRunRequest request)
     {
@@ -208,7 +239,9 @@ public sealed class RunPlanner(
         SessionRecord? existing = null;
         if (!string.IsNullOrEmpty(sessionId))
         {
-            if (named is not null && named.WindowId == window.Id && string.Equals(named.Provider, provider.Name, StringComparison.OrdinalIgnoreCase))
+            // A server-side session lives in one engine: the same provider name on another engine is a switch (rule 5).
+            if (named is not null && named.WindowId == window.Id && string.Equals(named.Provider, provider.Name, StringComparison.OrdinalIgnoreCase)
+                && (!provider.ServerSideSessions || string.Equals(named.Model, model, StringComparison.Ordinal)))
             {
                 existing = named;
             }

@@ -1,6 +1,6 @@
 namespace Portage.Protocol.Providers;
 
-/// <summary>A configured provider, as listed by <c>GET /api/v1/providers</c> (Portage extension).</summary>
+/// <summary>A known provider, as listed by <c>GET /api/v1/providers</c> (Portage extension).</summary>
 public sealed record ProviderInfo
 {
     /// <summary>The <c>provider</c> value of run requests.</summary>
@@ -17,6 +17,12 @@ public sealed record ProviderInfo
 
     /// <summary>What <c>session_id</c> means for this provider.</summary>
     public required string Sessions { get; init; }
+
+    /// <summary>False when the provider lacks credentials: runs on it get 400 <c>provider_not_configured</c>.</summary>
+    public bool Configured { get; init; } = true;
+
+    /// <summary>True when runs may name a <c>reasoning_engine_id</c> (Google's Vertex AI Agent Engine).</summary>
+    public bool AgentEngines { get; init; }
 }
 
 /// <summary>Answer of <c>GET /api/v1/providers</c>.</summary>

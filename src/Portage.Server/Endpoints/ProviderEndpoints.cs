@@ -4,7 +4,7 @@ using Portage.Protocol.Providers;
 
 namespace Portage.Server.Endpoints;
 
-/// <summary>Portage extension: which providers are configured and what each needs.</summary>
+/// <summary>Portage extension: which providers are known, which are configured, and what each needs.</summary>
 internal static class ProviderEndpoints
 {
     public static RouteGroupBuilder MapProviders(this RouteGroupBuilder api)
@@ -24,6 +24,8 @@ internal static class ProviderEndpoints
             Sessions = p.ServerSideSessions
                 ? "the provider's own session id; Portage sends only new messages"
                 : "minted by Portage (sess_…); Portage keeps the provider-native transcript and replays it",
+            Configured = p.Configured,
+            AgentEngines = p.AgentEngine is not null,
         })];
         return TypedResults.Json(new ProviderList(providers, providers.Count), ProtocolJson.Wire.ProviderList);
     }
