@@ -28,6 +28,7 @@ public static class PortageServiceCollectionExtensions
         services.TryAddSingleton<TenancyService>();
         services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<ProviderDefinition>()));
         services.TryAddSingleton(sp => new ToolRegistry(sp.GetServices<PortageTool>()));
+        services.TryAddSingleton<ToolInvoker>();
         services.TryAddSingleton<RunPlanner>();
         services.TryAddSingleton<RunExecutor>();
         services.TryAddSingleton<WindowSweeper>();

@@ -166,7 +166,7 @@ public sealed class TurnRecorderTests
     }
 
     [Fact]
-    public void Reported_usage_is_used_with_cached_input_counted_apart()
+    public void Reported_usage_puts_cache_reads_cache_writes_and_reasoning_in_their_own_tiers()
     {
         var recorder = new TurnRecorder();
         var details = new UsageDetails
@@ -181,12 +181,13 @@ public sealed class TurnRecorderTests
         ObserveAll(recorder, Text("hello"), Update(new UsageContent(details)));
 
         var usage = recorder.BuildUsage([new ChatMessage(ChatRole.User, "ignored when usage is reported")]);
-        Assert.Equal(60, usage.InputTokens);
+        // MEAI counts cache reads and writes inside InputTokenCount and reasoning inside OutputTokenCount.
+        Assert.Equal(53, usage.InputTokens);
         Assert.Equal(40, usage.CacheReadInputTokens);
         Assert.Equal(7, usage.CacheCreationInputTokens);
-        Assert.Equal(20, usage.OutputTokens);
+        Assert.Equal(15, usage.OutputTokens);
         Assert.Equal(5, usage.ThinkingTokens);
-        Assert.Equal(20, Build(recorder).TokenEstimate);
+        Assert.Equal(15, Build(recorder).TokenEstimate);
     }
 
     [Fact]

@@ -2,9 +2,11 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Portage.Core.Providers;
 using Portage.Core.Tenancy;
+using Portage.Core.Tools;
 
 namespace Portage.Testing;
 
@@ -16,13 +18,19 @@ public sealed class PortageApp : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly List<ProviderDefinition> _providers;
+    private readonly List<AIFunction> _tools;
     private readonly bool _ownsFolder;
 
-    public PortageApp(IEnumerable<ProviderDefinition>? providers = null, IDictionary<string, string?>? settings = null, string? dataFolder = null)
+    public PortageApp(
+        IEnumerable<ProviderDefinition>? providers = null,
+        IDictionary<string, string?>? settings = null,
+        string? dataFolder = null,
+        IEnumerable<AIFunction>? tools = null)
     {
         _ownsFolder = dataFolder is null;
         DataFolderPath = dataFolder ?? Path.Combine(Path.GetTempPath(), "portage-tests", Guid.NewGuid().ToString("n"));
         _providers = providers?.ToList() ?? [];
+        _tools = tools?.ToList() ?? [];
         _settings = new Dictionary<string, string?>
         {
             ["Portage:DataFolder"] = DataFolderPath,
@@ -96,6 +104,11 @@ public sealed class PortageApp : WebApplicationFactory<Program>
             foreach (var provider in _providers)
             {
                 services.AddSingleton(provider);
+            }
+
+            foreach (var tool in _tools)
+            {
+                services.AddSingleton(new PortageTool(tool));
             }
         });
     }

@@ -17,7 +17,8 @@ public sealed class TurnRecorder
     /// <summary>MEAI's JSON options without indentation: stored transcripts and tool arguments stay compact.</summary>
     internal static readonly JsonSerializerOptions Compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
-    private readonly List<ChatResponseUpdate> _updates = [];
+    private readonly List<ChatResponseUpdate> _cycle = [];
+    private readonly List<ChatMessage> _messages = [];
     private readonly List<TurnPart> _parts = [];
     private readonly StringBuilder _text = new();
     private readonly Dictionary<string, string> _toolNames = new(StringComparer.Ordinal);
@@ -34,11 +35,17 @@ public sealed class TurnRecorder
     /// <summary>The provider's own conversation id, when it has server-side sessions.</summary>
     public string? ConversationId { get; private set; }
 
+    /// <summary>True once the current provider response produced a wire event (it can no longer be retried).</summary>
+    public bool CycleEmitted { get; private set; }
+
+    /// <summary>Set when the run stopped for a reason of its own (<c>max_cycles</c>, <c>timeout</c>).</summary>
+    public string? ForcedStopReason { get; set; }
+
     /// <summary>Records one update and returns the wire events it produces.</summary>
     public IEnumerable<AgentEvent> Observe(ChatResponseUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
-        _updates.Add(update);
+        _cycle.Add(update);
         FinishReason = update.FinishReason ?? FinishReason;
         ConversationId = update.ConversationId ?? ConversationId;
         var events = new List<AgentEvent>();
@@ -58,12 +65,7 @@ public sealed class TurnRecorder
                     events.Add(new AgentToolCall(call.CallId, call.Name, arguments));
                     break;
                 case FunctionResultContent result:
-                    FlushText();
-                    var name = _toolNames.GetValueOrDefault(result.CallId, "");
-                    var error = result.Exception?.Message;
-                    var value = error is null ? AsObject(result.Result) : EmptyObject();
-                    _parts.Add(new TurnPart(TurnPartType.ToolResult, CallId: result.CallId, Name: name, ResultJson: value.GetRawText(), Error: error));
-                    events.Add(new AgentToolResult(result.CallId, name, value) { Error = error });
+                    events.AddRange(ObserveResult(result));
                     break;
                 case UsageContent usage:
                     AddUsage(usage.Details);
@@ -74,7 +76,59 @@ public sealed class TurnRecorder
             }
         }
 
+        CycleEmitted |= events.Count > 0;
         return events;
+    }
+
+    /// <summary>Forgets the current provider response before a retry (only valid while it emitted nothing).</summary>
+    public void DiscardCycle()
+    {
+        if (CycleEmitted)
+        {
+            throw new InvalidOperationException("A response that already reached the client cannot be retried.");
+        }
+
+        _cycle.Clear();
+    }
+
+    /// <summary>
+    /// Closes the current provider response: its messages join the transcript, and the tool calls the router must
+    /// execute (those the provider did not run itself) are returned.
+    /// </summary>
+    public List<FunctionCallContent> EndCycle() =>
+        [.. FoldCycle().SelectMany(m => m.Contents).OfType<FunctionCallContent>().Where(c => !c.InformationalOnly)];
+
+    private IList<ChatMessage> FoldCycle()
+    {
+        var messages = _cycle.ToChatResponse().Messages;
+        _messages.AddRange(messages);
+        _cycle.Clear();
+        CycleEmitted = false;
+        return messages;
+    }
+
+    /// <summary>Records the router's tool results (one tool message for the model) and returns their wire events.</summary>
+    public IEnumerable<AgentEvent> ObserveResults(IList<FunctionResultContent> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        _messages.Add(new ChatMessage(ChatRole.Tool, [.. results]));
+        var events = new List<AgentEvent>(results.Count);
+        foreach (var result in results)
+        {
+            events.AddRange(ObserveResult(result));
+        }
+
+        return events;
+    }
+
+    private List<AgentEvent> ObserveResult(FunctionResultContent result)
+    {
+        FlushText();
+        var name = _toolNames.GetValueOrDefault(result.CallId, "");
+        var error = result.Exception?.Message;
+        var value = error is null ? AsObject(result.Result) : EmptyObject();
+        _parts.Add(new TurnPart(TurnPartType.ToolResult, CallId: result.CallId, Name: name, ResultJson: value.GetRawText(), Error: error));
+        return [new AgentToolResult(result.CallId, name, value) { Error = error }];
     }
 
     /// <summary>The assistant turn as recorded so far (text coalesced, tools in order).</summary>
@@ -86,8 +140,41 @@ public sealed class TurnRecorder
         return new NewTurn(TurnRole.Assistant, speaker, provider, model, runId, status, at, tokens, parts);
     }
 
-    /// <summary>The provider-native messages of the response so far, for the session transcript.</summary>
-    public IList<ChatMessage> ResponseMessages() => _updates.ToChatResponse().Messages;
+    /// <summary>
+    /// Answers the tool calls that will not be executed (the run hit a limit) with a failed result each, so every
+    /// <c>agent_tool_call</c> on the wire has its <c>agent_tool_result</c>.
+    /// </summary>
+    public IEnumerable<AgentEvent> CloseUnansweredCalls(string reason)
+    {
+        FoldCycle();
+        var unanswered = Unanswered(_messages, reason);
+        return unanswered.Count == 0 ? [] : ObserveResults([.. unanswered.Select(r => { r.Exception = new InvalidOperationException(reason); return r; })]);
+    }
+
+    /// <summary>
+    /// The provider-native messages of the response so far, for the session transcript. Tool calls left without a
+    /// result (the run was cut off) get a result saying so: providers refuse a transcript with an unanswered call, and
+    /// the next turn replays this one.
+    /// </summary>
+    public List<ChatMessage> ResponseMessages()
+    {
+        var messages = _messages.Concat(_cycle.ToChatResponse().Messages).ToList();
+        var unanswered = Unanswered(messages, "Not executed: the run ended before this tool call was run.");
+        if (unanswered.Count > 0)
+        {
+            messages.Add(new ChatMessage(ChatRole.Tool, [.. unanswered]));
+        }
+
+        return messages;
+    }
+
+    private static List<FunctionResultContent> Unanswered(List<ChatMessage> messages, string reason)
+    {
+        var answered = messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Select(r => r.CallId).ToHashSet(StringComparer.Ordinal);
+        return [.. messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>()
+            .Where(c => !c.InformationalOnly && !answered.Contains(c.CallId))
+            .Select(c => new FunctionResultContent(c.CallId, JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["error"] = reason }, Compact)))];
+    }
 
     /// <summary>Usage as reported by the provider, or estimated from the text when it reported none.</summary>
     public Usage BuildUsage(IEnumerable<ChatMessage> input)
@@ -110,7 +197,7 @@ public sealed class TurnRecorder
     }
 
     /// <summary>The neutral stop reason (copass-compat §3.6).</summary>
-    public string StopReason() => FinishReason?.Value switch
+    public string StopReason() => ForcedStopReason ?? FinishReason?.Value switch
     {
         null => "end_turn",
         "stop" => "end_turn",
@@ -122,19 +209,19 @@ public sealed class TurnRecorder
 
     private void AddUsage(UsageDetails details)
     {
+        // MEAI counts cache reads and writes inside InputTokenCount and reasoning inside OutputTokenCount; the wire
+        // (and the price table) has one tier each, so the subsets are taken out to never bill a token twice.
         _usageReported = true;
         var cached = details.CachedInputTokenCount ?? 0;
-        _input += Math.Max(0, (details.InputTokenCount ?? 0) - cached);
+        var creation = details.AdditionalCounts?.GetValueOrDefault("CacheCreationInputTokens") ?? 0;
+        var reasoning = details.ReasoningTokenCount ?? 0;
+        _input += Math.Max(0, (details.InputTokenCount ?? 0) - cached - creation);
         _cacheRead += cached;
-        _output += details.OutputTokenCount ?? 0;
-        if (details.ReasoningTokenCount is { } reasoning)
+        _cacheCreation += creation;
+        _output += Math.Max(0, (details.OutputTokenCount ?? 0) - reasoning);
+        if (details.ReasoningTokenCount is not null)
         {
             _thinking = (_thinking ?? 0) + reasoning;
-        }
-
-        if (details.AdditionalCounts?.TryGetValue("CacheCreationInputTokens", out var creation) == true)
-        {
-            _cacheCreation += creation;
         }
     }
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Portage.Core.Errors;
 using Portage.Core.Providers;
 using Portage.Core.Recording;
+using Portage.Core.Tools;
 using Portage.Core.Windows;
 using Portage.Protocol;
 using Portage.Protocol.Runs;
@@ -23,6 +24,7 @@ public sealed partial class RunExecutor(
     TimeProvider time,
     IOptions<RunOptions> options,
     IOptions<PriceTable> prices,
+    ToolInvoker tools,
     ILogger<RunExecutor> logger)
 {
     /// <summary>Streams the run's events: <c>run_started</c>, deltas and tool frames, then one terminal frame.</summary>
@@ -31,8 +33,12 @@ public sealed partial class RunExecutor(
         ArgumentNullException.ThrowIfNull(run);
         yield return new RunStarted(run.RunId, run.Session.Id, run.Window.Id);
 
+        var settings = options.Value;
         using var leaseKeeper = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var renewal = RenewLeaseAsync(run, leaseKeeper.Token);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(settings.TimeLimitSeconds), time);
+        using var runScope = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        var token = runScope.Token;
 
         var (history, sent) = BuildMessages(run);
         var chatOptions = new ChatOptions
@@ -40,6 +46,8 @@ public sealed partial class RunExecutor(
             ModelId = run.Model,
             MaxOutputTokens = run.MaxTokens,
             ConversationId = run.Provider.ServerSideSessions ? run.Session.ProviderSessionId : null,
+            // A server-side agent (Agent Engine) brings and runs its own tools.
+            Tools = run.Provider.ServerSideSessions ? null : tools.Offered,
             AdditionalProperties = new AdditionalPropertiesDictionary
             {
                 [RunContextKeys.EndUserId] = run.EndUserId,
@@ -47,41 +55,99 @@ public sealed partial class RunExecutor(
                 [RunContextKeys.Location] = run.Location,
             },
         };
+        var toolContext = new ToolRunContext(run.Window.SandboxId, run.EndUserId, run.Window.Id, run.RunId);
         var recorder = new TurnRecorder();
         Exception? failure = null;
         var status = RunStatus.Running;
+        var cycles = 0;
+        var retries = 0;
 
         IAsyncEnumerator<ChatResponseUpdate>? updates = null;
         try
         {
-            updates = run.Provider.Client.GetStreamingResponseAsync(sent, chatOptions, cancellationToken).GetAsyncEnumerator(cancellationToken);
-            while (true)
+            while (status == RunStatus.Running)
             {
+                // One provider response per pass; a response that asks for tools is followed by the results and another.
+                updates ??= run.Provider.Client.GetStreamingResponseAsync([.. sent, .. recorder.ResponseMessages()], chatOptions, token).GetAsyncEnumerator(token);
+
                 // yield cannot sit inside try/catch, so the provider is stepped by hand and its failure kept for later.
                 bool moved;
                 try
                 {
                     moved = await updates.MoveNextAsync();
                 }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
                 {
-                    status = RunStatus.Cancelled;
+                    status = Stopped(cancellationToken);
                     break;
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                catch (Exception ex)
                 {
-                    failure = ex;
-                    status = RunStatus.Failed;
-                    break;
+                    await updates.DisposeAsync();
+                    updates = null;
+                    var delay = recorder.CycleEmitted ? null : ProviderRetry.DelayBefore(++retries, ex, settings);
+                    if (delay is null)
+                    {
+                        failure = ex;
+                        status = RunStatus.Failed;
+                        break;
+                    }
+
+                    LogRetry(logger, ex, run.RunId, retries, delay.Value.TotalMilliseconds);
+                    recorder.DiscardCycle();
+                    if (!await DelayAsync(delay.Value, token))
+                    {
+                        status = Stopped(cancellationToken);
+                    }
+
+                    continue;
                 }
 
-                if (!moved)
+                if (moved)
+                {
+                    foreach (var agentEvent in recorder.Observe(updates.Current))
+                    {
+                        yield return agentEvent;
+                    }
+
+                    continue;
+                }
+
+                await updates.DisposeAsync();
+                updates = null;
+                retries = 0;
+                var calls = recorder.EndCycle();
+                if (calls.Count == 0)
                 {
                     status = RunStatus.Succeeded;
-                    break;
                 }
+                else if (cycles >= settings.MaxToolCycles)
+                {
+                    recorder.ForcedStopReason = "max_cycles";
+                    status = RunStatus.Succeeded;
+                }
+                else
+                {
+                    cycles++;
+                    var results = await InvokeToolsAsync(calls, toolContext, token);
+                    if (results is null)
+                    {
+                        status = Stopped(cancellationToken);
+                        break;
+                    }
 
-                foreach (var agentEvent in recorder.Observe(updates.Current))
+                    foreach (var agentEvent in recorder.ObserveResults(results))
+                    {
+                        yield return agentEvent;
+                    }
+                }
+            }
+
+            // A limit ends the run with calls the model made but the router did not run: each still gets its result.
+            if (status == RunStatus.Timeout || recorder.ForcedStopReason is not null)
+            {
+                recorder.ForcedStopReason ??= "timeout";
+                foreach (var agentEvent in recorder.CloseUnansweredCalls(NotExecuted(recorder.ForcedStopReason, settings)))
                 {
                     yield return agentEvent;
                 }
@@ -106,7 +172,7 @@ public sealed partial class RunExecutor(
             await RecordEndAsync(run, history, recorder, sent, status, failure);
         }
 
-        if (status == RunStatus.Succeeded)
+        if (status is RunStatus.Succeeded or RunStatus.Timeout)
         {
             // A provider with server-side sessions (Agent Engine) names the session itself; its id is the wire's
             // session_id, and Portage's own id for it keeps working too (sessions are found by either).
@@ -126,7 +192,38 @@ public sealed partial class RunExecutor(
                 RunId = run.RunId,
             };
         }
+    }
 
+    // The client going away wins over the time limit: nobody is left to tell about the timeout.
+    private static string Stopped(CancellationToken clientToken) => clientToken.IsCancellationRequested ? RunStatus.Cancelled : RunStatus.Timeout;
+
+    private static string NotExecuted(string stopReason, RunOptions settings) => stopReason == "max_cycles"
+        ? $"Not executed: the run reached its limit of {settings.MaxToolCycles} tool cycles (Runs:MaxToolCycles)."
+        : $"Not executed: the run reached its time limit of {settings.TimeLimitSeconds} s (Runs:TimeLimitSeconds).";
+
+    private async Task<List<FunctionResultContent>?> InvokeToolsAsync(List<FunctionCallContent> calls, ToolRunContext context, CancellationToken token)
+    {
+        try
+        {
+            return await tools.InvokeAsync(calls, context, token);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken token)
+    {
+        try
+        {
+            await Task.Delay(delay, time, token);
+            return true;
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     // Rule 4: a continued session replays its stored native transcript, then catches up on window turns written by
@@ -179,7 +276,7 @@ public sealed partial class RunExecutor(
             recorder.ConversationId ?? run.Session.ProviderSessionId,
             JsonSerializer.Serialize(transcript, TurnRecorder.Compact),
             status,
-            status == RunStatus.Succeeded ? recorder.StopReason() : null,
+            status is RunStatus.Succeeded or RunStatus.Timeout ? recorder.StopReason() : null,
             JsonSerializer.Serialize(usage, ProtocolJson.Default.Usage),
             failure?.Message,
             now);
@@ -220,6 +317,9 @@ public sealed partial class RunExecutor(
             LogRenewFailed(logger, ex, run.RunId);
         }
     }
+
+    [LoggerMessage(LogLevel.Warning, "Run {RunId}: provider call failed before its first token; retry {Retry} in {DelayMs} ms")]
+    private static partial void LogRetry(ILogger logger, Exception exception, string runId, int retry, double delayMs);
 
     [LoggerMessage(LogLevel.Error, "Recording the end of run {RunId} failed")]
     private static partial void LogRecordFailed(ILogger logger, Exception exception, string runId);

@@ -8,4 +8,19 @@ public sealed class RunOptions
 
     /// <summary>How long a window lease lasts without renewal; a crashed run's lease expires after this (seconds).</summary>
     public double LeaseSeconds { get; set; } = 60;
+
+    /// <summary>Most tool cycles (model asks, router executes, model continues) in one run; then <c>max_cycles</c>.</summary>
+    public int MaxToolCycles { get; set; } = 20;
+
+    /// <summary>Wall-clock limit of one run, tools included (seconds); then the run finishes with <c>timeout</c>.</summary>
+    public double TimeLimitSeconds { get; set; } = 600;
+
+    /// <summary>Retries of a provider call that failed transiently before its first token (429, 529, 5xx, connection).</summary>
+    public int ProviderRetries { get; set; } = 2;
+
+    /// <summary>First backoff when the provider gave no <c>retry-after</c>; doubles per retry (milliseconds).</summary>
+    public double RetryBaseDelayMilliseconds { get; set; } = 500;
+
+    /// <summary>Longest wait before a retry (seconds); a provider asking for longer is not retried.</summary>
+    public double MaxRetryDelaySeconds { get; set; } = 30;
 }

@@ -98,7 +98,8 @@ public sealed class Rule07RecordingTests
     {
         await Task.Yield();
         yield return new ChatResponseUpdate(ChatRole.Assistant, "Checking.");
-        yield return new ChatResponseUpdate { Role = ChatRole.Assistant, Contents = [new FunctionCallContent("call_9", "lookup", new Dictionary<string, object?> { ["q"] = "x" })] };
+        // A provider that runs its own tools (like Agent Engine) reports the call as informational, with its result.
+        yield return new ChatResponseUpdate { Role = ChatRole.Assistant, Contents = [new FunctionCallContent("call_9", "lookup", new Dictionary<string, object?> { ["q"] = "x" }) { InformationalOnly = true }] };
         yield return new ChatResponseUpdate { Role = ChatRole.Tool, Contents = [new FunctionResultContent("call_9", 42)] };
         await foreach (var update in ScriptedChatClient.Text(ct, "It is 42."))
         {

@@ -77,6 +77,9 @@ public sealed class TenancyApiTests
         var app = new PortageApp(dataFolder: folder);
         var key = app.Credentials.ApiKey;
         app.Dispose();
+
+        // Pooled connections close (and checkpoint the WAL into the file) only when the pool is cleared.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         var bytes = await File.ReadAllBytesAsync(Path.Combine(app.DataFolderPath, "portage.db"));
         var wal = Path.Combine(app.DataFolderPath, "portage.db-wal");
         var all = System.Text.Encoding.UTF8.GetString(bytes) + (File.Exists(wal) ? System.Text.Encoding.UTF8.GetString(await File.ReadAllBytesAsync(wal)) : "");

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace Portage.Core.Tools;
+
+/// <summary>
+/// Runs the tool calls a model asked for, one after another in the order asked. A tool's failure, an unknown tool or
+/// bad arguments become a result with an error that the model sees (so it can recover); only the run's own
+/// cancellation stops the invoker.
+/// </summary>
+public sealed partial class ToolInvoker(ToolRegistry registry, IServiceProvider services, ILogger<ToolInvoker> logger)
+{
+    /// <summary>The tools offered to models, or null when none are registered.</summary>
+    public IList<AITool>? Offered => registry.All.Count == 0 ? null : [.. registry.All];
+
+    /// <summary>Executes each call and returns one result per call, in the same order.</summary>
+    public async Task<List<FunctionResultContent>> InvokeAsync(IReadOnlyList<FunctionCallContent> calls, ToolRunContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(calls);
+        var results = new List<FunctionResultContent>(calls.Count);
+        foreach (var call in calls)
+        {
+            results.Add(await InvokeOneAsync(call, context, cancellationToken));
+        }
+
+        return results;
+    }
+
+    private async Task<FunctionResultContent> InvokeOneAsync(FunctionCallContent call, ToolRunContext context, CancellationToken cancellationToken)
+    {
+        var tool = registry.Find(call.Name);
+        if (tool is null)
+        {
+            var known = registry.All.Count == 0 ? "none" : string.Join(", ", registry.All.Select(t => t.Name));
+            return Failed(call, $"Unknown tool '{call.Name}'. Available tools: {known}.");
+        }
+
+        if (call.Exception is not null)
+        {
+            // The provider adapter could not parse the model's arguments.
+            return Failed(call, $"The arguments of '{call.Name}' are not valid JSON: {call.Exception.Message}");
+        }
+
+        try
+        {
+            var arguments = new AIFunctionArguments(call.Arguments)
+            {
+                Services = services,
+                Context = new Dictionary<object, object?> { [typeof(ToolRunContext)] = context },
+            };
+            var value = await tool.InvokeAsync(arguments, cancellationToken);
+            return new FunctionResultContent(call.CallId, value is JsonElement json ? json : JsonSerializer.SerializeToElement(value, AIJsonUtilities.DefaultOptions));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            LogToolFailed(logger, ex, call.Name, context.RunId);
+            return Failed(call, ex.Message);
+        }
+    }
+
+    // The model is told what went wrong in the result itself; Exception marks it failed for the wire (error, result {}).
+    private static FunctionResultContent Failed(FunctionCallContent call, string message) =>
+        new(call.CallId, JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["error"] = message }, AIJsonUtilities.DefaultOptions))
+        {
+            Exception = new InvalidOperationException(message),
+        };
+
+    [LoggerMessage(LogLevel.Warning, "Tool {Tool} failed in run {RunId}")]
+    private static partial void LogToolFailed(ILogger logger, Exception exception, string tool, string runId);
+}
