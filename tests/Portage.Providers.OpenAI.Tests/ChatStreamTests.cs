@@ -158,4 +158,22 @@ public sealed class ChatStreamTests
         Assert.Equal(("call_ollama_1", "GetPersonAge", "Bob"), (call.CallId, call.Name, call.Arguments!["personName"]?.ToString()));
         Assert.Equal(ChatFinishReason.ToolCalls, updates[^1].FinishReason);
     }
+
+    [Fact]
+    public async Task Choices_without_a_delta_are_accepted()
+    {
+        // [built] Azure-style content-filter chunks carry choices without delta (MEAI.OpenAI 10.10 threw on them,
+        // dotnet/extensions#7790); some servers send "delta": null on the finish chunk.
+        await using var fake = await FakeProviderServer.StartAsync();
+        fake.Enqueue(FakeResponse.Sse(Stream(
+            """{"id":"","object":"","created":0,"model":"","prompt_filter_results":[{"prompt_index":0,"content_filter_results":{}}],"choices":[]}""",
+            """{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"finish_reason":null,"content_filter_results":{"hate":{"filtered":false,"severity":"safe"}}}]}""",
+            """{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}""",
+            """{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":null,"finish_reason":"stop"}]}""")));
+
+        var updates = await For(fake).CollectAsync([new(ChatRole.User, "hello")]);
+
+        Assert.Equal("Hi", string.Concat(updates.Select(u => u.Text)));
+        Assert.Equal(ChatFinishReason.Stop, updates[^1].FinishReason);
+    }
 }
