@@ -34,6 +34,6 @@ internal sealed record OpenAIEndpoint(string Provider, string? ApiKey, string? B
         }
 
         var chat = new ChatClient(defaultModel, new ApiKeyCredential(string.IsNullOrEmpty(ApiKey) ? PlaceholderKey : ApiKey), options);
-        return new OpenAIErrorChatClient(chat.AsIChatClient(), Provider, time);
+        return new OpenAIProviderChatClient(chat.AsIChatClient(), Provider, time);
     }
 }

@@ -7,12 +7,13 @@ using Portage.Core.Providers;
 namespace Portage.Providers.OpenAI;
 
 /// <summary>
-/// Wraps MEAI's OpenAI chat client so every failure reaches Core as a <see cref="ProviderException"/>: HTTP errors
-/// (<see cref="ClientResultException"/>), <c>data: {"error":…}</c> chunks in the middle of a stream (which the SDK
-/// parses as an empty update and would otherwise pass over in silence), malformed chunks and lost connections.
-/// Cancellation by the caller passes through untouched.
+/// Wraps MEAI's OpenAI chat client for Portage. Every failure reaches Core as a <see cref="ProviderException"/>: HTTP
+/// errors (<see cref="ClientResultException"/>), <c>data: {"error":…}</c> chunks in the middle of a stream (which the
+/// SDK parses as an empty update and would otherwise pass over in silence), malformed chunks and lost connections;
+/// cancellation by the caller passes through untouched. Tool calls and results go out as compact JSON
+/// (<see cref="OpenAIWireMessages"/>).
 /// </summary>
-internal sealed class OpenAIErrorChatClient(IChatClient inner, string provider, TimeProvider time) : DelegatingChatClient(inner)
+internal sealed class OpenAIProviderChatClient(IChatClient inner, string provider, TimeProvider time) : DelegatingChatClient(inner)
 {
     /// <inheritdoc/>
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
