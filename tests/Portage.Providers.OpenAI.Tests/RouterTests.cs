@@ -38,10 +38,11 @@ public sealed class RouterTests
         Assert.Equal(("end_turn", "openai", "gpt-4o-mini"), (finish.Json.GetProperty("stop_reason").GetString(),
             finish.Json.GetProperty("provider").GetString(), finish.Json.GetProperty("model").GetString()));
 
-        // prompt 8 of which 5 cached → 3 fresh input + 5 cache reads; 9 completion tokens of which 90 "reasoning" (the
-        // fixture's edited numbers). gpt-4o-mini is priced in appsettings.json, so the cost is known.
+        // prompt 8 of which 5 cached → 3 fresh input + 5 cache reads. Reasoning is a subset of completion tokens and
+        // has its own tier, so output is completion − reasoning; the fixture's edited numbers (9 completion, 90
+        // reasoning) leave 0 visible output. gpt-4o-mini is priced in appsettings.json, so the cost is known.
         var usage = finish.Json.GetProperty("usage");
-        Assert.Equal((3L, 5L, 9L, 90L), (usage.GetProperty("input_tokens").GetInt64(), usage.GetProperty("cache_read_input_tokens").GetInt64(),
+        Assert.Equal((3L, 5L, 0L, 90L), (usage.GetProperty("input_tokens").GetInt64(), usage.GetProperty("cache_read_input_tokens").GetInt64(),
             usage.GetProperty("output_tokens").GetInt64(), usage.GetProperty("thinking_tokens").GetInt64()));
         Assert.False(usage.TryGetProperty("cost_unknown", out _));
         var tiers = usage.GetProperty("cost_breakdown_microcents");

@@ -37,7 +37,13 @@ internal sealed class FirstStart(TenancyService tenancy, ProviderRegistry provid
             Console.WriteLine($"Portage: data in {dataFolder.Path}; credentials in {credentialsPath}.");
         }
 
-        Console.WriteLine($"Portage: providers: {string.Join(", ", providers.All.Select(p => p.Name).Order(StringComparer.Ordinal))}. Listening on {url}.");
+        var ready = providers.All.Where(p => p.Configured).Select(p => p.Name).Order(StringComparer.Ordinal);
+        var missing = providers.All.Where(p => !p.Configured).OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => $"{p.Name} (set {p.Needs})");
+        Console.WriteLine($"Portage: providers: {string.Join(", ", ready)}. Listening on {url}.");
+        if (missing.Any())
+        {
+            Console.WriteLine($"Portage: not configured: {string.Join("; ", missing)}.");
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
