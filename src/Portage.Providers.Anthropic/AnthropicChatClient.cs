@@ -36,15 +36,14 @@ internal sealed class AnthropicChatClient(IChatClient inner, string providerName
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var headers = new ErrorResponseHeaders();
-        ErrorResponseHeaders.Current = headers;
         var updates = base.GetStreamingResponseAsync(ToolResults.Compact(messages), Prepare(options), cancellationToken).GetAsyncEnumerator(cancellationToken);
         var finished = false;
         try
         {
             while (true)
             {
-                // yield cannot sit inside try/catch, so the stream is stepped by hand. The holder is set again before
-                // each step: the caller's context, not this iterator's, is current when it resumes us.
+                // yield cannot sit inside try/catch, so the stream is stepped by hand. The holder is set before each
+                // step because the caller's execution context, not this iterator's, is current whenever it resumes us.
                 ErrorResponseHeaders.Current = headers;
                 try
                 {

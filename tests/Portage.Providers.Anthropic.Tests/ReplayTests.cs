@@ -92,6 +92,23 @@ public sealed class ReplayTests
     }
 
     [Fact]
+    public async Task Stored_redacted_thinking_is_replayed_as_the_same_opaque_block()
+    {
+        await using var fake = await AnthropicFake.StartAsync(AnthropicFake.Stream("redacted-thinking.sse"), AnthropicFake.Stream("text.sse"));
+        List<ChatMessage> history = [new(ChatRole.User, "Think privately.")];
+
+        history.AddRange(JsonAssert.RoundTrip((await fake.StreamAsync(history)).ToChatResponse().Messages));
+        history.Add(new ChatMessage(ChatRole.User, "Thanks."));
+        await fake.StreamAsync(history);
+
+        JsonAssert.Equal("""
+            {"role": "assistant", "content": [
+              {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpPkNRj2YfWXGmKDxH4mPnZ5sQ7vB5URj"},
+              {"type": "text", "text": "Done."}]}
+            """, fake.Body(1)["messages"]![1]);
+    }
+
+    [Fact]
     public async Task Tool_results_are_sent_as_compact_text_and_failures_are_flagged_without_changing_the_callers_messages()
     {
         await using var fake = await AnthropicFake.StartAsync(AnthropicFake.Stream("text.sse"));
