@@ -1,0 +1,120 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Portage.Testing;
+using Portage.Testing.Fakes;
+
+namespace Portage.Providers.Anthropic.Tests;
+
+/// <summary>The anthropic provider inside the real router, with Providers:Anthropic pointed at the fake Messages API.</summary>
+public sealed class RouterTests
+{
+    [Fact]
+    public async Task Run_streams_the_text_deltas_and_finishes_with_usage_and_cost()
+    {
+        await using var fake = await FakeProviderServer.StartAsync();
+        fake.Enqueue(AnthropicFake.Stream("text.sse"));
+        using var app = App(fake);
+
+        var frames = await SseFrames.RunAsync(app.Client, app.RunPath(), Body("Hello, Claude"));
+
+        Assert.Equal(["Hello", "!"], frames.Where(f => f.Event == "agent_text_delta").Select(f => f.Json.GetProperty("text").GetString()));
+        var finish = frames.Terminal();
+        Assert.Equal("agent_finish", finish.Event);
+        Assert.Equal(("end_turn", "anthropic", "claude-sonnet-4-6"), (Str(finish.Json, "stop_reason"), Str(finish.Json, "provider"), Str(finish.Json, "model")));
+
+        // claude-sonnet-4-6 is priced at $3 in / $15 out per million: 25×3 + 15×15 = 300 microcents.
+        var usage = finish.Json.GetProperty("usage");
+        Assert.Equal((25L, 15L), (usage.GetProperty("input_tokens").GetInt64(), usage.GetProperty("output_tokens").GetInt64()));
+        Assert.Equal(300L, usage.GetProperty("cost_microcents").GetInt64());
+        Assert.False(usage.TryGetProperty("cost_unknown", out _));
+    }
+
+    [Fact]
+    public async Task Second_run_of_the_session_sends_the_first_turns_native_transcript_then_the_new_message()
+    {
+        await using var fake = await FakeProviderServer.StartAsync();
+        fake.Enqueue(AnthropicFake.Stream("thinking.sse"), AnthropicFake.Stream("text.sse"));
+        using var app = App(fake);
+
+        var first = await SseFrames.RunAsync(app.Client, app.RunPath(), Body("What is 27 * 453?"));
+        var session = Str(first.Terminal().Json, "session_id");
+        var second = await SseFrames.RunAsync(app.Client, app.RunPath(), Body("And 27 * 454?", session));
+
+        Assert.Equal("agent_finish", second.Terminal().Event);
+        Assert.Equal(session, Str(second.Terminal().Json, "session_id"));
+        var body = JsonNode.Parse(fake.Requests[1].Body)!;
+        JsonAssert.Equal("""[{"type": "text", "text": "You are a helpful agent."}]""", body["system"]);
+        JsonAssert.Equal("""
+            [{"role": "user", "content": [{"type": "text", "text": "What is 27 * 453?"}]},
+             {"role": "assistant", "content": [
+               {"type": "thinking", "thinking": "Let me solve this step by step:\n\n1. First break down 27 * 453\n2. 453 = 400 + 50 + 3",
+                "signature": "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds..."},
+               {"type": "text", "text": "27 * 453 = 12,231"}]},
+             {"role": "user", "content": [{"type": "text", "text": "And 27 * 454?"}]}]
+            """, body["messages"]);
+    }
+
+    [Fact]
+    public async Task Without_an_api_key_a_run_is_refused_naming_ANTHROPIC_API_KEY()
+    {
+        using var app = new PortageApp();
+
+        using var response = await app.Client.PostAsJsonAsync(app.RunPath(), Body("Hello, Claude"));
+
+        var error = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.Equal("provider_not_configured", Str(error, "error"));
+        Assert.Contains("ANTHROPIC_API_KEY", Str(error, "detail"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Provider_list_shows_anthropic_with_its_models_and_what_it_needs()
+    {
+        using var app = new PortageApp();
+
+        var list = await app.Client.GetFromJsonAsync<JsonElement>("/api/v1/providers");
+
+        var anthropic = list.GetProperty("providers").EnumerateArray().Single(p => Str(p, "name") == "anthropic");
+        Assert.Equal(("claude-sonnet-4-6", "ANTHROPIC_API_KEY", false), (Str(anthropic, "default_model"), Str(anthropic, "needs"), anthropic.GetProperty("configured").GetBoolean()));
+        Assert.Equal(["claude-sonnet-4-6", "claude-opus-4-7", "claude-haiku-4-5"], anthropic.GetProperty("models").EnumerateArray().Select(m => m.GetString()));
+    }
+
+    [Fact]
+    public async Task Client_disconnect_mid_stream_closes_the_connection_to_the_provider()
+    {
+        await using var fake = await FakeProviderServer.StartAsync();
+        var events = Transcripts.SplitEvents(Transcripts.Read("anthropic/text.sse"));
+        fake.Enqueue(new FakeResponse(200, "text/event-stream; charset=utf-8", events.Take(4).ToList()) { HoldOpen = true });
+        using var app = App(fake);
+
+        var response = await SseFrames.StartRunAsync(app.Client, app.RunPath(), Body("Hello, Claude"));
+        await foreach (var frame in SseFrames.ReadAsync(await response.Content.ReadAsStreamAsync()))
+        {
+            if (frame.Event == "agent_text_delta")
+            {
+                break;
+            }
+        }
+
+        response.Dispose();
+        await fake.ClientDisconnected.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    private static PortageApp App(FakeProviderServer fake) => new(settings: new Dictionary<string, string?>
+    {
+        ["Providers:Anthropic:ApiKey"] = AnthropicFake.Key,
+        ["Providers:Anthropic:BaseUrl"] = fake.BaseUrl,
+    });
+
+    private static Dictionary<string, object?> Body(string message, string? session = null) => new()
+    {
+        ["provider"] = "anthropic",
+        ["system_prompt"] = "You are a helpful agent.",
+        ["messages"] = new[] { new { role = "user", content = message } },
+        ["end_user_id"] = "u-123",
+        ["session_id"] = session,
+    };
+
+    private static string Str(JsonElement element, string name) => element.GetProperty(name).GetString()!;
+}
