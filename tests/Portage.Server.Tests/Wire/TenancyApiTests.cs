@@ -110,8 +110,9 @@ public sealed class TenancyApiTests
         using var app = new PortageApp();
         var list = await app.Client.GetFromJsonAsync<JsonElement>("/api/v1/providers");
         var names = list.GetProperty("providers").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
-        Assert.Equal(["echo", "mirror"], names);
-        Assert.Equal("echo-1", list.GetProperty("providers")[0].GetProperty("default_model").GetString());
+        Assert.Contains("echo", names);
+        Assert.Contains("mirror", names);
+        Assert.Equal("echo-1", list.GetProperty("providers").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "echo").GetProperty("default_model").GetString());
     }
 
     private static async Task<(int, string)> StatusOf(HttpResponseMessage response)
