@@ -24,7 +24,7 @@ public static class PortageServer
         // Services: the engine, its store and providers; options; the first-start bootstrap.
         // Resolved when first needed, so test hosts and configuration providers added after this line still apply.
         builder.Services.AddSingleton(sp => new DataFolderInfo(DataFolder.Resolve(sp.GetRequiredService<IConfiguration>()["Portage:DataFolder"])));
-        builder.Services.AddPortage(builder.Configuration).AddEcho().AddAnthropic().AddOpenAI().UseSqlite(sp => sp.GetRequiredService<DataFolderInfo>().Path);
+        builder.Services.AddPortage(builder.Configuration).AddEcho().AddAnthropic().AddGoogle().AddOpenAI().UseSqlite(sp => sp.GetRequiredService<DataFolderInfo>().Path);
         builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration.GetSection("Server"));
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJson.Wire));
         builder.Services.AddHostedService<FirstStart>();
