@@ -24,7 +24,7 @@ public sealed class AgentEngineTests
         $$$"""{"output": {"id": "{{{id}}}", "app_name": "1234567890", "user_id": "u-1", "state": {}, "events": [], "last_update_time": 1744166956.925927}}""");
 
     [Fact]
-    public async Task New_conversation_creates_a_session_then_streams_only_the_new_message_on_it()
+    public async Task New_conversation_creates_a_session_then_streams_the_new_message_with_the_earlier_turns_as_context()
     {
         await using var fake = await FakeProviderServer.StartAsync();
         fake.Enqueue(SessionCreated("sess-1"), FakeResponse.Sse(Transcripts.Read("google/agent-engine-stream.sse")));
@@ -36,7 +36,10 @@ public sealed class AgentEngineTests
         Assert.Equal(("POST", Engine + ":query"), (create.Method, create.PathAndQuery));
         GoogleKit.JsonEqual("""{"class_method": "async_create_session", "input": {"user_id": "u-1"}}""", create.Body);
         Assert.Equal(("POST", Engine + ":streamQuery?alt=sse"), (query.Method, query.PathAndQuery));
-        GoogleKit.JsonEqual($$$"""{"class_method": "async_stream_query", "input": {"user_id": "u-1", "session_id": "sess-1", "message": "{{{Question}}}"}}""", query.Body);
+        // The engine never saw the window's earlier turns (rule 6): they ride in front of the new message; the system
+        // prompt does not (the deployed agent has its own instructions).
+        var message = "Earlier in this conversation, before this agent's last turn:\\nUser: an earlier question\\nAssistant: an earlier answer\\n\\nThe user now says:\\n" + Question;
+        GoogleKit.JsonEqual($$$"""{"class_method": "async_stream_query", "input": {"user_id": "u-1", "session_id": "sess-1", "message": "{{{message}}}"}}""", query.Body);
         Assert.All(fake.Requests, r => Assert.Equal("Bearer " + GoogleKit.AccessToken, r.Headers["Authorization"]));
 
         AssertDocumentedEvents(updates, "sess-1");

@@ -141,6 +141,44 @@ public sealed class GoogleRunTests
     }
 
     [Fact]
+    public async Task An_engine_session_continued_after_turns_on_another_provider_is_told_what_it_missed()
+    {
+        await using var fake = await FakeProviderServer.StartAsync();
+        fake.Enqueue(
+            AgentEngineTests.SessionCreated("ae-sess-2"),
+            FakeResponse.Sse(Transcripts.Read("google/agent-engine-stream.sse")),
+            FakeResponse.Sse(Transcripts.Read("google/agent-engine-stream.sse")));
+        using var app = new PortageApp(settings: AgentEngine(fake));
+        var first = await SseFrames.RunAsync(app.Client, app.RunPath(), Body("USD to SEK?", engine: "4815162342"));
+        var echo = new Dictionary<string, object?>(Body("And in euros?")) { ["provider"] = "echo" };
+        var between = await SseFrames.RunAsync(app.Client, app.RunPath(), echo);
+
+        await SseFrames.RunAsync(app.Client, app.RunPath(), Body("Thanks, which was cheaper?", session: "ae-sess-2", engine: "4815162342"));
+
+        // Rule 4: the engine keeps its own history, so it gets only the echo exchange it missed, then the new message.
+        var expected = "Earlier in this conversation, before this agent's last turn:\nUser: And in euros?\nAssistant: " + between.Text()
+            + "\n\nThe user now says:\nThanks, which was cheaper?";
+        var message = JsonDocument.Parse(fake.Requests[2].Body).RootElement.GetProperty("input").GetProperty("message").GetString();
+        Assert.Equal(expected, message);
+        Assert.Equal("ae-sess-2", first.Terminal().Json.GetProperty("session_id").GetString());
+    }
+
+    [Theory]
+    [InlineData("../../other", null, "invalid_reasoning_engine_id")]
+    [InlineData("4815162342", "evil.example.com/x", "invalid_location")]
+    public async Task Engine_ids_and_regions_that_are_not_plain_identifiers_are_a_400_before_streaming(string engine, string? location, string error)
+    {
+        await using var fake = await FakeProviderServer.StartAsync();
+        using var app = new PortageApp(settings: AgentEngine(fake));
+
+        using var response = await app.Client.PostAsJsonAsync(app.RunPath(), Body("Hi", engine: engine, location: location));
+
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.Equal(error, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        Assert.Empty(fake.Requests);
+    }
+
+    [Fact]
     public async Task A_reasoning_engine_run_without_a_project_is_refused_naming_GOOGLE_CLOUD_PROJECT()
     {
         using var app = new PortageApp(settings: new Dictionary<string, string?> { ["GEMINI_API_KEY"] = "k" });

@@ -257,7 +257,9 @@ public sealed partial class RunExecutor(
             sent.Add(new ChatMessage(ChatRole.System, run.SystemPrompt));
         }
 
-        sent.AddRange(run.Provider.ServerSideSessions && run.ContinuesSession ? history.Skip(history.Count - run.UserMessages.Count) : history);
+        // A provider with server-side sessions gets no transcript replayed (it keeps its own), so history here is only
+        // what it has not seen: the window rendered for a new session, or the turns of other providers since its last.
+        sent.AddRange(history);
         return (history, sent);
     }
 

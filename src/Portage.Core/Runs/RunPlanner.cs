@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Portage.Core.Errors;
 using Portage.Core.Providers;
@@ -13,7 +14,7 @@ namespace Portage.Core.Runs;
 /// (the window lease) and rule 7's first half (the user turn is written before the provider is called). Everything
 /// it throws becomes an HTTP status.
 /// </summary>
-public sealed class RunPlanner(
+public sealed partial class RunPlanner(
     ProviderRegistry providers,
     IWindowStore windows,
     ISessionStore sessions,
@@ -85,6 +86,18 @@ public sealed class RunPlanner(
         var provider = providers.Resolve(request.Provider);
         if (!string.IsNullOrWhiteSpace(request.ReasoningEngineId))
         {
+            // Both end up in a URL (the region in the host name), so only plain identifiers pass.
+            if (!ResourceId().IsMatch(request.ReasoningEngineId.Trim()))
+            {
+                throw PortageException.BadRequest("invalid_reasoning_engine_id",
+                    "reasoning_engine_id is the Agent Engine's id (letters, digits, '-' and '_'; for example 1234567890123456789), not a URL or resource path.");
+            }
+
+            if (!string.IsNullOrWhiteSpace(request.Location) && !Region().IsMatch(request.Location.Trim()))
+            {
+                throw PortageException.BadRequest("invalid_location", "location is a Google Cloud region such as us-central1 or europe-west4.");
+            }
+
             provider = provider.AgentEngine
                 ?? throw PortageException.BadRequest("reasoning_engine_unsupported",
                     $"reasoning_engine_id is only understood by provider 'google' (Vertex AI Agent Engine); provider '{provider.Name}' has no agent engines. Remove reasoning_engine_id.");
@@ -103,6 +116,12 @@ public sealed class RunPlanner(
 
         return (provider, string.IsNullOrWhiteSpace(request.Model) ? provider.DefaultModel : request.Model.Trim());
     }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,128}$")]
+    private static partial Regex ResourceId();
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{1,62}$")]
+    private static partial Regex Region();
 
     /// <summary>The model name recorded for runs on an Agent Engine: the engine decides which model answers.</summary>
     public static string AgentEngineModel(string reasoningEngineId) => "agent-engine/" + reasoningEngineId;

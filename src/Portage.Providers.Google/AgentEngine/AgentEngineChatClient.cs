@@ -32,12 +32,7 @@ internal sealed partial class AgentEngineChatClient(GoogleHttp http, GoogleSetti
         var engine = EngineUrl(options);
         var userId = Context(options, RunContextKeys.EndUserId) ?? throw Refused("the run names no end user");
 
-        // The engine remembers the conversation; the newest user message is all it needs.
-        var message = messages.LastOrDefault(m => m.Role == ChatRole.User)?.Text;
-        if (string.IsNullOrWhiteSpace(message))
-        {
-            throw Refused("there is no user message to send");
-        }
+        var message = ComposeMessage(messages);
 
         var token = await tokens.GetTokenAsync(cancellationToken);
         void Authorize(HttpRequestMessage request) => request.Headers.Authorization = new("Bearer", token);
@@ -68,6 +63,35 @@ internal sealed partial class AgentEngineChatClient(GoogleHttp http, GoogleSetti
         }
 
         yield return reader.Complete();
+    }
+
+    /// <summary>
+    /// The engine remembers its own conversation, so normally the new user message is all it gets. Core also passes
+    /// what the engine has not seen — the window's earlier turns when its session is new, or turns other providers
+    /// added since its last turn (rules 4 and 6) — and those travel as context in front of the new message, since a
+    /// stream query takes one message. The system prompt is not sent: the deployed agent has its own instructions.
+    /// </summary>
+    internal static string ComposeMessage(IEnumerable<ChatMessage> messages)
+    {
+        var conversation = messages.Where(m => m.Role != ChatRole.System && !string.IsNullOrWhiteSpace(m.Text)).ToList();
+        if (conversation.Count == 0 || conversation[^1].Role != ChatRole.User)
+        {
+            throw Refused("there is no user message to send");
+        }
+
+        var message = conversation[^1].Text;
+        if (conversation.Count == 1)
+        {
+            return message;
+        }
+
+        var composed = new StringBuilder("Earlier in this conversation, before this agent's last turn:\n");
+        foreach (var earlier in conversation.Take(conversation.Count - 1))
+        {
+            composed.Append(earlier.Role == ChatRole.User ? "User: " : "Assistant: ").Append(earlier.Text).Append('\n');
+        }
+
+        return composed.Append("\nThe user now says:\n").Append(message).ToString();
     }
 
     /// <inheritdoc/>
