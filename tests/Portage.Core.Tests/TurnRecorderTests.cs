@@ -255,6 +255,18 @@ public sealed class TurnRecorderTests
         Assert.Equal("answer", Assert.Single(Build(recorder).Parts).Text);
     }
 
+    [Fact]
+    public void Tool_results_are_recorded_as_compact_json_whatever_the_tool_returned()
+    {
+        var recorder = new TurnRecorder();
+        ObserveAll(recorder, Update(new FunctionCallContent("call_1", "get_weather", new Dictionary<string, object?> { ["city"] = "Paris" })));
+        var indented = JsonDocument.Parse("{\n  \"sky\": \"clear\",\n  \"temperature_c\": 18\n}").RootElement;
+
+        _ = recorder.ObserveResults([new FunctionResultContent("call_1", indented)]).ToList();
+
+        Assert.Equal("""{"sky":"clear","temperature_c":18}""", Build(recorder).Parts.Single(p => p.Type == TurnPartType.ToolResult).ResultJson);
+    }
+
     private static ChatResponseUpdate Text(string text) => new(ChatRole.Assistant, text);
 
     private static ChatResponseUpdate Update(AIContent content) => new(ChatRole.Assistant, [content]);
@@ -275,5 +287,30 @@ public sealed class TurnRecorderTests
     {
         Assert.NotNull(actual);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), JsonNode.Parse(actual)), $"Expected JSON {expected} but found {actual}.");
+    }
+}
+
+public sealed class TranscriptJsonTests
+{
+    [Fact]
+    public void A_failed_tool_result_is_still_failed_after_the_stored_transcript_is_loaded()
+    {
+        var failed = new FunctionResultContent("call_1", new Dictionary<string, string> { ["error"] = "down" }) { Exception = new InvalidOperationException("down") };
+        var fine = new FunctionResultContent("call_2", 42);
+
+        var loaded = Portage.Core.Recording.TranscriptJson.Deserialize(
+            Portage.Core.Recording.TranscriptJson.Serialize([new ChatMessage(ChatRole.Tool, [failed, fine])]));
+
+        var results = loaded.Single().Contents.OfType<FunctionResultContent>().ToList();
+        Assert.Equal("down", results[0].Exception?.Message);
+        Assert.Null(results[1].Exception);
+    }
+
+    [Fact]
+    public void Stored_transcripts_are_compact()
+    {
+        var json = Portage.Core.Recording.TranscriptJson.Serialize([new ChatMessage(ChatRole.User, "hi"), new ChatMessage(ChatRole.Assistant, "hello")]);
+
+        Assert.DoesNotContain('\n', json);
     }
 }

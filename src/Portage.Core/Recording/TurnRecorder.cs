@@ -148,7 +148,7 @@ public sealed class TurnRecorder
     {
         FoldCycle();
         var unanswered = Unanswered(_messages, reason);
-        return unanswered.Count == 0 ? [] : ObserveResults([.. unanswered.Select(r => { r.Exception = new InvalidOperationException(reason); return r; })]);
+        return unanswered.Count == 0 ? [] : ObserveResults([.. unanswered]);
     }
 
     /// <summary>
@@ -173,7 +173,10 @@ public sealed class TurnRecorder
         var answered = messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Select(r => r.CallId).ToHashSet(StringComparer.Ordinal);
         return [.. messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>()
             .Where(c => !c.InformationalOnly && !answered.Contains(c.CallId))
-            .Select(c => new FunctionResultContent(c.CallId, JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["error"] = reason }, Compact)))];
+            .Select(c => new FunctionResultContent(c.CallId, JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["error"] = reason }, Compact))
+            {
+                Exception = new InvalidOperationException(reason),
+            })];
     }
 
     /// <summary>Usage as reported by the provider, or estimated from the text when it reported none.</summary>
@@ -236,7 +239,9 @@ public sealed class TurnRecorder
 
     private static JsonElement AsObject(object? result)
     {
-        var element = result is JsonElement json ? json : JsonSerializer.SerializeToElement(result, Compact);
+        // Re-serialized compact: tools built with MEAI's defaults return indented JSON, which would cost tokens every
+        // time the window is rendered for another provider.
+        var element = JsonSerializer.SerializeToElement(result is JsonElement json ? json : result, Compact);
         if (element.ValueKind == JsonValueKind.Object)
         {
             return element;

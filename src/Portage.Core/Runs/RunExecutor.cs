@@ -235,7 +235,7 @@ public sealed partial class RunExecutor(
         {
             if (!run.Provider.ServerSideSessions)
             {
-                history.AddRange(JsonSerializer.Deserialize<List<ChatMessage>>(run.Session.TranscriptJson, AIJsonUtilities.DefaultOptions) ?? []);
+                history.AddRange(TranscriptJson.Deserialize(run.Session.TranscriptJson));
             }
 
             var gap = run.PriorTurns.Where(t => t.Seq > run.Session.LastWindowSeq);
@@ -276,7 +276,7 @@ public sealed partial class RunExecutor(
             run.Model,
             recorder.BuildTurn(SpeakerOf(run), run.Provider.Name, run.Model, run.RunId, status, now),
             recorder.ConversationId ?? run.Session.ProviderSessionId,
-            JsonSerializer.Serialize(transcript, TurnRecorder.Compact),
+            TranscriptJson.Serialize(transcript),
             status,
             status is RunStatus.Succeeded or RunStatus.Timeout ? recorder.StopReason() : null,
             JsonSerializer.Serialize(usage, ProtocolJson.Default.Usage),

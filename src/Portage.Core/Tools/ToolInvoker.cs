@@ -11,6 +11,8 @@ namespace Portage.Core.Tools;
 /// </summary>
 public sealed partial class ToolInvoker(ToolRegistry registry, IServiceProvider services, ILogger<ToolInvoker> logger)
 {
+    private static readonly JsonSerializerOptions Compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
     /// <summary>The tools offered to models, or null when none are registered.</summary>
     public IList<AITool>? Offered => registry.All.Count == 0 ? null : [.. registry.All];
 
@@ -50,7 +52,7 @@ public sealed partial class ToolInvoker(ToolRegistry registry, IServiceProvider 
                 Context = new Dictionary<object, object?> { [typeof(ToolRunContext)] = context },
             };
             var value = await tool.InvokeAsync(arguments, cancellationToken);
-            return new FunctionResultContent(call.CallId, value is JsonElement json ? json : JsonSerializer.SerializeToElement(value, AIJsonUtilities.DefaultOptions));
+            return new FunctionResultContent(call.CallId, JsonSerializer.SerializeToElement(value is JsonElement json ? json : value, Compact));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -65,7 +67,7 @@ public sealed partial class ToolInvoker(ToolRegistry registry, IServiceProvider 
 
     // The model is told what went wrong in the result itself; Exception marks it failed for the wire (error, result {}).
     private static FunctionResultContent Failed(FunctionCallContent call, string message) =>
-        new(call.CallId, JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["error"] = message }, AIJsonUtilities.DefaultOptions))
+        new(call.CallId, JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["error"] = message }, Compact))
         {
             Exception = new InvalidOperationException(message),
         };

@@ -375,7 +375,7 @@ public sealed class CrossProviderWindowTests
               {"type": "thinking", "thinking": "{{ClaudeThinking}}", "signature": "{{ClaudeSignature}}"},
               {"type": "text", "text": "Okay, let's check the weather for San Francisco, CA:"},
               {"type": "tool_use", "id": "{{ClaudeToolId}}", "name": "get_weather", "input": {"location": "San Francisco, CA"} }]},
-            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "{{ClaudeToolId}}", "is_error": false,
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "{{ClaudeToolId}}", "is_error": true,
               "content": "{\"error\":\"Not executed: the run ended before this tool call was run.\"}"}]},
             {"role": "user", "content": [{"type": "text", "text": "Never mind. Paris?"}]},
             {"role": "assistant", "content": [{"type": "text", "text": "The weather in Paris is 72°F and sunny."}]},

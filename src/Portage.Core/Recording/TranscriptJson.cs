@@ -1,0 +1,42 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace Portage.Core.Recording;
+
+/// <summary>
+/// A session's provider-native transcript as stored: MEAI's JSON of the messages, compact. MEAI does not serialize
+/// <see cref="FunctionResultContent.Exception"/>, so a failed tool result would come back as a success on replay
+/// (Anthropic's <c>is_error</c> lost); the failure is kept in an additional property and restored on load.
+/// </summary>
+public static class TranscriptJson
+{
+    private const string ErrorKey = "portage.tool_error";
+
+    /// <summary>The stored form of <paramref name="messages"/>.</summary>
+    public static string Serialize(IEnumerable<ChatMessage> messages)
+    {
+        var list = messages.ToList();
+        foreach (var result in list.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Where(r => r.Exception is not null))
+        {
+            result.AdditionalProperties ??= [];
+            result.AdditionalProperties[ErrorKey] = result.Exception!.Message;
+        }
+
+        return JsonSerializer.Serialize(list, TurnRecorder.Compact);
+    }
+
+    /// <summary>The messages of a stored transcript, failed tool results marked failed again.</summary>
+    public static List<ChatMessage> Deserialize(string json)
+    {
+        var messages = JsonSerializer.Deserialize<List<ChatMessage>>(json, AIJsonUtilities.DefaultOptions) ?? [];
+        foreach (var result in messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>())
+        {
+            if (result.AdditionalProperties?.TryGetValue(ErrorKey, out var error) == true)
+            {
+                result.Exception = new InvalidOperationException(error is JsonElement { ValueKind: JsonValueKind.String } text ? text.GetString() : error?.ToString());
+            }
+        }
+
+        return messages;
+    }
+}
