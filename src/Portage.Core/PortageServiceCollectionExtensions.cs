@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portage.Core;
 using Portage.Core.Providers;
+using Portage.Core.Retrieval;
 using Portage.Core.Runs;
 using Portage.Core.Tenancy;
 using Portage.Core.Tools;
@@ -25,10 +26,21 @@ public static class PortageServiceCollectionExtensions
         services.AddOptions<RunOptions>().Bind(configuration.GetSection("Runs"));
         services.AddOptions<WindowOptions>().Bind(configuration.GetSection("Windows"));
         services.AddOptions<PriceTable>().Bind(configuration.GetSection("Pricing"));
+        services.AddOptions<RetrievalOptions>().Bind(configuration.GetSection("Retrieval"));
         services.TryAddSingleton<TenancyService>();
         services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<ProviderDefinition>()));
         services.TryAddSingleton(sp => new ToolRegistry(sp.GetServices<PortageTool>()));
         services.TryAddSingleton<ToolInvoker>();
+        services.TryAddSingleton<BriefWriter>();
+        services.TryAddSingleton<RetrievalService>();
+        services.TryAddSingleton<DiscoverPrefetch>();
+        foreach (var position in Enumerable.Range(0, 4))
+        {
+            // Retrieval tools are offered to runs of sandboxes that have ingested content: elsewhere they cannot help.
+            services.AddSingleton(sp => new PortageTool(
+                RetrievalTools.Create(sp.GetRequiredService<RetrievalService>())[position],
+                (context, ct) => sp.GetRequiredService<IContentIndex>().HasContentAsync(context.SandboxId, ct)));
+        }
         services.TryAddSingleton<RunPlanner>();
         services.TryAddSingleton<RunExecutor>();
         services.TryAddSingleton<WindowSweeper>();

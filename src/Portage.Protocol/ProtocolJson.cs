@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Portage.Protocol.Providers;
+using Portage.Protocol.Retrieval;
 using Portage.Protocol.Runs;
 using Portage.Protocol.Sources;
 using Portage.Protocol.Tenancy;
@@ -37,6 +38,12 @@ namespace Portage.Protocol;
 [JsonSerializable(typeof(SweepResponse))]
 [JsonSerializable(typeof(WindowTurnList))]
 [JsonSerializable(typeof(ProviderList))]
+[JsonSerializable(typeof(RetrievalRequest))]
+[JsonSerializable(typeof(OriginsRequest))]
+[JsonSerializable(typeof(DiscoverResponse))]
+[JsonSerializable(typeof(InterpretResponse))]
+[JsonSerializable(typeof(SearchResponse))]
+[JsonSerializable(typeof(OriginsResponse))]
 public sealed partial class ProtocolJson : JsonSerializerContext
 {
     /// <summary>

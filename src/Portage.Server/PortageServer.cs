@@ -42,6 +42,7 @@ public static class PortageServer
         api.MapApiKeys();
         api.MapSources();
         api.MapProviders();
+        api.MapQueries();
         app.MapFallback(ErrorMiddleware.UnknownRoute);
         return app;
     }

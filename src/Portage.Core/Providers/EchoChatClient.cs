@@ -28,7 +28,22 @@ public sealed class EchoChatClient(string displayName, TimeSpan delayBetweenDelt
         ArgumentNullException.ThrowIfNull(messages);
         var list = messages.ToList();
         var model = string.IsNullOrEmpty(options?.ModelId) ? "echo-1" : options.ModelId;
-        var reply = Compose(displayName, model, list);
+        if (ToolCallFor(list, options) is { } call)
+        {
+            // "/discover …", "/interpret …", "/search …": the offline model asks for the tool, so the loop runs without keys.
+            await Task.Yield();
+            yield return new ChatResponseUpdate { Role = ChatRole.Assistant, ModelId = model, Contents = [call] };
+            yield return new ChatResponseUpdate
+            {
+                Role = ChatRole.Assistant,
+                ModelId = model,
+                FinishReason = ChatFinishReason.ToolCalls,
+                Contents = [new UsageContent(new UsageDetails { InputTokenCount = list.Sum(m => EstimateTokens(m.Text)), OutputTokenCount = 8 })],
+            };
+            yield break;
+        }
+
+        var reply = list.Count > 0 && list[^1].Role == ChatRole.Tool ? DescribeResults(displayName, list[^1]) : Compose(displayName, model, list);
         var responseId = "echo-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(reply)))[..16];
 
         foreach (var chunk in Chunk(reply))
@@ -82,6 +97,61 @@ public sealed class EchoChatClient(string displayName, TimeSpan delayBetweenDelt
             : $"My previous answer was: \"{Quote(previous.Text)}\".");
         return text.ToString();
     }
+
+    private static readonly string[] SlashTools = ["discover", "interpret", "search"];
+
+    // A user message "/discover rate limits" becomes a call of the offered tool "discover" with that query.
+    private static FunctionCallContent? ToolCallFor(List<ChatMessage> messages, ChatOptions? options)
+    {
+        if (messages.Count == 0 || messages[^1].Role != ChatRole.User || options?.Tools is not { Count: > 0 } tools)
+        {
+            return null;
+        }
+
+        var text = messages[^1].Text.Trim();
+        var name = SlashTools.FirstOrDefault(t => text.StartsWith('/' + t + ' ', StringComparison.Ordinal));
+        if (name is null || !tools.Any(t => t.Name == name))
+        {
+            return null;
+        }
+
+        var arguments = new Dictionary<string, object?> { ["query"] = text[(name.Length + 2)..].Trim() };
+        if (name == "interpret")
+        {
+            arguments["items"] = LastDiscoveredItems(messages);
+        }
+
+        return new FunctionCallContent($"echo_call_{messages.Count}", name, arguments);
+    }
+
+    // interpret needs canonical id tuples: the offline model takes those of the last discover result it received.
+    private static List<List<string>> LastDiscoveredItems(List<ChatMessage> messages)
+    {
+        foreach (var result in messages.AsEnumerable().Reverse().SelectMany(m => m.Contents).OfType<FunctionResultContent>())
+        {
+            var json = System.Text.Json.JsonSerializer.SerializeToElement(result.Result, AIJsonUtilities.DefaultOptions);
+            if (json.ValueKind == System.Text.Json.JsonValueKind.Object && json.TryGetProperty("items", out var items) && items.GetArrayLength() > 0)
+            {
+                return [.. items.EnumerateArray().Take(2).Select(i => i.GetProperty("canonical_ids").EnumerateArray().Select(c => c.GetString() ?? "").ToList())];
+            }
+        }
+
+        return [];
+    }
+
+    private static string DescribeResults(string displayName, ChatMessage toolMessage)
+    {
+        var text = new StringBuilder(displayName).Append(" received tool results: ");
+        foreach (var result in toolMessage.Contents.OfType<FunctionResultContent>())
+        {
+            var json = System.Text.Json.JsonSerializer.Serialize(result.Result, TurnRecorderJson);
+            text.Append(json.Length <= 600 ? json : string.Concat(json.AsSpan(0, 600), "…")).Append(' ');
+        }
+
+        return text.ToString().TrimEnd();
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions TurnRecorderJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
     private static string Quote(string text)
     {

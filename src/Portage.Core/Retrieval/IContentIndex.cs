@@ -19,6 +19,9 @@ public interface IContentIndex
     /// <summary>Records that a window's agent received these canonical ids (the delivery ledger); repeats are ignored.</summary>
     Task RecordDeliveriesAsync(string sandboxId, string windowId, string runId, IReadOnlyCollection<string> canonicalIds, DateTimeOffset at, CancellationToken cancellationToken);
 
+    /// <summary>Whether the sandbox has any ingested content (conversation memory not counted).</summary>
+    Task<bool> HasContentAsync(string sandboxId, CancellationToken cancellationToken);
+
     /// <summary>Everything the window's agent has received so far.</summary>
     Task<IReadOnlySet<string>> GetDeliveredAsync(string sandboxId, string windowId, CancellationToken cancellationToken);
 }

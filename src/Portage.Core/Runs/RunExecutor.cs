@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Portage.Core.Errors;
 using Portage.Core.Providers;
 using Portage.Core.Recording;
+using Portage.Core.Retrieval;
 using Portage.Core.Tools;
 using Portage.Core.Windows;
 using Portage.Protocol;
@@ -25,6 +26,7 @@ public sealed partial class RunExecutor(
     IOptions<RunOptions> options,
     IOptions<PriceTable> prices,
     ToolInvoker tools,
+    DiscoverPrefetch prefetcher,
     ILogger<RunExecutor> logger)
 {
     /// <summary>Streams the run's events: <c>run_started</c>, deltas and tool frames, then one terminal frame.</summary>
@@ -40,14 +42,18 @@ public sealed partial class RunExecutor(
         using var runScope = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         var token = runScope.Token;
 
-        var (history, sent) = BuildMessages(run);
+        // A new session starts from what the sandbox knows about the question (copass-compat §6.8).
+        var prefetch = run.ContinuesSession || run.Provider.ServerSideSessions ? null
+            : await prefetcher.BlockAsync(new RetrievalScope(run.Window.SandboxId, null, run.EndUserId, run.Window.Id, run.RunId), run.UserMessages[^1], cancellationToken);
+        var (history, sent) = BuildMessages(run, prefetch);
+        var toolContext = new ToolRunContext(run.Window.SandboxId, run.EndUserId, run.Window.Id, run.RunId);
         var chatOptions = new ChatOptions
         {
             ModelId = run.Model,
             MaxOutputTokens = run.MaxTokens,
             ConversationId = run.Provider.ServerSideSessions ? run.Session.ProviderSessionId : null,
             // A server-side agent (Agent Engine) brings and runs its own tools.
-            Tools = run.Provider.ServerSideSessions ? null : tools.Offered,
+            Tools = run.Provider.ServerSideSessions ? null : await tools.OfferedAsync(toolContext, cancellationToken),
             AdditionalProperties = new AdditionalPropertiesDictionary
             {
                 [RunContextKeys.EndUserId] = run.EndUserId,
@@ -55,7 +61,6 @@ public sealed partial class RunExecutor(
                 [RunContextKeys.Location] = run.Location,
             },
         };
-        var toolContext = new ToolRunContext(run.Window.SandboxId, run.EndUserId, run.Window.Id, run.RunId);
         var recorder = new TurnRecorder();
         Exception? failure = null;
         var status = RunStatus.Running;
@@ -228,7 +233,7 @@ public sealed partial class RunExecutor(
 
     // Rule 4: a continued session replays its stored native transcript, then catches up on window turns written by
     // other sessions since its last turn. A new session gets the window rendered as neutral text (rule 6).
-    private static (List<ChatMessage> History, List<ChatMessage> Sent) BuildMessages(PreparedRun run)
+    private static (List<ChatMessage> History, List<ChatMessage> Sent) BuildMessages(PreparedRun run, string? prefetch)
     {
         var history = new List<ChatMessage>();
         if (run.ContinuesSession)
@@ -244,6 +249,11 @@ public sealed partial class RunExecutor(
         else
         {
             history.AddRange(WindowRenderer.Render(run.PriorTurns, run.Provider.ContextBudgetTokens));
+        }
+
+        if (prefetch is not null)
+        {
+            history.Add(new ChatMessage(ChatRole.User, prefetch));
         }
 
         history.AddRange(run.UserMessages.Select(text => new ChatMessage(ChatRole.User, text)));

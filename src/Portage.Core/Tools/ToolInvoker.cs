@@ -13,8 +13,12 @@ public sealed partial class ToolInvoker(ToolRegistry registry, IServiceProvider 
 {
     private static readonly JsonSerializerOptions Compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
-    /// <summary>The tools offered to models, or null when none are registered.</summary>
-    public IList<AITool>? Offered => registry.All.Count == 0 ? null : [.. registry.All];
+    /// <summary>The tools offered to a run, or null when there are none.</summary>
+    public async Task<IList<AITool>?> OfferedAsync(ToolRunContext context, CancellationToken cancellationToken)
+    {
+        var offered = await registry.OfferedAsync(context, cancellationToken);
+        return offered.Count == 0 ? null : [.. offered];
+    }
 
     /// <summary>Executes each call and returns one result per call, in the same order.</summary>
     public async Task<List<FunctionResultContent>> InvokeAsync(IReadOnlyList<FunctionCallContent> calls, ToolRunContext context, CancellationToken cancellationToken)
