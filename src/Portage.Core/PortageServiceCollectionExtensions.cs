@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portage.Core;
 using Portage.Core.Providers;
 using Portage.Core.Runs;
+using Portage.Core.Sources;
 using Portage.Core.Tenancy;
 using Portage.Core.Tools;
 using Portage.Core.Windows;
@@ -26,6 +27,7 @@ public static class PortageServiceCollectionExtensions
         services.AddOptions<WindowOptions>().Bind(configuration.GetSection("Windows"));
         services.AddOptions<PriceTable>().Bind(configuration.GetSection("Pricing"));
         services.TryAddSingleton<TenancyService>();
+        services.TryAddSingleton<DataSourceService>();
         services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<ProviderDefinition>()));
         services.TryAddSingleton(sp => new ToolRegistry(sp.GetServices<PortageTool>()));
         services.TryAddSingleton<ToolInvoker>();

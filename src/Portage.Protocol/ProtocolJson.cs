@@ -35,6 +35,10 @@ namespace Portage.Protocol;
 [JsonSerializable(typeof(DataSource))]
 [JsonSerializable(typeof(DataSourceList))]
 [JsonSerializable(typeof(SweepResponse))]
+[JsonSerializable(typeof(RegisterDataSourceRequest))]
+[JsonSerializable(typeof(UpdateDataSourceRequest))]
+[JsonSerializable(typeof(PurgeDataSourceRequest))]
+[JsonSerializable(typeof(PurgeResponse))]
 [JsonSerializable(typeof(WindowTurnList))]
 [JsonSerializable(typeof(ProviderList))]
 public sealed partial class ProtocolJson : JsonSerializerContext
