@@ -84,8 +84,9 @@ public sealed record PurgeResponse
     public bool DeleteSourceApplied { get; init; }
 
     /// <summary>The counts, written as top-level fields; read one with <see cref="Deleted"/>.</summary>
+    /// <remarks>Settable rather than init-only: System.Text.Json cannot bind extension data through an initializer.</remarks>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement> Counts { get; init; } = [];
+    public Dictionary<string, JsonElement> Counts { get; set; } = [];
 
     /// <summary>A count by its wire name (for example <c>turns_deleted</c>); 0 when the server did not report it.</summary>
     public long Deleted(string name) =>
