@@ -15,6 +15,76 @@ public sealed class DataSourcesResource
     internal DataSourcesResource(RouterConnection connection) => _connection = connection;
 
     /// <summary>
+    /// Registers a data source (<c>POST …/sources</c>). With <c>Kind = "ephemeral"</c> it is a context window, usable at
+    /// once as the <c>context_window_id</c> of a run (what a Copass <c>contextWindow.create</c> does).
+    /// </summary>
+    public Task<DataSource> RegisterAsync(
+        string sandboxId, RegisterDataSourceRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return _connection.SendJsonAsync(
+            "dataSources.register", HttpMethod.Post, Paths.Sources(sandboxId),
+            ProtocolJson.Default.DataSource, () => RouterConnection.JsonBody(request), cancellationToken);
+    }
+
+    /// <summary>
+    /// Changes the non-null fields of a data source (<c>PATCH …/sources/{id}</c>). <c>AdapterConfig</c> replaces the
+    /// adapter settings, or with <paramref name="mergeAdapterConfig"/> is deep-merged into them (a null value removes its key).
+    /// </summary>
+    /// <param name="sandboxId">The sandbox.</param>
+    /// <param name="dataSourceId">The source.</param>
+    /// <param name="request">The fields to change.</param>
+    /// <param name="mergeAdapterConfig">Sends <c>?merge_adapter_config=true</c>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<DataSource> UpdateAsync(
+        string sandboxId, string dataSourceId, UpdateDataSourceRequest request, bool mergeAdapterConfig = false,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return _connection.SendJsonAsync(
+            "dataSources.update", HttpMethod.Patch,
+            Paths.Query(Paths.Source(sandboxId, dataSourceId), ("merge_adapter_config", mergeAdapterConfig ? "true" : null)),
+            ProtocolJson.Default.DataSource, () => RouterConnection.JsonBody(request), cancellationToken);
+    }
+
+    /// <summary>Pauses a data source (<c>POST …/sources/{id}/pause</c>); runs refuse a paused context window until it is resumed.</summary>
+    public Task<StatusResponse> PauseAsync(
+        string sandboxId, string dataSourceId, CancellationToken cancellationToken = default) =>
+        _connection.SendJsonAsync(
+            "dataSources.pause", HttpMethod.Post, $"{Paths.Source(sandboxId, dataSourceId)}/pause",
+            ProtocolJson.Default.StatusResponse, content: null, cancellationToken);
+
+    /// <summary>Resumes a paused data source (<c>POST …/sources/{id}/resume</c>); archived or disconnected ones answer 409.</summary>
+    public Task<StatusResponse> ResumeAsync(
+        string sandboxId, string dataSourceId, CancellationToken cancellationToken = default) =>
+        _connection.SendJsonAsync(
+            "dataSources.resume", HttpMethod.Post, $"{Paths.Source(sandboxId, dataSourceId)}/resume",
+            ProtocolJson.Default.StatusResponse, content: null, cancellationToken);
+
+    /// <summary>
+    /// Deletes a data source's registration only (<c>DELETE …/sources/{id}</c>); content ingested through it stays. A
+    /// context window with turns answers 409: use <see cref="PurgeAsync"/> with <c>deleteSource: true</c>.
+    /// </summary>
+    public Task<StatusResponse> DeleteAsync(
+        string sandboxId, string dataSourceId, CancellationToken cancellationToken = default) =>
+        _connection.SendJsonAsync(
+            "dataSources.delete", HttpMethod.Delete, Paths.Source(sandboxId, dataSourceId),
+            ProtocolJson.Default.StatusResponse, content: null, cancellationToken);
+
+    /// <summary>
+    /// Deletes a data source's content (<c>POST …/sources/{id}/purge</c>): a window's turns and sessions, its indexed
+    /// chunks, and with <paramref name="deleteSource"/> the registration too. The answer counts what went.
+    /// </summary>
+    public Task<PurgeResponse> PurgeAsync(
+        string sandboxId, string dataSourceId, bool deleteSource = false, CancellationToken cancellationToken = default)
+    {
+        var request = new PurgeDataSourceRequest { DeleteSource = deleteSource };
+        return _connection.SendJsonAsync(
+            "dataSources.purge", HttpMethod.Post, $"{Paths.Source(sandboxId, dataSourceId)}/purge",
+            ProtocolJson.Default.PurgeResponse, () => RouterConnection.JsonBody(request), cancellationToken);
+    }
+
+    /// <summary>
     /// Archives a data source at once (<c>POST …/sources/{id}/archive</c>); idempotent. An archived context window
     /// keeps its turns but is never continued implicitly again.
     /// </summary>
@@ -38,15 +108,19 @@ public sealed class DataSourcesResource
             "dataSources.get", HttpMethod.Get, Paths.Source(sandboxId, dataSourceId),
             ProtocolJson.Default.DataSource, content: null, cancellationToken);
 
-    /// <summary>Lists data sources (<c>GET …/sources?kind=…&amp;end_user_id=…</c>).</summary>
+    /// <summary>Lists data sources (<c>GET …/sources?kind=…&amp;end_user_id=…&amp;provider=…&amp;status=…</c>), newest activity first.</summary>
     /// <param name="sandboxId">The sandbox.</param>
     /// <param name="kind"><c>ephemeral</c> for context windows, <c>durable</c> for the rest, null for all.</param>
     /// <param name="endUserId">Only the windows of this end user.</param>
+    /// <param name="provider">Only sources of this provider (<c>custom</c>, <c>github</c>, …).</param>
+    /// <param name="status">Only sources with this status (<c>active</c>, <c>paused</c>, <c>disconnected</c>, <c>error</c>, <c>archived</c>).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public Task<DataSourceList> ListAsync(
-        string sandboxId, string? kind = null, string? endUserId = null, CancellationToken cancellationToken = default) =>
+        string sandboxId, string? kind = null, string? endUserId = null, string? provider = null, string? status = null,
+        CancellationToken cancellationToken = default) =>
         _connection.SendJsonAsync(
-            "dataSources.list", HttpMethod.Get, Paths.Query(Paths.Sources(sandboxId), ("kind", kind), ("end_user_id", endUserId)),
+            "dataSources.list", HttpMethod.Get,
+            Paths.Query(Paths.Sources(sandboxId), ("kind", kind), ("end_user_id", endUserId), ("provider", provider), ("status", status)),
             ProtocolJson.Default.DataSourceList, content: null, cancellationToken);
 
     /// <summary>Reads the turns of a context window in order (<c>GET …/sources/{id}/turns</c>, Portage extension).</summary>

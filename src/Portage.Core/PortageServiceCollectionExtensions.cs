@@ -5,6 +5,7 @@ using Portage.Core;
 using Portage.Core.Providers;
 using Portage.Core.Retrieval;
 using Portage.Core.Runs;
+using Portage.Core.Sources;
 using Portage.Core.Tenancy;
 using Portage.Core.Tools;
 using Portage.Core.Windows;
@@ -28,6 +29,7 @@ public static class PortageServiceCollectionExtensions
         services.AddOptions<PriceTable>().Bind(configuration.GetSection("Pricing"));
         services.AddOptions<RetrievalOptions>().Bind(configuration.GetSection("Retrieval"));
         services.TryAddSingleton<TenancyService>();
+        services.TryAddSingleton<DataSourceService>();
         services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<ProviderDefinition>()));
         services.TryAddSingleton(sp => new ToolRegistry(sp.GetServices<PortageTool>()));
         services.TryAddSingleton<ToolInvoker>();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portage.Core;
 using Portage.Core.Runs;
 using Portage.Core.Sessions;
+using Portage.Core.Sources;
 using Portage.Core.Tenancy;
 using Portage.Core.Windows;
 using Portage.Storage.Sqlite;
@@ -26,6 +27,7 @@ public static class SqliteBuilderExtensions
         builder.Services.TryAddSingleton<SqliteStore>();
         builder.Services.TryAddSingleton<ITenancyStore>(sp => sp.GetRequiredService<SqliteStore>());
         builder.Services.TryAddSingleton<IWindowStore>(sp => sp.GetRequiredService<SqliteStore>());
+        builder.Services.TryAddSingleton<IDataSourceStore>(sp => sp.GetRequiredService<SqliteStore>());
         builder.Services.TryAddSingleton<ISessionStore>(sp => sp.GetRequiredService<SqliteStore>());
         builder.Services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<SqliteStore>());
         return builder;

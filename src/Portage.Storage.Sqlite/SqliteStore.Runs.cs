@@ -59,7 +59,7 @@ public sealed partial class SqliteStore : IRunStore
             cancellationToken, transaction,
             ("$status", end.Status), ("$at", Sql.Time(end.FinishedAt)), ("$stop", end.StopReason), ("$usage", end.UsageJson), ("$error", end.Error),
             ("$id", end.RunId), ("$sandbox", end.SandboxId));
-        await Sql.ExecuteAsync(connection, "UPDATE windows SET lease_run_id = NULL, lease_expires_at = NULL WHERE id = $id AND lease_run_id = $run",
+        await Sql.ExecuteAsync(connection, "UPDATE data_sources SET lease_run_id = NULL, lease_expires_at = NULL WHERE id = $id AND lease_run_id = $run",
             cancellationToken, transaction, ("$id", end.WindowId), ("$run", end.RunId));
         await transaction.CommitAsync(cancellationToken);
         return seq;
@@ -89,7 +89,7 @@ public sealed partial class SqliteStore : IRunStore
                 cancellationToken);
             await Sql.ExecuteAsync(connection, "UPDATE runs SET status = 'interrupted', finished_at = $at, error = $error WHERE id = $id",
                 cancellationToken, transaction, ("$at", Sql.Time(now)), ("$error", "The server stopped while the run was in progress."), ("$id", run.Id));
-            await Sql.ExecuteAsync(connection, "UPDATE windows SET lease_run_id = NULL, lease_expires_at = NULL WHERE id = $id AND lease_run_id = $run",
+            await Sql.ExecuteAsync(connection, "UPDATE data_sources SET lease_run_id = NULL, lease_expires_at = NULL WHERE id = $id AND lease_run_id = $run",
                 cancellationToken, transaction, ("$id", run.WindowId), ("$run", run.Id));
         }
 

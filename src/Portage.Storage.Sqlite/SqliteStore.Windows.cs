@@ -8,14 +8,17 @@ public sealed partial class SqliteStore : IWindowStore
     private const string WindowColumns = "id, sandbox_id, end_user_id, name, status, archived_reason, created_at, last_active_at, turn_count";
     private const string TurnColumns = "window_id, seq, role, speaker, provider, model, run_id, status, created_at, token_estimate, parts";
 
+    // The run path sees only the ephemeral rows of data_sources: a durable source is never a window.
+    private const string IsWindow = "kind = 'ephemeral'";
+
     /// <inheritdoc/>
     public async Task CreateWindowAsync(WindowRecord window, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(window);
         await using var connection = await database.OpenAsync(cancellationToken);
         await Sql.ExecuteAsync(connection,
-            "INSERT INTO windows (id, sandbox_id, end_user_id, name, status, archived_reason, created_at, last_active_at, turn_count) " +
-            "VALUES ($id, $sandbox, $user, $name, $status, $reason, $created, $active, 0)",
+            "INSERT INTO data_sources (id, sandbox_id, kind, provider, ingestion_mode, adapter_config, end_user_id, name, status, archived_reason, created_at, last_active_at, turn_count) " +
+            "VALUES ($id, $sandbox, 'ephemeral', 'custom', 'manual', '{}', $user, $name, $status, $reason, $created, $active, 0)",
             cancellationToken, null,
             ("$id", window.Id), ("$sandbox", window.SandboxId), ("$user", window.EndUserId), ("$name", window.Name), ("$status", window.Status),
             ("$reason", window.ArchivedReason), ("$created", Sql.Time(window.CreatedAt)), ("$active", Sql.Time(window.LastActiveAt)));
@@ -26,7 +29,7 @@ public sealed partial class SqliteStore : IWindowStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await Sql.QueryAsync(connection,
-            $"SELECT {WindowColumns} FROM windows WHERE id = $id AND sandbox_id = $sandbox AND ($user IS NULL OR end_user_id = $user)",
+            $"SELECT {WindowColumns} FROM data_sources WHERE id = $id AND sandbox_id = $sandbox AND {IsWindow} AND ($user IS NULL OR end_user_id = $user)",
             ReadWindow, cancellationToken, null, ("$id", windowId), ("$sandbox", sandboxId), ("$user", endUserId));
         return rows.FirstOrDefault();
     }
@@ -36,7 +39,7 @@ public sealed partial class SqliteStore : IWindowStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await Sql.QueryAsync(connection,
-            $"SELECT {WindowColumns} FROM windows WHERE sandbox_id = $sandbox AND ($user IS NULL OR end_user_id = $user) AND ($status IS NULL OR status = $status) " +
+            $"SELECT {WindowColumns} FROM data_sources WHERE sandbox_id = $sandbox AND {IsWindow} AND ($user IS NULL OR end_user_id = $user) AND ($status IS NULL OR status = $status) " +
             "ORDER BY last_active_at DESC, id",
             ReadWindow, cancellationToken, null, ("$sandbox", sandboxId), ("$user", endUserId), ("$status", status));
     }
@@ -46,7 +49,7 @@ public sealed partial class SqliteStore : IWindowStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await Sql.QueryAsync(connection,
-            $"SELECT {WindowColumns} FROM windows WHERE sandbox_id = $sandbox AND end_user_id = $user AND status = 'active' ORDER BY last_active_at DESC, created_at DESC LIMIT 1",
+            $"SELECT {WindowColumns} FROM data_sources WHERE sandbox_id = $sandbox AND end_user_id = $user AND {IsWindow} AND status = 'active' ORDER BY last_active_at DESC, created_at DESC LIMIT 1",
             ReadWindow, cancellationToken, null, ("$sandbox", sandboxId), ("$user", endUserId));
         return rows.FirstOrDefault();
     }
@@ -57,7 +60,7 @@ public sealed partial class SqliteStore : IWindowStore
         await using var connection = await database.OpenAsync(cancellationToken);
         return await Sql.QueryAsync(connection,
             "SELECT t.window_id, t.seq, t.role, t.speaker, t.provider, t.model, t.run_id, t.status, t.created_at, t.token_estimate, t.parts " +
-            "FROM turns t JOIN windows w ON w.id = t.window_id WHERE t.window_id = $window AND w.sandbox_id = $sandbox AND t.seq > $after ORDER BY t.seq",
+            "FROM turns t JOIN data_sources w ON w.id = t.window_id WHERE t.window_id = $window AND w.sandbox_id = $sandbox AND t.seq > $after ORDER BY t.seq",
             ReadTurn, cancellationToken, null, ("$window", windowId), ("$sandbox", sandboxId), ("$after", afterSeq));
     }
 
@@ -65,7 +68,7 @@ public sealed partial class SqliteStore : IWindowStore
     public async Task<bool> SetWindowStatusAsync(string sandboxId, string windowId, string status, string? archivedReason, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var changed = await Sql.ExecuteAsync(connection, "UPDATE windows SET status = $status, archived_reason = $reason WHERE id = $id AND sandbox_id = $sandbox",
+        var changed = await Sql.ExecuteAsync(connection, $"UPDATE data_sources SET status = $status, archived_reason = $reason WHERE id = $id AND sandbox_id = $sandbox AND {IsWindow}",
             cancellationToken, null, ("$status", status), ("$reason", archivedReason), ("$id", windowId), ("$sandbox", sandboxId));
         return changed == 1;
     }
@@ -74,7 +77,7 @@ public sealed partial class SqliteStore : IWindowStore
     public async Task BindEndUserAsync(string sandboxId, string windowId, string endUserId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await Sql.ExecuteAsync(connection, "UPDATE windows SET end_user_id = $user WHERE id = $id AND sandbox_id = $sandbox AND end_user_id IS NULL",
+        await Sql.ExecuteAsync(connection, $"UPDATE data_sources SET end_user_id = $user WHERE id = $id AND sandbox_id = $sandbox AND {IsWindow} AND end_user_id IS NULL",
             cancellationToken, null, ("$user", endUserId), ("$id", windowId), ("$sandbox", sandboxId));
     }
 
@@ -83,8 +86,8 @@ public sealed partial class SqliteStore : IWindowStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await Sql.ExecuteAsync(connection,
-            "UPDATE windows SET status = 'archived', archived_reason = 'inactivity' " +
-            "WHERE status = 'active' AND last_active_at < $since AND ($sandbox IS NULL OR sandbox_id = $sandbox) " +
+            "UPDATE data_sources SET status = 'archived', archived_reason = 'inactivity' " +
+            $"WHERE {IsWindow} AND status = 'active' AND last_active_at < $since AND ($sandbox IS NULL OR sandbox_id = $sandbox) " +
             "AND (lease_run_id IS NULL OR lease_expires_at <= $now)",
             cancellationToken, null, ("$since", Sql.Time(inactiveSince)), ("$sandbox", sandboxId), ("$now", Sql.Time(now)));
     }
@@ -94,7 +97,7 @@ public sealed partial class SqliteStore : IWindowStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var changed = await Sql.ExecuteAsync(connection,
-            "UPDATE windows SET lease_run_id = $run, lease_expires_at = $expires WHERE id = $id AND (lease_run_id IS NULL OR lease_expires_at <= $now)",
+            "UPDATE data_sources SET lease_run_id = $run, lease_expires_at = $expires WHERE id = $id AND (lease_run_id IS NULL OR lease_expires_at <= $now)",
             cancellationToken, null, ("$run", runId), ("$expires", Sql.Time(expiresAt)), ("$id", windowId), ("$now", Sql.Time(now)));
         return changed == 1;
     }
@@ -103,7 +106,7 @@ public sealed partial class SqliteStore : IWindowStore
     public async Task RenewLeaseAsync(string windowId, string runId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await Sql.ExecuteAsync(connection, "UPDATE windows SET lease_expires_at = $expires WHERE id = $id AND lease_run_id = $run",
+        await Sql.ExecuteAsync(connection, "UPDATE data_sources SET lease_expires_at = $expires WHERE id = $id AND lease_run_id = $run",
             cancellationToken, null, ("$expires", Sql.Time(expiresAt)), ("$id", windowId), ("$run", runId));
     }
 
@@ -111,7 +114,7 @@ public sealed partial class SqliteStore : IWindowStore
     public async Task ReleaseLeaseAsync(string windowId, string runId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await Sql.ExecuteAsync(connection, "UPDATE windows SET lease_run_id = NULL, lease_expires_at = NULL WHERE id = $id AND lease_run_id = $run",
+        await Sql.ExecuteAsync(connection, "UPDATE data_sources SET lease_run_id = NULL, lease_expires_at = NULL WHERE id = $id AND lease_run_id = $run",
             cancellationToken, null, ("$id", windowId), ("$run", runId));
     }
 
@@ -119,14 +122,14 @@ public sealed partial class SqliteStore : IWindowStore
     // IMMEDIATE transaction has locked for writing.
     private static async Task<long> AppendTurnAsync(SqliteConnection connection, SqliteTransaction transaction, string windowId, NewTurn turn, CancellationToken cancellationToken)
     {
-        var counts = await Sql.QueryAsync(connection, "SELECT turn_count FROM windows WHERE id = $id", r => r.GetInt64(0), cancellationToken, transaction, ("$id", windowId));
+        var counts = await Sql.QueryAsync(connection, "SELECT turn_count FROM data_sources WHERE id = $id", r => r.GetInt64(0), cancellationToken, transaction, ("$id", windowId));
         var seq = counts.Single() + 1;
         await Sql.ExecuteAsync(connection,
             $"INSERT INTO turns ({TurnColumns}) VALUES ($window, $seq, $role, $speaker, $provider, $model, $run, $status, $at, $tokens, $parts)",
             cancellationToken, transaction,
             ("$window", windowId), ("$seq", seq), ("$role", turn.Role), ("$speaker", turn.Speaker), ("$provider", turn.Provider), ("$model", turn.Model),
             ("$run", turn.RunId), ("$status", turn.Status), ("$at", Sql.Time(turn.CreatedAt)), ("$tokens", turn.TokenEstimate), ("$parts", TurnParts.ToJson(turn.Parts)));
-        await Sql.ExecuteAsync(connection, "UPDATE windows SET turn_count = $seq, last_active_at = $at WHERE id = $id", cancellationToken, transaction,
+        await Sql.ExecuteAsync(connection, "UPDATE data_sources SET turn_count = $seq, last_active_at = $at WHERE id = $id", cancellationToken, transaction,
             ("$seq", seq), ("$at", Sql.Time(turn.CreatedAt)), ("$id", windowId));
         return seq;
     }

@@ -1,13 +1,14 @@
 using System.Text.Json.Nodes;
 using Portage.Core.Runs;
 using Portage.Core.Sessions;
+using Portage.Core.Sources;
 using Portage.Core.Tenancy;
 using Portage.Core.Windows;
 
 namespace Portage.Storage.Tests;
 
-/// <summary>The four seams of one store, as the engine sees them.</summary>
-public sealed record StoreSet(ITenancyStore Tenancy, IWindowStore Windows, ISessionStore Sessions, IRunStore Runs);
+/// <summary>The seams of one store, as the engine sees them.</summary>
+public sealed record StoreSet(ITenancyStore Tenancy, IWindowStore Windows, ISessionStore Sessions, IRunStore Runs, IDataSourceStore Sources);
 
 /// <summary>
 /// What every store must do, tested only through the seams of Portage.Core. A store subclasses this once and hands
@@ -40,6 +41,8 @@ public abstract partial class StoreConformanceTests : IAsyncLifetime
     protected ISessionStore Sessions => Stores.Sessions;
 
     protected IRunStore Runs => Stores.Runs;
+
+    protected IDataSourceStore Sources => Stores.Sources;
 
     protected static CancellationToken None => s_none;
 

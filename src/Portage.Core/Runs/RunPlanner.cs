@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Portage.Core.Errors;
 using Portage.Core.Providers;
 using Portage.Core.Sessions;
+using Portage.Core.Sources;
 using Portage.Core.Tenancy;
 using Portage.Core.Windows;
 using Portage.Protocol.Runs;
@@ -17,6 +18,7 @@ namespace Portage.Core.Runs;
 public sealed partial class RunPlanner(
     ProviderRegistry providers,
     IWindowStore windows,
+    IDataSourceStore sources,
     ISessionStore sessions,
     IRunStore runs,
     IIdGenerator ids,
@@ -168,6 +170,14 @@ public sealed partial class RunPlanner(
         if (!string.IsNullOrEmpty(request.ContextWindowId))
         {
             var window = await windows.GetWindowAsync(sandboxId, request.ContextWindowId, null, cancellationToken);
+            if (window is null && await sources.GetSourceAsync(sandboxId, request.ContextWindowId, cancellationToken) is { } durable)
+            {
+                // The caller's key sees every source of its sandboxes, so naming the kind leaks nothing (rule 2).
+                throw PortageException.BadRequest("not_a_context_window",
+                    $"Data source '{durable.Id}' is a durable source (provider '{durable.Provider}'), not a context window. context_window_id takes a source " +
+                    "with kind: ephemeral: create one with POST …/sources {\"provider\": \"custom\", \"name\": \"…\", \"kind\": \"ephemeral\"}, or omit context_window_id.");
+            }
+
             if (window is null || (window.EndUserId is not null && window.EndUserId != endUserId))
             {
                 throw PortageException.NotFound("window_not_found",
@@ -209,7 +219,8 @@ public sealed partial class RunPlanner(
         return (created, false);
     }
 
-    // Rule 9: explicitly archived windows are refused; windows archived for inactivity come back.
+    // Rule 9: explicitly archived windows are refused; windows archived for inactivity come back. A paused window
+    // (or one in error) waits for POST …/resume: a run is not a resume.
     private async Task<WindowRecord> ReopenAsync(WindowRecord window, CancellationToken cancellationToken)
     {
         if (window.IsActive)
@@ -221,6 +232,12 @@ public sealed partial class RunPlanner(
         {
             throw PortageException.Conflict("window_archived",
                 $"Context window '{window.Id}' was archived. Its turns stay readable (GET …/sources/{window.Id}/turns); to go on talking, omit session_id and context_window_id (or set new_window: true) to start a new window.");
+        }
+
+        if (window.Status != SourceStatus.Archived)
+        {
+            throw PortageException.Conflict("window_paused",
+                $"Context window '{window.Id}' is {window.Status}. Resume it with POST …/sources/{window.Id}/resume, or omit session_id and context_window_id to use another window.");
         }
 
         await windows.SetWindowStatusAsync(window.SandboxId, window.Id, SourceStatus.Active, null, cancellationToken);

@@ -3,6 +3,8 @@ namespace Portage.Core.Windows;
 /// <summary>
 /// Storage seam for context windows and their turns. Every call takes the sandbox id; calls on the run path also take
 /// the end user id, and a window of another sandbox or end user is answered exactly as a missing one (rule 2).
+/// Windows are the ephemeral data sources of <see cref="Sources.IDataSourceStore"/>: a durable source is never
+/// returned, changed, bound or swept here.
 /// </summary>
 public interface IWindowStore
 {

@@ -1,8 +1,11 @@
+using System.Text.Json;
+
 namespace Portage.Protocol.Sources;
 
 /// <summary>
-/// A data source of a sandbox. Context windows are data sources with <c>kind: ephemeral</c> and
-/// <c>provider: custom</c>; the <c>end_user_id</c>, <c>turn_count</c> and <c>last_active_at</c> fields are Portage extensions.
+/// A data source of a sandbox (copass-compat §7.2), durable or ephemeral. Context windows are data sources with
+/// <c>kind: ephemeral</c>; the <c>end_user_id</c>, <c>turn_count</c>, <c>last_active_at</c>, <c>archived_reason</c> and
+/// <c>project_id</c> fields are Portage extensions.
 /// </summary>
 public sealed record DataSource
 {
@@ -15,13 +18,13 @@ public sealed record DataSource
     /// <summary>The sandbox.</summary>
     public required string SandboxId { get; init; }
 
-    /// <summary><c>custom</c> for context windows.</summary>
+    /// <summary><c>custom</c> (context windows and hand-fed sources), <c>github</c>, <c>slack</c>, …</summary>
     public required string Provider { get; init; }
 
     /// <summary>Display name.</summary>
     public required string Name { get; init; }
 
-    /// <summary><c>manual</c> for context windows.</summary>
+    /// <summary><c>realtime</c>, <c>polling</c>, <c>batch</c> or <c>manual</c> (context windows).</summary>
     public string IngestionMode { get; init; } = "manual";
 
     /// <summary><c>active</c>, <c>paused</c>, <c>disconnected</c>, <c>error</c> or <c>archived</c>.</summary>
@@ -30,22 +33,37 @@ public sealed record DataSource
     /// <summary><c>durable</c> or <c>ephemeral</c>.</summary>
     public required string Kind { get; init; }
 
-    /// <summary>Adapter configuration (empty for windows).</summary>
-    public IReadOnlyDictionary<string, string> AdapterConfig { get; init; } = new Dictionary<string, string>();
+    /// <summary>The account at the provider, if any.</summary>
+    public string? ExternalAccountId { get; init; }
+
+    /// <summary>Adapter settings: a JSON object (empty for context windows).</summary>
+    public JsonElement? AdapterConfig { get; init; }
+
+    /// <summary>Seconds between pulls of a polling source.</summary>
+    public int? PollIntervalSeconds { get; init; }
+
+    /// <summary>Where a realtime provider posts events (read-only).</summary>
+    public string? WebhookUrl { get; init; }
+
+    /// <summary>When an adapter last synced the source (read-only).</summary>
+    public DateTimeOffset? LastSyncAt { get; init; }
 
     /// <summary>Creation time.</summary>
     public DateTimeOffset? CreatedAt { get; init; }
 
+    /// <summary>Portage: the project the source's content is filed under.</summary>
+    public string? ProjectId { get; init; }
+
     /// <summary>Portage: the end user a context window belongs to.</summary>
     public string? EndUserId { get; init; }
 
-    /// <summary>Portage: last time a turn was added.</summary>
+    /// <summary>Portage: last time a turn was added (registration time for a durable source).</summary>
     public DateTimeOffset? LastActiveAt { get; init; }
 
-    /// <summary>Portage: number of turns in the window.</summary>
+    /// <summary>Portage: number of turns in the window (null for a durable source).</summary>
     public int? TurnCount { get; init; }
 
-    /// <summary>Portage: why a window was archived (<c>explicit</c> or <c>inactivity</c>).</summary>
+    /// <summary>Portage: why a source was archived (<c>explicit</c> or <c>inactivity</c>).</summary>
     public string? ArchivedReason { get; init; }
 }
 

@@ -1,5 +1,6 @@
-using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Portage.Core.Errors;
+using Portage.Core.Sources;
 using Portage.Core.Tenancy;
 using Portage.Core.Windows;
 using Portage.Protocol;
@@ -8,62 +9,103 @@ using Portage.Protocol.Sources;
 namespace Portage.Server.Endpoints;
 
 /// <summary>
-/// Data sources of a sandbox (copass-compat §7.2). Context windows are the ephemeral ones; archive, disconnect and the
-/// inactivity sweep are rule 9; <c>/turns</c> is a Portage extension that reads a window's log.
+/// Data sources of a sandbox (copass-compat §7.2), durable and ephemeral in one API; context windows are the ephemeral
+/// ones. Archive, disconnect and the inactivity sweep are rule 9; <c>/turns</c> is a Portage extension that reads a
+/// window's log. Status rules and purge live in <see cref="DataSourceService"/>.
 /// </summary>
 internal static class SourceEndpoints
 {
-    private const string Ephemeral = "ephemeral";
-    private const string Custom = "custom";
-
     public static RouteGroupBuilder MapSources(this RouteGroupBuilder api)
     {
         var sources = api.MapGroup("/storage/sandboxes/{sandboxId}/sources");
+        sources.MapPost("", RegisterAsync);
         sources.MapGet("", ListAsync);
         sources.MapPost("/_sweep_ephemeral", SweepAsync);
         sources.MapGet("/{sourceId}", GetAsync);
-        sources.MapPost("/{sourceId}/archive", (HttpContext c, string sandboxId, string sourceId, TenancyService t, IWindowStore w) =>
-            CloseAsync(c, sandboxId, sourceId, SourceStatus.Archived, t, w));
-        sources.MapPost("/{sourceId}/disconnect", (HttpContext c, string sandboxId, string sourceId, TenancyService t, IWindowStore w) =>
-            CloseAsync(c, sandboxId, sourceId, SourceStatus.Disconnected, t, w));
+        sources.MapPatch("/{sourceId}", UpdateAsync);
+        sources.MapDelete("/{sourceId}", DeleteAsync);
+        sources.MapPost("/{sourceId}/pause", (HttpContext c, string sandboxId, string sourceId, TenancyService t, DataSourceService s) =>
+            StatusAsync(c, sandboxId, t, ct => s.PauseAsync(sandboxId, sourceId, ct)));
+        sources.MapPost("/{sourceId}/resume", (HttpContext c, string sandboxId, string sourceId, TenancyService t, DataSourceService s) =>
+            StatusAsync(c, sandboxId, t, ct => s.ResumeAsync(sandboxId, sourceId, ct)));
+        sources.MapPost("/{sourceId}/archive", (HttpContext c, string sandboxId, string sourceId, TenancyService t, DataSourceService s) =>
+            StatusAsync(c, sandboxId, t, ct => s.ArchiveAsync(sandboxId, sourceId, ct)));
+        sources.MapPost("/{sourceId}/disconnect", (HttpContext c, string sandboxId, string sourceId, TenancyService t, DataSourceService s) =>
+            StatusAsync(c, sandboxId, t, ct => s.DisconnectAsync(sandboxId, sourceId, ct)));
+        sources.MapPost("/{sourceId}/purge", PurgeAsync);
         sources.MapGet("/{sourceId}/turns", TurnsAsync);
         return api;
     }
 
+    private static async Task<IResult> RegisterAsync(
+        HttpContext context, string sandboxId, TenancyService tenancy, DataSourceService sources, IOptions<ServerOptions> options)
+    {
+        var sandbox = await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
+        var request = await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.RegisterDataSourceRequest, options.Value.MaxRequestBodyBytes, context.RequestAborted);
+        var source = await sources.RegisterAsync(sandboxId, request, context.RequestAborted);
+        return TypedResults.Json(SourceDtos.ToDto(source, sandbox.AccountId), ProtocolJson.Wire.DataSource, statusCode: StatusCodes.Status201Created);
+    }
+
     private static async Task<IResult> ListAsync(
-        HttpContext context, string sandboxId, TenancyService tenancy, IWindowStore windows,
+        HttpContext context, string sandboxId, TenancyService tenancy, DataSourceService sources,
         string? kind, string? provider, string? status, string? end_user_id)
     {
         var sandbox = await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
-        ValidateEndUserFilter(end_user_id);
-        IReadOnlyList<DataSource> sources = [];
-        if (kind is null or Ephemeral && provider is null or Custom)
-        {
-            var found = await windows.ListWindowsAsync(sandboxId, end_user_id, status, context.RequestAborted);
-            sources = [.. found.Select(w => ToDto(w, sandbox.AccountId))];
-        }
-
-        return TypedResults.Json(new DataSourceList(sources, sources.Count), ProtocolJson.Wire.DataSourceList);
+        var found = await sources.ListAsync(sandboxId, new DataSourceFilter(provider, status, kind, end_user_id), context.RequestAborted);
+        IReadOnlyList<DataSource> dtos = [.. found.Select(s => SourceDtos.ToDto(s, sandbox.AccountId))];
+        return TypedResults.Json(new DataSourceList(dtos, dtos.Count), ProtocolJson.Wire.DataSourceList);
     }
 
-    private static async Task<IResult> GetAsync(HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, IWindowStore windows)
+    private static async Task<IResult> GetAsync(HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, DataSourceService sources)
     {
         var sandbox = await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
-        var window = await FindAsync(windows, sandboxId, sourceId, null, context.RequestAborted);
-        return TypedResults.Json(ToDto(window, sandbox.AccountId), ProtocolJson.Wire.DataSource);
+        var source = await sources.GetAsync(sandboxId, sourceId, context.RequestAborted);
+        return TypedResults.Json(SourceDtos.ToDto(source, sandbox.AccountId), ProtocolJson.Wire.DataSource);
     }
 
-    private static async Task<IResult> CloseAsync(HttpContext context, string sandboxId, string sourceId, string status, TenancyService tenancy, IWindowStore windows)
+    private static async Task<IResult> UpdateAsync(
+        HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, DataSourceService sources, IOptions<ServerOptions> options,
+        string? merge_adapter_config)
     {
-        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
-        var window = await FindAsync(windows, sandboxId, sourceId, null, context.RequestAborted);
-        if (window.IsClosedExplicitly)
+        var sandbox = await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
+        var merge = false;
+        if (merge_adapter_config is not null && !bool.TryParse(merge_adapter_config, out merge))
         {
-            return TypedResults.Json(new StatusResponse(true, $"Source {sourceId} was already {window.Status}."), ProtocolJson.Wire.StatusResponse);
+            throw PortageException.BadRequest("invalid_merge_adapter_config",
+                "merge_adapter_config is true (deep-merge adapter_config into the current settings) or false (replace them, the default).");
         }
 
-        await windows.SetWindowStatusAsync(sandboxId, sourceId, status, ArchiveReason.Explicit, context.RequestAborted);
-        return TypedResults.Json(new StatusResponse(true, $"Source {sourceId} is {status}; its turns stay readable."), ProtocolJson.Wire.StatusResponse);
+        var request = await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.UpdateDataSourceRequest, options.Value.MaxRequestBodyBytes, context.RequestAborted);
+        var source = await sources.UpdateAsync(sandboxId, sourceId, request, merge, context.RequestAborted);
+        return TypedResults.Json(SourceDtos.ToDto(source, sandbox.AccountId), ProtocolJson.Wire.DataSource);
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, DataSourceService sources)
+    {
+        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
+        await sources.DeleteAsync(sandboxId, sourceId, context.RequestAborted);
+        return TypedResults.Json(new StatusResponse(true, $"Source {sourceId} is deleted; content ingested through it stays until purged."),
+            ProtocolJson.Wire.StatusResponse);
+    }
+
+    private static async Task<IResult> StatusAsync(
+        HttpContext context, string sandboxId, TenancyService tenancy, Func<CancellationToken, Task<SourceStatusChange>> change)
+    {
+        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
+        var result = await change(context.RequestAborted);
+        return TypedResults.Json(new StatusResponse(true, result.Message), ProtocolJson.Wire.StatusResponse);
+    }
+
+    private static async Task<IResult> PurgeAsync(
+        HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, DataSourceService sources, IOptions<ServerOptions> options)
+    {
+        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
+        // The body is optional: a bare POST purges the content and keeps the registration.
+        var request = context.Request.ContentLength is 0 || (context.Request.ContentLength is null && context.Request.ContentType is null)
+            ? new PurgeDataSourceRequest()
+            : await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.PurgeDataSourceRequest, options.Value.MaxRequestBodyBytes, context.RequestAborted);
+        var purge = await sources.PurgeAsync(sandboxId, sourceId, request.DeleteSource == true, context.RequestAborted);
+        return TypedResults.Json(SourceDtos.ToDto(purge), ProtocolJson.Wire.PurgeResponse);
     }
 
     private static async Task<IResult> SweepAsync(HttpContext context, string sandboxId, TenancyService tenancy, WindowSweeper sweeper, string? inactivity_seconds)
@@ -79,68 +121,30 @@ internal static class SourceEndpoints
         return TypedResults.Json(new SweepResponse(archived, seconds), ProtocolJson.Wire.SweepResponse);
     }
 
-    private static async Task<IResult> TurnsAsync(HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, IWindowStore windows, string? end_user_id)
+    private static async Task<IResult> TurnsAsync(
+        HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, IWindowStore windows, IDataSourceStore sources, string? end_user_id)
     {
         await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
-        ValidateEndUserFilter(end_user_id);
-        var window = await FindAsync(windows, sandboxId, sourceId, end_user_id, context.RequestAborted);
+        if (end_user_id is not null)
+        {
+            EndUserIds.Validate(end_user_id);
+        }
+
+        var window = await windows.GetWindowAsync(sandboxId, sourceId, end_user_id, context.RequestAborted);
+        if (window is null)
+        {
+            if (end_user_id is null && await sources.GetSourceAsync(sandboxId, sourceId, context.RequestAborted) is { } durable)
+            {
+                throw PortageException.BadRequest("not_a_context_window",
+                    $"Data source '{durable.Id}' is a durable source; only context windows (kind: ephemeral) have turns.");
+            }
+
+            throw PortageException.NotFound("source_not_found",
+                $"No context window '{sourceId}' in this sandbox{(end_user_id is null ? "" : $" for end user '{end_user_id}'")}. List them with GET …/sources?kind=ephemeral.");
+        }
+
         var turns = await windows.ListTurnsAsync(sandboxId, window.Id, 0, context.RequestAborted);
-        IReadOnlyList<WindowTurn> dtos = [.. turns.Select(ToDto)];
+        IReadOnlyList<WindowTurn> dtos = [.. turns.Select(SourceDtos.ToDto)];
         return TypedResults.Json(new WindowTurnList(window.Id, window.EndUserId, dtos, dtos.Count), ProtocolJson.Wire.WindowTurnList);
     }
-
-    private static void ValidateEndUserFilter(string? endUserId)
-    {
-        if (endUserId is not null)
-        {
-            EndUserIds.Validate(endUserId);
-        }
-    }
-
-    private static async Task<WindowRecord> FindAsync(IWindowStore windows, string sandboxId, string sourceId, string? endUserId, CancellationToken cancellationToken) =>
-        await windows.GetWindowAsync(sandboxId, sourceId, endUserId, cancellationToken)
-        ?? throw PortageException.NotFound("source_not_found",
-            $"No data source '{sourceId}' in this sandbox{(endUserId is null ? "" : $" for end user '{endUserId}'")}. List them with GET …/sources?kind=ephemeral.");
-
-    private static DataSource ToDto(WindowRecord w, string accountId) => new()
-    {
-        DataSourceId = w.Id,
-        UserId = accountId,
-        SandboxId = w.SandboxId,
-        Provider = Custom,
-        Name = w.Name,
-        Status = w.Status,
-        Kind = Ephemeral,
-        CreatedAt = w.CreatedAt,
-        EndUserId = w.EndUserId,
-        LastActiveAt = w.LastActiveAt,
-        TurnCount = w.TurnCount,
-        ArchivedReason = w.ArchivedReason,
-    };
-
-    private static WindowTurn ToDto(TurnRecord t) => new()
-    {
-        Seq = t.Seq,
-        Role = t.Role,
-        Speaker = t.Speaker,
-        Text = t.Text,
-        Provider = t.Provider,
-        Model = t.Model,
-        RunId = t.RunId,
-        Status = t.Status,
-        CreatedAt = t.CreatedAt,
-        TokenEstimate = t.TokenEstimate,
-        Parts = [.. t.Parts.Select(p => new TurnPartDto
-        {
-            Type = p.Type,
-            Text = p.Text,
-            CallId = p.CallId,
-            Name = p.Name,
-            Arguments = Parse(p.ArgumentsJson),
-            Result = Parse(p.ResultJson),
-            Error = p.Error,
-        })],
-    };
-
-    private static JsonElement? Parse(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
 }

@@ -1,0 +1,143 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Portage.Core.Runs;
+using Portage.Core.Sources;
+using Portage.Core.Windows;
+using Portage.Storage.Sqlite;
+
+namespace Portage.Storage.Tests;
+
+/// <summary>
+/// A data folder written by a v1 build (schema 0001: context windows in a <c>windows</c> table) opened by this build:
+/// every row survives migration 0002, the windows become ephemeral data sources, and the run path works on them.
+/// </summary>
+public sealed class SqliteMigrationTests : IDisposable
+{
+    private const string V1Time = "2025-03-14T09:26:53.5890000Z";
+    private static readonly DateTimeOffset s_v1Time = new(2025, 3, 14, 9, 26, 53, 589, TimeSpan.Zero);
+    private static readonly CancellationToken s_none = CancellationToken.None;
+
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "portage-storage-tests", Guid.NewGuid().ToString("N"));
+
+    private string DatabasePath => Path.Combine(_folder, "portage.db");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_v1_database_keeps_its_windows_turns_sessions_and_runs_as_ephemeral_data_sources()
+    {
+        await WriteV1DatabaseAsync();
+
+        using var database = SqliteDatabase.ForFile(DatabasePath);
+        var store = new SqliteStore(database);
+
+        var window = await store.GetWindowAsync("sb_1", "ds_chat", "u-1", s_none);
+        Assert.Equal(new WindowRecord("ds_chat", "sb_1", "u-1", "support chat", SourceStatus.Active, null, s_v1Time, s_v1Time.AddMinutes(1), 2), window);
+        var swept = await store.GetWindowAsync("sb_1", "ds_swept", null, s_none);
+        Assert.Equal((SourceStatus.Archived, ArchiveReason.Inactivity, (string?)null), (swept?.Status, swept?.ArchivedReason, swept?.EndUserId));
+
+        var sources = await store.ListSourcesAsync("sb_1", new DataSourceFilter(), s_none);
+        Assert.Equal(["ds_chat", "ds_swept"], sources.Select(s => s.Id));
+        Assert.All(sources, s => Assert.Equal((SourceKind.Ephemeral, "custom", SourceIngestionMode.Manual, "{}"), (s.Kind, s.Provider, s.IngestionMode, s.AdapterConfigJson)));
+        Assert.All(sources, s => Assert.Null(s.ExternalAccountId ?? s.ProjectId ?? s.WebhookUrl ?? (object?)s.PollIntervalSeconds ?? s.LastSyncAt));
+
+        var turns = await store.ListTurnsAsync("sb_1", "ds_chat", 0, s_none);
+        Assert.Equal(["hello from v1", "hi, I remember"], turns.Select(t => t.Text));
+        var session = await store.GetSessionAsync("sb_1", "sess_1", "u-1", s_none);
+        Assert.Equal(("ds_chat", "echo", 2L), (session?.WindowId, session?.Provider, session?.LastWindowSeq));
+        var run = await store.GetRunAsync("sb_1", "run_1", s_none);
+        Assert.Equal(("ds_chat", RunStatus.Succeeded, "end_turn"), (run?.WindowId, run?.Status, run?.StopReason));
+        Assert.Equal("ds_chat", (await store.FindActiveWindowAsync("sb_1", "u-1", s_none))?.Id);
+
+        Assert.Equal(SqliteDatabase.LatestVersion, await ScalarAsync<long>("PRAGMA user_version;"));
+        Assert.Equal(0, await ScalarAsync<long>("SELECT count(*) FROM sqlite_master WHERE name = 'windows'"));
+        Assert.Equal(0, await ScalarAsync<long>("SELECT count(*) FROM pragma_foreign_key_check"));
+        Assert.Equal(3, await ScalarAsync<long>("SELECT count(*) FROM sqlite_master WHERE name IN ('turns', 'sessions', 'runs') AND sql LIKE '%REFERENCES \"data_sources\"%'"));
+    }
+
+    [Fact]
+    public async Task The_run_path_continues_a_migrated_window_and_the_sweeper_sees_only_ephemeral_sources()
+    {
+        await WriteV1DatabaseAsync();
+        using var database = SqliteDatabase.ForFile(DatabasePath);
+        var store = new SqliteStore(database);
+        await store.CreateSourceAsync(new DataSourceRecord
+        {
+            Id = "ds_repo",
+            SandboxId = "sb_1",
+            Kind = SourceKind.Durable,
+            Provider = "github",
+            Name = "repo",
+            CreatedAt = s_v1Time,
+            LastActiveAt = s_v1Time,
+        }, s_none);
+
+        var window = (await store.GetWindowAsync("sb_1", "ds_chat", "u-1", s_none))!;
+        var run = new RunRecord("run_2", "sb_1", "u-1", "ds_chat", "sess_1", "echo", "echo-1", RunStatus.Running, s_v1Time.AddHours(1));
+        Assert.True(await store.TryAcquireLeaseAsync(window.Id, run.Id, run.StartedAt, run.StartedAt.AddMinutes(1), s_none));
+        var seqs = await store.StartRunAsync(new RunStart(run, null,
+            [new NewTurn(TurnRole.User, "User", "echo", "echo-1", run.Id, RunStatus.Succeeded, run.StartedAt, 3, [TurnPart.OfText("after the upgrade")])]), s_none);
+
+        Assert.Equal([3L], seqs);
+        Assert.Equal(3, (await store.GetSourceAsync("sb_1", "ds_chat", s_none))?.TurnCount);
+
+        // Foreign keys of turns, sessions and runs now point at data_sources: purging with the registration works.
+        await store.ReleaseLeaseAsync(window.Id, run.Id, s_none);
+        Assert.Equal(1, await store.ArchiveInactiveWindowsAsync(null, s_v1Time.AddDays(2), s_v1Time.AddDays(2), s_none));
+        Assert.Equal(SourceStatus.Active, (await store.GetSourceAsync("sb_1", "ds_repo", s_none))?.Status);
+        var purge = await store.PurgeSourceAsync("sb_1", "ds_chat", deleteSource: true, s_v1Time.AddDays(2), s_none);
+        Assert.Equal(new SourcePurgeResult(SourcePurgeOutcome.Purged, 3, 1, 2, true), purge);
+    }
+
+    // The v1 schema is the embedded 0001 migration itself; the rows are written the way v1's store wrote them.
+    private async Task WriteV1DatabaseAsync()
+    {
+        Directory.CreateDirectory(_folder);
+        string schema;
+        await using (var stream = typeof(SqliteDatabase).Assembly.GetManifestResourceStream("Portage.Storage.Sqlite.Migrations.0001_initial.sql")!)
+        using (var reader = new StreamReader(stream))
+        {
+            schema = await reader.ReadToEndAsync();
+        }
+
+        var t0 = V1Time;
+        var t1 = "2025-03-14T09:27:53.5890000Z";
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString());
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = schema + $$"""
+
+            PRAGMA user_version = 1;
+            INSERT INTO accounts (id, created_at) VALUES ('acct_1', '{{t0}}');
+            INSERT INTO sandboxes (id, account_id, owner_id, name, tier, status, metadata, created_at) VALUES ('sb_1', 'acct_1', 'acct_1', 'default', 'free', 'active', NULL, '{{t0}}');
+            INSERT INTO windows (id, sandbox_id, end_user_id, name, status, archived_reason, created_at, last_active_at, turn_count, lease_run_id, lease_expires_at)
+                VALUES ('ds_chat', 'sb_1', 'u-1', 'support chat', 'active', NULL, '{{t0}}', '{{t1}}', 2, NULL, NULL);
+            INSERT INTO windows (id, sandbox_id, end_user_id, name, status, archived_reason, created_at, last_active_at, turn_count, lease_run_id, lease_expires_at)
+                VALUES ('ds_swept', 'sb_1', NULL, 'window-1741944413589', 'archived', 'inactivity', '{{t0}}', '{{t0}}', 0, NULL, NULL);
+            INSERT INTO turns (window_id, seq, role, speaker, provider, model, run_id, status, created_at, token_estimate, parts)
+                VALUES ('ds_chat', 1, 'user', 'User', 'echo', 'echo-1', 'run_1', 'succeeded', '{{t0}}', 4, '[{"type":"text","text":"hello from v1"}]');
+            INSERT INTO turns (window_id, seq, role, speaker, provider, model, run_id, status, created_at, token_estimate, parts)
+                VALUES ('ds_chat', 2, 'assistant', 'echo/echo-1', 'echo', 'echo-1', 'run_1', 'succeeded', '{{t1}}', 4, '[{"type":"text","text":"hi, I remember"}]');
+            INSERT INTO sessions (id, sandbox_id, end_user_id, window_id, provider, model, provider_session_id, transcript, last_window_seq, created_at, last_active_at)
+                VALUES ('sess_1', 'sb_1', 'u-1', 'ds_chat', 'echo', 'echo-1', NULL, '[]', 2, '{{t0}}', '{{t1}}');
+            INSERT INTO runs (id, sandbox_id, end_user_id, window_id, session_id, provider, model, status, started_at, finished_at, stop_reason, usage, error)
+                VALUES ('run_1', 'sb_1', 'u-1', 'ds_chat', 'sess_1', 'echo', 'echo-1', 'succeeded', '{{t0}}', '{{t1}}', 'end_turn', '{"input_tokens":4}', NULL);
+            """;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (T)Convert.ChangeType((await command.ExecuteScalarAsync())!, typeof(T), CultureInfo.InvariantCulture);
+    }
+}
