@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Portage.Protocol.Ingest;
 using Portage.Protocol.Providers;
 using Portage.Protocol.Runs;
 using Portage.Protocol.Sources;
@@ -37,6 +38,9 @@ namespace Portage.Protocol;
 [JsonSerializable(typeof(SweepResponse))]
 [JsonSerializable(typeof(WindowTurnList))]
 [JsonSerializable(typeof(ProviderList))]
+[JsonSerializable(typeof(IngestTextRequest))]
+[JsonSerializable(typeof(IngestJobResponse))]
+[JsonSerializable(typeof(IngestJobStatus))]
 public sealed partial class ProtocolJson : JsonSerializerContext
 {
     /// <summary>

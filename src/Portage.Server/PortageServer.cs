@@ -41,6 +41,7 @@ public static class PortageServer
         api.MapSandboxes();
         api.MapApiKeys();
         api.MapSources();
+        api.MapIngest();
         api.MapProviders();
         app.MapFallback(ErrorMiddleware.UnknownRoute);
         return app;

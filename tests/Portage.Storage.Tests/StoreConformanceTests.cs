@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Portage.Core.Ingest;
+using Portage.Core.Retrieval;
 using Portage.Core.Runs;
 using Portage.Core.Sessions;
 using Portage.Core.Tenancy;
@@ -6,8 +8,8 @@ using Portage.Core.Windows;
 
 namespace Portage.Storage.Tests;
 
-/// <summary>The four seams of one store, as the engine sees them.</summary>
-public sealed record StoreSet(ITenancyStore Tenancy, IWindowStore Windows, ISessionStore Sessions, IRunStore Runs);
+/// <summary>The seams of one store, as the engine sees them.</summary>
+public sealed record StoreSet(ITenancyStore Tenancy, IWindowStore Windows, ISessionStore Sessions, IRunStore Runs, IIngestStore Ingest, IContentIndex Content);
 
 /// <summary>
 /// What every store must do, tested only through the seams of Portage.Core. A store subclasses this once and hands
@@ -40,6 +42,10 @@ public abstract partial class StoreConformanceTests : IAsyncLifetime
     protected ISessionStore Sessions => Stores.Sessions;
 
     protected IRunStore Runs => Stores.Runs;
+
+    protected IIngestStore Ingest => Stores.Ingest;
+
+    protected IContentIndex Content => Stores.Content;
 
     protected static CancellationToken None => s_none;
 
