@@ -35,6 +35,12 @@ internal sealed class CliHost
     /// <summary>Whether a person types the input (then <c>chat</c> shows a prompt).</summary>
     public bool Interactive { get; init; }
 
+    /// <summary>Whether stderr is a terminal (then <c>ingest</c> draws a progress bar instead of printing lines).</summary>
+    public bool ErrorIsTerminal { get; init; }
+
+    /// <summary>The folder relative paths on the command line start from.</summary>
+    public Func<string> CurrentDirectory { get; init; } = Directory.GetCurrentDirectory;
+
     public static CliHost FromConsole() => new()
     {
         In = Console.In,
@@ -43,6 +49,7 @@ internal sealed class CliHost
         // https://no-color.org: any non-empty NO_COLOR turns colour off.
         Color = !Console.IsOutputRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")),
         Interactive = !Console.IsInputRedirected,
+        ErrorIsTerminal = !Console.IsErrorRedirected,
     };
 
     /// <summary>Writes a line dimmed when colour is on.</summary>

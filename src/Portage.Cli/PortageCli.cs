@@ -24,6 +24,7 @@ internal static class PortageCli
         root.Subcommands.Add(ServeCommand.Create(host, connection));
         root.Subcommands.Add(ChatCommand.Create(host, connection));
         root.Subcommands.Add(RunCommand.Create(host, connection));
+        root.Subcommands.Add(IngestCommand.Create(host, connection));
         return root;
     }
 }

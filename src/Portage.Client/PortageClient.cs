@@ -2,7 +2,7 @@ namespace Portage.Client;
 
 /// <summary>
 /// The management resources of a Portage server, mirroring the Copass <c>CopassClient</c>: data sources (context
-/// windows among them), sandboxes and API keys. Reach it as <see cref="AgentRouter.Client"/>, or create one alone.
+/// windows among them), sandboxes, API keys and ingest. Reach it as <see cref="AgentRouter.Client"/>, or create one alone.
 /// </summary>
 public sealed class PortageClient : IDisposable
 {
@@ -23,6 +23,7 @@ public sealed class PortageClient : IDisposable
         DataSources = new DataSourcesResource(connection);
         Sandboxes = new SandboxesResource(connection);
         ApiKeys = new ApiKeysResource(connection);
+        Ingest = new IngestResource(connection);
     }
 
     /// <summary>Data sources of a sandbox, including context windows (<c>kind: ephemeral</c>).</summary>
@@ -33,6 +34,9 @@ public sealed class PortageClient : IDisposable
 
     /// <summary>API keys of the account.</summary>
     public ApiKeysResource ApiKeys { get; }
+
+    /// <summary>Ingest: text into a sandbox's retrievable content, as background jobs.</summary>
+    public IngestResource Ingest { get; }
 
     /// <summary>Disposes the HTTP client if this client created it.</summary>
     public void Dispose()

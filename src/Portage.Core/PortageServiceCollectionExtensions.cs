@@ -2,6 +2,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portage.Core;
+using Portage.Core.Ingest;
 using Portage.Core.Providers;
 using Portage.Core.Retrieval;
 using Portage.Core.Runs;
@@ -16,7 +17,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PortageServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the engine (tenancy, planner, executor, sweeper, recovery) with options bound from configuration.
+    /// Registers the engine (tenancy, planner, executor, sweeper, recovery, ingest and its worker) with options bound from configuration.
     /// A store must be added (for example <c>UseSqlite</c>) and at least one provider (<c>AddEcho</c>).
     /// </summary>
     public static PortageBuilder AddPortage(this IServiceCollection services, IConfiguration configuration)
@@ -48,6 +49,7 @@ public static class PortageServiceCollectionExtensions
         services.TryAddSingleton<WindowSweeper>();
         services.AddHostedService<OrphanedRunRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<WindowSweeper>());
+        IngestRegistration.AddIngest(services, configuration);
         return new PortageBuilder(services, configuration);
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Portage.Protocol.Ingest;
 using Portage.Protocol.Providers;
 using Portage.Protocol.Retrieval;
 using Portage.Protocol.Runs;
@@ -48,6 +49,9 @@ namespace Portage.Protocol;
 [JsonSerializable(typeof(InterpretResponse))]
 [JsonSerializable(typeof(SearchResponse))]
 [JsonSerializable(typeof(OriginsResponse))]
+[JsonSerializable(typeof(IngestTextRequest))]
+[JsonSerializable(typeof(IngestJobResponse))]
+[JsonSerializable(typeof(IngestJobStatus))]
 public sealed partial class ProtocolJson : JsonSerializerContext
 {
     /// <summary>

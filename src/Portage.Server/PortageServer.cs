@@ -41,6 +41,7 @@ public static class PortageServer
         api.MapSandboxes();
         api.MapApiKeys();
         api.MapSources();
+        api.MapIngest();
         api.MapProviders();
         api.MapQueries();
         app.MapFallback(ErrorMiddleware.UnknownRoute);

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portage.Core;
+using Portage.Core.Ingest;
+using Portage.Core.Retrieval;
 using Portage.Core.Runs;
 using Portage.Core.Sessions;
 using Portage.Core.Sources;
@@ -30,6 +32,8 @@ public static class SqliteBuilderExtensions
         builder.Services.TryAddSingleton<IDataSourceStore>(sp => sp.GetRequiredService<SqliteStore>());
         builder.Services.TryAddSingleton<ISessionStore>(sp => sp.GetRequiredService<SqliteStore>());
         builder.Services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<SqliteStore>());
+        builder.Services.TryAddSingleton<IIngestStore>(sp => sp.GetRequiredService<SqliteStore>());
+        builder.Services.TryAddSingleton<IContentIndex>(sp => sp.GetRequiredService<SqliteStore>());
         return builder;
     }
 }

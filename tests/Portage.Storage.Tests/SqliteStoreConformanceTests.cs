@@ -66,13 +66,53 @@ public sealed class SqliteStoreConformanceTests : StoreConformanceTests
         Assert.Equal(SqliteDatabase.LatestVersion, await UserVersionAsync());
     }
 
+    [Fact]
+    public async Task Bundled_sqlite_has_fts5_with_bm25_and_the_porter_tokenizer()
+    {
+        await using var connection = new SqliteConnection("Data Source=:memory:");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            "SELECT sqlite_compileoption_used('ENABLE_FTS5');" +
+            "CREATE VIRTUAL TABLE t USING fts5(body, tokenize = 'porter unicode61');" +
+            "INSERT INTO t(body) VALUES ('installing the agent'), ('nothing here');" +
+            "SELECT body, bm25(t) FROM t WHERE t MATCH '\"install\"' ORDER BY bm25(t);";
+        await using var reader = await command.ExecuteReaderAsync();
+
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(1L, reader.GetInt64(0));
+        Assert.True(await reader.NextResultAsync());
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal("installing the agent", reader.GetString(0));
+        Assert.True(reader.GetDouble(1) < 0);
+        Assert.False(await reader.ReadAsync());
+    }
+
+    [Fact]
+    public async Task Deleting_chunks_removes_them_from_the_full_text_index()
+    {
+        await SeedTenantsAsync();
+        await IndexAsync("job_1", Chunk("chunk:gone", "ephemeral marmalade"), Chunk("chunk:kept", "lasting marmalade"));
+        await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString()))
+        {
+            await connection.OpenAsync();
+            await using var delete = connection.CreateCommand();
+            delete.CommandText = "DELETE FROM chunks WHERE id = 'chunk:gone'; INSERT INTO chunks_fts(chunks_fts) VALUES ('integrity-check');";
+            await delete.ExecuteNonQueryAsync();
+        }
+
+        var hits = await Content.SearchAsync(new Portage.Core.Retrieval.ContentQuery(SandboxA, "marmalade", null, null, new HashSet<string>(), 10), None);
+
+        Assert.Equal("chunk:kept", Assert.Single(hits).Chunk.Id);
+    }
+
     // Disposes the current database (closing its pooled connections) and opens the same file again, as a restart would.
     private StoreSet Open()
     {
         _database?.Dispose();
         _database = SqliteDatabase.ForFile(DatabasePath);
         var store = new SqliteStore(_database);
-        return new StoreSet(store, store, store, store, store);
+        return new StoreSet(store, store, store, store, store, store, store);
     }
 
     private async Task<int> UserVersionAsync()

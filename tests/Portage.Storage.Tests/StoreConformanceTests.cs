@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Portage.Core.Ingest;
+using Portage.Core.Retrieval;
 using Portage.Core.Runs;
 using Portage.Core.Sessions;
 using Portage.Core.Sources;
@@ -8,7 +10,7 @@ using Portage.Core.Windows;
 namespace Portage.Storage.Tests;
 
 /// <summary>The seams of one store, as the engine sees them.</summary>
-public sealed record StoreSet(ITenancyStore Tenancy, IWindowStore Windows, ISessionStore Sessions, IRunStore Runs, IDataSourceStore Sources);
+public sealed record StoreSet(ITenancyStore Tenancy, IWindowStore Windows, ISessionStore Sessions, IRunStore Runs, IDataSourceStore Sources, IIngestStore Ingest, IContentIndex Content);
 
 /// <summary>
 /// What every store must do, tested only through the seams of Portage.Core. A store subclasses this once and hands
@@ -43,6 +45,10 @@ public abstract partial class StoreConformanceTests : IAsyncLifetime
     protected IRunStore Runs => Stores.Runs;
 
     protected IDataSourceStore Sources => Stores.Sources;
+
+    protected IIngestStore Ingest => Stores.Ingest;
+
+    protected IContentIndex Content => Stores.Content;
 
     protected static CancellationToken None => s_none;
 

@@ -1,4 +1,5 @@
 using Portage.Core.Retrieval;
+using Portage.Core.Windows;
 
 namespace Portage.Core.Ingest;
 
@@ -11,20 +12,36 @@ public interface IIngestStore
     /// <summary>Stores a queued job.</summary>
     Task EnqueueAsync(IngestJobRecord job, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// In one transaction: appends <paramref name="turn"/> to the window <see cref="IngestJobRecord.DataSourceId"/> and
+    /// stores the queued job that indexes it, so an acknowledged turn is never in the window without its indexing job
+    /// (or the reverse). Returns the turn's sequence number.
+    /// </summary>
+    Task<long> EnqueueTurnAsync(IngestJobRecord job, NewTurn turn, CancellationToken cancellationToken);
+
     /// <summary>A job of the sandbox, or null.</summary>
     Task<IngestJobRecord?> GetJobAsync(string sandboxId, string jobId, CancellationToken cancellationToken);
 
-    /// <summary>Claims the oldest queued job, or a processing one whose lease expired; null when there is none.</summary>
+    /// <summary>
+    /// Claims the oldest queued job that is due (its retry time has come), or a processing one whose lease expired
+    /// (its worker died: that lost attempt counts as a retry); null when there is none. The job comes back
+    /// <c>processing</c>, leased until <paramref name="leaseUntil"/>.
+    /// </summary>
     Task<IngestJobRecord?> ClaimNextAsync(DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
 
     /// <summary>
-    /// In one transaction: adds the chunks (skipping content already indexed in the same sandbox and data source, by
-    /// hash) and marks the job completed with its result.
+    /// In one transaction: adds the chunks (skipping content already indexed in the same sandbox, data source and end
+    /// user, by hash) and marks the job completed with its result. <paramref name="resultJson"/> is a JSON object; the
+    /// store sets its <c>indexed</c> and <c>duplicates</c> members from what the transaction really added. Returns
+    /// the number of chunks added.
     /// </summary>
     Task<int> CompleteAsync(string jobId, IReadOnlyList<ChunkRecord> chunks, string resultJson, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>Marks a failed attempt: back to queued (retry count + 1) when <paramref name="retry"/>, else failed.</summary>
-    Task FailAsync(string jobId, string error, bool retry, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>
+    /// Marks a failed attempt: back to <c>queued</c> with retry count + 1, not claimed before <paramref name="retryAt"/>
+    /// (the backoff survives a restart); or <c>failed</c> for good when <paramref name="retryAt"/> is null.
+    /// </summary>
+    Task FailAsync(string jobId, string error, DateTimeOffset? retryAt, DateTimeOffset now, CancellationToken cancellationToken);
 }
 
 /// <summary>Job states of the wire (copass-compat §7.3).</summary>

@@ -1,0 +1,264 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Portage.Core.Errors;
+using Portage.Core.Providers;
+using Portage.Core.Runs;
+using Portage.Core.Tenancy;
+using Portage.Core.Windows;
+using Portage.Protocol.Ingest;
+
+namespace Portage.Core.Ingest;
+
+/// <summary>The result of an accepted ingest: the stored job, and the turn it appended to a context window, if any.</summary>
+/// <param name="Job">The queued job.</param>
+/// <param name="TurnSeq">The sequence number of the appended turn (conversation ingest into a window).</param>
+public sealed record IngestAccepted(IngestJobRecord Job, long? TurnSeq);
+
+/// <summary>
+/// Validates an ingest and stores it as a queued job (the 202 of copass-compat §7.3); <see cref="IngestWorker"/>
+/// chunks and indexes it. Content ingested into a context window belongs to the window's end user (conversation
+/// memory, rule 2), and <c>source_type: conversation</c> into a window also appends a turn to it.
+/// </summary>
+public sealed partial class IngestService(
+    IIngestStore store,
+    IIngestTargets targets,
+    IWindowStore windows,
+    IngestSignal signal,
+    IIdGenerator ids,
+    TimeProvider time)
+{
+    /// <summary>The <c>source_type</c> of a conversation turn.</summary>
+    public const string Conversation = "conversation";
+
+    private const int MaxNameLength = 255;
+    private const int MaxFilePathLength = 1024;
+    private const int MaxParticipants = 64;
+
+    /// <summary>Validates and enqueues an ingest of the sandbox (whose access the caller has already checked).</summary>
+    public async Task<IngestAccepted> EnqueueAsync(string sandboxId, IngestTextRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (text, headerPath) = SplitFileHeader(request.Text);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw PortageException.BadRequest("invalid_text", "text is required: the content to ingest, not empty or only whitespace.");
+        }
+
+        var sourceType = ValidateSourceType(request.SourceType);
+        var filePath = NormalizeFilePath(request.FilePath ?? headerPath);
+        var occurredAt = ParseOccurredAt(request.OccurredAt);
+        var speaker = Optional(request.Speaker, "speaker");
+        var participants = ValidateParticipants(request.Participants);
+        var projectId = Optional(request.ProjectId, "project_id");
+        var endUserId = request.EndUserId is null ? null : EndUserIds.Validate(request.EndUserId);
+
+        WindowRecord? window = null;
+        var sourceId = Optional(request.DataSourceId, "data_source_id");
+        if (sourceId is not null)
+        {
+            var target = await targets.FindAsync(sandboxId, sourceId, cancellationToken);
+            if (target is null || (target.Window?.EndUserId is { } owner && endUserId is not null && owner != endUserId))
+            {
+                // Another end user's window answers exactly as a missing one (rule 2).
+                throw PortageException.NotFound("source_not_found",
+                    $"No data source '{sourceId}' in this sandbox. Create one with POST …/sources, or omit data_source_id.");
+            }
+
+            window = target.Window;
+        }
+
+        if (window is not null)
+        {
+            window = await PrepareWindowAsync(sandboxId, window, endUserId, cancellationToken);
+            endUserId = window.EndUserId;
+        }
+
+        var now = time.GetUtcNow();
+        var job = new IngestJobRecord(ids.NewId("job"), sandboxId, sourceId, projectId,
+            endUserId, text, sourceType, filePath, occurredAt, speaker, participants, IngestStatus.Queued, 0, null, null, now, null, null);
+
+        long? turnSeq = null;
+        if (window is not null && sourceType == Conversation)
+        {
+            var turn = ToTurn(text, speaker, now);
+            job = job with { Text = turn.Parts[0].Text!, Speaker = turn.Speaker };
+            turnSeq = await store.EnqueueTurnAsync(job, turn, cancellationToken);
+        }
+        else
+        {
+            await store.EnqueueAsync(job, cancellationToken);
+        }
+
+        signal.Notify();
+        return new IngestAccepted(job, turnSeq);
+    }
+
+    /// <summary>
+    /// Queues a turn that is already in its window (a run recorded it) for indexing as the window's end user's
+    /// conversation memory, without appending it again.
+    /// </summary>
+    public async Task<IngestJobRecord> IndexTurnAsync(WindowRecord window, string speaker, string text, string? projectId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        var job = new IngestJobRecord(ids.NewId("job"), window.SandboxId, window.Id, projectId, window.EndUserId, text, Conversation, null, null, speaker,
+            null, IngestStatus.Queued, 0, null, null, time.GetUtcNow(), null, null);
+        await store.EnqueueAsync(job, cancellationToken);
+        signal.Notify();
+        return job;
+    }
+
+    /// <summary>A job of the sandbox, or 404 <c>job_not_found</c>.</summary>
+    public async Task<IngestJobRecord> GetJobAsync(string sandboxId, string jobId, CancellationToken cancellationToken) =>
+        await store.GetJobAsync(sandboxId, jobId, cancellationToken)
+        ?? throw PortageException.NotFound("job_not_found", $"No ingest job '{jobId}' in this sandbox. Use the job_id (or status_url) the ingest answered with.");
+
+    /// <summary>
+    /// The turn a conversation ingest appends. The speaker decides the role (<c>User</c> → user, <c>Assistant</c> →
+    /// assistant, any other name → user, the name kept as speaker). Without a speaker, the legacy
+    /// <c>"{role}: {content}"</c> text of older Copass SDKs (§5.6) is understood.
+    /// </summary>
+    internal static NewTurn ToTurn(string text, string? speaker, DateTimeOffset now)
+    {
+        if (speaker is null && LegacyTurn().Match(text) is { Success: true } legacy)
+        {
+            var role = legacy.Groups[1].Value.ToLowerInvariant();
+            speaker = char.ToUpperInvariant(role[0]) + role[1..];
+            text = text[legacy.Length..];
+        }
+
+        speaker ??= "User";
+        var isAssistant = speaker.Equals(TurnRole.Assistant, StringComparison.OrdinalIgnoreCase);
+        return new NewTurn(isAssistant ? TurnRole.Assistant : TurnRole.User, speaker, null, null, null, RunStatus.Succeeded, now,
+            EchoChatClient.EstimateTokens(text), [TurnPart.OfText(text)]);
+    }
+
+    private async Task<WindowRecord> PrepareWindowAsync(string sandboxId, WindowRecord window, string? endUserId, CancellationToken cancellationToken)
+    {
+        if (window.IsClosedExplicitly)
+        {
+            throw PortageException.Conflict("window_archived",
+                $"Context window '{window.Id}' was {window.Status}; it keeps its turns but takes no more. Create a new window (POST …/sources with kind: ephemeral).");
+        }
+
+        if (!window.IsActive)
+        {
+            // Archived by inactivity: a turn brings it back, as a run naming it would (rule 9).
+            await windows.SetWindowStatusAsync(sandboxId, window.Id, SourceStatus.Active, null, cancellationToken);
+            window = window with { Status = SourceStatus.Active, ArchivedReason = null };
+        }
+
+        if (window.EndUserId is null && endUserId is not null)
+        {
+            await windows.BindEndUserAsync(sandboxId, window.Id, endUserId, cancellationToken);
+            window = await windows.GetWindowAsync(sandboxId, window.Id, null, cancellationToken) ?? window;
+            if (window.EndUserId != endUserId)
+            {
+                // Another request bound it first, to someone else.
+                throw PortageException.NotFound("source_not_found", $"No data source '{window.Id}' in this sandbox.");
+            }
+        }
+
+        return window;
+    }
+
+    private static (string? Text, string? FilePath) SplitFileHeader(string? text)
+    {
+        if (text is null || FileHeader().Match(text) is not { Success: true } header)
+        {
+            return (text, null);
+        }
+
+        return (text[header.Length..], header.Groups[1].Value.Trim());
+    }
+
+    private static string ValidateSourceType(string? sourceType)
+    {
+        if (string.IsNullOrWhiteSpace(sourceType))
+        {
+            return "text";
+        }
+
+        var type = sourceType.Trim().ToLowerInvariant();
+        if (type.Length > 64 || !type.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+        {
+            throw PortageException.BadRequest("invalid_source_type",
+                "source_type is a short word: text (default), markdown, code, conversation, note, … (letters, digits, _ and -, ≤64).");
+        }
+
+        return type;
+    }
+
+    private static string? NormalizeFilePath(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return null;
+        }
+
+        var normalized = path.Trim().Replace('\\', '/');
+        while (normalized.StartsWith("./", StringComparison.Ordinal))
+        {
+            normalized = normalized[2..];
+        }
+
+        if (normalized.Length == 0 || normalized.Length > MaxFilePathLength || normalized.Any(char.IsControl))
+        {
+            throw PortageException.BadRequest("invalid_file_path", $"file_path must be a file path of 1–{MaxFilePathLength} printable characters, for example docs/guide.md.");
+        }
+
+        return normalized;
+    }
+
+    private static DateTimeOffset? ParseOccurredAt(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+        {
+            throw PortageException.BadRequest("invalid_occurred_at", $"occurred_at '{value}' is not an ISO-8601 time; send for example 2025-03-14T09:26:53Z.");
+        }
+
+        return at;
+    }
+
+    private static List<string>? ValidateParticipants(IReadOnlyList<string>? participants)
+    {
+        if (participants is null)
+        {
+            return null;
+        }
+
+        if (participants.Count > MaxParticipants || participants.Any(p => string.IsNullOrWhiteSpace(p) || p.Length > MaxNameLength))
+        {
+            throw PortageException.BadRequest("invalid_participants",
+                $"participants is a list of at most {MaxParticipants} names, each 1–{MaxNameLength} characters.");
+        }
+
+        return [.. participants.Select(p => p.Trim())];
+    }
+
+    private static string? Optional(string? value, string field)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var trimmed = value.Trim();
+        if (trimmed.Length == 0 || trimmed.Length > MaxNameLength)
+        {
+            throw PortageException.BadRequest($"invalid_{field}", $"{field} must be 1–{MaxNameLength} characters, or omitted.");
+        }
+
+        return trimmed;
+    }
+
+    [GeneratedRegex(@"^\[File:([^\]\r\n]+)\][ \t]*\r?\n?")]
+    private static partial Regex FileHeader();
+
+    [GeneratedRegex(@"^(user|assistant|system):[ \t]*", RegexOptions.IgnoreCase)]
+    private static partial Regex LegacyTurn();
+}
