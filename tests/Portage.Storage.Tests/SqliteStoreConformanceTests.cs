@@ -89,10 +89,11 @@ public sealed class SqliteStoreConformanceTests : StoreConformanceTests
     }
 
     [Fact]
-    public async Task Deleting_chunks_removes_them_from_the_full_text_index()
+    public async Task Full_text_index_stays_in_step_with_chunks_through_duplicates_and_deletes()
     {
         await SeedTenantsAsync();
         await IndexAsync("job_1", Chunk("chunk:gone", "ephemeral marmalade"), Chunk("chunk:kept", "lasting marmalade"));
+        Assert.Equal(0, await IndexAsync("job_2", Chunk("chunk:again", "lasting marmalade")));
         await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString()))
         {
             await connection.OpenAsync();

@@ -29,7 +29,7 @@ public sealed partial class IngestWorker(
             return;
         }
 
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => LoopAsync(stoppingToken), stoppingToken)));
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => LoopAsync(stoppingToken), CancellationToken.None)));
     }
 
     /// <summary>Claims and processes one due job; false when there was none.</summary>
