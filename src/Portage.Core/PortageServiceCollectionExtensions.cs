@@ -37,6 +37,8 @@ public static class PortageServiceCollectionExtensions
         services.TryAddSingleton<BriefWriter>();
         services.TryAddSingleton<RetrievalService>();
         services.TryAddSingleton<DiscoverPrefetch>();
+        services.TryAddSingleton<Portage.Core.Recording.ConversationMemory>();
+        services.AddSingleton<Portage.Core.Sources.IPurgeParticipant, ContentPurge>();
         foreach (var position in Enumerable.Range(0, 4))
         {
             // Retrieval tools are offered to runs of sandboxes that have ingested content: elsewhere they cannot help.

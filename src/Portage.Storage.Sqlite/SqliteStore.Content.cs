@@ -36,10 +36,11 @@ public sealed partial class SqliteStore : IContentIndex
             $"SELECT {ChunkColumns}, {Bm25} AS score FROM chunks_fts JOIN chunks c ON c.seq = chunks_fts.rowid " +
             "WHERE chunks_fts MATCH $match AND c.sandbox_id = $sandbox AND ($project IS NULL OR c.project_id = $project) " +
             $"AND {VisibleTo} AND c.id NOT IN (SELECT value FROM json_each($excluded)) " +
+            "AND ($window IS NULL OR NOT (c.source_type = 'conversation' AND c.data_source_id = $window)) " +
             "ORDER BY score, c.seq LIMIT $limit",
             r => (Chunk: ReadChunk(r), Rank: r.GetDouble(14)), cancellationToken, null,
             ("$match", match), ("$sandbox", query.SandboxId), ("$project", query.ProjectId), ("$user", query.EndUserId),
-            ("$excluded", JsonSerializer.Serialize(query.Excluded, s_json)), ("$limit", query.Limit));
+            ("$excluded", JsonSerializer.Serialize(query.Excluded, s_json)), ("$limit", query.Limit), ("$window", query.ExcludedConversation));
         if (rows.Count == 0)
         {
             return [];
@@ -84,6 +85,23 @@ public sealed partial class SqliteStore : IContentIndex
             "SELECT $sandbox, $window, value, $run, $at FROM json_each($ids)",
             cancellationToken, null,
             ("$sandbox", sandboxId), ("$window", windowId), ("$run", runId), ("$at", Sql.Time(at)), ("$ids", JsonSerializer.Serialize(canonicalIds, s_json)));
+    }
+
+    /// <inheritdoc/>
+    public async Task<(long Chunks, long Deliveries, long JobsCancelled)> PurgeSourceAsync(string sandboxId, string dataSourceId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var chunks = await Sql.ExecuteAsync(connection, "DELETE FROM chunks WHERE sandbox_id = $sandbox AND data_source_id = $source",
+            cancellationToken, transaction, ("$sandbox", sandboxId), ("$source", dataSourceId));
+        var deliveries = await Sql.ExecuteAsync(connection, "DELETE FROM deliveries WHERE sandbox_id = $sandbox AND window_id = $source",
+            cancellationToken, transaction, ("$sandbox", sandboxId), ("$source", dataSourceId));
+        var jobs = await Sql.ExecuteAsync(connection,
+            "UPDATE ingest_jobs SET status = 'cancelled', lease_expires_at = NULL, error_message = 'The data source was purged.' " +
+            "WHERE sandbox_id = $sandbox AND data_source_id = $source AND status IN ('queued', 'processing')",
+            cancellationToken, transaction, ("$sandbox", sandboxId), ("$source", dataSourceId));
+        await transaction.CommitAsync(cancellationToken);
+        return (chunks, deliveries, jobs);
     }
 
     /// <inheritdoc/>

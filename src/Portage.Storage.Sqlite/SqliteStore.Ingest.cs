@@ -76,6 +76,14 @@ public sealed partial class SqliteStore : IIngestStore
         ArgumentNullException.ThrowIfNull(chunks);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+
+        // A job cancelled meanwhile (its source was purged) must not bring its chunks back.
+        var state = await Sql.QueryAsync(connection, "SELECT status FROM ingest_jobs WHERE id = $id", r => r.GetString(0), cancellationToken, transaction, ("$id", jobId));
+        if (state.Count > 0 && state[0] == IngestStatus.Cancelled)
+        {
+            return 0;
+        }
+
         var indexed = 0;
         await using (var insert = Sql.Command(connection,
             "INSERT OR IGNORE INTO chunks (id, sandbox_id, data_source_id, project_id, end_user_id, canonical_path, breadcrumb, file_path, source_type, " +

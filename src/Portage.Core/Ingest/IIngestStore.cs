@@ -58,6 +58,9 @@ public static class IngestStatus
 
     /// <summary>Gave up after retries.</summary>
     public const string Failed = "failed";
+
+    /// <summary>Its data source was purged before it finished.</summary>
+    public const string Cancelled = "cancelled";
 }
 
 /// <summary>An ingest job as stored.</summary>

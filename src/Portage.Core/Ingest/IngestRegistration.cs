@@ -17,7 +17,7 @@ internal static class IngestRegistration
             var settings = sp.GetRequiredService<IOptions<IngestOptions>>().Value;
             return new Chunker(settings.ChunkTokens, settings.OverlapTokens);
         });
-        services.TryAddSingleton<IIngestTargets, WindowIngestTargets>();
+        services.TryAddSingleton<IIngestTargets, DataSourceIngestTargets>();
         services.TryAddSingleton<IngestService>();
         services.TryAddSingleton<IngestWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestWorker>());

@@ -19,6 +19,12 @@ public interface IContentIndex
     /// <summary>Records that a window's agent received these canonical ids (the delivery ledger); repeats are ignored.</summary>
     Task RecordDeliveriesAsync(string sandboxId, string windowId, string runId, IReadOnlyCollection<string> canonicalIds, DateTimeOffset at, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Deletes a data source's chunks and, for a window, its delivery ledger, and cancels its unfinished ingest jobs
+    /// (a job finishing after the purge adds nothing); returns the three counts. Idempotent.
+    /// </summary>
+    Task<(long Chunks, long Deliveries, long JobsCancelled)> PurgeSourceAsync(string sandboxId, string dataSourceId, CancellationToken cancellationToken);
+
     /// <summary>Whether the sandbox has any ingested content (conversation memory not counted).</summary>
     Task<bool> HasContentAsync(string sandboxId, CancellationToken cancellationToken);
 
@@ -33,7 +39,14 @@ public interface IContentIndex
 /// <param name="EndUserId">Also search this end user's conversation memory; null searches no conversation memory.</param>
 /// <param name="Excluded">Canonical ids (leaf chunk ids) never to return.</param>
 /// <param name="Limit">Most hits returned.</param>
-public sealed record ContentQuery(string SandboxId, string Text, string? ProjectId, string? EndUserId, IReadOnlySet<string> Excluded, int Limit);
+public sealed record ContentQuery(string SandboxId, string Text, string? ProjectId, string? EndUserId, IReadOnlySet<string> Excluded, int Limit)
+{
+    /// <summary>
+    /// A window whose own conversation is left out: inside a run those turns are already in the agent's context, so
+    /// they are never delivered back to it (other windows of the same end user are memory worth finding).
+    /// </summary>
+    public string? ExcludedConversation { get; init; }
+}
 
 /// <summary>A chunk and its rank (higher is better, normalised to 0–1 across the hits of one query).</summary>
 public sealed record ChunkHit(ChunkRecord Chunk, double Score);

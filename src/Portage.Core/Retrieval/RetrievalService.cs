@@ -25,7 +25,7 @@ public sealed class RetrievalService(IContentIndex index, BriefWriter writer, Ti
         var text = ValidQuery(query);
         var delivered = await DeliveredAsync(scope, cancellationToken);
         var excluded = await ExcludedAsync(scope, text, history, delivered.Content.Concat(delivered.Menu), cancellationToken);
-        var hits = await index.SearchAsync(new ContentQuery(scope.SandboxId, text, scope.ProjectId, scope.EndUserId, excluded, options.Value.DiscoverItems), cancellationToken);
+        var hits = await index.SearchAsync(new ContentQuery(scope.SandboxId, text, scope.ProjectId, scope.EndUserId, excluded, options.Value.DiscoverItems) { ExcludedConversation = scope.WindowId }, cancellationToken);
         var items = hits.Select(h => new DiscoveryItem(ItemId(h.Chunk.Id), Math.Round(h.Score, 4), h.Chunk.Breadcrumb, h.Chunk.CanonicalPath,
             h.Chunk.FilePath is null ? [] : [h.Chunk.FilePath])).ToList();
         await RecordAsync(scope, hits.Select(h => Exclusions.MenuPrefix + h.Chunk.Id), cancellationToken);
@@ -53,7 +53,7 @@ public sealed class RetrievalService(IContentIndex index, BriefWriter writer, Ti
         var delivered = await DeliveredAsync(scope, cancellationToken);
         var excluded = await ExcludedAsync(scope, text, history, delivered.Content.Concat(chosen.Select(c => c.Id)), cancellationToken);
         var related = await index.SearchAsync(new ContentQuery(scope.SandboxId, text, scope.ProjectId, scope.EndUserId, excluded,
-            Math.Max(0, options.Value.ContextChunks - chosen.Count)), cancellationToken);
+            Math.Max(0, options.Value.ContextChunks - chosen.Count)) { ExcludedConversation = scope.WindowId }, cancellationToken);
         var chunks = chosen.Concat(related.Select(h => h.Chunk)).ToList();
         var (brief, synthesis, _) = await writer.WriteAsync(text, chunks, maxTokens, detailed: false, cancellationToken);
         await RecordAsync(scope, chunks.Select(c => c.Id), cancellationToken);
@@ -75,7 +75,7 @@ public sealed class RetrievalService(IContentIndex index, BriefWriter writer, Ti
 
         var delivered = await DeliveredAsync(scope, cancellationToken);
         var excluded = await ExcludedAsync(scope, text, history, delivered.Content, cancellationToken);
-        var hits = await index.SearchAsync(new ContentQuery(scope.SandboxId, text, scope.ProjectId, scope.EndUserId, excluded, options.Value.ContextChunks), cancellationToken);
+        var hits = await index.SearchAsync(new ContentQuery(scope.SandboxId, text, scope.ProjectId, scope.EndUserId, excluded, options.Value.ContextChunks) { ExcludedConversation = scope.WindowId }, cancellationToken);
         var chunks = hits.Select(h => h.Chunk).ToList();
         var (answer, synthesis, warnings) = await writer.WriteAsync(text, chunks, maxTokens, detailLevel == "detailed", cancellationToken);
         await RecordAsync(scope, chunks.Select(c => c.Id), cancellationToken);
@@ -138,7 +138,7 @@ public sealed class RetrievalService(IContentIndex index, BriefWriter writer, Ti
         var historyText = string.Join("\n", turns.Select(t => t.Content));
         excluded.UnionWith(Exclusions.IdsIn(historyText));
         var normalized = Exclusions.Normalize(historyText);
-        var pool = await index.SearchAsync(new ContentQuery(scope.SandboxId, query, scope.ProjectId, scope.EndUserId, excluded, 50), cancellationToken);
+        var pool = await index.SearchAsync(new ContentQuery(scope.SandboxId, query, scope.ProjectId, scope.EndUserId, excluded, 50) { ExcludedConversation = scope.WindowId }, cancellationToken);
         excluded.UnionWith(pool.Where(h => Exclusions.Contains(normalized, h.Chunk)).Select(h => h.Chunk.Id));
         return excluded;
     }

@@ -27,6 +27,7 @@ public sealed partial class RunExecutor(
     IOptions<PriceTable> prices,
     ToolInvoker tools,
     DiscoverPrefetch prefetcher,
+    ConversationMemory memory,
     ILogger<RunExecutor> logger)
 {
     /// <summary>Streams the run's events: <c>run_started</c>, deltas and tool frames, then one terminal frame.</summary>
@@ -174,7 +175,8 @@ public sealed partial class RunExecutor(
 
             await leaseKeeper.CancelAsync();
             await renewal;
-            await RecordEndAsync(run, history, recorder, sent, status, failure);
+            var assistant = await RecordEndAsync(run, history, recorder, sent, status, failure);
+            await memory.RememberAsync(run, assistant);
         }
 
         if (status is RunStatus.Succeeded or RunStatus.Timeout)
@@ -273,7 +275,7 @@ public sealed partial class RunExecutor(
         return (history, sent);
     }
 
-    private async Task RecordEndAsync(PreparedRun run, List<ChatMessage> history, TurnRecorder recorder, List<ChatMessage> sent, string status, Exception? failure)
+    private async Task<NewTurn> RecordEndAsync(PreparedRun run, List<ChatMessage> history, TurnRecorder recorder, List<ChatMessage> sent, string status, Exception? failure)
     {
         var now = time.GetUtcNow();
         var transcript = history.Concat(recorder.ResponseMessages()).ToList();
@@ -302,6 +304,8 @@ public sealed partial class RunExecutor(
             await windows.ReleaseLeaseAsync(run.Window.Id, run.RunId, CancellationToken.None);
             throw;
         }
+
+        return end.AssistantTurn;
     }
 
     private Usage PriceOf(PreparedRun run, Usage usage) =>

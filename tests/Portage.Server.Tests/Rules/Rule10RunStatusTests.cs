@@ -45,6 +45,10 @@ public sealed class Rule10RunStatusTests
         // The cut-off user message and the new one reach the provider joined, so user and assistant still alternate.
         Assert.Contains("received 2 prior turns", next.Text, StringComparison.Ordinal);
         Assert.Contains("You said: \"cut off\n\nstill there?\"", next.Text, StringComparison.Ordinal);
+
+        // The ingest worker may still be writing conversation memory: stop the host before removing its folder.
+        second.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(folder, recursive: true);
     }
 }
