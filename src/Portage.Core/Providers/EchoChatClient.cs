@@ -108,7 +108,8 @@ public sealed class EchoChatClient(string displayName, TimeSpan delayBetweenDelt
             return null;
         }
 
-        var text = messages[^1].Text.Trim();
+        // The user's own words are the last paragraph: a prefetch block may have been joined in front of them.
+        var text = messages[^1].Text.Split("\n\n")[^1].Trim();
         var name = SlashTools.FirstOrDefault(t => text.StartsWith('/' + t + ' ', StringComparison.Ordinal));
         if (name is null || !tools.Any(t => t.Name == name))
         {

@@ -20,7 +20,7 @@ internal static class Knowledge
         foreach (var (path, text) in files)
         {
             using var response = await app.Client.PostAsJsonAsync($"/api/v1/storage/sandboxes/{sandboxId ?? app.SandboxId}/ingest",
-                new Dictionary<string, object?> { ["text"] = text, ["source_type"] = "markdown", ["file_path"] = path });
+                new Dictionary<string, object?> { ["text"] = text, ["source_type"] = SourceTypeOf(path), ["file_path"] = path });
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
             jobs.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("job_id").GetString()!);
         }
@@ -30,6 +30,13 @@ internal static class Knowledge
             await WaitAsync(app, job, sandboxId);
         }
     }
+
+    private static string SourceTypeOf(string path) => Path.GetExtension(path) switch
+    {
+        ".md" => "markdown",
+        ".txt" => "text",
+        _ => "code",
+    };
 
     public static async Task WaitAsync(PortageApp app, string jobId, string? sandboxId = null)
     {

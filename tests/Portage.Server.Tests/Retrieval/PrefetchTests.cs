@@ -1,0 +1,42 @@
+using Portage.Testing;
+
+namespace Portage.Server.Tests.Retrieval;
+
+/// <summary>copass-compat §6.8: a new session's first turn starts from the top discover items; a continued one does not.</summary>
+public sealed class PrefetchTests
+{
+    [Fact]
+    public async Task A_new_session_gets_the_discover_block_before_the_users_message_and_a_continued_one_does_not()
+    {
+        var provider = new ScriptedChatClient();
+        using var app = new PortageApp([Providers.Scripted(provider)]);
+        await app.IngestAsync(Knowledge.RateLimitNotes());
+
+        var first = await app.RunAsync(Runs.Body("How do rate limits work?", provider: "scripted"));
+        await app.RunAsync(Runs.Body("And retries?", provider: "scripted", session: first.SessionId));
+
+        var opening = provider.Calls[0].Messages[^1].Text;
+        Assert.StartsWith("<copass_context>\nPre-fetched from the sandbox knowledge graph based on the user's question.\nQuery: How do rate limits work?", opening, StringComparison.Ordinal);
+        Assert.Contains("1. (score: 1.00) rate-limits-", opening, StringComparison.Ordinal);
+        Assert.Contains("canonical_ids: ['file:docs/rate-limits-", opening, StringComparison.Ordinal);
+        Assert.EndsWith("</copass_context>\n\nHow do rate limits work?", opening, StringComparison.Ordinal);
+        Assert.Equal("You are a helpful agent.", provider.Calls[0].Messages[0].Text); // the system prompt is untouched
+        Assert.DoesNotContain("<copass_context>", provider.Calls[1].Messages[^1].Text, StringComparison.Ordinal);
+
+        // The block is context, not a turn: the window records the user's words only.
+        var turns = await app.TurnsAsync(first.WindowId);
+        Assert.Equal("How do rate limits work?", turns[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task A_sandbox_without_content_gets_no_block_and_no_retrieval_tools()
+    {
+        var provider = new ScriptedChatClient();
+        using var app = new PortageApp([Providers.Scripted(provider)]);
+
+        await app.RunAsync(Runs.Body("Hello", provider: "scripted"));
+
+        Assert.Equal("Hello", provider.Calls[0].Messages[^1].Text);
+        Assert.Null(provider.Calls[0].Options!.Tools);
+    }
+}
