@@ -20,7 +20,11 @@ internal static class ChatCommand
         /archive                archive the current window
         /help                   this list
         /quit                   leave (also Ctrl+D)
+        /discover|/search|/interpret TEXT
+                                sent to the model as is: the offline echo model calls that retrieval tool
         """;
+
+    internal static readonly string[] ModelCommands = ["/discover", "/search", "/interpret"];
 
     public static Command Create(CliHost host, ConnectionOptions connection)
     {
@@ -89,7 +93,8 @@ internal sealed class ChatRepl(CliHost host, AgentRouter router, string sandboxI
                 continue;
             }
 
-            if (line.StartsWith('/'))
+            // /discover, /interpret and /search are messages for the model (the offline echo model turns them into tool calls).
+            if (line.StartsWith('/') && !ChatCommand.ModelCommands.Any(c => line.StartsWith(c + " ", StringComparison.Ordinal)))
             {
                 if (!await CommandAsync(line, ct))
                 {
