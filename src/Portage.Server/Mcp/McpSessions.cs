@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
-using ModelContextProtocol.Server;
 using Portage.Protocol.Retrieval;
 
 namespace Portage.Server.Mcp;
@@ -9,30 +7,47 @@ namespace Portage.Server.Mcp;
 /// The context windows each MCP session knows (copass-compat §5.5: a registry of windows and one active id). Held in
 /// memory per session and dropped when the session ends; the windows themselves and their turns are durable.
 /// </summary>
-internal sealed class McpSessions
+internal sealed class McpSessions(TimeProvider time)
 {
-    // Keyed by the session's server object, so a session's state goes when the SDK drops the session (idle timeout,
-    // DELETE) without a hook; within a session, keyed by caller too.
-    private readonly ConditionalWeakTable<McpServer, ConcurrentDictionary<string, McpSessionState>> _sessions = [];
+    // The SDK ends a session after two idle hours (HttpServerTransportOptions.IdleTimeout); state idle that long is
+    // dropped, so the registry stays bounded without the SDK's experimental session hook.
+    private static readonly TimeSpan s_idle = TimeSpan.FromHours(2);
+
+    private readonly ConcurrentDictionary<string, McpSessionState> _sessions = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// The state of a session for this caller. Keyed by caller too, so a session id presented with another key,
-    /// sandbox or end user never sees this caller's windows.
+    /// The state of a session for this caller (a request without a session gets a throwaway one). Keyed by caller too,
+    /// so a session id presented with another key, sandbox or end user never sees this caller's windows.
     /// </summary>
-    public McpSessionState Get(McpServer session, McpCaller caller)
+    public McpSessionState Get(string? sessionId, McpCaller caller)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        var byCaller = _sessions.GetValue(session, _ => new ConcurrentDictionary<string, McpSessionState>(StringComparer.Ordinal));
-        return byCaller.GetOrAdd(string.Join('\n', caller.Caller.AccountId, caller.SandboxId, caller.EndUserId ?? ""), _ => new McpSessionState());
+        var now = time.GetUtcNow();
+        if (sessionId is null)
+        {
+            return new McpSessionState(now);
+        }
+
+        foreach (var (key, _) in _sessions.Where(s => now - s.Value.LastUsed > s_idle))
+        {
+            _sessions.TryRemove(key, out _);
+        }
+
+        var state = _sessions.GetOrAdd(string.Join('\n', sessionId, caller.Caller.AccountId, caller.SandboxId, caller.EndUserId ?? ""), _ => new McpSessionState(now));
+        state.LastUsed = now;
+        return state;
     }
 }
 
 /// <summary>One MCP session's windows: the active one, each window's default participants and attach-time turns.</summary>
-internal sealed class McpSessionState
+internal sealed class McpSessionState(DateTimeOffset created)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, McpWindow> _windows = new(StringComparer.Ordinal);
     private string? _active;
+
+    /// <summary>When a tool last used this state.</summary>
+    public DateTimeOffset LastUsed { get; set; } = created;
 
     /// <summary>The active window's id, if any.</summary>
     public string? ActiveId

@@ -41,7 +41,7 @@ internal sealed partial class McpTools(
             var caller = McpCaller.Of(http.HttpContext)
                 ?? throw new InvalidOperationException("The /mcp request was not authenticated by McpAuthMiddleware.");
             var args = new McpArguments(request.Params?.Arguments);
-            var call = new Call(caller, sessions.Get(request.Server, caller), args);
+            var call = new Call(caller, sessions.Get(request.Server.SessionId, caller), args);
             var result = name switch
             {
                 "discover" => await DiscoverAsync(call, cancellationToken),
