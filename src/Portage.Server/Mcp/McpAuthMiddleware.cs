@@ -28,8 +28,8 @@ internal sealed class McpAuthMiddleware(RequestDelegate next)
         var mcpCaller = new McpCaller(caller, sandboxId, endUser is null ? null : EndUserIds.Validate(endUser));
         mcpCaller.Attach(context);
 
-        // The MCP SDK binds a stateful session to the user that opened it; the account, sandbox and end user make that
-        // user, so another key (or the same key for another sandbox or end user) cannot ride on someone's session id.
+        // A user for the MCP SDK (account, sandbox and end user), for its session binding. Portage does not rely on it:
+        // McpSessions keys session state by caller as well, so a borrowed session id never reaches another's windows.
         var identity = string.Join('|', caller.AccountId, sandboxId, mcpCaller.EndUserId ?? "");
         context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, identity)], "PortageApiKey"));
         await next(context);
