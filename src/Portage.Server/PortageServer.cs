@@ -2,6 +2,7 @@ using Portage.Core.Tenancy;
 using Portage.Protocol;
 using Portage.Server.Endpoints;
 using Portage.Server.Errors;
+using Portage.Server.Mcp;
 using Portage.Server.Startup;
 
 namespace Portage.Server;
@@ -28,11 +29,13 @@ public static class PortageServer
         builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration.GetSection("Server"));
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJson.Wire));
         builder.Services.AddHostedService<FirstStart>();
+        builder.Services.AddPortageMcp();
 
         var app = builder.Build();
 
         // Middleware: errors become {"error","detail"} with a real status, before any byte is sent.
         app.UseMiddleware<ErrorMiddleware>();
+        app.MapPortageMcp();
 
         // Endpoints, one class per resource.
         app.MapGet("/healthz", () => TypedResults.Ok(new StatusResponse(true, "ok")));
