@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using Portage.Core.Tools;
 using Portage.Protocol;
+using Portage.Protocol.Retrieval;
 
 namespace Portage.Core.Retrieval;
 
@@ -40,21 +41,7 @@ public static class RetrievalTools
             """{"type":"object","properties":{"query":{"type":"string","description":"What to look for."}},"required":["query"],"additionalProperties":false}""",
             async (args, scope, ct) =>
             {
-                var found = await retrieval.DiscoverAsync(scope, Text(args, "query"), null, ct);
-                return new JsonObject
-                {
-                    ["header"] = found.Header,
-                    ["items"] = new JsonArray([.. found.Items.Select(i => (JsonNode)new JsonObject
-                    {
-                        ["score"] = i.Score,
-                        ["summary"] = i.Summary,
-                        ["canonical_ids"] = new JsonArray([.. i.CanonicalIds.Select(c => (JsonNode)JsonValue.Create(c))]),
-                        ["subgraph"] = null,
-                        ["matched_query_nodes"] = null,
-                        ["file_paths"] = new JsonArray([.. i.FilePaths.Select(f => (JsonNode)JsonValue.Create(f))]),
-                    })]),
-                    ["next_steps"] = found.NextSteps,
-                };
+                return Project(await retrieval.DiscoverAsync(scope, Text(args, "query"), null, ct));
             }),
         new RetrievalTool("interpret", InterpretDescription,
             """{"type":"object","properties":{"query":{"type":"string","description":"What to know about the items."},"items":{"type":"array","description":"Tuples of canonical_ids, one per discover item.","items":{"type":"array","items":{"type":"string"}},"minItems":1}},"required":["query","items"],"additionalProperties":false}""",
@@ -78,6 +65,26 @@ public static class RetrievalTools
                 return JsonSerializer.SerializeToNode(origins, ProtocolJson.Wire.OriginsResponse)!;
             }),
     ];
+
+    /// <summary>What a model (or an MCP client) receives of a discover answer (copass-compat §6.7).</summary>
+    public static JsonObject Project(DiscoverResponse found)
+    {
+        ArgumentNullException.ThrowIfNull(found);
+        return new JsonObject
+        {
+            ["header"] = found.Header,
+            ["items"] = new JsonArray([.. found.Items.Select(i => (JsonNode)new JsonObject
+            {
+                ["score"] = i.Score,
+                ["summary"] = i.Summary,
+                ["canonical_ids"] = new JsonArray([.. i.CanonicalIds.Select(c => (JsonNode)JsonValue.Create(c))]),
+                ["subgraph"] = null,
+                ["matched_query_nodes"] = null,
+                ["file_paths"] = new JsonArray([.. i.FilePaths.Select(f => (JsonNode)JsonValue.Create(f))]),
+            })]),
+            ["next_steps"] = found.NextSteps,
+        };
+    }
 
     private static string? Text(AIFunctionArguments args, string name) => args.TryGetValue(name, out var value) ? value switch
     {

@@ -76,20 +76,7 @@ internal sealed partial class McpTools(
     {
         var (scope, history) = await RetrievalScopeAsync(call, cancellationToken);
         var found = await retrieval.DiscoverAsync(scope, call.Args.Text("query"), history, cancellationToken);
-        return new JsonObject
-        {
-            ["header"] = found.Header,
-            ["items"] = new JsonArray([.. found.Items.Select(i => (JsonNode)new JsonObject
-            {
-                ["score"] = i.Score,
-                ["summary"] = i.Summary,
-                ["canonical_ids"] = Strings(i.CanonicalIds),
-                ["subgraph"] = null,
-                ["matched_query_nodes"] = null,
-                ["file_paths"] = Strings(i.FilePaths),
-            })]),
-            ["next_steps"] = found.NextSteps,
-        };
+        return RetrievalTools.Project(found);
     }
 
     private async Task<JsonNode> InterpretAsync(Call call, CancellationToken cancellationToken)
