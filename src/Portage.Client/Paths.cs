@@ -7,7 +7,11 @@ internal static class Paths
 
     public const string ApiKeys = "/api/v1/api-keys";
 
+    public const string Usage = "/api/v1/usage";
+
     public static string Sandbox(string sandboxId) => $"{Sandboxes}/{Segment(sandboxId, nameof(sandboxId))}";
+
+    public static string Runs(string sandboxId) => $"{Sandbox(sandboxId)}/agents/runs";
 
     public static string Sources(string sandboxId) => $"{Sandbox(sandboxId)}/sources";
 

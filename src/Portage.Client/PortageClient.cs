@@ -24,6 +24,8 @@ public sealed class PortageClient : IDisposable
         Sandboxes = new SandboxesResource(connection);
         ApiKeys = new ApiKeysResource(connection);
         Ingest = new IngestResource(connection);
+        Runs = new RunsResource(connection);
+        Usage = new UsageResource(connection);
     }
 
     /// <summary>Data sources of a sandbox, including context windows (<c>kind: ephemeral</c>).</summary>
@@ -37,6 +39,12 @@ public sealed class PortageClient : IDisposable
 
     /// <summary>Ingest: text into a sandbox's retrievable content, as background jobs.</summary>
     public IngestResource Ingest { get; }
+
+    /// <summary>Stored runs and end users of a sandbox.</summary>
+    public RunsResource Runs { get; }
+
+    /// <summary>Token and cost usage of the account.</summary>
+    public UsageResource Usage { get; }
 
     /// <summary>Disposes the HTTP client if this client created it.</summary>
     public void Dispose()

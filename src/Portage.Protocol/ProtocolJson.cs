@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Portage.Protocol.Accounting;
 using Portage.Protocol.Ingest;
 using Portage.Protocol.Providers;
 using Portage.Protocol.Retrieval;
@@ -52,6 +53,10 @@ namespace Portage.Protocol;
 [JsonSerializable(typeof(IngestTextRequest))]
 [JsonSerializable(typeof(IngestJobResponse))]
 [JsonSerializable(typeof(IngestJobStatus))]
+[JsonSerializable(typeof(RunInfo))]
+[JsonSerializable(typeof(RunList))]
+[JsonSerializable(typeof(EndUserList))]
+[JsonSerializable(typeof(UsageSummary))]
 public sealed partial class ProtocolJson : JsonSerializerContext
 {
     /// <summary>

@@ -47,6 +47,8 @@ public static class PortageServer
         api.MapIngest();
         api.MapProviders();
         api.MapQueries();
+        api.MapRunList();
+        api.MapUsage();
         app.MapFallback(ErrorMiddleware.UnknownRoute);
         return app;
     }

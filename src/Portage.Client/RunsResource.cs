@@ -1,0 +1,61 @@
+using Portage.Protocol;
+using Portage.Protocol.Accounting;
+using Portage.Protocol.Runs;
+
+namespace Portage.Client;
+
+/// <summary>Stored runs and end users of a sandbox (Portage extensions the console reads).</summary>
+public sealed class RunsResource
+{
+    private readonly RouterConnection _connection;
+
+    internal RunsResource(RouterConnection connection) => _connection = connection;
+
+    /// <summary>A page of runs, newest first (<c>GET …/agents/runs</c>); pass <see cref="RunList.NextCursor"/> back as <paramref name="cursor"/>.</summary>
+    /// <param name="sandboxId">The sandbox.</param>
+    /// <param name="contextWindowId">Only runs of this window.</param>
+    /// <param name="status">Only runs with this status.</param>
+    /// <param name="endUserId">Only runs of this end user.</param>
+    /// <param name="limit">Page size, 1–200 (server default 50).</param>
+    /// <param name="cursor">The previous page's <c>next_cursor</c>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<RunList> ListAsync(
+        string sandboxId, string? contextWindowId = null, string? status = null, string? endUserId = null, int? limit = null, string? cursor = null,
+        CancellationToken cancellationToken = default) =>
+        _connection.SendJsonAsync(
+            "runs.list", HttpMethod.Get,
+            Paths.Query(Paths.Runs(sandboxId), ("context_window_id", contextWindowId), ("status", status), ("end_user_id", endUserId),
+                ("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("cursor", cursor)),
+            ProtocolJson.Default.RunList, content: null, cancellationToken);
+
+    /// <summary>Every run matching the filters, page by page, newest first.</summary>
+    public async IAsyncEnumerable<RunInfo> ListAllAsync(
+        string sandboxId, string? contextWindowId = null, string? status = null, string? endUserId = null,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string? cursor = null;
+        do
+        {
+            var page = await ListAsync(sandboxId, contextWindowId, status, endUserId, 200, cursor, cancellationToken).ConfigureAwait(false);
+            foreach (var run in page.Runs)
+            {
+                yield return run;
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+    }
+
+    /// <summary>One run (<c>GET …/agents/runs/{run_id}</c>); 404 <c>run_not_found</c> otherwise.</summary>
+    public Task<RunInfo> GetAsync(string sandboxId, string runId, CancellationToken cancellationToken = default) =>
+        _connection.SendJsonAsync(
+            "runs.get", HttpMethod.Get, $"{Paths.Runs(sandboxId)}/{Paths.Segment(runId, nameof(runId))}",
+            ProtocolJson.Default.RunInfo, content: null, cancellationToken);
+
+    /// <summary>The end users of a sandbox with their window and run counts and usage (<c>GET …/end-users</c>).</summary>
+    public Task<EndUserList> ListEndUsersAsync(string sandboxId, CancellationToken cancellationToken = default) =>
+        _connection.SendJsonAsync(
+            "end_users.list", HttpMethod.Get, $"{Paths.Sandbox(sandboxId)}/end-users",
+            ProtocolJson.Default.EndUserList, content: null, cancellationToken);
+}

@@ -1,0 +1,107 @@
+namespace Portage.Protocol.Accounting;
+
+/// <summary>
+/// <c>GET /api/v1/usage</c>: usage of the runs started in [<see cref="From"/>, <see cref="To"/>] (UTC days, both
+/// included). Totals are integers (tokens, USD·1e-6); <see cref="Groups"/> add up to the totals. <see cref="Summary"/>
+/// repeats the totals in copass-compat §7.6's shape for Copass clients.
+/// </summary>
+public sealed record UsageSummary
+{
+    /// <summary>First day, <c>YYYY-MM-DD</c> (UTC).</summary>
+    public required string From { get; init; }
+
+    /// <summary>Last day, <c>YYYY-MM-DD</c> (UTC), included.</summary>
+    public required string To { get; init; }
+
+    /// <summary>The sandbox asked for, or null for every sandbox of the account.</summary>
+    public string? SandboxId { get; init; }
+
+    /// <summary><c>day</c>, <c>model</c>, <c>end_user</c> or <c>provider</c>; null when not grouped.</summary>
+    public string? GroupBy { get; init; }
+
+    /// <summary>Runs started in the range, in any status.</summary>
+    public long Runs { get; init; }
+
+    /// <summary>Prompt tokens not served from a cache.</summary>
+    public long InputTokens { get; init; }
+
+    /// <summary>Completion tokens.</summary>
+    public long OutputTokens { get; init; }
+
+    /// <summary>Prompt tokens read from a cache.</summary>
+    public long CacheReadInputTokens { get; init; }
+
+    /// <summary>Prompt tokens written to a cache.</summary>
+    public long CacheCreationInputTokens { get; init; }
+
+    /// <summary>Reasoning tokens.</summary>
+    public long ThinkingTokens { get; init; }
+
+    /// <summary>All of the token counts above, added.</summary>
+    public long TotalTokens { get; init; }
+
+    /// <summary>Cost in USD·1e-6 (integer).</summary>
+    public long CostMicrocents { get; init; }
+
+    /// <summary>The breakdown asked for by <see cref="GroupBy"/>, ordered by key; empty when not grouped.</summary>
+    public IReadOnlyList<UsageGroupInfo> Groups { get; init; } = [];
+
+    /// <summary>The totals in copass-compat §7.6's <c>summary</c> shape.</summary>
+    public required CopassUsageSummary Summary { get; init; }
+}
+
+/// <summary>One group of a usage summary, with the same totals as the summary.</summary>
+public sealed record UsageGroupInfo
+{
+    /// <summary>The day (<c>YYYY-MM-DD</c>), <c>provider/model</c>, end user id or provider.</summary>
+    public required string Key { get; init; }
+
+    /// <summary>The provider, when grouped by model or provider.</summary>
+    public string? Provider { get; init; }
+
+    /// <summary>The model, when grouped by model.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Runs.</summary>
+    public long Runs { get; init; }
+
+    /// <summary>Prompt tokens not served from a cache.</summary>
+    public long InputTokens { get; init; }
+
+    /// <summary>Completion tokens.</summary>
+    public long OutputTokens { get; init; }
+
+    /// <summary>Prompt tokens read from a cache.</summary>
+    public long CacheReadInputTokens { get; init; }
+
+    /// <summary>Prompt tokens written to a cache.</summary>
+    public long CacheCreationInputTokens { get; init; }
+
+    /// <summary>Reasoning tokens.</summary>
+    public long ThinkingTokens { get; init; }
+
+    /// <summary>All of the token counts above, added.</summary>
+    public long TotalTokens { get; init; }
+
+    /// <summary>Cost in USD·1e-6 (integer).</summary>
+    public long CostMicrocents { get; init; }
+}
+
+/// <summary>copass-compat §7.6's <c>summary</c>: prompt tokens include cache reads and writes; cost in USD.</summary>
+public sealed record CopassUsageSummary
+{
+    /// <summary>Input, cache-read and cache-creation tokens.</summary>
+    public long TotalPromptTokens { get; init; }
+
+    /// <summary>Output and thinking tokens.</summary>
+    public long TotalCompletionTokens { get; init; }
+
+    /// <summary>Prompt plus completion tokens.</summary>
+    public long TotalTokens { get; init; }
+
+    /// <summary>Cost in USD (microcents / 1e6).</summary>
+    public decimal TotalCostUsd { get; init; }
+
+    /// <summary>Runs.</summary>
+    public long TotalCalls { get; init; }
+}

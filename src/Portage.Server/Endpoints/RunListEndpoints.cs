@@ -1,0 +1,141 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Portage.Core.Errors;
+using Portage.Core.Runs;
+using Portage.Core.Tenancy;
+using Portage.Protocol;
+using Portage.Protocol.Accounting;
+using Portage.Protocol.Runs;
+
+namespace Portage.Server.Endpoints;
+
+/// <summary>
+/// Portage extensions the console reads: the runs of a sandbox (newest first, cursor pages), one run, and the end
+/// users of a sandbox with their windows, runs and usage. Windows are listed by <see cref="SourceEndpoints"/>.
+/// </summary>
+internal static class RunListEndpoints
+{
+    private const int DefaultLimit = 50;
+    private const int MaxLimit = 200;
+
+    private static readonly HashSet<string> s_statuses =
+        [RunStatus.Running, RunStatus.Succeeded, RunStatus.Failed, RunStatus.Cancelled, RunStatus.Timeout, RunStatus.Interrupted];
+
+    public static RouteGroupBuilder MapRunList(this RouteGroupBuilder api)
+    {
+        var sandbox = api.MapGroup("/storage/sandboxes/{sandboxId}");
+        sandbox.MapGet("/agents/runs", ListAsync);
+        sandbox.MapGet("/agents/runs/{runId}", GetAsync);
+        sandbox.MapGet("/end-users", EndUsersAsync);
+        return api;
+    }
+
+    private static async Task<IResult> ListAsync(
+        HttpContext context, string sandboxId, TenancyService tenancy, IRunStore runs,
+        string? context_window_id, string? status, string? end_user_id, string? limit, string? cursor)
+    {
+        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
+        var size = DefaultLimit;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size is < 1 or > MaxLimit))
+        {
+            throw PortageException.BadRequest("invalid_limit", $"limit is a whole number from 1 to {MaxLimit} (default {DefaultLimit}).");
+        }
+
+        if (status is not null && !s_statuses.Contains(status))
+        {
+            throw PortageException.BadRequest("invalid_status", $"status is one of {string.Join(", ", s_statuses)}.");
+        }
+
+        var after = cursor is null ? null : DecodeCursor(cursor);
+        // One extra row says whether another page exists, so the last page has no cursor.
+        var found = await runs.ListRunsAsync(sandboxId, new RunFilter(context_window_id, status, end_user_id), after, size + 1, context.RequestAborted);
+        var page = found.Take(size).ToList();
+        var next = found.Count > size ? EncodeCursor(new RunCursor(page[^1].StartedAt, page[^1].Id)) : null;
+        return TypedResults.Json(new RunList([.. page.Select(ToDto)], next), ProtocolJson.Wire.RunList);
+    }
+
+    private static async Task<IResult> GetAsync(HttpContext context, string sandboxId, string runId, TenancyService tenancy, IRunStore runs)
+    {
+        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
+        var run = await runs.GetRunAsync(sandboxId, runId, context.RequestAborted)
+            ?? throw PortageException.NotFound("run_not_found", $"Run {runId} does not exist in sandbox {sandboxId}.");
+        return TypedResults.Json(ToDto(run), ProtocolJson.Wire.RunInfo);
+    }
+
+    private static async Task<IResult> EndUsersAsync(HttpContext context, string sandboxId, TenancyService tenancy, IRunStore runs)
+    {
+        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
+        var users = await runs.ListEndUsersAsync(sandboxId, context.RequestAborted);
+        IReadOnlyList<EndUserInfo> dtos = [.. users.Select(u => new EndUserInfo
+        {
+            EndUserId = u.EndUserId,
+            WindowCount = u.WindowCount,
+            RunCount = u.Usage.Runs,
+            LastActiveAt = u.LastActiveAt,
+            InputTokens = u.Usage.InputTokens,
+            OutputTokens = u.Usage.OutputTokens,
+            CacheReadInputTokens = u.Usage.CacheReadInputTokens,
+            CacheCreationInputTokens = u.Usage.CacheCreationInputTokens,
+            ThinkingTokens = u.Usage.ThinkingTokens,
+            TotalTokens = u.Usage.TotalTokens,
+            CostMicrocents = u.Usage.CostMicrocents,
+        })];
+        return TypedResults.Json(new EndUserList(dtos, dtos.Count), ProtocolJson.Wire.EndUserList);
+    }
+
+    private static RunInfo ToDto(RunRecord run)
+    {
+        JsonElement? usage = null;
+        if (run.UsageJson is { } json)
+        {
+            using var document = JsonDocument.Parse(json);
+            usage = document.RootElement.Clone();
+        }
+
+        return new RunInfo
+        {
+            RunId = run.Id,
+            SandboxId = run.SandboxId,
+            EndUserId = run.EndUserId,
+            ContextWindowId = run.WindowId,
+            SessionId = run.SessionId,
+            Provider = run.Provider,
+            Model = run.Model,
+            Status = run.Status,
+            StopReason = run.StopReason,
+            Error = run.Error,
+            Usage = usage,
+            StartedAt = run.StartedAt,
+            EndedAt = run.FinishedAt,
+            DurationMs = run.FinishedAt is { } end ? (long)(end - run.StartedAt).TotalMilliseconds : null,
+        };
+    }
+
+    // Opaque to clients: base64url of "<start ticks UTC>:<run id>". Ticks keep the store's full time precision.
+    private static string EncodeCursor(RunCursor cursor) =>
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(
+            cursor.StartedAt.UtcTicks.ToString(CultureInfo.InvariantCulture) + ":" + cursor.RunId));
+
+    private static RunCursor DecodeCursor(string cursor)
+    {
+        try
+        {
+            var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
+            var colon = text.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && colon < text.Length - 1
+                && long.TryParse(text.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+                && ticks <= DateTimeOffset.MaxValue.UtcTicks)
+            {
+                return new RunCursor(new DateTimeOffset(ticks, TimeSpan.Zero), text[(colon + 1)..]);
+            }
+        }
+        catch (FormatException)
+        {
+            // Falls through to the error below.
+        }
+
+        throw PortageException.BadRequest("invalid_cursor", "cursor must be a next_cursor value returned by this endpoint.");
+    }
+}

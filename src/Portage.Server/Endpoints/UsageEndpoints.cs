@@ -1,0 +1,114 @@
+using System.Globalization;
+using Portage.Core.Errors;
+using Portage.Core.Runs;
+using Portage.Core.Tenancy;
+using Portage.Protocol;
+using Portage.Protocol.Accounting;
+
+namespace Portage.Server.Endpoints;
+
+/// <summary>
+/// <c>GET /api/v1/usage</c> (copass-compat §7.6): token and cost totals of the caller's runs over whole UTC days,
+/// optionally broken down by day, model, end user or provider. Portage keeps integer microcents and its own totals at
+/// the top level, and repeats them in §7.6's <c>summary</c> object.
+/// </summary>
+internal static class UsageEndpoints
+{
+    private const int DefaultDays = 30;
+    private const string DateFormat = "yyyy-MM-dd";
+
+    private static readonly Dictionary<string, UsageGroupBy> s_groupings = new(StringComparer.Ordinal)
+    {
+        ["day"] = UsageGroupBy.Day,
+        ["model"] = UsageGroupBy.Model,
+        ["end_user"] = UsageGroupBy.EndUser,
+        ["provider"] = UsageGroupBy.Provider,
+    };
+
+    public static RouteGroupBuilder MapUsage(this RouteGroupBuilder api)
+    {
+        api.MapGet("/usage", SummaryAsync);
+        return api;
+    }
+
+    private static async Task<IResult> SummaryAsync(
+        HttpContext context, TenancyService tenancy, ITenancyStore tenancyStore, IRunStore runs, TimeProvider time,
+        string? sandbox_id, string? from, string? to, string? group_by)
+    {
+        var caller = ApiKeyFilter.CallerOf(context);
+        UsageGroupBy? groupBy = null;
+        if (group_by is not null)
+        {
+            groupBy = s_groupings.TryGetValue(group_by, out var g)
+                ? g
+                : throw PortageException.BadRequest("invalid_group_by", "group_by is one of day, model, end_user, provider (or omitted).");
+        }
+
+        var last = to is null ? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime) : ParseDate(to, "to");
+        var first = from is null ? last.AddDays(-(DefaultDays - 1)) : ParseDate(from, "from");
+        if (last == DateOnly.MaxValue)
+        {
+            throw PortageException.BadRequest("invalid_date", "to must be before 9999-12-31.");
+        }
+
+        if (first > last)
+        {
+            throw PortageException.BadRequest("invalid_date_range", "from must be on or before to.");
+        }
+
+        IReadOnlyList<string> sandboxes = sandbox_id is null
+            ? [.. (await tenancyStore.ListSandboxesAsync(caller.AccountId, null, context.RequestAborted)).Select(s => s.Id)]
+            : [(await tenancy.GetSandboxAsync(caller, sandbox_id, context.RequestAborted)).Id];
+        var report = await runs.SummarizeUsageAsync(
+            new UsageQuery(sandboxes, StartOf(first), StartOf(last.AddDays(1)), groupBy), context.RequestAborted);
+
+        var t = report.Totals;
+        var summary = new UsageSummary
+        {
+            From = first.ToString(DateFormat, CultureInfo.InvariantCulture),
+            To = last.ToString(DateFormat, CultureInfo.InvariantCulture),
+            SandboxId = sandbox_id,
+            GroupBy = group_by,
+            Runs = t.Runs,
+            InputTokens = t.InputTokens,
+            OutputTokens = t.OutputTokens,
+            CacheReadInputTokens = t.CacheReadInputTokens,
+            CacheCreationInputTokens = t.CacheCreationInputTokens,
+            ThinkingTokens = t.ThinkingTokens,
+            TotalTokens = t.TotalTokens,
+            CostMicrocents = t.CostMicrocents,
+            Groups = [.. report.Groups.Select(ToDto)],
+            Summary = new CopassUsageSummary
+            {
+                TotalPromptTokens = t.InputTokens + t.CacheReadInputTokens + t.CacheCreationInputTokens,
+                TotalCompletionTokens = t.OutputTokens + t.ThinkingTokens,
+                TotalTokens = t.TotalTokens,
+                TotalCostUsd = t.CostMicrocents / 1_000_000m,
+                TotalCalls = t.Runs,
+            },
+        };
+        return TypedResults.Json(summary, ProtocolJson.Wire.UsageSummary);
+    }
+
+    private static UsageGroupInfo ToDto(UsageGroup group) => new()
+    {
+        Key = group.Key,
+        Provider = group.Provider,
+        Model = group.Model,
+        Runs = group.Usage.Runs,
+        InputTokens = group.Usage.InputTokens,
+        OutputTokens = group.Usage.OutputTokens,
+        CacheReadInputTokens = group.Usage.CacheReadInputTokens,
+        CacheCreationInputTokens = group.Usage.CacheCreationInputTokens,
+        ThinkingTokens = group.Usage.ThinkingTokens,
+        TotalTokens = group.Usage.TotalTokens,
+        CostMicrocents = group.Usage.CostMicrocents,
+    };
+
+    private static DateOnly ParseDate(string value, string name) =>
+        DateOnly.TryParseExact(value, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
+            ? date
+            : throw PortageException.BadRequest("invalid_date", $"{name} is a UTC day as YYYY-MM-DD, e.g. 2025-03-14.");
+
+    private static DateTimeOffset StartOf(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+}
