@@ -30,6 +30,7 @@ public static class PortageServer
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJson.Wire));
         builder.Services.AddHostedService<FirstStart>();
         builder.Services.AddPortageMcp();
+        builder.AddPortageTelemetry();
 
         var app = builder.Build();
 
@@ -38,6 +39,7 @@ public static class PortageServer
         app.MapPortageMcp();
 
         // Endpoints, one class per resource.
+        app.MapPortageMetrics();
         app.MapGet("/healthz", () => TypedResults.Ok(new StatusResponse(true, "ok")));
         var api = app.MapGroup("/api/v1").AddEndpointFilter<ApiKeyFilter>();
         api.MapAgentRuns();

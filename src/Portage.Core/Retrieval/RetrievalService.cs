@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Portage.Core.Errors;
+using Portage.Core.Telemetry;
 using Portage.Protocol.Retrieval;
 
 namespace Portage.Core.Retrieval;
@@ -22,6 +23,7 @@ public sealed class RetrievalService(IContentIndex index, BriefWriter writer, Ti
     public async Task<DiscoverResponse> DiscoverAsync(RetrievalScope scope, string? query, IReadOnlyList<HistoryMessage>? history, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scope);
+        using var span = StartSpan("discover", scope);
         var text = ValidQuery(query);
         var delivered = await DeliveredAsync(scope, cancellationToken);
         var excluded = await ExcludedAsync(scope, text, history, delivered.Content.Concat(delivered.Menu), cancellationToken);
@@ -42,6 +44,7 @@ public sealed class RetrievalService(IContentIndex index, BriefWriter writer, Ti
         RetrievalScope scope, string? query, IReadOnlyList<IReadOnlyList<string>>? items, IReadOnlyList<HistoryMessage>? history, int? maxTokens, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scope);
+        using var span = StartSpan("interpret", scope);
         var text = ValidQuery(query);
         if (items is null || items.Count == 0 || items.Any(t => t is null || t.Count == 0 || t.Any(string.IsNullOrWhiteSpace)))
         {
@@ -65,6 +68,7 @@ public sealed class RetrievalService(IContentIndex index, BriefWriter writer, Ti
         RetrievalScope scope, string? query, IReadOnlyList<HistoryMessage>? history, string? preset, int? maxTokens, string? detailLevel, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scope);
+        using var span = StartSpan("search", scope);
         var started = Stopwatch.GetTimestamp();
         var text = ValidQuery(query);
         ValidMaxTokens(maxTokens, 1, 16000);
@@ -91,6 +95,7 @@ public sealed class RetrievalService(IContentIndex index, BriefWriter writer, Ti
     public async Task<OriginsResponse> OriginsAsync(RetrievalScope scope, IReadOnlyList<string>? canonicalIds, int? limitPerCanonical, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scope);
+        using var span = StartSpan("origins", scope);
         if (canonicalIds is null || canonicalIds.Count is 0 or > 100 || canonicalIds.Any(string.IsNullOrWhiteSpace))
         {
             throw PortageException.BadRequest("invalid_canonical_ids", "canonical_ids is required: 1–100 non-empty canonical ids.");
@@ -110,6 +115,17 @@ public sealed class RetrievalService(IContentIndex index, BriefWriter writer, Ti
             .OrderByDescending(f => f.ExtractionCount).ThenBy(f => f.FilePath, StringComparer.Ordinal)
             .Take(limit)])).ToList();
         return new OriginsResponse(scope.SandboxId, origins);
+    }
+
+    // A child of the run span when a run's tool or prefetch asks; a root span (or the HTTP request's child) otherwise.
+    private static Activity? StartSpan(string operation, RetrievalScope scope)
+    {
+        var span = PortageTelemetry.Source.StartActivity($"retrieval {operation}");
+        span?.SetTag("portage.retrieval.operation", operation);
+        span?.SetTag("portage.sandbox.id", scope.SandboxId);
+        span?.SetTag("portage.window.id", scope.WindowId);
+        span?.SetTag("portage.run.id", scope.RunId);
+        return span;
     }
 
     private async Task<(IReadOnlyCollection<string> Content, IReadOnlyCollection<string> Menu)> DeliveredAsync(RetrievalScope scope, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using Portage.Core.Providers;
 using Portage.Core.Sessions;
+using Portage.Core.Telemetry;
 using Portage.Core.Windows;
 
 namespace Portage.Core.Runs;
@@ -51,6 +52,9 @@ public sealed record PreparedRun
 
     /// <summary>Output token cap, if any.</summary>
     public int? MaxTokens { get; init; }
+
+    /// <summary>The run's span and clock (telemetry); the executor ends it.</summary>
+    public RunTrace? Trace { get; init; }
 
     /// <summary>When the run started.</summary>
     public required DateTimeOffset StartedAt { get; init; }

@@ -7,6 +7,7 @@ using Portage.Core.Errors;
 using Portage.Core.Providers;
 using Portage.Core.Recording;
 using Portage.Core.Retrieval;
+using Portage.Core.Telemetry;
 using Portage.Core.Tools;
 using Portage.Core.Windows;
 using Portage.Protocol;
@@ -43,10 +44,21 @@ public sealed partial class RunExecutor(
         using var runScope = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         var token = runScope.Token;
 
+        // The run span is made current for the engine's own children (retrieval, tools); after each yield the iterator
+        // resumes with its consumer's Activity.Current, so it is set again before each such step.
+        var span = run.Trace?.Activity;
+        SetCurrent(span);
+
         // A new session starts from what the sandbox knows about the question (copass-compat §6.8).
         var prefetch = run.ContinuesSession || run.Provider.ServerSideSessions ? null
             : await prefetcher.BlockAsync(new RetrievalScope(run.Window.SandboxId, null, run.EndUserId, run.Window.Id, run.RunId), run.UserMessages[^1], cancellationToken);
-        var (history, sent) = BuildMessages(run, prefetch);
+        List<ChatMessage> history, sent;
+        using (var building = PortageTelemetry.Source.StartActivity("build_messages"))
+        {
+            (history, sent) = BuildMessages(run, prefetch);
+            building?.SetTag("portage.messages", sent.Count);
+        }
+
         var toolContext = new ToolRunContext(run.Window.SandboxId, run.EndUserId, run.Window.Id, run.RunId);
         var chatOptions = new ChatOptions
         {
@@ -67,6 +79,8 @@ public sealed partial class RunExecutor(
         var status = RunStatus.Running;
         var cycles = 0;
         var retries = 0;
+        ProviderCall? call = null;
+        var runSawContent = false;
 
         IAsyncEnumerator<ChatResponseUpdate>? updates = null;
         try
@@ -74,6 +88,7 @@ public sealed partial class RunExecutor(
             while (status == RunStatus.Running)
             {
                 // One provider response per pass; a response that asks for tools is followed by the results and another.
+                call ??= StartCall(run, retries);
                 updates ??= run.Provider.Client.GetStreamingResponseAsync([.. sent, .. recorder.ResponseMessages()], chatOptions, token).GetAsyncEnumerator(token);
 
                 // yield cannot sit inside try/catch, so the provider is stepped by hand and its failure kept for later.
@@ -92,6 +107,8 @@ public sealed partial class RunExecutor(
                     await updates.DisposeAsync();
                     updates = null;
                     var delay = recorder.CycleEmitted ? null : ProviderRetry.DelayBefore(++retries, ex, settings);
+                    EndCall(run, call, ex, delay);
+                    call = null;
                     if (delay is null)
                     {
                         failure = ex;
@@ -111,6 +128,7 @@ public sealed partial class RunExecutor(
 
                 if (moved)
                 {
+                    ObserveUpdate(run, call, updates.Current, ref runSawContent);
                     foreach (var agentEvent in recorder.Observe(updates.Current))
                     {
                         yield return agentEvent;
@@ -121,6 +139,8 @@ public sealed partial class RunExecutor(
 
                 await updates.DisposeAsync();
                 updates = null;
+                EndCall(run, call);
+                call = null;
                 retries = 0;
                 var calls = recorder.EndCycle();
                 if (calls.Count == 0)
@@ -135,6 +155,7 @@ public sealed partial class RunExecutor(
                 else
                 {
                     cycles++;
+                    SetCurrent(span);
                     var results = await InvokeToolsAsync(calls, toolContext, token);
                     if (results is null)
                     {
@@ -172,6 +193,9 @@ public sealed partial class RunExecutor(
             {
                 await updates.DisposeAsync();
             }
+
+            EndCall(run, call);
+            SetCurrent(span);
 
             await leaseKeeper.CancelAsync();
             await renewal;
@@ -280,6 +304,7 @@ public sealed partial class RunExecutor(
         var now = time.GetUtcNow();
         var transcript = history.Concat(recorder.ResponseMessages()).ToList();
         var usage = PriceOf(run, recorder.BuildUsage(sent));
+        var stopReason = status is RunStatus.Succeeded or RunStatus.Timeout ? recorder.StopReason() : null;
         var end = new RunEnd(
             run.Window.SandboxId,
             run.RunId,
@@ -290,20 +315,29 @@ public sealed partial class RunExecutor(
             recorder.ConversationId ?? run.Session.ProviderSessionId,
             TranscriptJson.Serialize(transcript),
             status,
-            status is RunStatus.Succeeded or RunStatus.Timeout ? recorder.StopReason() : null,
+            stopReason,
             JsonSerializer.Serialize(usage, ProtocolJson.Default.Usage),
             failure?.Message,
             now);
+        using var commit = PortageTelemetry.Source.StartActivity("commit_turn");
+        commit?.SetTag("portage.run.id", run.RunId);
+        commit?.SetTag("portage.run.status", status);
         try
         {
             await runs.EndRunAsync(end, CancellationToken.None);
         }
         catch (Exception ex)
         {
+            PortageTelemetry.Fail(commit, ex);
+            commit?.Dispose();
+            EndTrace(run, RunStatus.Failed, null, usage, ex);
             LogRecordFailed(logger, ex, run.RunId);
             await windows.ReleaseLeaseAsync(run.Window.Id, run.RunId, CancellationToken.None);
             throw;
         }
+
+        commit?.Dispose();
+        EndTrace(run, status, stopReason, usage, failure);
 
         return end.AssistantTurn;
     }

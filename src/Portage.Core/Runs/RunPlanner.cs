@@ -4,6 +4,7 @@ using Portage.Core.Errors;
 using Portage.Core.Providers;
 using Portage.Core.Sessions;
 using Portage.Core.Sources;
+using Portage.Core.Telemetry;
 using Portage.Core.Tenancy;
 using Portage.Core.Windows;
 using Portage.Protocol.Runs;
@@ -29,6 +30,26 @@ public sealed partial class RunPlanner(
     public async Task<PreparedRun> PrepareAsync(string sandboxId, AgentRunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+
+        // The run span starts here so that window resolution is its child; the executor ends it after the commit.
+        var trace = RunTrace.Start(sandboxId, time);
+        try
+        {
+            var run = await PrepareTracedAsync(sandboxId, request, trace, cancellationToken);
+            trace.Planned(run);
+            return run;
+        }
+        catch (Exception ex)
+        {
+            PortageTelemetry.Fail(trace.Activity, ex);
+            PortageTelemetry.Errors.Add(1, new KeyValuePair<string, object?>("error.type", ex is PortageException p ? p.ErrorType : "internal"));
+            trace.Dispose();
+            throw;
+        }
+    }
+
+    private async Task<PreparedRun> PrepareTracedAsync(string sandboxId, AgentRunRequest request, RunTrace trace, CancellationToken cancellationToken)
+    {
         var userMessages = ValidateMessages(request);
         var endUserId = EndUserIds.Validate(request.EndUserId);
         var (provider, model) = ResolveProvider(request);
@@ -38,6 +59,8 @@ public sealed partial class RunPlanner(
         }
 
         var runId = ids.NewId("run");
+        using var resolution = PortageTelemetry.Source.StartActivity("resolve_window");
+        resolution?.SetTag("portage.run.id", runId);
         var namedSession = string.IsNullOrEmpty(request.SessionId)
             ? null
             : await sessions.GetSessionAsync(sandboxId, request.SessionId, endUserId, cancellationToken);
@@ -53,6 +76,9 @@ public sealed partial class RunPlanner(
                 .Select(text => new NewTurn(TurnRole.User, "User", provider.Name, model, runId, RunStatus.Succeeded, now,
                     EchoChatClient.EstimateTokens(text), [TurnPart.OfText(text)]))
                 .ToList();
+            resolution?.SetTag("portage.window.id", window.Id);
+            resolution?.SetTag("portage.session.id", session.Id);
+            resolution?.SetTag("portage.session.continues", continues);
             var seqs = await runs.StartRunAsync(new RunStart(run, continues ? null : session, userTurns), cancellationToken);
 
             return new PreparedRun
@@ -72,6 +98,7 @@ public sealed partial class RunPlanner(
                 Location = string.IsNullOrWhiteSpace(request.Location) ? null : request.Location.Trim(),
                 MaxTokens = request.MaxTokens,
                 StartedAt = now,
+                Trace = trace,
             };
         }
         catch

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using Portage.Core.Telemetry;
 
 namespace Portage.Core.Tools;
 
@@ -34,6 +35,23 @@ public sealed partial class ToolInvoker(ToolRegistry registry, IServiceProvider 
     }
 
     private async Task<FunctionResultContent> InvokeOneAsync(FunctionCallContent call, ToolRunContext context, CancellationToken cancellationToken)
+    {
+        using var span = PortageTelemetry.Source.StartActivity($"execute_tool {call.Name}");
+        span?.SetTag("gen_ai.operation.name", "execute_tool");
+        span?.SetTag("gen_ai.tool.name", call.Name);
+        span?.SetTag("gen_ai.tool.call.id", call.CallId);
+        span?.SetTag("portage.run.id", context.RunId);
+        var result = await RunOneAsync(call, context, cancellationToken);
+        if (result.Exception is not null)
+        {
+            PortageTelemetry.Fail(span, result.Exception);
+            PortageTelemetry.Errors.Add(1, new KeyValuePair<string, object?>("error.type", "tool_error"), new KeyValuePair<string, object?>("gen_ai.tool.name", call.Name));
+        }
+
+        return result;
+    }
+
+    private async Task<FunctionResultContent> RunOneAsync(FunctionCallContent call, ToolRunContext context, CancellationToken cancellationToken)
     {
         var tool = registry.Find(call.Name);
         if (tool is null)

@@ -1,0 +1,62 @@
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Portage.Core.Telemetry;
+
+namespace Portage.Server.Startup;
+
+/// <summary>
+/// OpenTelemetry for the router: traces and metrics from the engine's <c>Portage</c> source and meter plus ASP.NET Core;
+/// OTLP export only when an endpoint is configured; a Prometheus scrape endpoint at <c>/metrics</c>.
+/// </summary>
+internal static class Observability
+{
+    public static void AddPortageTelemetry(this WebApplicationBuilder builder)
+    {
+        // OTEL_EXPORTER_OTLP_ENDPOINT is read by the exporter itself; Telemetry:OtlpEndpoint is the appsettings way.
+        var configured = builder.Configuration["Telemetry:OtlpEndpoint"];
+        var otlp = !string.IsNullOrWhiteSpace(configured) || !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        void Endpoint(OpenTelemetry.Exporter.OtlpExporterOptions o)
+        {
+            if (!string.IsNullOrWhiteSpace(configured))
+            {
+                o.Endpoint = new Uri(configured);
+            }
+        }
+
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("portage"))
+            .WithTracing(t =>
+            {
+                t.AddSource(PortageTelemetry.Name).AddAspNetCoreInstrumentation();
+                if (otlp)
+                {
+                    t.AddOtlpExporter(Endpoint);
+                }
+            })
+            .WithMetrics(m =>
+            {
+                m.AddMeter(PortageTelemetry.Name).AddAspNetCoreInstrumentation().AddPrometheusExporter();
+                if (otlp)
+                {
+                    m.AddOtlpExporter(Endpoint);
+                }
+            });
+        if (otlp)
+        {
+            // Log lines go to the collector too, with the run's scope (run, session, window, sandbox, end user) as attributes.
+            telemetry.WithLogging(l => l.AddOtlpExporter(Endpoint), o => o.IncludeScopes = true);
+        }
+    }
+
+    // Unauthenticated, as scrape endpoints conventionally are: the router listens on loopback by default, and the
+    // metrics carry provider and model names and counts, never ids, keys or text. Telemetry:Prometheus=false removes it.
+    public static void MapPortageMetrics(this WebApplication app)
+    {
+        if (app.Configuration.GetValue("Telemetry:Prometheus", true))
+        {
+            app.MapPrometheusScrapingEndpoint("/metrics");
+        }
+    }
+}
