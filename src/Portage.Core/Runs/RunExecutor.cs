@@ -89,12 +89,13 @@ public sealed partial class RunExecutor(
             {
                 // One provider response per pass; a response that asks for tools is followed by the results and another.
                 call ??= StartCall(run, retries);
-                updates ??= run.Provider.Client.GetStreamingResponseAsync([.. sent, .. recorder.ResponseMessages()], chatOptions, token).GetAsyncEnumerator(token);
 
                 // yield cannot sit inside try/catch, so the provider is stepped by hand and its failure kept for later.
+                // Starting the call is inside the try too: a client may fail before returning its stream.
                 bool moved;
                 try
                 {
+                    updates ??= run.Provider.Client.GetStreamingResponseAsync([.. sent, .. recorder.ResponseMessages()], chatOptions, token).GetAsyncEnumerator(token);
                     moved = await updates.MoveNextAsync();
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -104,8 +105,12 @@ public sealed partial class RunExecutor(
                 }
                 catch (Exception ex)
                 {
-                    await updates.DisposeAsync();
-                    updates = null;
+                    if (updates is not null)
+                    {
+                        await updates.DisposeAsync();
+                        updates = null;
+                    }
+
                     var delay = recorder.CycleEmitted ? null : ProviderRetry.DelayBefore(++retries, ex, settings);
                     EndCall(run, call, ex, delay);
                     call = null;

@@ -118,6 +118,19 @@ public sealed class ProviderRetryTests
         Assert.Equal("busy", run.Terminal.Json.GetProperty("message").GetString());
     }
 
+    [Fact]
+    public async Task A_client_that_fails_before_returning_its_stream_is_retried_then_reported_as_failed()
+    {
+        var provider = new ScriptedChatClient { Script = (_, _, _) => throw new ProviderException("scripted", "No route to the provider (HTTP 503)", 503) };
+        using var app = new PortageApp([Providers.Scripted(provider)], FastRetries);
+
+        var run = await app.RunAsync(Runs.Body("hi", provider: "scripted"));
+
+        Assert.Equal(3, provider.Calls.Count);
+        Assert.Equal(("agent_error", "No route to the provider (HTTP 503)"), (run.Terminal.Event, run.Terminal.Json.GetProperty("message").GetString()));
+        Assert.Equal("failed", (await app.TurnsAsync(run.WindowId))[1].GetProperty("status").GetString());
+    }
+
     private static ScriptedChatClient FailingFirst(int failures, Func<int, Exception> failure)
     {
         var count = 0;
