@@ -4,6 +4,7 @@ using Portage.Server.Endpoints;
 using Portage.Server.Errors;
 using Portage.Server.Mcp;
 using Portage.Server.Startup;
+using Portage.Server.WebConsole;
 
 namespace Portage.Server;
 
@@ -36,10 +37,15 @@ public static class PortageServer
 
         // Middleware: errors become {"error","detail"} with a real status, before any byte is sent.
         app.UseMiddleware<ErrorMiddleware>();
+
+        // The web console's files, before routing: the fallback below would otherwise claim "/".
+        app.UsePortageConsole();
+        app.UseRouting();
         app.MapPortageMcp();
 
         // Endpoints, one class per resource.
         app.MapPortageMetrics();
+        app.MapPortageConsole();
         app.MapGet("/healthz", () => TypedResults.Ok(new StatusResponse(true, "ok")));
         var api = app.MapGroup("/api/v1").AddEndpointFilter<ApiKeyFilter>();
         api.MapAgentRuns();

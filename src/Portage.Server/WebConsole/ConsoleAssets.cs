@@ -1,0 +1,65 @@
+using System.Net;
+using Microsoft.Extensions.FileProviders;
+using Portage.Core.Tenancy;
+using Portage.Server.Errors;
+
+namespace Portage.Server.WebConsole;
+
+/// <summary>
+/// The built-in web console: the files of <c>wwwroot/</c>, embedded in the assembly so the console is there whatever
+/// the content root (<c>dotnet run</c>, <c>portage serve</c>, a published binary), and the development bootstrap.
+/// </summary>
+internal static class ConsoleAssets
+{
+    /// <summary>Path of the bootstrap endpoint.</summary>
+    public const string BootstrapPath = "/console/bootstrap";
+
+    // Embedded names are flattened ("Portage.Server.wwwroot.app.js"), so wwwroot stays a flat folder.
+    private static readonly EmbeddedFileProvider s_files = new(typeof(ConsoleAssets).Assembly, "Portage.Server.wwwroot");
+
+    /// <summary>Serves <c>/</c> (index.html) and the console's files; runs before routing so the API's fallback never sees them.</summary>
+    public static WebApplication UsePortageConsole(this WebApplication app)
+    {
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = s_files });
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = s_files,
+            // Small files that change with the server: revalidate (ETag) rather than serve a stale console.
+            OnPrepareResponse = c => c.Context.Response.Headers.CacheControl = "no-cache",
+        });
+        return app;
+    }
+
+    /// <summary>
+    /// <c>GET /console/bootstrap</c>: the development key and sandbox from <c>credentials.json</c>, so the console opens
+    /// signed in on the developer's own machine. Only in the Development environment, only from a loopback address and
+    /// only for a loopback Host (a rebound DNS name pointing at 127.0.0.1 gets nothing); otherwise the same 404 as any
+    /// unknown path.
+    /// </summary>
+    public static WebApplication MapPortageConsole(this WebApplication app)
+    {
+        app.MapGet(BootstrapPath, (HttpContext context, IHostEnvironment environment, DataFolderInfo dataFolder) =>
+        {
+            if (!environment.IsDevelopment() || !IsLoopback(context) || LocalCredentials.TryRead(dataFolder.Path) is not { } credentials)
+            {
+                return ErrorMiddleware.UnknownRoute(context);
+            }
+
+            context.Response.Headers.CacheControl = "no-store";
+            return TypedResults.Json(new ConsoleBootstrap(credentials.ApiKey, credentials.SandboxId), ConsoleJson.Default.ConsoleBootstrap);
+        });
+        return app;
+    }
+
+    private static bool IsLoopback(HttpContext context)
+    {
+        var remote = context.Connection.RemoteIpAddress;
+        if (remote is null || !IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote))
+        {
+            return false;
+        }
+
+        var host = context.Request.Host.Host;
+        return host is "localhost" || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
+    }
+}
