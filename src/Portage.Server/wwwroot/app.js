@@ -36,6 +36,8 @@ async function refreshView() {
 
 function showView(view) {
   ctx.view = view;
+  // The view is in the address, so a reload or a bookmark comes back to it.
+  history.replaceState(null, '', view === 'chat' ? location.pathname : `#${view}`);
   for (const button of $('tabs').querySelectorAll('button')) {
     if (button.dataset.view === view) button.setAttribute('aria-current', 'page');
     else button.removeAttribute('aria-current');
@@ -175,6 +177,8 @@ function wire() {
 
 async function start() {
   wire();
+  const view = location.hash.slice(1);
+  if (['browse', 'usage'].includes(view)) await showView(view);
   ctx.endUser = store.getItem('portage.endUser') ?? 'console';
   $('end-user').value = ctx.endUser;
   let key = store.getItem('portage.apiKey');

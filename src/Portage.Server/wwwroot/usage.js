@@ -13,7 +13,7 @@ function svg(tag, attrs, text) {
 
 /** Horizontal bars (they fit a phone): label, bar, value. */
 function chart(groups) {
-  const bar = 18, gap = 6, width = 600, labelWidth = 170, valueWidth = 90;
+  const bar = 16, gap = 6, width = 400, labelWidth = 120, valueWidth = 60;
   const max = Math.max(1, ...groups.map(g => g.total_tokens));
   const height = Math.max(1, groups.length) * (bar + gap);
   const node = $('usage-chart');
@@ -22,7 +22,7 @@ function chart(groups) {
     const y = i * (bar + gap);
     const w = Math.max(1, (width - labelWidth - valueWidth) * g.total_tokens / max);
     return [
-      svg('text', { x: 0, y: y + bar - 5 }, g.key.length > 24 ? `${g.key.slice(0, 23)}…` : g.key),
+      svg('text', { x: 0, y: y + bar - 5 }, g.key.length > 18 ? `${g.key.slice(0, 17)}…` : g.key),
       svg('rect', { x: labelWidth, y, width: w, height: bar, rx: 2 }),
       svg('text', { x: labelWidth + w + 4, y: y + bar - 5 }, count(g.total_tokens)),
     ];

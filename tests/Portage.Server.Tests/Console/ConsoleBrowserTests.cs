@@ -82,6 +82,13 @@ public sealed class ConsoleBrowserTests
         await Assertions.Expect(page.Locator("#windows tbody tr")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("#windows tbody tr").First).ToContainTextAsync("archived");
         await Assertions.Expect(page.Locator("#runs tbody tr")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("#view-chat")).ToBeHiddenAsync();
+
+        await page.ClickAsync("nav button[data-view=usage]");
+        await Assertions.Expect(page.Locator("#usage-totals")).ToContainTextAsync("3 runs");
+        await Assertions.Expect(page.Locator("#usage-chart rect")).ToHaveCountAsync(1);
+        await page.SelectOptionAsync("#usage-group", "model");
+        await Assertions.Expect(page.Locator("#usage-table tbody tr")).ToHaveCountAsync(2);
 
         await router.StopAsync();
     }
