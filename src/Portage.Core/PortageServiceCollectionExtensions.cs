@@ -32,20 +32,13 @@ public static class PortageServiceCollectionExtensions
         services.TryAddSingleton<TenancyService>();
         services.TryAddSingleton<DataSourceService>();
         services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<ProviderDefinition>()));
-        services.TryAddSingleton(sp => new ToolRegistry(sp.GetServices<PortageTool>()));
+        services.TryAddSingleton(sp => new ToolRegistry(sp.GetServices<PortageTool>().Concat(RetrievalToolsOf(sp))));
         services.TryAddSingleton<ToolInvoker>();
         services.TryAddSingleton<BriefWriter>();
         services.TryAddSingleton<RetrievalService>();
         services.TryAddSingleton<DiscoverPrefetch>();
         services.TryAddSingleton<Portage.Core.Recording.ConversationMemory>();
         services.AddSingleton<Portage.Core.Sources.IPurgeParticipant, ContentPurge>();
-        foreach (var position in Enumerable.Range(0, 4))
-        {
-            // Retrieval tools are offered to runs of sandboxes that have ingested content: elsewhere they cannot help.
-            services.AddSingleton(sp => new PortageTool(
-                RetrievalTools.Create(sp.GetRequiredService<RetrievalService>())[position],
-                (context, ct) => sp.GetRequiredService<IContentIndex>().HasContentAsync(context.SandboxId, ct)));
-        }
         services.TryAddSingleton<RunPlanner>();
         services.TryAddSingleton<RunExecutor>();
         services.TryAddSingleton<WindowSweeper>();
@@ -53,6 +46,15 @@ public static class PortageServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<WindowSweeper>());
         IngestRegistration.AddIngest(services, configuration);
         return new PortageBuilder(services, configuration);
+    }
+
+    // Retrieval tools are offered to runs of sandboxes that have ingested content: elsewhere they cannot help. One
+    // condition for all four, so the registry asks the index once per run.
+    private static IEnumerable<PortageTool> RetrievalToolsOf(IServiceProvider services)
+    {
+        var index = services.GetRequiredService<IContentIndex>();
+        Func<ToolRunContext, CancellationToken, Task<bool>> hasContent = (context, ct) => index.HasContentAsync(context.SandboxId, ct);
+        return RetrievalTools.Create(services.GetRequiredService<RetrievalService>()).Select(tool => new PortageTool(tool, hasContent));
     }
 
     /// <summary>Adds a tool that models may call in every run; the router executes it (see <see cref="ToolRegistry"/>).</summary>

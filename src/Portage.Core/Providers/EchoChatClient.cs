@@ -145,14 +145,12 @@ public sealed class EchoChatClient(string displayName, TimeSpan delayBetweenDelt
         var text = new StringBuilder(displayName).Append(" received tool results: ");
         foreach (var result in toolMessage.Contents.OfType<FunctionResultContent>())
         {
-            var json = System.Text.Json.JsonSerializer.Serialize(result.Result, TurnRecorderJson);
+            var json = System.Text.Json.JsonSerializer.Serialize(result.Result, Portage.Core.Recording.TurnRecorder.Compact);
             text.Append(json.Length <= 600 ? json : string.Concat(json.AsSpan(0, 600), "…")).Append(' ');
         }
 
         return text.ToString().TrimEnd();
     }
-
-    private static readonly System.Text.Json.JsonSerializerOptions TurnRecorderJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
     private static string Quote(string text)
     {

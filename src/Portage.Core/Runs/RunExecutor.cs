@@ -83,6 +83,7 @@ public sealed partial class RunExecutor(
         var runSawContent = false;
 
         IAsyncEnumerator<ChatResponseUpdate>? updates = null;
+        Usage? usage = null;
         try
         {
             while (status == RunStatus.Running)
@@ -204,7 +205,7 @@ public sealed partial class RunExecutor(
 
             await leaseKeeper.CancelAsync();
             await renewal;
-            var assistant = await RecordEndAsync(run, history, recorder, sent, status, failure);
+            (var assistant, usage) = await RecordEndAsync(run, history, recorder, sent, status, failure);
             await memory.RememberAsync(run, assistant);
         }
 
@@ -213,7 +214,7 @@ public sealed partial class RunExecutor(
             // A provider with server-side sessions (Agent Engine) names the session itself; its id is the wire's
             // session_id, and Portage's own id for it keeps working too (sessions are found by either).
             var sessionId = run.Provider.ServerSideSessions ? recorder.ConversationId ?? run.Session.ProviderSessionId ?? run.Session.Id : run.Session.Id;
-            yield return new AgentFinish(recorder.StopReason(), sessionId, PriceOf(run, recorder.BuildUsage(sent)))
+            yield return new AgentFinish(recorder.StopReason(), sessionId, usage)
             {
                 RunId = run.RunId,
                 ContextWindowId = run.Window.Id,
@@ -304,7 +305,8 @@ public sealed partial class RunExecutor(
         return (history, sent);
     }
 
-    private async Task<NewTurn> RecordEndAsync(PreparedRun run, List<ChatMessage> history, TurnRecorder recorder, List<ChatMessage> sent, string status, Exception? failure)
+    // Returns what was recorded: the assistant turn and the priced usage, which agent_finish repeats.
+    private async Task<(NewTurn Assistant, Usage Usage)> RecordEndAsync(PreparedRun run, List<ChatMessage> history, TurnRecorder recorder, List<ChatMessage> sent, string status, Exception? failure)
     {
         var now = time.GetUtcNow();
         var transcript = history.Concat(recorder.ResponseMessages()).ToList();
@@ -324,7 +326,8 @@ public sealed partial class RunExecutor(
             JsonSerializer.Serialize(usage, ProtocolJson.Default.Usage),
             failure?.Message,
             now);
-        using var commit = PortageTelemetry.Source.StartActivity("commit_turn");
+        // Ended by hand on both paths: the commit span must close before the run span.
+        var commit = PortageTelemetry.Source.StartActivity("commit_turn");
         commit?.SetTag("portage.run.id", run.RunId);
         commit?.SetTag("portage.run.status", status);
         try
@@ -344,7 +347,7 @@ public sealed partial class RunExecutor(
         commit?.Dispose();
         EndTrace(run, status, stopReason, usage, failure);
 
-        return end.AssistantTurn;
+        return (end.AssistantTurn, usage);
     }
 
     private Usage PriceOf(PreparedRun run, Usage usage) =>

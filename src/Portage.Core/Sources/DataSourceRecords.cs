@@ -88,6 +88,9 @@ public sealed record DataSourceRecord
     /// <summary>Number of turns (always 0 for a durable source).</summary>
     public int TurnCount { get; init; }
 
+    /// <summary>The source as the run path sees a context window (meaningful for ephemeral sources).</summary>
+    public WindowRecord AsWindow() => new(Id, SandboxId, EndUserId, Name, Status, ArchivedReason, CreatedAt, LastActiveAt, TurnCount);
+
     /// <summary>Whether it is a context window.</summary>
     public bool IsEphemeral => Kind == SourceKind.Ephemeral;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using Portage.Core.Recording;
 using Portage.Core.Telemetry;
 
 namespace Portage.Core.Tools;
@@ -12,8 +13,6 @@ namespace Portage.Core.Tools;
 /// </summary>
 public sealed partial class ToolInvoker(ToolRegistry registry, IServiceProvider services, ILogger<ToolInvoker> logger)
 {
-    private static readonly JsonSerializerOptions Compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
-
     /// <summary>The tools offered to a run, or null when there are none.</summary>
     public async Task<IList<AITool>?> OfferedAsync(ToolRunContext context, CancellationToken cancellationToken)
     {
@@ -74,7 +73,7 @@ public sealed partial class ToolInvoker(ToolRegistry registry, IServiceProvider 
                 Context = new Dictionary<object, object?> { [typeof(ToolRunContext)] = context },
             };
             var value = await tool.InvokeAsync(arguments, cancellationToken);
-            return new FunctionResultContent(call.CallId, JsonSerializer.SerializeToElement(value is JsonElement json ? json : value, Compact));
+            return new FunctionResultContent(call.CallId, JsonSerializer.SerializeToElement(value is JsonElement json ? json : value, TurnRecorder.Compact));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -89,7 +88,7 @@ public sealed partial class ToolInvoker(ToolRegistry registry, IServiceProvider 
 
     // The model is told what went wrong in the result itself; Exception marks it failed for the wire (error, result {}).
     private static FunctionResultContent Failed(FunctionCallContent call, string message) =>
-        new(call.CallId, JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["error"] = message }, Compact))
+        new(call.CallId, JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["error"] = message }, TurnRecorder.Compact))
         {
             Exception = new InvalidOperationException(message),
         };

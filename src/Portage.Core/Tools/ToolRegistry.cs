@@ -32,13 +32,25 @@ public sealed class ToolRegistry
     /// <summary>The tools offered to one run, in name order.</summary>
     public async Task<IReadOnlyList<AIFunction>> OfferedAsync(ToolRunContext context, CancellationToken cancellationToken)
     {
+        // Tools sharing one condition (the retrieval tools) have it evaluated once per run.
+        var answers = new Dictionary<Func<ToolRunContext, CancellationToken, Task<bool>>, bool>();
         var offered = new List<AIFunction>();
         foreach (var tool in _tools.Values.OrderBy(t => t.Function.Name, StringComparer.Ordinal))
         {
-            if (tool.OfferedWhen is null || await tool.OfferedWhen(context, cancellationToken))
+            if (tool.OfferedWhen is { } condition)
             {
-                offered.Add(tool.Function);
+                if (!answers.TryGetValue(condition, out var holds))
+                {
+                    answers[condition] = holds = await condition(context, cancellationToken);
+                }
+
+                if (!holds)
+                {
+                    continue;
+                }
             }
+
+            offered.Add(tool.Function);
         }
 
         return offered;

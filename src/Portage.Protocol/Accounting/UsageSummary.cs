@@ -5,7 +5,7 @@ namespace Portage.Protocol.Accounting;
 /// included). Totals are integers (tokens, USD·1e-6); <see cref="Groups"/> add up to the totals. <see cref="Summary"/>
 /// repeats the totals in copass-compat §7.6's shape for Copass clients.
 /// </summary>
-public sealed record UsageSummary
+public sealed record UsageSummary : TokenTotals
 {
     /// <summary>First day, <c>YYYY-MM-DD</c> (UTC).</summary>
     public required string From { get; init; }
@@ -22,27 +22,6 @@ public sealed record UsageSummary
     /// <summary>Runs started in the range, in any status.</summary>
     public long Runs { get; init; }
 
-    /// <summary>Prompt tokens not served from a cache.</summary>
-    public long InputTokens { get; init; }
-
-    /// <summary>Completion tokens.</summary>
-    public long OutputTokens { get; init; }
-
-    /// <summary>Prompt tokens read from a cache.</summary>
-    public long CacheReadInputTokens { get; init; }
-
-    /// <summary>Prompt tokens written to a cache.</summary>
-    public long CacheCreationInputTokens { get; init; }
-
-    /// <summary>Reasoning tokens.</summary>
-    public long ThinkingTokens { get; init; }
-
-    /// <summary>All of the token counts above, added.</summary>
-    public long TotalTokens { get; init; }
-
-    /// <summary>Cost in USD·1e-6 (integer).</summary>
-    public long CostMicrocents { get; init; }
-
     /// <summary>The breakdown asked for by <see cref="GroupBy"/>, ordered by key; empty when not grouped.</summary>
     public IReadOnlyList<UsageGroupInfo> Groups { get; init; } = [];
 
@@ -51,7 +30,7 @@ public sealed record UsageSummary
 }
 
 /// <summary>One group of a usage summary, with the same totals as the summary.</summary>
-public sealed record UsageGroupInfo
+public sealed record UsageGroupInfo : TokenTotals
 {
     /// <summary>The day (<c>YYYY-MM-DD</c>), <c>provider/model</c>, end user id or provider.</summary>
     public required string Key { get; init; }
@@ -64,27 +43,6 @@ public sealed record UsageGroupInfo
 
     /// <summary>Runs.</summary>
     public long Runs { get; init; }
-
-    /// <summary>Prompt tokens not served from a cache.</summary>
-    public long InputTokens { get; init; }
-
-    /// <summary>Completion tokens.</summary>
-    public long OutputTokens { get; init; }
-
-    /// <summary>Prompt tokens read from a cache.</summary>
-    public long CacheReadInputTokens { get; init; }
-
-    /// <summary>Prompt tokens written to a cache.</summary>
-    public long CacheCreationInputTokens { get; init; }
-
-    /// <summary>Reasoning tokens.</summary>
-    public long ThinkingTokens { get; init; }
-
-    /// <summary>All of the token counts above, added.</summary>
-    public long TotalTokens { get; init; }
-
-    /// <summary>Cost in USD·1e-6 (integer).</summary>
-    public long CostMicrocents { get; init; }
 }
 
 /// <summary>copass-compat §7.6's <c>summary</c>: prompt tokens include cache reads and writes; cost in USD.</summary>

@@ -74,14 +74,7 @@ internal static class RunListEndpoints
             WindowCount = u.WindowCount,
             RunCount = u.Usage.Runs,
             LastActiveAt = u.LastActiveAt,
-            InputTokens = u.Usage.InputTokens,
-            OutputTokens = u.Usage.OutputTokens,
-            CacheReadInputTokens = u.Usage.CacheReadInputTokens,
-            CacheCreationInputTokens = u.Usage.CacheCreationInputTokens,
-            ThinkingTokens = u.Usage.ThinkingTokens,
-            TotalTokens = u.Usage.TotalTokens,
-            CostMicrocents = u.Usage.CostMicrocents,
-        })];
+        }.WithTotals(u.Usage))];
         return TypedResults.Json(new EndUserList(dtos, dtos.Count), ProtocolJson.Wire.EndUserList);
     }
 

@@ -70,13 +70,6 @@ internal static class UsageEndpoints
             SandboxId = sandbox_id,
             GroupBy = group_by,
             Runs = t.Runs,
-            InputTokens = t.InputTokens,
-            OutputTokens = t.OutputTokens,
-            CacheReadInputTokens = t.CacheReadInputTokens,
-            CacheCreationInputTokens = t.CacheCreationInputTokens,
-            ThinkingTokens = t.ThinkingTokens,
-            TotalTokens = t.TotalTokens,
-            CostMicrocents = t.CostMicrocents,
             Groups = [.. report.Groups.Select(ToDto)],
             Summary = new CopassUsageSummary
             {
@@ -86,24 +79,17 @@ internal static class UsageEndpoints
                 TotalCostUsd = t.CostMicrocents / 1_000_000m,
                 TotalCalls = t.Runs,
             },
-        };
+        }.WithTotals(t);
         return TypedResults.Json(summary, ProtocolJson.Wire.UsageSummary);
     }
 
-    private static UsageGroupInfo ToDto(UsageGroup group) => new()
+    private static UsageGroupInfo ToDto(UsageGroup group) => new UsageGroupInfo
     {
         Key = group.Key,
         Provider = group.Provider,
         Model = group.Model,
         Runs = group.Usage.Runs,
-        InputTokens = group.Usage.InputTokens,
-        OutputTokens = group.Usage.OutputTokens,
-        CacheReadInputTokens = group.Usage.CacheReadInputTokens,
-        CacheCreationInputTokens = group.Usage.CacheCreationInputTokens,
-        ThinkingTokens = group.Usage.ThinkingTokens,
-        TotalTokens = group.Usage.TotalTokens,
-        CostMicrocents = group.Usage.CostMicrocents,
-    };
+    }.WithTotals(group.Usage);
 
     private static DateOnly ParseDate(string value, string name) =>
         DateOnly.TryParseExact(value, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
