@@ -25,6 +25,9 @@ public sealed class RunEventWaiters : IDisposable
     public Task Next(string runId) =>
         _waiting.GetOrAdd(runId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
+    /// <summary>Forgets the run's pending wait (its follower left); another follower still waiting falls back to polling.</summary>
+    public void Release(string runId) => _waiting.TryRemove(runId, out _);
+
     /// <inheritdoc/>
     public void Dispose() => _subscription.Dispose();
 

@@ -18,10 +18,33 @@ public sealed class RunFollower(RunHost host, IRunStore runs, RunEventWaiters wa
     // How long a follower sleeps without a signal before it looks at the log and the run's status again.
     private static readonly TimeSpan s_poll = TimeSpan.FromSeconds(1);
 
+    private static readonly TimeSpan s_lateFrames = TimeSpan.FromSeconds(5);
+
     /// <summary>The run's frames after <paramref name="afterSeq"/>, ending with its terminal frame.</summary>
     public async IAsyncEnumerable<RunEventRecord> FollowAsync(RunRecord run, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
+        try
+        {
+            await foreach (var frame in ReadAsync(run, afterSeq, cancellationToken))
+            {
+                yield return frame;
+            }
+        }
+        finally
+        {
+            waiters.Release(run.Id);
+        }
+    }
+
+    private async IAsyncEnumerable<RunEventRecord> ReadAsync(RunRecord run, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // A client resuming after the terminal frame it already has gets nothing more.
+        if (afterSeq > 0 && await runs.ListRunEventsAsync(run.Id, afterSeq - 1, 1, cancellationToken) is [{ } last] && IsTerminal(last.Event))
+        {
+            yield break;
+        }
+
         var position = afterSeq;
         while (true)
         {
@@ -53,33 +76,38 @@ public sealed class RunFollower(RunHost host, IRunStore runs, RunEventWaiters wa
                 continue;
             }
 
+            if (page.Count == 0)
+            {
+                // Nothing new: the run may have ended, or its replica died (it then has no terminal frame).
+                var current = await runs.GetRunAsync(run.SandboxId, run.Id, cancellationToken);
+                if (current is not null && current.Status != RunStatus.Running && !MayStillBeWriting(current))
+                {
+                    // Frames stored between the read above and the status check come first.
+                    if ((await runs.ListRunEventsAsync(run.Id, position, 1, cancellationToken)).Count > 0)
+                    {
+                        continue;
+                    }
+
+                    yield return Ended(current, position + 1);
+                    yield break;
+                }
+            }
+
             try
             {
                 await signalled.WaitAsync(s_poll, time, cancellationToken);
-                continue;
             }
             catch (TimeoutException)
             {
-                // No signal: maybe the replica running it died, or the signal was lost. The status tells.
+                // No signal within the poll interval (none crosses processes on a single-node store): read again.
             }
-
-            var current = await runs.GetRunAsync(run.SandboxId, run.Id, cancellationToken);
-            if (current is null || current.Status == RunStatus.Running)
-            {
-                continue;
-            }
-
-            // Frames stored between the read above and the status check come first.
-            var tail = await runs.ListRunEventsAsync(run.Id, position, PageSize, cancellationToken);
-            if (tail.Count > 0)
-            {
-                continue;
-            }
-
-            yield return Ended(current, position + 1);
-            yield break;
         }
     }
+
+    // A run's outcome is committed a moment before its terminal frame reaches the log (the log writes in batches):
+    // for a while after the run ended, a missing terminal frame is late, not lost.
+    private bool MayStillBeWriting(RunRecord run) =>
+        run.Status != RunStatus.Interrupted && run.FinishedAt is { } finished && time.GetUtcNow() - finished < s_lateFrames;
 
     /// <summary>True for the frames that end a run's stream.</summary>
     public static bool IsTerminal(string eventName) => eventName is "agent_finish" or "agent_error";
