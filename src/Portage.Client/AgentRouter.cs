@@ -74,18 +74,53 @@ public sealed class AgentRouter : IDisposable
                 "RunAsync(): no sandbox id: set AgentRouterOptions.SandboxId or pass sandboxId.", nameof(sandboxId));
         }
 
-        return StreamAsync(sandbox, options.ToRequest(), cancellationToken);
+        var body = options.ToRequest();
+        return StreamAsync(() =>
+        {
+            var request = _connection.CreateRequest(HttpMethod.Post, $"{Paths.Sandbox(sandbox)}/agents/run", accept: "text/event-stream");
+            request.Content = RouterConnection.JsonBody(body);
+            return request;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Re-joins a run's stream (<c>GET …/agents/runs/{run_id}/events</c>), on any replica: the frames after
+    /// <paramref name="lastEventId"/> (the <see cref="AgentEvent.EventId"/> of the last frame received; null for all
+    /// of them), then the live ones until the terminal frame. The model does not run again. A run started with
+    /// <see cref="RunOptions.OnDisconnect"/> <c>continue</c> keeps running while no one is connected; with the default
+    /// <c>cancel</c> the resumed stream ends with its <c>run_cancelled</c> error.
+    /// </summary>
+    /// <param name="runId">The run (from <see cref="RunStarted.RunId"/>).</param>
+    /// <param name="lastEventId">The id of the last frame received, <c>run_id:seq</c>.</param>
+    /// <param name="sandboxId">Overrides <see cref="AgentRouterOptions.SandboxId"/>.</param>
+    /// <param name="cancellationToken">Stops reading (it does not cancel the run).</param>
+    public IAsyncEnumerable<AgentEvent> ResumeAsync(string runId, string? lastEventId = null, string? sandboxId = null, CancellationToken cancellationToken = default)
+    {
+        var sandbox = sandboxId ?? _connection.SandboxId;
+        if (string.IsNullOrEmpty(sandbox))
+        {
+            throw new ArgumentException("ResumeAsync(): no sandbox id: set AgentRouterOptions.SandboxId or pass sandboxId.", nameof(sandboxId));
+        }
+
+        var path = $"{Paths.Runs(sandbox)}/{Paths.Segment(runId, nameof(runId))}/events";
+        return StreamAsync(() =>
+        {
+            var request = _connection.CreateRequest(HttpMethod.Get, path, accept: "text/event-stream");
+            if (!string.IsNullOrEmpty(lastEventId))
+            {
+                request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
+            }
+
+            return request;
+        }, cancellationToken);
     }
 
     /// <summary>Disposes the HTTP client if the router created it (an injected one is left alone).</summary>
     public void Dispose() => _connection.Dispose();
 
-    private async IAsyncEnumerable<AgentEvent> StreamAsync(
-        string sandboxId, AgentRunRequest body, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<AgentEvent> StreamAsync(Func<HttpRequestMessage> createRequest, [EnumeratorCancellation] CancellationToken ct)
     {
-        using var request = _connection.CreateRequest(
-            HttpMethod.Post, $"{Paths.Sandbox(sandboxId)}/agents/run", accept: "text/event-stream");
-        request.Content = RouterConnection.JsonBody(body);
+        using var request = createRequest();
 
         var response = await _connection.SendStreamingAsync(request, ct);
         // Disposing the response on cancellation aborts a read that does not observe the token itself.
@@ -104,11 +139,12 @@ public sealed class AgentRouter : IDisposable
             {
                 while (await MoveNextAsync(frames, ct))
                 {
-                    if (frames.Current.Data is not { } agentEvent)
+                    if (frames.Current.Data is not { } parsed)
                     {
                         continue;
                     }
 
+                    var agentEvent = string.IsNullOrEmpty(frames.Current.EventId) ? parsed : parsed with { EventId = frames.Current.EventId };
                     yield return agentEvent;
                     if (AgentEventParser.IsTerminal(agentEvent))
                     {

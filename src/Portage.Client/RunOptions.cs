@@ -44,6 +44,12 @@ public sealed class RunOptions
     /// <summary>Portage extension: a retried request with the same key joins the earlier run.</summary>
     public string? IdempotencyKey { get; set; }
 
+    /// <summary>
+    /// Portage extension: <c>cancel</c> (default) stops the run when the connection drops; <c>continue</c> lets it finish
+    /// in the background, to be re-joined with <see cref="AgentRouter.ResumeAsync"/>.
+    /// </summary>
+    public string? OnDisconnect { get; set; }
+
     internal AgentRunRequest ToRequest() => new()
     {
         Provider = Provider,
@@ -59,5 +65,6 @@ public sealed class RunOptions
         NewWindow = NewWindow ? true : null,
         MaxTokens = MaxTokens,
         IdempotencyKey = IdempotencyKey,
+        OnDisconnect = OnDisconnect,
     };
 }

@@ -53,6 +53,15 @@ public sealed class RunsResource
             "runs.get", HttpMethod.Get, $"{Paths.Runs(sandboxId)}/{Paths.Segment(runId, nameof(runId))}",
             ProtocolJson.Default.RunInfo, content: null, cancellationToken);
 
+    /// <summary>
+    /// Stops a run on whichever replica runs it (<c>POST …/agents/runs/{run_id}/cancel</c>): the provider call is
+    /// cancelled and the run recorded <c>cancelled</c>. Returns the run; a run that had already ended is returned as it is.
+    /// </summary>
+    public Task<RunInfo> CancelAsync(string sandboxId, string runId, CancellationToken cancellationToken = default) =>
+        _connection.SendJsonAsync(
+            "runs.cancel", HttpMethod.Post, $"{Paths.Runs(sandboxId)}/{Paths.Segment(runId, nameof(runId))}/cancel",
+            ProtocolJson.Default.RunInfo, content: null, cancellationToken);
+
     /// <summary>The end users of a sandbox with their window and run counts and usage (<c>GET …/end-users</c>).</summary>
     public Task<EndUserList> ListEndUsersAsync(string sandboxId, CancellationToken cancellationToken = default) =>
         _connection.SendJsonAsync(

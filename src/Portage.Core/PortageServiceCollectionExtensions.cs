@@ -7,6 +7,7 @@ using Portage.Core.Providers;
 using Portage.Core.Retrieval;
 using Portage.Core.Runs;
 using Portage.Core.Sources;
+using Portage.Core.Streams;
 using Portage.Core.Tenancy;
 using Portage.Core.Tools;
 using Portage.Core.Windows;
@@ -42,6 +43,14 @@ public static class PortageServiceCollectionExtensions
         services.TryAddSingleton<RunPlanner>();
         services.TryAddSingleton<RunExecutor>();
         services.TryAddSingleton<WindowSweeper>();
+        services.TryAddSingleton<IRunSignals, InProcessRunSignals>();
+        services.TryAddSingleton<RunEventWaiters>();
+        services.TryAddSingleton<RunEventLog>();
+        services.TryAddSingleton<RunHost>();
+        services.TryAddSingleton<RunFollower>();
+        // Stopped in reverse order: the host cancels and drains its runs before the event log stores their last frames.
+        services.AddHostedService(sp => sp.GetRequiredService<RunEventLog>());
+        services.AddHostedService(sp => sp.GetRequiredService<RunHost>());
         services.AddHostedService<OrphanedRunRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<WindowSweeper>());
         IngestRegistration.AddIngest(services, configuration);

@@ -7,7 +7,7 @@ namespace Portage.Storage.Sqlite;
 public sealed partial class SqliteStore : IRunStore
 {
     private const string RunColumns =
-        "id, sandbox_id, end_user_id, window_id, session_id, provider, model, status, started_at, finished_at, stop_reason, usage, error";
+        "id, sandbox_id, end_user_id, window_id, session_id, provider, model, status, started_at, finished_at, stop_reason, usage, error, idempotency_key";
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<long>> StartRunAsync(RunStart start, CancellationToken cancellationToken)
@@ -16,11 +16,19 @@ public sealed partial class SqliteStore : IRunStore
         var run = start.Run;
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await Sql.ExecuteAsync(connection,
-            $"INSERT INTO runs ({RunColumns}) VALUES ($id, $sandbox, $user, $window, $session, $provider, $model, $status, $started, NULL, NULL, NULL, NULL)",
-            cancellationToken, transaction,
-            ("$id", run.Id), ("$sandbox", run.SandboxId), ("$user", run.EndUserId), ("$window", run.WindowId), ("$session", run.SessionId),
-            ("$provider", run.Provider), ("$model", run.Model), ("$status", run.Status), ("$started", Sql.Time(run.StartedAt)));
+        try
+        {
+            await Sql.ExecuteAsync(connection,
+                $"INSERT INTO runs ({RunColumns}) VALUES ($id, $sandbox, $user, $window, $session, $provider, $model, $status, $started, NULL, NULL, NULL, NULL, $key)",
+                cancellationToken, transaction,
+                ("$id", run.Id), ("$sandbox", run.SandboxId), ("$user", run.EndUserId), ("$window", run.WindowId), ("$session", run.SessionId),
+                ("$provider", run.Provider), ("$model", run.Model), ("$status", run.Status), ("$started", Sql.Time(run.StartedAt)), ("$key", run.IdempotencyKey));
+        }
+        catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == 2067 && run.IdempotencyKey is not null) // SQLITE_CONSTRAINT_UNIQUE
+        {
+            throw new DuplicateIdempotencyKeyException(run.IdempotencyKey, ex);
+        }
+
         if (start.NewSession is { } s)
         {
             await Sql.ExecuteAsync(connection,
@@ -75,11 +83,15 @@ public sealed partial class SqliteStore : IRunStore
     }
 
     /// <inheritdoc/>
-    public async Task<int> InterruptOrphanedRunsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<int> InterruptOrphanedRunsAsync(DateTimeOffset now, bool allRunning, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        var orphans = await Sql.QueryAsync(connection, $"SELECT {RunColumns} FROM runs WHERE status = 'running'", ReadRun, cancellationToken, transaction);
+        var sql = allRunning
+            ? $"SELECT {RunColumns} FROM runs WHERE status = 'running'"
+            : $"SELECT {Prefixed("r.", RunColumns)} FROM runs r JOIN data_sources w ON w.id = r.window_id " +
+              "WHERE r.status = 'running' AND (w.lease_run_id IS NULL OR w.lease_run_id <> r.id OR w.lease_expires_at <= $now)";
+        var orphans = await Sql.QueryAsync(connection, sql, ReadRun, cancellationToken, transaction, ("$now", Sql.Time(now)));
         foreach (var run in orphans)
         {
             // An empty assistant turn marks the outcome in the window, so the log shows where the crash happened; the
@@ -97,7 +109,56 @@ public sealed partial class SqliteStore : IRunStore
         return orphans.Count;
     }
 
+    /// <inheritdoc/>
+    public async Task<RunRecord?> FindRunByIdempotencyKeyAsync(string sandboxId, string endUserId, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await Sql.QueryAsync(connection,
+            $"SELECT {RunColumns} FROM runs WHERE sandbox_id = $sandbox AND end_user_id = $user AND idempotency_key = $key",
+            ReadRun, cancellationToken, null, ("$sandbox", sandboxId), ("$user", endUserId), ("$key", idempotencyKey));
+        return rows.FirstOrDefault();
+    }
+
+    /// <inheritdoc/>
+    public async Task AppendRunEventsAsync(string runId, IReadOnlyList<RunEventRecord> events, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var insert = Sql.Command(connection, "INSERT OR IGNORE INTO run_events (run_id, seq, event, data) VALUES ($run, $seq, $event, $data)", transaction);
+        var run = insert.Parameters.AddWithValue("$run", runId);
+        var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
+        var name = insert.Parameters.Add("$event", SqliteType.Text);
+        var data = insert.Parameters.Add("$data", SqliteType.Text);
+        foreach (var e in events)
+        {
+            seq.Value = e.Seq;
+            name.Value = e.Event;
+            data.Value = e.Data;
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<RunEventRecord>> ListRunEventsAsync(string runId, long afterSeq, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await Sql.QueryAsync(connection, "SELECT seq, event, data FROM run_events WHERE run_id = $run AND seq > $after ORDER BY seq LIMIT $limit",
+            r => new RunEventRecord(r.GetInt64(0), r.GetString(1), r.GetString(2)), cancellationToken, null,
+            ("$run", runId), ("$after", afterSeq), ("$limit", limit));
+    }
+
+    private static string Prefixed(string prefix, string columns) => string.Join(", ", columns.Split(", ").Select(c => prefix + c));
+
     private static RunRecord ReadRun(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7),
-        Sql.ReadTime(r, 8), Sql.ReadTimeOrNull(r, 9), Sql.ReadStringOrNull(r, 10), Sql.ReadStringOrNull(r, 11), Sql.ReadStringOrNull(r, 12));
+        Sql.ReadTime(r, 8), Sql.ReadTimeOrNull(r, 9), Sql.ReadStringOrNull(r, 10), Sql.ReadStringOrNull(r, 11), Sql.ReadStringOrNull(r, 12),
+        Sql.ReadStringOrNull(r, 13));
 }

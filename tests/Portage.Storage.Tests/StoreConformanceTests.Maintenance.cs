@@ -86,7 +86,7 @@ public abstract partial class StoreConformanceTests
         await StartAsync(finished, s3, newSession: true, "three");
         await Runs.EndRunAsync(End(finished, T0.AddMinutes(2)), None);
 
-        var count = await Runs.InterruptOrphanedRunsAsync(T0.AddHours(1), None);
+        var count = await Runs.InterruptOrphanedRunsAsync(T0.AddHours(1), allRunning: true, None);
 
         Assert.Equal(2, count);
         foreach (var id in new[] { "run_1", "run_2" })
@@ -99,7 +99,7 @@ public abstract partial class StoreConformanceTests
         var untouched = await Runs.GetRunAsync(SandboxA, "run_3", None);
         Assert.Equal(RunStatus.Succeeded, untouched?.Status);
         Assert.Equal(T0.AddMinutes(2), untouched?.FinishedAt);
-        Assert.Equal(0, await Runs.InterruptOrphanedRunsAsync(T0.AddHours(2), None));
+        Assert.Equal(0, await Runs.InterruptOrphanedRunsAsync(T0.AddHours(2), allRunning: true, None));
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public abstract partial class StoreConformanceTests
         var session = Session("sess_1", window);
         await StartAsync(Run("run_1", window, session, T0.AddMinutes(1)), session, newSession: true, "hello?");
 
-        await Runs.InterruptOrphanedRunsAsync(T0.AddHours(1), None);
+        await Runs.InterruptOrphanedRunsAsync(T0.AddHours(1), allRunning: true, None);
 
         var turns = await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, None);
         Assert.Equal(2, turns.Count);
@@ -131,7 +131,7 @@ public abstract partial class StoreConformanceTests
         Assert.True(await Windows.TryAcquireLeaseAsync("ds_1", "run_1", T0, T0.AddDays(1), None));
         await StartAsync(Run("run_1", window, session), session, newSession: true, "hello?");
 
-        await Runs.InterruptOrphanedRunsAsync(T0.AddMinutes(1), None);
+        await Runs.InterruptOrphanedRunsAsync(T0.AddMinutes(1), allRunning: true, None);
 
         Assert.True(await Windows.TryAcquireLeaseAsync("ds_1", "run_2", T0.AddMinutes(2), T0.AddMinutes(3), None));
     }

@@ -3,7 +3,10 @@ namespace Portage.Core.Runs;
 /// <summary>Storage seam for runs. Starting and ending a run are single transactions across runs, sessions and turns.</summary>
 public interface IRunStore
 {
-    /// <summary>Writes the run, a new session if any, and the user turns; returns the sequence numbers of the user turns.</summary>
+    /// <summary>
+    /// Writes the run, a new session if any, and the user turns; returns the sequence numbers of the user turns. Throws
+    /// <see cref="DuplicateIdempotencyKeyException"/> (and writes nothing) when the run's idempotency key is taken.
+    /// </summary>
     Task<IReadOnlyList<long>> StartRunAsync(RunStart start, CancellationToken cancellationToken);
 
     /// <summary>Writes the end of a run (see <see cref="RunEnd"/>); returns the assistant turn's sequence number.</summary>
@@ -28,8 +31,18 @@ public interface IRunStore
     Task<UsageReport> SummarizeUsageAsync(UsageQuery query, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Rule 10 on a single node: every run still <c>running</c> when the process starts was cut off by a crash; marks
-    /// them <c>interrupted</c> and drops their window leases. Returns the count.
+    /// Rule 10: marks <c>interrupted</c> the runs still <c>running</c> whose process died, and drops their window
+    /// leases; returns the count. With <paramref name="allRunning"/> (a single node at start-up) that is every running
+    /// run; otherwise (replicas sharing the store) only runs that no longer hold an unexpired lease on their window.
     /// </summary>
-    Task<int> InterruptOrphanedRunsAsync(DateTimeOffset now, CancellationToken cancellationToken);
+    Task<int> InterruptOrphanedRunsAsync(DateTimeOffset now, bool allRunning, CancellationToken cancellationToken);
+
+    /// <summary>The run of (sandbox, end user) started with this idempotency key, or null.</summary>
+    Task<RunRecord?> FindRunByIdempotencyKeyAsync(string sandboxId, string endUserId, string idempotencyKey, CancellationToken cancellationToken);
+
+    /// <summary>Appends frames to a run's event log; a frame whose sequence number is already stored is ignored.</summary>
+    Task AppendRunEventsAsync(string runId, IReadOnlyList<RunEventRecord> events, CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="limit"/> stored frames of a run after <paramref name="afterSeq"/>, in order.</summary>
+    Task<IReadOnlyList<RunEventRecord>> ListRunEventsAsync(string runId, long afterSeq, int limit, CancellationToken cancellationToken);
 }

@@ -1,24 +1,65 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Portage.Core.Runs;
 
-/// <summary>Rule 10 on a single node: at start, runs left <c>running</c> by a crash become <c>interrupted</c>.</summary>
-public sealed partial class OrphanedRunRecovery(IRunStore runs, TimeProvider time, ILogger<OrphanedRunRecovery> logger) : IHostedService
+/// <summary>
+/// Rule 10: runs left <c>running</c> by a process that died become <c>interrupted</c>. A router that owns its store
+/// (SQLite) knows at start that every running run is an orphan. Replicas sharing a store (PostgreSQL) cannot: each
+/// sweeps, at start and then every half lease, the runs whose window lease has expired — their process stopped
+/// renewing it.
+/// </summary>
+public sealed partial class OrphanedRunRecovery(IRunStore runs, TimeProvider time, IOptions<RunOptions> options, ILogger<OrphanedRunRecovery> logger)
+    : BackgroundService
 {
     /// <inheritdoc/>
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        var count = await runs.InterruptOrphanedRunsAsync(time.GetUtcNow(), cancellationToken);
+        // Before the first request is served, so a restarted single node never shows a dead run as running.
+        await SweepAsync(allRunning: !options.Value.SharedStore, cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.SharedStore)
+        {
+            return;
+        }
+
+        var interval = TimeSpan.FromSeconds(Math.Max(1, options.Value.LeaseSeconds / 2));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, time, stoppingToken);
+                await SweepAsync(allRunning: false, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogSweepFailed(logger, ex);
+            }
+        }
+    }
+
+    private async Task SweepAsync(bool allRunning, CancellationToken cancellationToken)
+    {
+        var count = await runs.InterruptOrphanedRunsAsync(time.GetUtcNow(), allRunning, cancellationToken);
         if (count > 0)
         {
             LogInterrupted(logger, count);
         }
     }
 
-    /// <inheritdoc/>
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    [LoggerMessage(LogLevel.Warning, "Marked {Count} runs interrupted: the previous process stopped while they were running")]
+    [LoggerMessage(LogLevel.Warning, "Marked {Count} runs interrupted: the process running them stopped before they finished")]
     private static partial void LogInterrupted(ILogger logger, int count);
+
+    [LoggerMessage(LogLevel.Error, "Sweeping for interrupted runs failed; the next sweep tries again")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
 }

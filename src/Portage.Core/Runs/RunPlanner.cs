@@ -71,7 +71,8 @@ public sealed partial class RunPlanner(
             var (session, continues) = await ChooseSessionAsync(sandboxId, endUserId, window, provider, model, request.SessionId, namedSession, cancellationToken);
             var priorTurns = await windows.ListTurnsAsync(sandboxId, window.Id, 0, cancellationToken);
             var now = time.GetUtcNow();
-            var run = new RunRecord(runId, sandboxId, endUserId, window.Id, session.Id, provider.Name, model, RunStatus.Running, now);
+            var run = new RunRecord(runId, sandboxId, endUserId, window.Id, session.Id, provider.Name, model, RunStatus.Running, now,
+                IdempotencyKey: request.IdempotencyKey);
             var userTurns = userMessages
                 .Select(text => new NewTurn(TurnRole.User, "User", provider.Name, model, runId, RunStatus.Succeeded, now,
                     EchoChatClient.EstimateTokens(text), [TurnPart.OfText(text)]))

@@ -39,7 +39,22 @@ public sealed record RunRecord(
     DateTimeOffset? FinishedAt = null,
     string? StopReason = null,
     string? UsageJson = null,
-    string? Error = null);
+    string? Error = null,
+    string? IdempotencyKey = null);
+
+/// <summary>One stored frame of a run's event stream: its sequence number (from 1), event name and JSON data.</summary>
+public sealed record RunEventRecord(long Seq, string Event, string Data);
+
+/// <summary>
+/// Thrown by <see cref="IRunStore.StartRunAsync"/> when the sandbox and end user already have a run with the same
+/// idempotency key: the request joins that run instead of starting a second one.
+/// </summary>
+public sealed class DuplicateIdempotencyKeyException(string idempotencyKey, Exception? inner = null)
+    : Exception($"A run with idempotency key '{idempotencyKey}' already exists.", inner)
+{
+    /// <summary>The key that is taken.</summary>
+    public string IdempotencyKey { get; } = idempotencyKey;
+}
 
 /// <summary>What is written when a run starts, in one transaction: the run, a new session if any, the user turns.</summary>
 public sealed record RunStart(RunRecord Run, SessionRecord? NewSession, IReadOnlyList<NewTurn> UserTurns);

@@ -21,4 +21,18 @@ public static class RunLogScope
             new("EndUserId", run.EndUserId),
         ];
     }
+
+    /// <summary>The scope of a stored run (a run that is joined or followed rather than started here).</summary>
+    public static IReadOnlyList<KeyValuePair<string, object?>> Of(RunRecord run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return
+        [
+            new("RunId", run.Id),
+            new("SessionId", run.SessionId),
+            new("WindowId", run.WindowId),
+            new("SandboxId", run.SandboxId),
+            new("EndUserId", run.EndUserId),
+        ];
+    }
 }

@@ -16,6 +16,13 @@ public abstract record AgentEvent
     /// <summary>The SSE event name of this frame.</summary>
     [JsonIgnore]
     public abstract string EventName { get; }
+
+    /// <summary>
+    /// The frame's SSE id, <c>run_id:seq</c>, when it was read from a stream: pass the last one received as
+    /// <c>Last-Event-ID</c> to resume the run's stream after it.
+    /// </summary>
+    [JsonIgnore]
+    public string? EventId { get; init; }
 }
 
 /// <summary>Portage's first frame: which run, session and context window this stream belongs to.</summary>

@@ -41,6 +41,12 @@ public sealed record AgentRunRequest
 
     /// <summary>Portage extension: a retried request with the same key joins the earlier run.</summary>
     public string? IdempotencyKey { get; init; }
+
+    /// <summary>
+    /// Portage extension: what a client disconnect does to the run. <c>cancel</c> (the default, as Copass) stops it;
+    /// <c>continue</c> lets it finish in the background, to be re-joined through the run's events endpoint.
+    /// </summary>
+    public string? OnDisconnect { get; init; }
 }
 
 /// <summary>One message of a run request.</summary>

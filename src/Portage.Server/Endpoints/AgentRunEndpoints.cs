@@ -1,5 +1,8 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
+using Portage.Core.Errors;
 using Portage.Core.Runs;
+using Portage.Core.Streams;
 using Portage.Core.Telemetry;
 using Portage.Core.Tenancy;
 using Portage.Protocol;
@@ -7,12 +10,20 @@ using Portage.Server.Sse;
 
 namespace Portage.Server.Endpoints;
 
-/// <summary>The run endpoint: validate and prepare (HTTP errors), then stream (SSE frames).</summary>
+/// <summary>
+/// The run endpoints: start (or, with an idempotency key, join) a run and stream it; re-join a run's stream from
+/// any replica with <c>Last-Event-ID</c>; cancel a run from any replica.
+/// </summary>
 internal static partial class AgentRunEndpoints
 {
+    // How long POST …/cancel waits for the run to stop before answering with its status as it is.
+    private static readonly TimeSpan s_cancelWait = TimeSpan.FromSeconds(10);
+
     public static RouteGroupBuilder MapAgentRuns(this RouteGroupBuilder api)
     {
         api.MapPost("/storage/sandboxes/{sandboxId}/agents/run", RunAsync);
+        api.MapGet("/storage/sandboxes/{sandboxId}/agents/runs/{runId}/events", EventsAsync);
+        api.MapPost("/storage/sandboxes/{sandboxId}/agents/runs/{runId}/cancel", CancelAsync);
         return api;
     }
 
@@ -20,8 +31,8 @@ internal static partial class AgentRunEndpoints
         HttpContext context,
         string sandboxId,
         TenancyService tenancy,
-        RunPlanner planner,
-        RunExecutor executor,
+        RunHost host,
+        RunFollower follower,
         TimeProvider time,
         IOptions<ServerOptions> options,
         ILoggerFactory loggers,
@@ -30,20 +41,117 @@ internal static partial class AgentRunEndpoints
         var ct = context.RequestAborted;
         await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, ct);
         var request = await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.AgentRunRequest, options.Value.MaxRequestBodyBytes, ct);
-        var run = await planner.PrepareAsync(sandboxId, request, ct);
+        var handle = await host.StartAsync(sandboxId, request, ct);
         var logger = loggers.CreateLogger("Portage.Server.Runs");
 
-        // Every log line of the run (executor, tools, stream writer) carries its ids: the scope lives in this async
-        // method, whose context the stream's iterator runs in.
-        using var scope = logger.BeginScope(RunLogScope.Of(run));
-        if (configuration.GetValue<bool>("Telemetry:LogContent"))
+        // The stream writer's lines carry the run's ids too (the run itself logs under RunHost's scope).
+        using var scope = logger.BeginScope(handle.Prepared is { } prepared ? RunLogScope.Of(prepared) : RunLogScope.Of(handle.Run));
+        if (handle.Prepared is not null && configuration.GetValue<bool>("Telemetry:LogContent"))
         {
-            LogContent(logger, run.RunId, string.Join("\n", run.UserMessages));
+            LogContent(logger, handle.Run.Id, string.Join("\n", handle.Prepared.UserMessages));
         }
 
-        await RunStreamWriter.WriteAsync(context, executor.StreamAsync(run, ct), run.RunId,
+        await RunStreamWriter.WriteAsync(context, follower.FollowAsync(handle.Run, 0, ct), handle.Run.Id,
+            TimeSpan.FromSeconds(options.Value.PingSeconds), time, logger);
+
+        // Only the connection that started the run can stop it by going away, and only with on_disconnect: cancel.
+        if (ct.IsCancellationRequested && !handle.Joined && host.FindLive(handle.Run.Id) is { CancelOnDisconnect: true } live)
+        {
+            live.Cancel();
+        }
+    }
+
+    private static async Task EventsAsync(
+        HttpContext context,
+        string sandboxId,
+        string runId,
+        string? last_event_id,
+        TenancyService tenancy,
+        IRunStore runs,
+        RunFollower follower,
+        TimeProvider time,
+        IOptions<ServerOptions> options,
+        ILoggerFactory loggers)
+    {
+        var ct = context.RequestAborted;
+        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, ct);
+        var run = await runs.GetRunAsync(sandboxId, runId, ct) ?? throw RunNotFound(sandboxId, runId);
+        var header = context.Request.Headers["Last-Event-ID"].ToString();
+        var after = ParseLastEventId(runId, string.IsNullOrEmpty(header) ? last_event_id : header);
+        var logger = loggers.CreateLogger("Portage.Server.Runs");
+        using var scope = logger.BeginScope(RunLogScope.Of(run));
+        await RunStreamWriter.WriteAsync(context, follower.FollowAsync(run, after, ct), runId,
             TimeSpan.FromSeconds(options.Value.PingSeconds), time, logger);
     }
+
+    private static async Task<IResult> CancelAsync(HttpContext context, string sandboxId, string runId, TenancyService tenancy, IRunStore runs, RunHost host, TimeProvider time)
+    {
+        var ct = context.RequestAborted;
+        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, ct);
+        var run = await runs.GetRunAsync(sandboxId, runId, ct) ?? throw RunNotFound(sandboxId, runId);
+        if (run.Status == RunStatus.Running)
+        {
+            var local = host.FindLive(runId);
+            await host.CancelAsync(runId, ct);
+            run = await WaitUntilStoppedAsync(runs, run, local, time, ct);
+        }
+
+        // 202 while the run is still stopping (its replica has not recorded it yet); its status says so.
+        var info = RunListEndpoints.ToDto(run);
+        return run.Status == RunStatus.Running
+            ? TypedResults.Json(info, ProtocolJson.Wire.RunInfo, statusCode: StatusCodes.Status202Accepted)
+            : TypedResults.Json(info, ProtocolJson.Wire.RunInfo);
+    }
+
+    private static async Task<RunRecord> WaitUntilStoppedAsync(IRunStore runs, RunRecord run, LiveRun? local, TimeProvider time, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(s_cancelWait);
+        try
+        {
+            if (local is not null)
+            {
+                await local.Completion.WaitAsync(timeout.Token);
+            }
+
+            while (true)
+            {
+                var current = await runs.GetRunAsync(run.SandboxId, run.Id, timeout.Token) ?? run;
+                if (current.Status != RunStatus.Running)
+                {
+                    return current;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(100), time, timeout.Token);
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            return await runs.GetRunAsync(run.SandboxId, run.Id, ct) ?? run;
+        }
+    }
+
+    // Last-Event-ID is the id of the last frame the client got, "<run_id>:<seq>"; none means from the start.
+    private static long ParseLastEventId(string runId, string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return 0;
+        }
+
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || !string.Equals(value[..colon], runId, StringComparison.Ordinal)
+            || !long.TryParse(value.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var seq))
+        {
+            throw PortageException.BadRequest("invalid_last_event_id",
+                $"Last-Event-ID is the id of the last frame received from this run, \"{runId}:<seq>\" (for example \"{runId}:12\"); omit it to read the run from the start.");
+        }
+
+        return seq;
+    }
+
+    private static PortageException RunNotFound(string sandboxId, string runId) =>
+        PortageException.NotFound("run_not_found", $"Run {runId} does not exist in sandbox {sandboxId}.");
 
     // Content is logged only when Telemetry:LogContent is switched on explicitly (debugging a provider on one's own data).
     [LoggerMessage(LogLevel.Debug, "Run {RunId}: user message {Content}")]

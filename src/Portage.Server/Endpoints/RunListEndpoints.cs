@@ -78,7 +78,7 @@ internal static class RunListEndpoints
         return TypedResults.Json(new EndUserList(dtos, dtos.Count), ProtocolJson.Wire.EndUserList);
     }
 
-    private static RunInfo ToDto(RunRecord run)
+    internal static RunInfo ToDto(RunRecord run)
     {
         JsonElement? usage = null;
         if (run.UsageJson is { } json)

@@ -1,21 +1,24 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
+using Portage.Core.Runs;
+using Portage.Core.Streams;
 using Portage.Protocol;
 using Portage.Protocol.Runs;
 
 namespace Portage.Server.Sse;
 
 /// <summary>
-/// Writes a run's events as SSE frames (<c>id:</c>, <c>event:</c>, one <c>data:</c> line), flushing each as it happens,
-/// with <c>: ping</c> comments while the provider is quiet. Hand-written because the BCL SseFormatter cannot interleave
-/// comments with items.
+/// Writes a run's frames as SSE (<c>id: run_id:seq</c>, <c>event:</c>, one <c>data:</c> line), flushing each as it
+/// happens, with <c>: ping</c> comments while the provider is quiet. Hand-written because the BCL SseFormatter cannot
+/// interleave comments with items. The frames are already numbered and serialized (see RunHost), so a resumed stream
+/// carries the same ids and bytes as the first.
 /// </summary>
 internal static partial class RunStreamWriter
 {
     private static readonly byte[] s_ping = ": ping\n\n"u8.ToArray();
 
-    public static async Task WriteAsync(HttpContext context, IAsyncEnumerable<AgentEvent> events, string runId, TimeSpan pingInterval, TimeProvider time, ILogger logger)
+    public static async Task WriteAsync(HttpContext context, IAsyncEnumerable<RunEventRecord> frames, string runId, TimeSpan pingInterval, TimeProvider time, ILogger logger)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -26,9 +29,9 @@ internal static partial class RunStreamWriter
         context.Features.GetRequiredFeature<IHttpResponseBodyFeature>().DisableBuffering();
         await response.StartAsync(context.RequestAborted);
 
-        var seq = 0;
+        long seq = 0;
         var terminal = false;
-        var enumerator = events.GetAsyncEnumerator(context.RequestAborted);
+        var enumerator = frames.GetAsyncEnumerator(context.RequestAborted);
         Task<bool>? pending = null;
         try
         {
@@ -64,21 +67,23 @@ internal static partial class RunStreamWriter
                 }
 
                 var current = enumerator.Current;
-                terminal = current is AgentFinish or AgentError;
-                await WriteFrameAsync(response, runId, ++seq, current, context.RequestAborted);
+                terminal = RunFollower.IsTerminal(current.Event);
+                seq = current.Seq;
+                await WriteFrameAsync(response, runId, current, context.RequestAborted);
             }
         }
         catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && !terminal)
         {
-            // The engine records the run before failing; the client still gets exactly one terminal frame.
+            // Reading the frames failed (the store, while following another replica's run): the client still gets
+            // exactly one terminal frame, and may resume from the last id it saw.
             LogStreamFailed(logger, ex, runId);
-            await WriteFrameAsync(response, runId, ++seq,
-                new AgentError("Portage failed while streaming this run; the server log has the details.", "internal_error") { RunId = runId },
+            var error = new AgentError("Portage failed while streaming this run; the server log has the details. Resume with Last-Event-ID to read the rest.", "internal_error") { RunId = runId };
+            await WriteFrameAsync(response, runId, new RunEventRecord(seq + 1, error.EventName, JsonSerializer.Serialize(error, ProtocolJson.Wire.AgentError)),
                 CancellationToken.None);
         }
         catch (Exception) when (context.RequestAborted.IsCancellationRequested)
         {
-            // The client disconnected: the engine records the run as cancelled when the enumerator is disposed.
+            // The client disconnected; what that does to the run is the caller's decision (on_disconnect).
         }
         finally
         {
@@ -90,7 +95,7 @@ internal static partial class RunStreamWriter
                 }
                 catch (Exception) when (context.RequestAborted.IsCancellationRequested)
                 {
-                    // Already cancelled; the enumerator's disposal records the outcome.
+                    // Already cancelled.
                 }
             }
 
@@ -98,10 +103,9 @@ internal static partial class RunStreamWriter
         }
     }
 
-    private static async Task WriteFrameAsync(HttpResponse response, string runId, int seq, AgentEvent agentEvent, CancellationToken cancellationToken)
+    private static async Task WriteFrameAsync(HttpResponse response, string runId, RunEventRecord record, CancellationToken cancellationToken)
     {
-        var json = JsonSerializer.Serialize(agentEvent, agentEvent.GetType(), ProtocolJson.Wire);
-        var frame = $"id: {runId}:{seq}\nevent: {agentEvent.EventName}\ndata: {json}\n\n";
+        var frame = $"id: {runId}:{record.Seq}\nevent: {record.Event}\ndata: {record.Data}\n\n";
         await response.Body.WriteAsync(Encoding.UTF8.GetBytes(frame), cancellationToken);
         await response.Body.FlushAsync(cancellationToken);
     }

@@ -1,0 +1,28 @@
+namespace Portage.Core.Streams;
+
+/// <summary>What a signal tells the replicas that share a store.</summary>
+public enum RunSignalKind
+{
+    /// <summary>New frames of the run are stored: followers should read them.</summary>
+    Events,
+
+    /// <summary>Someone asked to cancel the run: the replica running it should stop it.</summary>
+    Cancel,
+}
+
+/// <summary>A signal about one run.</summary>
+public readonly record struct RunSignal(RunSignalKind Kind, string RunId);
+
+/// <summary>
+/// Seam for signals between the replicas that share a store: a single process delivers them in memory
+/// (<see cref="InProcessRunSignals"/>); a shared database carries them between processes (PostgreSQL LISTEN/NOTIFY).
+/// Signals only wake listeners up sooner: followers also poll, so a lost signal costs latency, not frames.
+/// </summary>
+public interface IRunSignals
+{
+    /// <summary>Delivers the signal to every subscriber, in this process and in the others sharing the store.</summary>
+    Task PublishAsync(RunSignal signal, CancellationToken cancellationToken);
+
+    /// <summary>Calls <paramref name="handler"/> for every signal until the returned subscription is disposed.</summary>
+    IDisposable Subscribe(Action<RunSignal> handler);
+}

@@ -1,0 +1,17 @@
+namespace Portage.Core.Streams;
+
+/// <summary>Signals within one process: enough when one router owns the store (SQLite).</summary>
+public sealed class InProcessRunSignals : IRunSignals
+{
+    private readonly SignalHandlers _handlers = new();
+
+    /// <inheritdoc/>
+    public Task PublishAsync(RunSignal signal, CancellationToken cancellationToken)
+    {
+        _handlers.Deliver(signal);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public IDisposable Subscribe(Action<RunSignal> handler) => _handlers.Add(handler);
+}

@@ -1,0 +1,205 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Portage.Core.Errors;
+using Portage.Core.Runs;
+using Portage.Core.Telemetry;
+using Portage.Core.Tenancy;
+using Portage.Protocol;
+using Portage.Protocol.Runs;
+
+namespace Portage.Core.Streams;
+
+/// <summary>
+/// Runs turns apart from the connections that asked for them: the executor's events are numbered, kept in memory for
+/// local readers and queued for the event log, whoever is (or is no longer) reading. A client that disconnects stops
+/// its run only when the run says <c>on_disconnect: cancel</c>; <see cref="CancelAsync"/> stops one from any replica.
+/// </summary>
+public sealed partial class RunHost(
+    RunPlanner planner,
+    RunExecutor executor,
+    IRunStore runs,
+    RunEventLog log,
+    IRunSignals signals,
+    ILogger<RunHost> logger) : IHostedService
+{
+    /// <summary>Longest accepted <c>idempotency_key</c>.</summary>
+    public const int MaxIdempotencyKeyLength = 255;
+
+    private readonly ConcurrentDictionary<string, LiveRun> _live = new(StringComparer.Ordinal);
+    private IDisposable? _subscription;
+
+    /// <summary>
+    /// Starts the request's run, or joins the run an earlier request with the same <c>idempotency_key</c> started.
+    /// Throws <see cref="PortageException"/> for everything that is still an HTTP status.
+    /// </summary>
+    public async Task<RunHandle> StartAsync(string sandboxId, AgentRunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var cancelOnDisconnect = OnDisconnectPolicy(request.OnDisconnect);
+        var key = IdempotencyKey(request.IdempotencyKey);
+        if (key is not null)
+        {
+            var existing = await runs.FindRunByIdempotencyKeyAsync(sandboxId, EndUserIds.Validate(request.EndUserId), key, cancellationToken);
+            if (existing is not null)
+            {
+                return new RunHandle(existing, null);
+            }
+        }
+
+        PreparedRun run;
+        try
+        {
+            run = await planner.PrepareAsync(sandboxId, request with { IdempotencyKey = key }, cancellationToken);
+        }
+        catch (Exception ex) when (key is not null && ex is DuplicateIdempotencyKeyException or PortageException { ErrorType: "run_in_progress" })
+        {
+            // A concurrent request with the same key won the race (it holds the window or wrote the key first).
+            var winner = await runs.FindRunByIdempotencyKeyAsync(sandboxId, EndUserIds.Validate(request.EndUserId), key, cancellationToken);
+            if (winner is null)
+            {
+                throw;
+            }
+
+            return new RunHandle(winner, null);
+        }
+
+        var record = new RunRecord(run.RunId, sandboxId, run.EndUserId, run.Window.Id, run.Session.Id, run.Provider.Name, run.Model,
+            RunStatus.Running, run.StartedAt, IdempotencyKey: key);
+        var live = new LiveRun(record, cancelOnDisconnect);
+        _live[run.RunId] = live;
+        _ = Task.Run(() => PumpAsync(live, run), CancellationToken.None);
+        return new RunHandle(record, run);
+    }
+
+    /// <summary>The run if it is executing in this process.</summary>
+    public LiveRun? FindLive(string runId) => _live.TryGetValue(runId, out var live) ? live : null;
+
+    /// <summary>Asks whichever replica runs the run to stop it; true when it runs here (and was told directly).</summary>
+    public async Task<bool> CancelAsync(string runId, CancellationToken cancellationToken)
+    {
+        if (FindLive(runId) is { } live)
+        {
+            live.Cancel();
+            return true;
+        }
+
+        await signals.PublishAsync(new RunSignal(RunSignalKind.Cancel, runId), cancellationToken);
+        return false;
+    }
+
+    /// <inheritdoc/>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _subscription = signals.Subscribe(signal =>
+        {
+            if (signal.Kind == RunSignalKind.Cancel)
+            {
+                FindLive(signal.RunId)?.Cancel();
+            }
+        });
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _subscription?.Dispose();
+
+        // Runs left to finish in the background end with the process: recorded cancelled, their frames flushed.
+        var running = _live.Values.ToList();
+        foreach (var live in running)
+        {
+            live.Cancel();
+        }
+
+        await Task.WhenAll(running.Select(l => l.Completion)).WaitAsync(cancellationToken);
+    }
+
+    private async Task PumpAsync(LiveRun live, PreparedRun run)
+    {
+        var runId = run.RunId;
+        var terminal = false;
+
+        // Every log line of the run (executor, tools, providers) carries its ids, whoever is reading its stream.
+        using var scope = logger.BeginScope(RunLogScope.Of(run));
+        try
+        {
+            await foreach (var agentEvent in executor.StreamAsync(run, live.Token))
+            {
+                terminal = agentEvent is AgentFinish or AgentError;
+                Emit(live, agentEvent);
+            }
+        }
+        catch (Exception ex)
+        {
+            // The executor records the run before failing; every reader still gets exactly one terminal frame.
+            LogRunFailed(logger, ex, runId);
+            if (!terminal)
+            {
+                Emit(live, new AgentError("Portage failed while running this turn; the server log has the details.", "internal_error") { RunId = runId });
+                terminal = true;
+            }
+        }
+
+        if (!terminal)
+        {
+            // Stopped by a disconnect, a cancel request or shut-down: the log still ends with a terminal frame, for
+            // whoever resumes the run later.
+            Emit(live, new AgentError("The run was cancelled before it finished; what it had produced is kept in the window.", "run_cancelled") { RunId = runId });
+        }
+
+        try
+        {
+            await log.FlushAsync();
+        }
+        finally
+        {
+            live.Complete();
+            _live.TryRemove(runId, out _);
+            live.Dispose();
+        }
+    }
+
+    private void Emit(LiveRun live, AgentEvent agentEvent)
+    {
+        var data = JsonSerializer.Serialize(agentEvent, agentEvent.GetType(), ProtocolJson.Wire);
+        var seq = live.Add(agentEvent.EventName, data);
+        log.Append(live.Record.Id, new RunEventRecord(seq, agentEvent.EventName, data));
+    }
+
+    private static bool OnDisconnectPolicy(string? value) => value switch
+    {
+        null or "cancel" => true,
+        "continue" => false,
+        _ => throw PortageException.BadRequest("invalid_on_disconnect",
+            "on_disconnect is \"cancel\" (the default: a client disconnect stops the run) or \"continue\" (the run finishes and can be re-joined at GET …/agents/runs/{run_id}/events)."),
+    };
+
+    private static string? IdempotencyKey(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value.Length is 0 or > MaxIdempotencyKeyLength || value.Any(char.IsControl) || string.IsNullOrWhiteSpace(value))
+        {
+            throw PortageException.BadRequest("invalid_idempotency_key",
+                $"idempotency_key is 1–{MaxIdempotencyKeyLength} printable characters (for example a UUID the client makes once per turn and reuses on retry).");
+        }
+
+        return value;
+    }
+
+    [LoggerMessage(LogLevel.Error, "Run {RunId} failed while streaming")]
+    private static partial void LogRunFailed(ILogger logger, Exception exception, string runId);
+}
+
+/// <summary>A started or joined run: the run, and what was prepared when this request started it (null when joined).</summary>
+public sealed record RunHandle(RunRecord Run, PreparedRun? Prepared)
+{
+    /// <summary>True when the request joined a run an earlier request with the same idempotency key started.</summary>
+    public bool Joined => Prepared is null;
+}

@@ -1,0 +1,127 @@
+using Portage.Core.Runs;
+
+namespace Portage.Storage.Tests;
+
+/// <summary>Issue 5: the run event log, idempotency keys and the orphan sweep of replicas sharing a store.</summary>
+public abstract partial class StoreConformanceTests
+{
+    [Fact]
+    public async Task Run_events_are_listed_in_order_after_a_position_and_a_page_at_a_time()
+    {
+        var run = await StartedRunAsync("run_1");
+        await Runs.AppendRunEventsAsync(run.Id, [Frame(1, "run_started"), Frame(2, "agent_text_delta")], None);
+        await Runs.AppendRunEventsAsync(run.Id, [Frame(3, "agent_text_delta"), Frame(4, "agent_finish")], None);
+
+        Assert.Equal([1L, 2, 3, 4], (await Runs.ListRunEventsAsync(run.Id, 0, 100, None)).Select(e => e.Seq));
+        Assert.Equal([Frame(3, "agent_text_delta"), Frame(4, "agent_finish")], await Runs.ListRunEventsAsync(run.Id, 2, 100, None));
+        Assert.Equal([2L, 3], (await Runs.ListRunEventsAsync(run.Id, 1, 2, None)).Select(e => e.Seq));
+        Assert.Empty(await Runs.ListRunEventsAsync(run.Id, 4, 100, None));
+    }
+
+    [Fact]
+    public async Task A_run_event_stored_twice_is_kept_once_and_runs_do_not_share_logs()
+    {
+        var first = await StartedRunAsync("run_1");
+        var second = await StartedRunAsync("run_2", "ds_2");
+        await Runs.AppendRunEventsAsync(first.Id, [Frame(1, "run_started")], None);
+        await Runs.AppendRunEventsAsync(first.Id, [Frame(1, "run_started"), Frame(2, "agent_finish")], None);
+        await Runs.AppendRunEventsAsync(second.Id, [Frame(1, "run_started", """{"other":true}""")], None);
+
+        Assert.Equal([Frame(1, "run_started"), Frame(2, "agent_finish")], await Runs.ListRunEventsAsync(first.Id, 0, 100, None));
+        Assert.Equal([Frame(1, "run_started", """{"other":true}""")], await Runs.ListRunEventsAsync(second.Id, 0, 100, None));
+    }
+
+    [Fact]
+    public async Task A_runs_idempotency_key_finds_it_for_its_sandbox_and_end_user_only()
+    {
+        var run = await StartedRunAsync("run_1", key: "retry-me");
+
+        Assert.Equal(run, await Runs.FindRunByIdempotencyKeyAsync(SandboxA, UserA, "retry-me", None));
+        Assert.Equal("retry-me", (await Runs.GetRunAsync(SandboxA, "run_1", None))?.IdempotencyKey);
+        Assert.Null(await Runs.FindRunByIdempotencyKeyAsync(SandboxA, UserB, "retry-me", None));
+        Assert.Null(await Runs.FindRunByIdempotencyKeyAsync(SandboxB, UserA, "retry-me", None));
+        Assert.Null(await Runs.FindRunByIdempotencyKeyAsync(SandboxA, UserA, "other", None));
+    }
+
+    [Fact]
+    public async Task A_second_run_with_a_taken_idempotency_key_is_refused_and_writes_nothing()
+    {
+        await StartedRunAsync("run_1", key: "once");
+        var window = await Windows.GetWindowAsync(SandboxA, "ds_1", UserA, None);
+        var session = Session("sess_run_2", window!);
+
+        var refused = await Assert.ThrowsAsync<DuplicateIdempotencyKeyException>(() =>
+            StartAsync(Run("run_2", window!, session) with { IdempotencyKey = "once" }, session, newSession: true, "again"));
+
+        Assert.Equal("once", refused.IdempotencyKey);
+        Assert.Null(await Runs.GetRunAsync(SandboxA, "run_2", None));
+        Assert.Null(await Sessions.GetSessionAsync(SandboxA, "sess_run_2", UserA, None));
+        Assert.Single(await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, None));
+
+        // The same key is free for another end user, and runs without a key never collide.
+        var other = await CreateWindowAsync("ds_other", endUserId: UserB);
+        var otherSession = Session("sess_other", other);
+        await StartAsync(Run("run_3", other, otherSession) with { IdempotencyKey = "once" }, otherSession, newSession: true, "mine");
+        await StartedRunAsync("run_4", "ds_4");
+        await StartedRunAsync("run_5", "ds_5");
+    }
+
+    [Fact]
+    public async Task Sweeping_for_a_shared_store_interrupts_only_runs_whose_lease_expired_or_is_gone()
+    {
+        await SeedTenantsAsync();
+        var live = await LeasedRunAsync("run_live", "ds_live", expiresAt: T0.AddMinutes(10));
+        var expired = await LeasedRunAsync("run_dead", "ds_dead", expiresAt: T0.AddMinutes(1));
+        var unleasedWindow = await CreateWindowAsync("ds_none");
+        var unleasedSession = Session("sess_none", unleasedWindow);
+        await StartAsync(Run("run_none", unleasedWindow, unleasedSession), unleasedSession, newSession: true, "no lease");
+
+        var count = await Runs.InterruptOrphanedRunsAsync(T0.AddMinutes(5), allRunning: false, None);
+
+        Assert.Equal(2, count);
+        Assert.Equal(RunStatus.Running, (await Runs.GetRunAsync(SandboxA, live.Id, None))?.Status);
+        Assert.Equal(RunStatus.Interrupted, (await Runs.GetRunAsync(SandboxA, expired.Id, None))?.Status);
+        Assert.Equal(RunStatus.Interrupted, (await Runs.GetRunAsync(SandboxA, "run_none", None))?.Status);
+        Assert.True(await Windows.TryAcquireLeaseAsync("ds_dead", "run_next", T0.AddMinutes(6), T0.AddMinutes(7), None));
+        Assert.False(await Windows.TryAcquireLeaseAsync("ds_live", "run_next", T0.AddMinutes(6), T0.AddMinutes(7), None));
+    }
+
+    [Fact]
+    public async Task Purging_a_window_deletes_the_event_logs_of_its_runs()
+    {
+        var run = await StartedRunAsync("run_1");
+        await Runs.AppendRunEventsAsync(run.Id, [Frame(1, "run_started"), Frame(2, "agent_text_delta", """{"text":"private words"}""")], None);
+        await Runs.EndRunAsync(End(run, T0.AddMinutes(1)), None);
+
+        await Sources.PurgeSourceAsync(SandboxA, "ds_1", deleteSource: false, T0.AddMinutes(2), None);
+
+        Assert.Empty(await Runs.ListRunEventsAsync(run.Id, 0, 100, None));
+        Assert.NotNull(await Runs.GetRunAsync(SandboxA, run.Id, None));
+    }
+
+    private static RunEventRecord Frame(long seq, string name, string data = """{"n":1}""") => new(seq, name, data);
+
+    private async Task<RunRecord> StartedRunAsync(string runId, string windowId = "ds_1", string? key = null)
+    {
+        if (!await Tenancy.AnyAccountAsync(None))
+        {
+            await SeedTenantsAsync();
+        }
+
+        var window = await Windows.GetWindowAsync(SandboxA, windowId, UserA, None) ?? await CreateWindowAsync(windowId);
+        var session = Session("sess_" + runId, window);
+        var run = Run(runId, window, session) with { IdempotencyKey = key };
+        await StartAsync(run, session, newSession: true, "hello " + runId);
+        return run;
+    }
+
+    private async Task<RunRecord> LeasedRunAsync(string runId, string windowId, DateTimeOffset expiresAt)
+    {
+        var window = await CreateWindowAsync(windowId);
+        var session = Session("sess_" + runId, window);
+        Assert.True(await Windows.TryAcquireLeaseAsync(windowId, runId, T0, expiresAt, None));
+        var run = Run(runId, window, session);
+        await StartAsync(run, session, newSession: true, "leased");
+        return run;
+    }
+}
