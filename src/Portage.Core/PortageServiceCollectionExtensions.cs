@@ -52,6 +52,7 @@ public static class PortageServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<RunEventLog>());
         services.AddHostedService(sp => sp.GetRequiredService<RunHost>());
         services.AddHostedService<OrphanedRunRecovery>();
+        services.AddHostedService<RunEventRetention>();
         services.AddHostedService(sp => sp.GetRequiredService<WindowSweeper>());
         IngestRegistration.AddIngest(services, configuration);
         return new PortageBuilder(services, configuration);

@@ -155,6 +155,15 @@ public sealed partial class SqliteStore : IRunStore
             ("$run", runId), ("$after", afterSeq), ("$limit", limit));
     }
 
+    /// <inheritdoc/>
+    public async Task<long> DeleteRunEventsAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await Sql.ExecuteAsync(connection,
+            "DELETE FROM run_events WHERE run_id IN (SELECT id FROM runs WHERE status <> 'running' AND finished_at < $before)",
+            cancellationToken, null, ("$before", Sql.Time(endedBefore)));
+    }
+
     private static string Prefixed(string prefix, string columns) => string.Join(", ", columns.Split(", ").Select(c => prefix + c));
 
     private static RunRecord ReadRun(SqliteDataReader r) => new(

@@ -99,6 +99,28 @@ public abstract partial class StoreConformanceTests
         Assert.NotNull(await Runs.GetRunAsync(SandboxA, run.Id, None));
     }
 
+    [Fact]
+    public async Task Deleting_old_run_events_keeps_running_and_recent_runs_logs()
+    {
+        var old = await StartedRunAsync("run_old");
+        var recent = await StartedRunAsync("run_recent", "ds_2");
+        var running = await StartedRunAsync("run_running", "ds_3");
+        foreach (var run in new[] { old, recent, running })
+        {
+            await Runs.AppendRunEventsAsync(run.Id, [Frame(1, "run_started"), Frame(2, "agent_finish")], None);
+        }
+
+        await Runs.EndRunAsync(End(old, T0.AddHours(1)), None);
+        await Runs.EndRunAsync(End(recent, T0.AddHours(5)), None);
+
+        Assert.Equal(2, await Runs.DeleteRunEventsAsync(T0.AddHours(3), None));
+
+        Assert.Empty(await Runs.ListRunEventsAsync(old.Id, 0, 10, None));
+        Assert.Equal(2, (await Runs.ListRunEventsAsync(recent.Id, 0, 10, None)).Count);
+        Assert.Equal(2, (await Runs.ListRunEventsAsync(running.Id, 0, 10, None)).Count);
+        Assert.NotNull(await Runs.GetRunAsync(SandboxA, old.Id, None));
+    }
+
     private static RunEventRecord Frame(long seq, string name, string data = """{"n":1}""") => new(seq, name, data);
 
     private async Task<RunRecord> StartedRunAsync(string runId, string windowId = "ds_1", string? key = null)

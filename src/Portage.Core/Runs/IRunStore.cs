@@ -45,4 +45,7 @@ public interface IRunStore
 
     /// <summary>Up to <paramref name="limit"/> stored frames of a run after <paramref name="afterSeq"/>, in order.</summary>
     Task<IReadOnlyList<RunEventRecord>> ListRunEventsAsync(string runId, long afterSeq, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the event logs of runs that ended before <paramref name="endedBefore"/>; returns the frames deleted.</summary>
+    Task<long> DeleteRunEventsAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken);
 }

@@ -24,6 +24,9 @@ public sealed class RunOptions
     /// <summary>Longest wait before a retry (seconds); a provider asking for longer is not retried.</summary>
     public double MaxRetryDelaySeconds { get; set; } = 30;
 
+    /// <summary>How long the frames of an ended run stay readable through its events endpoint (hours); 0 keeps them.</summary>
+    public double EventRetentionHours { get; set; } = 72;
+
     /// <summary>
     /// True when several routers share the store (PostgreSQL replicas): runs of a dead process are found by their
     /// expired leases instead of at start-up. Set by the store, not by hand.
