@@ -25,7 +25,7 @@ internal static partial class AgentRunEndpoints
         TimeProvider time,
         IOptions<ServerOptions> options,
         ILoggerFactory loggers,
-        IConfiguration configuration)
+        ContentLogging content)
     {
         var ct = context.RequestAborted;
         await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, ct);
@@ -36,13 +36,13 @@ internal static partial class AgentRunEndpoints
         // Every log line of the run (executor, tools, stream writer) carries its ids: the scope lives in this async
         // method, whose context the stream's iterator runs in.
         using var scope = logger.BeginScope(RunLogScope.Of(run));
-        if (configuration.GetValue<bool>("Telemetry:LogContent"))
+        if (content.Enabled)
         {
             LogContent(logger, run.RunId, string.Join("\n", run.UserMessages));
         }
 
         await RunStreamWriter.WriteAsync(context, executor.StreamAsync(run, ct), run.RunId,
-            TimeSpan.FromSeconds(options.Value.PingSeconds), time, logger);
+            TimeSpan.FromSeconds(options.Value.PingSeconds), time, logger, content);
     }
 
     // Content is logged only when Telemetry:LogContent is switched on explicitly (debugging a provider on one's own data).

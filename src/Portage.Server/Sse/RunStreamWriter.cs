@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
+using Portage.Core.Telemetry;
 using Portage.Protocol;
 using Portage.Protocol.Runs;
 
@@ -15,7 +16,7 @@ internal static partial class RunStreamWriter
 {
     private static readonly byte[] s_ping = ": ping\n\n"u8.ToArray();
 
-    public static async Task WriteAsync(HttpContext context, IAsyncEnumerable<AgentEvent> events, string runId, TimeSpan pingInterval, TimeProvider time, ILogger logger)
+    public static async Task WriteAsync(HttpContext context, IAsyncEnumerable<AgentEvent> events, string runId, TimeSpan pingInterval, TimeProvider time, ILogger logger, ContentLogging content)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -71,7 +72,7 @@ internal static partial class RunStreamWriter
         catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && !terminal)
         {
             // The engine records the run before failing; the client still gets exactly one terminal frame.
-            LogStreamFailed(logger, ex, runId);
+            LogStreamFailed(logger, content.Redact(ex), runId);
             await WriteFrameAsync(response, runId, ++seq,
                 new AgentError("Portage failed while streaming this run; the server log has the details.", "internal_error") { RunId = runId },
                 CancellationToken.None);
