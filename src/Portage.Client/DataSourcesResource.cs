@@ -136,6 +136,21 @@ public sealed class DataSourcesResource
             ProtocolJson.Default.WindowTurnList, content: null, cancellationToken);
 
     /// <summary>
+    /// Reads a context window's delivery ledger, oldest first (<c>GET …/sources/{id}/deliveries</c>, Portage extension):
+    /// the discover labels (<c>kind: menu</c>) and content (<c>kind: content</c>) retrieval already gave its agent.
+    /// </summary>
+    /// <param name="sandboxId">The sandbox.</param>
+    /// <param name="contextWindowId">The window (a <c>context_window_id</c>).</param>
+    /// <param name="endUserId">When given, a window of another end user answers 404.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<WindowDeliveryList> GetDeliveriesAsync(
+        string sandboxId, string contextWindowId, string? endUserId = null, CancellationToken cancellationToken = default) =>
+        _connection.SendJsonAsync(
+            "dataSources.deliveries", HttpMethod.Get,
+            Paths.Query($"{Paths.Source(sandboxId, contextWindowId)}/deliveries", ("end_user_id", endUserId)),
+            ProtocolJson.Default.WindowDeliveryList, content: null, cancellationToken);
+
+    /// <summary>
     /// Archives every context window inactive for at least <paramref name="inactivitySeconds"/>
     /// (<c>POST …/sources/_sweep_ephemeral?inactivity_seconds=N</c>).
     /// </summary>

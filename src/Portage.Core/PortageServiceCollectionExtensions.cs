@@ -8,6 +8,7 @@ using Portage.Core.Retrieval;
 using Portage.Core.Runs;
 using Portage.Core.Sources;
 using Portage.Core.Streams;
+using Portage.Core.Telemetry;
 using Portage.Core.Tenancy;
 using Portage.Core.Tools;
 using Portage.Core.Windows;
@@ -30,6 +31,8 @@ public static class PortageServiceCollectionExtensions
         services.AddOptions<WindowOptions>().Bind(configuration.GetSection("Windows"));
         services.AddOptions<PriceTable>().Bind(configuration.GetSection("Pricing"));
         services.AddOptions<RetrievalOptions>().Bind(configuration.GetSection("Retrieval"));
+        services.AddOptions<TelemetryOptions>().Bind(configuration.GetSection("Telemetry"));
+        services.TryAddSingleton<ContentLogging>();
         services.TryAddSingleton<TenancyService>();
         services.TryAddSingleton<DataSourceService>();
         services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<ProviderDefinition>()));

@@ -43,6 +43,7 @@ namespace Portage.Protocol;
 [JsonSerializable(typeof(PurgeDataSourceRequest))]
 [JsonSerializable(typeof(PurgeResponse))]
 [JsonSerializable(typeof(WindowTurnList))]
+[JsonSerializable(typeof(WindowDeliveryList))]
 [JsonSerializable(typeof(ProviderList))]
 [JsonSerializable(typeof(RetrievalRequest))]
 [JsonSerializable(typeof(OriginsRequest))]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Portage.Client.Tests.Fakes;
+using Portage.Protocol.Ingest;
 using Portage.Protocol.Runs;
 using Portage.Protocol.Sources;
 using Portage.Testing;
@@ -121,6 +122,24 @@ public sealed class DataSourceTests
         Assert.Equal("""{"name":"m"}""", handler.Requests[1].Body);
         Assert.Equal("""{"delete_source":false}""", handler.Requests[6].Body);
         Assert.Equal((3, 9, 0), (purge.Deleted("turns_deleted"), purge.Deleted("chunks_deleted"), purge.Deleted("runs_deleted")));
+    }
+
+    [Fact]
+    public async Task The_delivery_ledger_of_a_window_shows_what_discover_gave_its_agent()
+    {
+        using var app = new PortageApp(settings: new Dictionary<string, string?> { ["Retrieval:Prefetch"] = "false" });
+        using var http = app.CreateClient();
+        using var router = Router(app, http);
+        var job = await router.Client.Ingest.TextAsync(app.SandboxId,
+            new IngestTextRequest { Text = "# Frost\n\nFrost alerts fire below -2 °C at the field gateway.", SourceType = "markdown", FilePath = "notes/frost.md" });
+        Assert.Equal("completed", (await router.Client.Ingest.WaitForJobAsync(app.SandboxId, job.JobId, TimeSpan.FromMilliseconds(20))).Status);
+
+        var windowId = await RunAsync(router, new RunOptions { Provider = "echo", Message = "/discover frost alerts", EndUserId = "u-ledger" });
+        var ledger = await router.Client.DataSources.GetDeliveriesAsync(app.SandboxId, windowId, "u-ledger");
+
+        var item = Assert.Single(ledger.Deliveries);
+        Assert.Equal(("menu", "notes/frost.md", "frost.md › Frost"), (item.Kind, item.FilePath, item.Summary));
+        Assert.Equal((windowId, 1), (ledger.ContextWindowId, ledger.Count));
     }
 
     [Fact]

@@ -78,6 +78,22 @@ public sealed class ResourceTests
     }
 
     [Fact]
+    public async Task Get_deliveries_reads_the_window_ledger()
+    {
+        var handler = FakeHandler.Json(
+            "{\"context_window_id\":\"ds_w\",\"end_user_id\":\"u-123\",\"count\":1,\"deliveries\":[{\"canonical_id\":\"chunk:a1\"," +
+            "\"kind\":\"menu\",\"run_id\":\"run_1\",\"delivered_at\":\"2026-01-01T00:00:00Z\",\"summary\":\"guide.md › Install\"," +
+            "\"file_path\":\"docs/guide.md\",\"data_source_id\":null,\"source_type\":\"markdown\"}]}");
+        using var router = TestRouter.Create(handler);
+
+        var ledger = await router.Client.DataSources.GetDeliveriesAsync("sb_test", "ds_w", endUserId: "u-123");
+
+        var item = Assert.Single(ledger.Deliveries);
+        Assert.Equal(("chunk:a1", "menu", "run_1", "guide.md › Install", "docs/guide.md"), (item.CanonicalId, item.Kind, item.RunId, item.Summary, item.FilePath));
+        Assert.Equal("/api/v1/storage/sandboxes/sb_test/sources/ds_w/deliveries?end_user_id=u-123", handler.Requests[0].Uri.PathAndQuery);
+    }
+
+    [Fact]
     public async Task Sweep_posts_the_inactivity_threshold()
     {
         var handler = FakeHandler.Json("{\"archived_count\":2,\"inactivity_seconds\":60}");

@@ -179,6 +179,42 @@ public abstract partial class StoreConformanceTests
         Assert.Empty(await Content.GetDeliveredAsync(SandboxB, "ds_1", None));
     }
 
+    [Fact]
+    public async Task Delivery_ledger_lists_each_entry_with_its_run_and_time_oldest_first()
+    {
+        await SeedTenantsAsync();
+
+        await Content.RecordDeliveriesAsync(SandboxA, "ds_1", "run_2", ["menu:chunk:b", "chunk:b"], T0.AddMinutes(1), None);
+        await Content.RecordDeliveriesAsync(SandboxA, "ds_1", "run_1", ["chunk:c", "chunk:a"], T0, None);
+        await Content.RecordDeliveriesAsync(SandboxA, "ds_1", "run_3", ["chunk:a", "chunk:d"], T0.AddMinutes(2), None);
+        await Content.RecordDeliveriesAsync(SandboxA, "ds_2", "run_4", ["chunk:z"], T0, None);
+
+        Assert.Equal(
+            [
+                new DeliveryRecord("chunk:a", "run_1", T0),
+                new DeliveryRecord("chunk:c", "run_1", T0),
+                new DeliveryRecord("chunk:b", "run_2", T0.AddMinutes(1)),
+                new DeliveryRecord("menu:chunk:b", "run_2", T0.AddMinutes(1)),
+                new DeliveryRecord("chunk:d", "run_3", T0.AddMinutes(2)),
+            ],
+            await Content.ListDeliveriesAsync(SandboxA, "ds_1", None));
+        Assert.Empty(await Content.ListDeliveriesAsync(SandboxB, "ds_1", None));
+        Assert.Empty(await Content.ListDeliveriesAsync(SandboxA, "ds_missing", None));
+    }
+
+    [Fact]
+    public async Task Purging_a_window_empties_its_listed_ledger()
+    {
+        await SeedTenantsAsync();
+        await Content.RecordDeliveriesAsync(SandboxA, "ds_1", "run_1", ["chunk:a"], T0, None);
+        await Content.RecordDeliveriesAsync(SandboxA, "ds_2", "run_2", ["chunk:a"], T0, None);
+
+        await Content.PurgeSourceAsync(SandboxA, "ds_1", None);
+
+        Assert.Empty(await Content.ListDeliveriesAsync(SandboxA, "ds_1", None));
+        Assert.Single(await Content.ListDeliveriesAsync(SandboxA, "ds_2", None));
+    }
+
     private static ContentQuery Query(string text, int limit = 10, string[]? excluded = null) =>
         new(SandboxA, text, null, null, excluded is null ? s_noExclusions : excluded.ToHashSet(), limit);
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portage.Core.Retrieval;
+using Portage.Core.Telemetry;
 
 namespace Portage.Core.Ingest;
 
@@ -18,6 +19,7 @@ public sealed partial class IngestWorker(
     IngestSignal signal,
     TimeProvider time,
     IOptions<IngestOptions> options,
+    ContentLogging content,
     ILogger<IngestWorker> logger) : BackgroundService
 {
     /// <inheritdoc/>
@@ -82,7 +84,7 @@ public sealed partial class IngestWorker(
         {
             var retry = job.RetryCount < settings.MaxRetries;
             var retryAt = retry ? time.GetUtcNow() + Backoff(job.RetryCount) : (DateTimeOffset?)null;
-            LogFailed(logger, ex, job.Id, job.RetryCount + 1, retry);
+            LogFailed(logger, content.Redact(ex), job.Id, job.RetryCount + 1, retry);
             await store.FailAsync(job.Id, ex.Message, retryAt, time.GetUtcNow(), ct);
         }
     }
@@ -114,7 +116,7 @@ public sealed partial class IngestWorker(
             catch (Exception ex)
             {
                 // The store itself failed (disk, lock): keep the worker alive and try again after a poll interval.
-                LogLoopFailed(logger, ex);
+                LogLoopFailed(logger, content.Redact(ex));
                 try
                 {
                     await Task.Delay(poll, time, stoppingToken);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Portage.Core.Ingest;
 using Portage.Core.Runs;
+using Portage.Core.Telemetry;
 using Portage.Core.Windows;
 
 namespace Portage.Core.Recording;
@@ -10,7 +11,7 @@ namespace Portage.Core.Recording;
 /// assistant's text are queued for indexing as <c>conversation</c> content owned by the run's end user. Best effort:
 /// the turns are already safe in the window, so an indexing failure is logged, never a failed run.
 /// </summary>
-public sealed partial class ConversationMemory(IngestService ingest, ILogger<ConversationMemory> logger)
+public sealed partial class ConversationMemory(IngestService ingest, ContentLogging content, ILogger<ConversationMemory> logger)
 {
     /// <summary>Queues the run's user messages and the assistant's answer for indexing.</summary>
     public async Task RememberAsync(PreparedRun run, NewTurn assistant)
@@ -33,7 +34,7 @@ public sealed partial class ConversationMemory(IngestService ingest, ILogger<Con
         }
         catch (Exception ex)
         {
-            LogRememberFailed(logger, ex, run.RunId);
+            LogRememberFailed(logger, content.Redact(ex), run.RunId);
         }
     }
 

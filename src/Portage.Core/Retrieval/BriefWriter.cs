@@ -4,6 +4,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portage.Core.Providers;
+using Portage.Core.Telemetry;
 
 namespace Portage.Core.Retrieval;
 
@@ -12,7 +13,7 @@ namespace Portage.Core.Retrieval;
 /// there is one (<see cref="RetrievalOptions.Synthesis"/>), else extractively (the best-matching sentences, cited),
 /// and the response says which. A provider failure falls back to extractive with a warning.
 /// </summary>
-public sealed partial class BriefWriter(ProviderRegistry providers, IOptions<RetrievalOptions> options, ILogger<BriefWriter> logger)
+public sealed partial class BriefWriter(ProviderRegistry providers, IOptions<RetrievalOptions> options, ContentLogging content, ILogger<BriefWriter> logger)
 {
     /// <summary>The synthesis label of extractive output.</summary>
     public const string Extractive = "extractive";
@@ -40,7 +41,7 @@ public sealed partial class BriefWriter(ProviderRegistry providers, IOptions<Ret
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                LogSynthesisFailed(logger, ex, writer.Name);
+                LogSynthesisFailed(logger, content.Redact(ex), writer.Name);
                 warnings.Add($"{writer.Name} could not write the answer ({ex.Message}); this one is extractive.");
             }
         }

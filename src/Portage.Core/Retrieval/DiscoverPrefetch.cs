@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Portage.Core.Telemetry;
 
 namespace Portage.Core.Retrieval;
 
@@ -10,7 +11,7 @@ namespace Portage.Core.Retrieval;
 /// user's message as an extra user message in front of it, so the model starts from what the sandbox knows. The system
 /// prompt is left untouched (prompt caches stay warm). Fail-open: any error means no block.
 /// </summary>
-public sealed partial class DiscoverPrefetch(RetrievalService retrieval, IContentIndex index, IOptions<RetrievalOptions> options, ILogger<DiscoverPrefetch> logger)
+public sealed partial class DiscoverPrefetch(RetrievalService retrieval, IContentIndex index, IOptions<RetrievalOptions> options, ContentLogging content, ILogger<DiscoverPrefetch> logger)
 {
     /// <summary>The block for this query, or null when prefetch is off, the sandbox has no content, or nothing new matched.</summary>
     public async Task<string?> BlockAsync(RetrievalScope scope, string query, CancellationToken cancellationToken)
@@ -48,7 +49,7 @@ public sealed partial class DiscoverPrefetch(RetrievalService retrieval, IConten
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            LogPrefetchFailed(logger, ex, scope.SandboxId);
+            LogPrefetchFailed(logger, content.Redact(ex), scope.SandboxId);
             return null;
         }
     }

@@ -30,7 +30,19 @@ public interface IContentIndex
 
     /// <summary>Everything the window's agent has received so far.</summary>
     Task<IReadOnlySet<string>> GetDeliveredAsync(string sandboxId, string windowId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The window's delivery ledger as recorded, oldest first (then by canonical id, ordinal): what the console and
+    /// <c>GET …/sources/{id}/deliveries</c> show. Ids are stored as given, <see cref="Exclusions.MenuPrefix"/> included.
+    /// </summary>
+    Task<IReadOnlyList<DeliveryRecord>> ListDeliveriesAsync(string sandboxId, string windowId, CancellationToken cancellationToken);
 }
+
+/// <summary>One entry of a window's delivery ledger.</summary>
+/// <param name="CanonicalId">What was delivered, as recorded (a menu label carries <see cref="Exclusions.MenuPrefix"/>).</param>
+/// <param name="RunId">The run that delivered it.</param>
+/// <param name="DeliveredAt">When it was first delivered (a repeat is never recorded).</param>
+public sealed record DeliveryRecord(string CanonicalId, string? RunId, DateTimeOffset DeliveredAt);
 
 /// <summary>A ranked full-text query.</summary>
 /// <param name="SandboxId">The sandbox searched.</param>

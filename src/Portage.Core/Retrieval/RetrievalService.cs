@@ -117,6 +117,26 @@ public sealed class RetrievalService(IContentIndex index, BriefWriter writer, Ti
         return new OriginsResponse(scope.SandboxId, origins);
     }
 
+    /// <summary>
+    /// A window's delivery ledger, oldest first, each entry with its chunk as <paramref name="endUserId"/> (the window's
+    /// owner) may see it. The caller checks that the window exists in the sandbox.
+    /// </summary>
+    public async Task<IReadOnlyList<LedgerEntry>> LedgerAsync(string sandboxId, string windowId, string? endUserId, CancellationToken cancellationToken)
+    {
+        var ledger = await index.ListDeliveriesAsync(sandboxId, windowId, cancellationToken);
+        var ids = ledger.Select(d => Unprefixed(d.CanonicalId).Id).Distinct(StringComparer.Ordinal).ToList();
+        var chunks = (await index.GetChunksAsync(sandboxId, ids, endUserId, cancellationToken)).ToDictionary(c => c.Id, StringComparer.Ordinal);
+        return [.. ledger.Select(d =>
+        {
+            var (id, menu) = Unprefixed(d.CanonicalId);
+            return new LedgerEntry(id, menu, d.RunId, d.DeliveredAt, chunks.GetValueOrDefault(id));
+        })];
+    }
+
+    private static (string Id, bool IsMenu) Unprefixed(string ledgerId) => ledgerId.StartsWith(Exclusions.MenuPrefix, StringComparison.Ordinal)
+        ? (ledgerId[Exclusions.MenuPrefix.Length..], true)
+        : (ledgerId, false);
+
     // A child of the run span when a run's tool or prefetch asks; a root span (or the HTTP request's child) otherwise.
     private static Activity? StartSpan(string operation, RetrievalScope scope)
     {
@@ -135,9 +155,8 @@ public sealed class RetrievalService(IContentIndex index, BriefWriter writer, Ti
             return ([], []);
         }
 
-        var ledger = await index.GetDeliveredAsync(scope.SandboxId, scope.WindowId, cancellationToken);
-        return ([.. ledger.Where(id => !id.StartsWith(Exclusions.MenuPrefix, StringComparison.Ordinal))],
-            [.. ledger.Where(id => id.StartsWith(Exclusions.MenuPrefix, StringComparison.Ordinal)).Select(id => id[Exclusions.MenuPrefix.Length..])]);
+        var ledger = (await index.GetDeliveredAsync(scope.SandboxId, scope.WindowId, cancellationToken)).Select(Unprefixed).ToList();
+        return ([.. ledger.Where(e => !e.IsMenu).Select(e => e.Id)], [.. ledger.Where(e => e.IsMenu).Select(e => e.Id)]);
     }
 
     // The ids named in the history or the ledger, plus the candidates whose text the history already holds.

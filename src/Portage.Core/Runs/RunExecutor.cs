@@ -29,6 +29,7 @@ public sealed partial class RunExecutor(
     ToolInvoker tools,
     DiscoverPrefetch prefetcher,
     ConversationMemory memory,
+    ContentLogging content,
     ILogger<RunExecutor> logger)
 {
     /// <summary>Streams the run's events: <c>run_started</c>, deltas and tool frames, then one terminal frame.</summary>
@@ -112,17 +113,19 @@ public sealed partial class RunExecutor(
                         updates = null;
                     }
 
+                    var retried = retries;
                     var delay = recorder.CycleEmitted ? null : ProviderRetry.DelayBefore(++retries, ex, settings);
                     EndCall(run, call, ex, delay);
                     call = null;
                     if (delay is null)
                     {
+                        LogRunFailed(logger, content.Redact(ex), run.RunId, retried);
                         failure = ex;
                         status = RunStatus.Failed;
                         break;
                     }
 
-                    LogRetry(logger, ex, run.RunId, retries, delay.Value.TotalMilliseconds);
+                    LogRetry(logger, content.Redact(ex), run.RunId, retries, delay.Value.TotalMilliseconds);
                     recorder.DiscardCycle();
                     if (!await DelayAsync(delay.Value, token))
                     {
@@ -339,7 +342,7 @@ public sealed partial class RunExecutor(
             PortageTelemetry.Fail(commit, ex);
             commit?.Dispose();
             EndTrace(run, RunStatus.Failed, null, usage, ex);
-            LogRecordFailed(logger, ex, run.RunId);
+            LogRecordFailed(logger, content.Redact(ex), run.RunId);
             await windows.ReleaseLeaseAsync(run.Window.Id, run.RunId, CancellationToken.None);
             throw;
         }
@@ -372,12 +375,15 @@ public sealed partial class RunExecutor(
         }
         catch (Exception ex)
         {
-            LogRenewFailed(logger, ex, run.RunId);
+            LogRenewFailed(logger, content.Redact(ex), run.RunId);
         }
     }
 
     [LoggerMessage(LogLevel.Warning, "Run {RunId}: provider call failed before its first token; retry {Retry} in {DelayMs} ms")]
     private static partial void LogRetry(ILogger logger, Exception exception, string runId, int retry, double delayMs);
+
+    [LoggerMessage(LogLevel.Warning, "Run {RunId}: the provider call failed ({Retries} retries before it); the run ends with agent_error")]
+    private static partial void LogRunFailed(ILogger logger, Exception exception, string runId, int retries);
 
     [LoggerMessage(LogLevel.Error, "Recording the end of run {RunId} failed")]
     private static partial void LogRecordFailed(ILogger logger, Exception exception, string runId);

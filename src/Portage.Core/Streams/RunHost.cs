@@ -22,6 +22,7 @@ public sealed partial class RunHost(
     IRunStore runs,
     RunEventLog log,
     IRunSignals signals,
+    ContentLogging content,
     ILogger<RunHost> logger) : IHostedService
 {
     /// <summary>Longest accepted <c>idempotency_key</c>.</summary>
@@ -135,7 +136,7 @@ public sealed partial class RunHost(
         catch (Exception ex)
         {
             // The executor records the run before failing; every reader still gets exactly one terminal frame.
-            LogRunFailed(logger, ex, runId);
+            LogRunFailed(logger, content.Redact(ex), runId);
             if (!terminal)
             {
                 Emit(live, new AgentError("Portage failed while running this turn; the server log has the details.", "internal_error") { RunId = runId });

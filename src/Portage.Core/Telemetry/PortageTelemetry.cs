@@ -43,7 +43,11 @@ public static class PortageTelemetry
     /// <summary>The router's own share of a run: its duration minus the time spent inside provider calls.</summary>
     public static Histogram<double> RouterOverhead { get; } = Meter.CreateHistogram<double>("portage.router.overhead", "s", "Run duration minus time inside provider calls.");
 
-    /// <summary>Marks a span failed with the exception's type and message (the message of an exception, never content).</summary>
+    /// <summary>
+    /// Marks a span failed with what the failure was, never its message: a provider's message can quote the prompt
+    /// (<see cref="RedactedException.Describe"/>). The message reaches the client in <c>agent_error</c> and the run's
+    /// stored <c>error</c>.
+    /// </summary>
     public static void Fail(Activity? activity, Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
@@ -52,7 +56,7 @@ public static class PortageTelemetry
             return;
         }
 
-        activity.SetStatus(ActivityStatusCode.Error, exception.Message);
+        activity.SetStatus(ActivityStatusCode.Error, RedactedException.Describe(exception));
         activity.SetTag("error.type", exception is Errors.PortageException p ? p.ErrorType : exception.GetType().FullName);
     }
 }

@@ -11,7 +11,7 @@ namespace Portage.Core.Tools;
 /// bad arguments become a result with an error that the model sees (so it can recover); only the run's own
 /// cancellation stops the invoker.
 /// </summary>
-public sealed partial class ToolInvoker(ToolRegistry registry, IServiceProvider services, ILogger<ToolInvoker> logger)
+public sealed partial class ToolInvoker(ToolRegistry registry, IServiceProvider services, ContentLogging content, ILogger<ToolInvoker> logger)
 {
     /// <summary>The tools offered to a run, or null when there are none.</summary>
     public async Task<IList<AITool>?> OfferedAsync(ToolRunContext context, CancellationToken cancellationToken)
@@ -81,7 +81,7 @@ public sealed partial class ToolInvoker(ToolRegistry registry, IServiceProvider 
         }
         catch (Exception ex)
         {
-            LogToolFailed(logger, ex, call.Name, context.RunId);
+            LogToolFailed(logger, content.Redact(ex), call.Name, context.RunId);
             return Failed(call, ex.Message);
         }
     }

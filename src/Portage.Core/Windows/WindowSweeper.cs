@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Portage.Core.Telemetry;
 
 namespace Portage.Core.Windows;
 
 /// <summary>Rule 9: archives windows that have been inactive for <see cref="WindowOptions.InactivitySeconds"/>.</summary>
-public sealed partial class WindowSweeper(IWindowStore windows, TimeProvider time, IOptions<WindowOptions> options, ILogger<WindowSweeper> logger)
+public sealed partial class WindowSweeper(IWindowStore windows, TimeProvider time, IOptions<WindowOptions> options, ContentLogging content, ILogger<WindowSweeper> logger)
     : BackgroundService
 {
     /// <summary>Archives the inactive windows of one sandbox (or all); returns how many.</summary>
@@ -38,7 +39,7 @@ public sealed partial class WindowSweeper(IWindowStore windows, TimeProvider tim
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    LogSweepFailed(logger, ex);
+                    LogSweepFailed(logger, content.Redact(ex));
                 }
             }
         }

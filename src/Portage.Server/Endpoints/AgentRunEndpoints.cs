@@ -36,7 +36,7 @@ internal static partial class AgentRunEndpoints
         TimeProvider time,
         IOptions<ServerOptions> options,
         ILoggerFactory loggers,
-        IConfiguration configuration)
+        ContentLogging content)
     {
         var ct = context.RequestAborted;
         await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, ct);
@@ -46,13 +46,13 @@ internal static partial class AgentRunEndpoints
 
         // The stream writer's lines carry the run's ids too (the run itself logs under RunHost's scope).
         using var scope = logger.BeginScope(handle.Prepared is { } prepared ? RunLogScope.Of(prepared) : RunLogScope.Of(handle.Run));
-        if (handle.Prepared is not null && configuration.GetValue<bool>("Telemetry:LogContent"))
+        if (handle.Prepared is not null && content.Enabled)
         {
             LogContent(logger, handle.Run.Id, string.Join("\n", handle.Prepared.UserMessages));
         }
 
         await RunStreamWriter.WriteAsync(context, follower.FollowAsync(handle.Run, 0, ct), handle.Run.Id,
-            TimeSpan.FromSeconds(options.Value.PingSeconds), time, logger);
+            TimeSpan.FromSeconds(options.Value.PingSeconds), time, logger, content);
 
         // Only the connection that started the run can stop it by going away, and only with on_disconnect: cancel.
         if (ct.IsCancellationRequested && !handle.Joined && host.FindLive(handle.Run.Id) is { CancelOnDisconnect: true } live)
@@ -71,7 +71,8 @@ internal static partial class AgentRunEndpoints
         RunFollower follower,
         TimeProvider time,
         IOptions<ServerOptions> options,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers,
+        ContentLogging content)
     {
         var ct = context.RequestAborted;
         await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, ct);
@@ -81,7 +82,7 @@ internal static partial class AgentRunEndpoints
         var logger = loggers.CreateLogger("Portage.Server.Runs");
         using var scope = logger.BeginScope(RunLogScope.Of(run));
         await RunStreamWriter.WriteAsync(context, follower.FollowAsync(run, after, ct), runId,
-            TimeSpan.FromSeconds(options.Value.PingSeconds), time, logger);
+            TimeSpan.FromSeconds(options.Value.PingSeconds), time, logger, content);
     }
 
     private static async Task<IResult> CancelAsync(HttpContext context, string sandboxId, string runId, TenancyService tenancy, IRunStore runs, RunHost host, TimeProvider time)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Portage.Core.Retrieval;
 using Portage.Core.Sources;
 using Portage.Core.Windows;
 using Portage.Protocol;
@@ -6,7 +7,7 @@ using Portage.Protocol.Sources;
 
 namespace Portage.Server.Endpoints;
 
-/// <summary>Stored data sources and turns as wire records.</summary>
+/// <summary>Stored data sources, turns and ledger entries as wire records.</summary>
 internal static class SourceDtos
 {
     public static DataSource ToDto(DataSourceRecord s, string accountId) => new()
@@ -61,6 +62,18 @@ internal static class SourceDtos
             Result = Parse(p.ResultJson),
             Error = p.Error,
         })],
+    };
+
+    public static WindowDelivery ToDto(LedgerEntry e) => new()
+    {
+        CanonicalId = e.CanonicalId,
+        Kind = e.IsMenu ? "menu" : "content",
+        RunId = e.RunId,
+        DeliveredAt = e.DeliveredAt,
+        Summary = e.Chunk?.Breadcrumb,
+        FilePath = e.Chunk?.FilePath,
+        DataSourceId = e.Chunk?.DataSourceId,
+        SourceType = e.Chunk?.SourceType,
     };
 
     private static JsonElement? Parse(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();

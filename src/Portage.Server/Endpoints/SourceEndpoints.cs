@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Portage.Core.Errors;
+using Portage.Core.Retrieval;
 using Portage.Core.Sources;
 using Portage.Core.Tenancy;
 using Portage.Core.Windows;
@@ -11,7 +12,7 @@ namespace Portage.Server.Endpoints;
 /// <summary>
 /// Data sources of a sandbox (copass-compat §7.2), durable and ephemeral in one API; context windows are the ephemeral
 /// ones. Archive, disconnect and the inactivity sweep are rule 9; <c>/turns</c> is a Portage extension that reads a
-/// window's log. Status rules and purge live in <see cref="DataSourceService"/>.
+/// window's log and <c>/deliveries</c> its delivery ledger. Status rules and purge live in <see cref="DataSourceService"/>.
 /// </summary>
 internal static class SourceEndpoints
 {
@@ -34,6 +35,7 @@ internal static class SourceEndpoints
             StatusAsync(c, sandboxId, t, ct => s.DisconnectAsync(sandboxId, sourceId, ct)));
         sources.MapPost("/{sourceId}/purge", PurgeAsync);
         sources.MapGet("/{sourceId}/turns", TurnsAsync);
+        sources.MapGet("/{sourceId}/deliveries", DeliveriesAsync);
         return api;
     }
 
@@ -124,27 +126,46 @@ internal static class SourceEndpoints
     private static async Task<IResult> TurnsAsync(
         HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, IWindowStore windows, IDataSourceStore sources, string? end_user_id)
     {
-        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
-        if (end_user_id is not null)
-        {
-            EndUserIds.Validate(end_user_id);
-        }
-
-        var window = await windows.GetWindowAsync(sandboxId, sourceId, end_user_id, context.RequestAborted);
-        if (window is null)
-        {
-            if (end_user_id is null && await sources.GetSourceAsync(sandboxId, sourceId, context.RequestAborted) is { } durable)
-            {
-                throw PortageException.BadRequest("not_a_context_window",
-                    $"Data source '{durable.Id}' is a durable source; only context windows (kind: ephemeral) have turns.");
-            }
-
-            throw PortageException.NotFound("source_not_found",
-                $"No context window '{sourceId}' in this sandbox{(end_user_id is null ? "" : $" for end user '{end_user_id}'")}. List them with GET …/sources?kind=ephemeral.");
-        }
-
+        var window = await FindWindowAsync(context, sandboxId, sourceId, end_user_id, "turns", tenancy, windows, sources);
         var turns = await windows.ListTurnsAsync(sandboxId, window.Id, 0, context.RequestAborted);
         IReadOnlyList<WindowTurn> dtos = [.. turns.Select(SourceDtos.ToDto)];
         return TypedResults.Json(new WindowTurnList(window.Id, window.EndUserId, dtos, dtos.Count), ProtocolJson.Wire.WindowTurnList);
+    }
+
+    private static async Task<IResult> DeliveriesAsync(
+        HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, IWindowStore windows, IDataSourceStore sources,
+        RetrievalService retrieval, string? end_user_id)
+    {
+        var window = await FindWindowAsync(context, sandboxId, sourceId, end_user_id, "a delivery ledger", tenancy, windows, sources);
+        var ledger = await retrieval.LedgerAsync(sandboxId, window.Id, window.EndUserId, context.RequestAborted);
+        IReadOnlyList<WindowDelivery> dtos = [.. ledger.Select(SourceDtos.ToDto)];
+        return TypedResults.Json(new WindowDeliveryList(window.Id, window.EndUserId, dtos, dtos.Count), ProtocolJson.Wire.WindowDeliveryList);
+    }
+
+    // The window-scoped reads (Portage extensions) answer alike: another sandbox's window, or another end user's when
+    // end_user_id is given, is 404 exactly like a missing one (rule 2); a durable source has no window to read.
+    private static async Task<WindowRecord> FindWindowAsync(
+        HttpContext context, string sandboxId, string sourceId, string? endUserId, string what, TenancyService tenancy, IWindowStore windows, IDataSourceStore sources)
+    {
+        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
+        if (endUserId is not null)
+        {
+            EndUserIds.Validate(endUserId);
+        }
+
+        var window = await windows.GetWindowAsync(sandboxId, sourceId, endUserId, context.RequestAborted);
+        if (window is not null)
+        {
+            return window;
+        }
+
+        if (endUserId is null && await sources.GetSourceAsync(sandboxId, sourceId, context.RequestAborted) is { } durable)
+        {
+            throw PortageException.BadRequest("not_a_context_window",
+                $"Data source '{durable.Id}' is a durable source; only context windows (kind: ephemeral) have {what}.");
+        }
+
+        throw PortageException.NotFound("source_not_found",
+            $"No context window '{sourceId}' in this sandbox{(endUserId is null ? "" : $" for end user '{endUserId}'")}. List them with GET …/sources?kind=ephemeral.");
     }
 }

@@ -1,4 +1,5 @@
 using Portage.Core.Errors;
+using Portage.Core.Telemetry;
 using Portage.Protocol;
 
 namespace Portage.Server.Errors;
@@ -8,7 +9,7 @@ namespace Portage.Server.Errors;
 /// and <c>{"error","detail"}</c>; anything else is a 500 <c>internal_error</c> (Portage itself is broken) and is logged.
 /// Once a response has started (a run stream), the stream writes its own final <c>agent_error</c> instead.
 /// </summary>
-internal sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddleware> logger)
+internal sealed partial class ErrorMiddleware(RequestDelegate next, ContentLogging content, ILogger<ErrorMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -32,7 +33,7 @@ internal sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<Erro
         }
         catch (Exception ex) when (!context.Response.HasStarted)
         {
-            LogUnhandled(logger, ex, context.Request.Method, context.Request.Path);
+            LogUnhandled(logger, content.Redact(ex), context.Request.Method, context.Request.Path);
             await WriteAsync(context, StatusCodes.Status500InternalServerError, "internal_error",
                 "Portage failed to handle this request; this is a bug in Portage. The server log has the details.");
         }

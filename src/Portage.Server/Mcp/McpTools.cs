@@ -6,6 +6,7 @@ using Portage.Core.Errors;
 using Portage.Core.Ingest;
 using Portage.Core.Retrieval;
 using Portage.Core.Sources;
+using Portage.Core.Telemetry;
 using Portage.Core.Windows;
 using Portage.Protocol;
 using Portage.Protocol.Ingest;
@@ -26,6 +27,7 @@ internal sealed partial class McpTools(
     IWindowStore windows,
     McpSessions sessions,
     IHttpContextAccessor http,
+    ContentLogging content,
     ILogger<McpTools> logger)
 {
     private const int HistoryTurns = 20;
@@ -67,7 +69,7 @@ internal sealed partial class McpTools(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogToolFailure(logger, ex, name);
+            LogToolFailure(logger, content.Redact(ex), name);
             return Error($"{name} failed inside Portage; this is a bug in Portage. The server log has the details.");
         }
     }

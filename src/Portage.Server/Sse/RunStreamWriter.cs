@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Portage.Core.Runs;
 using Portage.Core.Streams;
+using Portage.Core.Telemetry;
 using Portage.Protocol;
 using Portage.Protocol.Runs;
 
@@ -18,7 +19,7 @@ internal static partial class RunStreamWriter
 {
     private static readonly byte[] s_ping = ": ping\n\n"u8.ToArray();
 
-    public static async Task WriteAsync(HttpContext context, IAsyncEnumerable<RunEventRecord> frames, string runId, TimeSpan pingInterval, TimeProvider time, ILogger logger)
+    public static async Task WriteAsync(HttpContext context, IAsyncEnumerable<RunEventRecord> frames, string runId, TimeSpan pingInterval, TimeProvider time, ILogger logger, ContentLogging content)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -76,7 +77,7 @@ internal static partial class RunStreamWriter
         {
             // Reading the frames failed (the store, while following another replica's run): the client still gets
             // exactly one terminal frame, and may resume from the last id it saw.
-            LogStreamFailed(logger, ex, runId);
+            LogStreamFailed(logger, content.Redact(ex), runId);
             var error = new AgentError("Portage failed while streaming this run; the server log has the details. Resume with Last-Event-ID to read the rest.", "internal_error") { RunId = runId };
             await WriteFrameAsync(response, runId, new RunEventRecord(seq + 1, error.EventName, JsonSerializer.Serialize(error, ProtocolJson.Wire.AgentError)),
                 CancellationToken.None);

@@ -1,6 +1,6 @@
 // The Portage console: connects with an API key, then chat, browse and usage views over the public API.
 import { Api, sandboxPath } from './api.js';
-import { showBrowse } from './browse.js';
+import { moreRuns, showBrowse } from './browse.js';
 import { fillMessages, resetConversation, send } from './chat.js';
 import { el } from './format.js';
 import { showWindow } from './panel.js';
@@ -153,7 +153,14 @@ function wire() {
     $('message').focus();
   });
   $('archive-window').addEventListener('click', () => ctx.windowId && archive(ctx.windowId));
-  $('usage-group').addEventListener('change', () => guard(() => showUsage(ctx)));
+  $('usage-form').addEventListener('submit', event => {
+    event.preventDefault();
+    guard(() => showUsage(ctx));
+  });
+  for (const id of ['usage-group', 'usage-from', 'usage-to']) {
+    $(id).addEventListener('change', () => $(id).checkValidity() && guard(() => showUsage(ctx)));
+  }
+  $('runs-more').addEventListener('click', () => guard(() => moreRuns(ctx)));
   $('composer').addEventListener('submit', async event => {
     event.preventDefault();
     const text = $('message').value.trim();
@@ -170,8 +177,12 @@ function wire() {
       $('message').focus();
     }
   });
+  // Enter sends, as in chat apps; Shift+Enter starts a new line; Enter that confirms an IME composition is left alone.
   $('message').addEventListener('keydown', event => {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) $('composer').requestSubmit();
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $('composer').requestSubmit();
+    }
   });
 }
 

@@ -1,14 +1,36 @@
-// End users, their windows and the sandbox's recent runs.
+// End users, their windows and the sandbox's runs (newest first, a page at a time).
 import { sandboxPath } from './api.js';
 import { el, row, tokens, usd, when } from './format.js';
 
 const $ = id => document.getElementById(id);
+const RUNS_PAGE = 25;
+
+const runRow = r => row(
+  el('code', {}, r.run_id), r.end_user_id, `${r.provider} / ${r.model}`, el('span', { class: `badge ${r.status}` }, r.status),
+  tokens(r.usage), usd(r.usage?.cost_microcents), r.duration_ms == null ? '' : `${r.duration_ms} ms`);
+
+/** Shows a page of runs: the first replaces the table, a later one (from the previous page's cursor) is appended. */
+function showRuns(ctx, page, append) {
+  const body = $('runs').tBodies[0];
+  if (append) body.append(...page.runs.map(runRow));
+  else body.replaceChildren(...page.runs.map(runRow));
+  ctx.runsCursor = page.next_cursor;
+  $('runs-more').hidden = !page.next_cursor;
+  $('runs-shown').textContent = `${body.rows.length} runs shown${page.next_cursor ? '; older ones follow' : ''}.`;
+}
+
+/** Follows the cursor of the last page shown. */
+export async function moreRuns(ctx) {
+  if (!ctx.runsCursor) return;
+  const page = await ctx.api.get(sandboxPath(ctx.sandboxId, 'agents/runs'), { limit: RUNS_PAGE, cursor: ctx.runsCursor });
+  showRuns(ctx, page, true);
+}
 
 export async function showBrowse(ctx, actions) {
   const [users, windows, runs] = await Promise.all([
     ctx.api.get(sandboxPath(ctx.sandboxId, 'end-users')),
     ctx.api.get(sandboxPath(ctx.sandboxId, 'sources'), { kind: 'ephemeral', end_user_id: ctx.endUser }),
-    ctx.api.get(sandboxPath(ctx.sandboxId, 'agents/runs'), { limit: 25 }),
+    ctx.api.get(sandboxPath(ctx.sandboxId, 'agents/runs'), { limit: RUNS_PAGE }),
   ]);
   $('windows-owner').textContent = ctx.endUser;
   $('end-users').tBodies[0].replaceChildren(...users.end_users.map(u => row(
@@ -20,7 +42,5 @@ export async function showBrowse(ctx, actions) {
       el('button', { type: 'button', onclick: () => actions.openWindow(w), 'aria-label': `Open window ${w.data_source_id}` }, 'Open'),
       w.status === 'archived' ? null
         : el('button', { type: 'button', class: 'secondary', onclick: () => actions.archive(w.data_source_id), 'aria-label': `Archive window ${w.data_source_id}` }, 'Archive')))));
-  $('runs').tBodies[0].replaceChildren(...runs.runs.map(r => row(
-    el('code', {}, r.run_id), r.end_user_id, `${r.provider} / ${r.model}`, el('span', { class: `badge ${r.status}` }, r.status),
-    tokens(r.usage), usd(r.usage?.cost_microcents), r.duration_ms == null ? '' : `${r.duration_ms} ms`)));
+  showRuns(ctx, runs, false);
 }

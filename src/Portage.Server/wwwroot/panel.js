@@ -1,6 +1,8 @@
-// The window beside the chat: every turn with provider, model, status, tokens and cost; tool parts folded under it.
+// The window beside the chat: every turn with provider, model, status, tokens and cost; tool parts folded under it;
+// then what retrieval delivered (ledger.js).
 import { sandboxPath } from './api.js';
 import { el, tokens, usd } from './format.js';
+import { showLedger } from './ledger.js';
 
 const $ = id => document.getElementById(id);
 
@@ -32,11 +34,13 @@ export async function showWindow(ctx) {
   if (!ctx.windowId) {
     list.replaceChildren();
     $('window-sessions').textContent = 'none';
+    await showLedger(ctx);
     return [];
   }
   const [window, runs] = await Promise.all([
     ctx.api.get(sandboxPath(ctx.sandboxId, `sources/${encodeURIComponent(ctx.windowId)}/turns`), { end_user_id: ctx.windowEndUser ?? ctx.endUser }),
     ctx.api.get(sandboxPath(ctx.sandboxId, 'agents/runs'), { context_window_id: ctx.windowId, limit: 200 }),
+    showLedger(ctx),
   ]);
   const byId = new Map(runs.runs.map(r => [r.run_id, r]));
   list.replaceChildren(...window.turns.map(t => turnItem(t, t.role === 'assistant' ? byId.get(t.run_id) : null)));

@@ -1,8 +1,10 @@
-// Usage per day, provider/model or end user: totals, an inline SVG bar chart and a table.
+// Usage over a range of UTC days, per day, provider/model or end user: totals, an inline SVG chart of tokens and
+// cost side by side, and a table with the same figures.
 import { count, row, usd } from './format.js';
 
 const $ = id => document.getElementById(id);
 const SVG = 'http://www.w3.org/2000/svg';
+const DAY = 86_400_000;
 
 function svg(tag, attrs, text) {
   const node = document.createElementNS(SVG, tag);
@@ -11,28 +13,45 @@ function svg(tag, attrs, text) {
   return node;
 }
 
-/** Horizontal bars (they fit a phone): label, bar, value. */
+/** The last 30 UTC days (what the API defaults to), unless the range was already chosen. */
+function defaultRange() {
+  if ($('usage-from').value && $('usage-to').value) return;
+  const today = Date.now();
+  $('usage-to').value = new Date(today).toISOString().slice(0, 10);
+  $('usage-from').value = new Date(today - 29 * DAY).toISOString().slice(0, 10);
+}
+
+/**
+ * Per group, the label on its own line and two bars under it, each scaled to its own maximum: tokens, then cost.
+ * Drawn 1:1 at a phone's width (the labels above the bars leave the whole width to them), so 12 px text stays 12 px.
+ */
 function chart(groups) {
-  const bar = 16, gap = 6, width = 400, labelWidth = 120, valueWidth = 60;
-  const max = Math.max(1, ...groups.map(g => g.total_tokens));
-  const height = Math.max(1, groups.length) * (bar + gap);
+  const width = 340, bar = 12, label = 16, gap = 10, valueWidth = 96, barWidth = width - valueWidth;
+  const block = label + 2 * bar + 2 + gap;
+  const maxTokens = Math.max(1, ...groups.map(g => g.total_tokens));
+  const maxCost = Math.max(1, ...groups.map(g => g.cost_microcents));
   const node = $('usage-chart');
-  node.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  node.setAttribute('viewBox', `0 0 ${width} ${Math.max(1, groups.length) * block}`);
   node.replaceChildren(...groups.flatMap((g, i) => {
-    const y = i * (bar + gap);
-    const w = Math.max(1, (width - labelWidth - valueWidth) * g.total_tokens / max);
+    const y = i * block;
+    const tokens = Math.max(1, barWidth * g.total_tokens / maxTokens);
+    const cost = Math.max(1, barWidth * g.cost_microcents / maxCost);
     return [
-      svg('text', { x: 0, y: y + bar - 5 }, g.key.length > 18 ? `${g.key.slice(0, 17)}…` : g.key),
-      svg('rect', { x: labelWidth, y, width: w, height: bar, rx: 2 }),
-      svg('text', { x: labelWidth + w + 4, y: y + bar - 5 }, count(g.total_tokens)),
+      svg('text', { x: 0, y: y + 12 }, g.key.length > 44 ? `${g.key.slice(0, 43)}…` : g.key),
+      svg('rect', { class: 'tokens', x: 0, y: y + label, width: tokens, height: bar, rx: 2 }),
+      svg('text', { x: tokens + 4, y: y + label + bar - 2 }, `${count(g.total_tokens)} tokens`),
+      svg('rect', { class: 'cost', x: 0, y: y + label + bar + 2, width: cost, height: bar, rx: 2 }),
+      svg('text', { x: cost + 4, y: y + label + 2 * bar }, usd(g.cost_microcents)),
     ];
   }));
   if (!groups.length) node.append(svg('text', { x: 0, y: 14 }, 'No runs in this period.'));
 }
 
 export async function showUsage(ctx) {
-  const groupBy = $('usage-group').value;
-  const usage = await ctx.api.get('usage', { sandbox_id: ctx.sandboxId, group_by: groupBy });
+  defaultRange();
+  const usage = await ctx.api.get('usage', {
+    sandbox_id: ctx.sandboxId, group_by: $('usage-group').value, from: $('usage-from').value, to: $('usage-to').value,
+  });
   $('usage-totals').textContent = `${usage.from} to ${usage.to}: ${count(usage.runs)} runs, ${count(usage.total_tokens)} tokens, ${usd(usage.cost_microcents)}`;
   chart(usage.groups);
   $('usage-table').tBodies[0].replaceChildren(...usage.groups.map(g =>

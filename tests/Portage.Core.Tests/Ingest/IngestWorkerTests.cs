@@ -1,9 +1,11 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Portage.Core.Ingest;
 using Portage.Core.Retrieval;
+using Portage.Core.Telemetry;
 using Portage.Core.Windows;
 
 namespace Portage.Core.Tests.Ingest;
@@ -91,7 +93,7 @@ public sealed class IngestWorkerTests
     {
         var signal = new IngestSignal();
         using var worker = new IngestWorker(_store, new Chunker(), signal, TimeProvider.System,
-            Options.Create(new IngestOptions { Concurrency = 2, PollIntervalMilliseconds = 60_000 }), NullLogger<IngestWorker>.Instance);
+            Options.Create(new IngestOptions { Concurrency = 2, PollIntervalMilliseconds = 60_000 }), NoContentLogging, NullLogger<IngestWorker>.Instance);
         await worker.StartAsync(CancellationToken.None);
 
         _store.Queue.Enqueue(Job(0));
@@ -106,8 +108,44 @@ public sealed class IngestWorkerTests
         Assert.Single(_store.Completed);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_failed_attempt_is_logged_without_the_jobs_text_unless_content_logging_is_on(bool logContent)
+    {
+        // A store (or chunker) whose error quotes the text it was given.
+        const string Secret = "the harvest code is 5c1e";
+        _store.CompleteFails = true;
+        _store.FailureMessage = $"constraint failed on '{Secret}'";
+        var logger = new ListLogger();
+        var worker = new IngestWorker(_store, new Chunker(), new IngestSignal(), _time, Options.Create(new IngestOptions()),
+            new ContentLogging(Options.Create(new TelemetryOptions { LogContent = logContent })), logger);
+
+        await worker.ProcessAsync(Job(0) with { Text = Secret });
+
+        Assert.Contains(Secret, Assert.Single(_store.Failed).Error, StringComparison.Ordinal); // the job's owner reads it in the job status
+        var line = Assert.Single(logger.Lines);
+        Assert.Contains("InvalidOperationException", line, StringComparison.Ordinal);
+        Assert.Equal(logContent, line.Contains(Secret, StringComparison.Ordinal));
+    }
+
+    private static readonly ContentLogging NoContentLogging = new(Options.Create(new TelemetryOptions()));
+
     private IngestWorker Worker(IngestOptions? options = null) =>
-        new(_store, new Chunker(), new IngestSignal(), _time, Options.Create(options ?? new IngestOptions()), NullLogger<IngestWorker>.Instance);
+        new(_store, new Chunker(), new IngestSignal(), _time, Options.Create(options ?? new IngestOptions()), NoContentLogging, NullLogger<IngestWorker>.Instance);
+
+    /// <summary>Keeps each log line as a console logger would print it: message, then the exception.</summary>
+    private sealed class ListLogger : ILogger<IngestWorker>
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add($"{formatter(state, exception)} {exception}");
+    }
 
     private static IngestJobRecord Job(int retryCount) =>
         new("job_1", "sb_1", null, null, null, "Some text.", "text", null, null, null, null, IngestStatus.Processing, retryCount, null, null, s_now, s_now, null);
@@ -122,6 +160,8 @@ public sealed class IngestWorkerTests
         public List<(string JobId, string Error, DateTimeOffset? RetryAt)> Failed { get; } = [];
 
         public bool CompleteFails { get; set; }
+
+        public string FailureMessage { get; set; } = "database is locked";
 
         public DateTimeOffset? LastLease { get; private set; }
 
@@ -141,7 +181,7 @@ public sealed class IngestWorkerTests
         {
             if (CompleteFails)
             {
-                throw new InvalidOperationException("database is locked");
+                throw new InvalidOperationException(FailureMessage);
             }
 
             Completed.Enqueue((jobId, chunks, resultJson));

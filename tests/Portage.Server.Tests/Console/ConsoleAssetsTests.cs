@@ -30,7 +30,8 @@ public sealed partial class ConsoleAssetsTests
         }
 
         foreach (var id in new[] { "api-key", "sandbox", "end-user", "provider", "model", "messages", "message", "send", "new-window",
-                     "window-panel", "window-id", "turns", "archive-window", "end-users", "windows", "runs", "usage-group", "usage-chart", "usage-table", "status" })
+                     "window-panel", "window-id", "turns", "archive-window", "ledger-content", "ledger-menu", "end-users", "windows", "runs", "runs-more",
+                     "usage-from", "usage-to", "usage-group", "usage-chart", "usage-table", "status" })
         {
             Assert.Contains($"id=\"{id}\"", html, StringComparison.Ordinal);
         }

@@ -131,7 +131,7 @@ public sealed class ProviderRetryTests
         Assert.Equal("failed", (await app.TurnsAsync(run.WindowId))[1].GetProperty("status").GetString());
     }
 
-    private static ScriptedChatClient FailingFirst(int failures, Func<int, Exception> failure)
+    internal static ScriptedChatClient FailingFirst(int failures, Func<int, Exception> failure)
     {
         var count = 0;
         var provider = new ScriptedChatClient();

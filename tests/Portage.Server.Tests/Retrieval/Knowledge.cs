@@ -14,12 +14,16 @@ internal static class Knowledge
         $"# Rate limits part {i}\n\nRate limits note {i}: the gateway throttles bursts with token bucket number {i * 7}. " +
         $"Each rate limit window lasts {i * 10} seconds and retries should back off exponentially (rule {i})."));
 
-    public static async Task IngestAsync(this PortageApp app, IEnumerable<(string Path, string Text)> files, string? sandboxId = null)
+    public static Task IngestAsync(this PortageApp app, IEnumerable<(string Path, string Text)> files, string? sandboxId = null) =>
+        IngestAsync(app.Client, sandboxId ?? app.SandboxId, files);
+
+    /// <summary>Ingests through any client that carries a key (the in-process app's, or one of a router on a real port).</summary>
+    public static async Task IngestAsync(HttpClient client, string sandboxId, IEnumerable<(string Path, string Text)> files)
     {
         var jobs = new List<string>();
         foreach (var (path, text) in files)
         {
-            using var response = await app.Client.PostAsJsonAsync($"/api/v1/storage/sandboxes/{sandboxId ?? app.SandboxId}/ingest",
+            using var response = await client.PostAsJsonAsync($"/api/v1/storage/sandboxes/{sandboxId}/ingest",
                 new Dictionary<string, object?> { ["text"] = text, ["source_type"] = SourceTypeOf(path), ["file_path"] = path });
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
             jobs.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("job_id").GetString()!);
@@ -27,7 +31,7 @@ internal static class Knowledge
 
         foreach (var job in jobs)
         {
-            await WaitAsync(app, job, sandboxId);
+            await WaitAsync(client, sandboxId, job);
         }
     }
 
@@ -38,11 +42,13 @@ internal static class Knowledge
         _ => "code",
     };
 
-    public static async Task WaitAsync(PortageApp app, string jobId, string? sandboxId = null)
+    public static Task WaitAsync(PortageApp app, string jobId, string? sandboxId = null) => WaitAsync(app.Client, sandboxId ?? app.SandboxId, jobId);
+
+    private static async Task WaitAsync(HttpClient client, string sandboxId, string jobId)
     {
         for (var attempt = 0; attempt < 400; attempt++)
         {
-            var status = await app.Client.GetFromJsonAsync<JsonElement>($"/api/v1/storage/sandboxes/{sandboxId ?? app.SandboxId}/ingest/{jobId}");
+            var status = await client.GetFromJsonAsync<JsonElement>($"/api/v1/storage/sandboxes/{sandboxId}/ingest/{jobId}");
             switch (status.GetProperty("status").GetString())
             {
                 case "completed":

@@ -23,6 +23,7 @@ public sealed class IsolationTests
             (await app.PatchJsonAsync(app.SourcePath(theirs), """{"name": "mine now"}""")).Error(),
             (await app.DeleteJsonAsync(app.SourcePath(theirs))).Error(),
             (await app.GetJsonAsync(app.SourcePath(window, "turns"))).Error(),
+            (await app.GetJsonAsync(app.SourcePath(window, "deliveries"))).Error(),
         };
         foreach (var action in new[] { "pause", "resume", "archive", "disconnect", "purge" })
         {
