@@ -17,6 +17,7 @@ internal sealed record BenchOptions
           --append-samples 200       measured appends (one run's start + end) per window size
           --window-runs 10           runs through the router on the full window (after one unmeasured)
           --postgres "<conn>"        run the router on PostgreSQL (Storage:Provider=postgres) instead of SQLite
+          --set Section:Key=Value    extra router configuration, repeatable (for example --set Ingest:Concurrency=0)
           --out bench-results.json   the JSON report
         """;
 
@@ -30,6 +31,7 @@ internal sealed record BenchOptions
     public int AppendSamples { get; init; } = 200;
     public int WindowRuns { get; init; } = 10;
     public string? Postgres { get; init; }
+    public IReadOnlyList<string> Settings { get; init; } = [];
     public string Out { get; init; } = "bench-results.json";
 
     /// <summary>The storage the router runs on, as the report names it.</summary>
@@ -61,6 +63,7 @@ internal sealed record BenchOptions
                 "--append-samples" => options with { AppendSamples = Positive(args[i], value) },
                 "--window-runs" => options with { WindowRuns = Positive(args[i], value) },
                 "--postgres" => options with { Postgres = value },
+                "--set" => options with { Settings = [.. options.Settings, Setting(value)] },
                 "--out" => options with { Out = value },
                 _ => throw new ArgumentException($"unknown option {args[i]}\n{Usage}"),
             };
@@ -68,6 +71,9 @@ internal sealed record BenchOptions
 
         return options;
     }
+
+    private static string Setting(string value) =>
+        value.IndexOf('=', StringComparison.Ordinal) > 0 ? value : throw new ArgumentException($"--set takes Section:Key=Value, not '{value}'");
 
     private static int Positive(string name, string value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0

@@ -37,6 +37,7 @@ string[] routerArgs =
     $"--Providers:OpenAI:BaseUrl={fake.BaseUrl}",
     "--Providers:OpenAI:ApiKey=bench-key",
     .. options.Postgres is null ? Array.Empty<string>() : ["--Storage:Provider=postgres", $"--ConnectionStrings:Postgres={options.Postgres}"],
+    .. options.Settings.Select(setting => "--" + setting),
 ];
 
 try
@@ -81,11 +82,12 @@ try
     foreach (var concurrency in options.Concurrency)
     {
         var streams = options.StreamsAt(concurrency);
-        await MemoryProbe.SettleAsync();
-        var direct = await LoadDriver.RunBatchAsync(concurrency, streams, _ => driver.DirectAsync(null, ct));
-        await MemoryProbe.SettleAsync();
-        var router = await LoadDriver.RunBatchAsync(concurrency, streams, i => driver.ThroughRouterAsync($"bench-c{concurrency}-{i}", null, null, ct));
-        var level = new LevelResult(concurrency, direct, router);
+        await ProcessProbe.SettleAsync();
+        var (direct, directCpu) = await ProcessProbe.CpuPerStreamAsync(streams,
+            () => LoadDriver.RunBatchAsync(concurrency, streams, _ => driver.DirectAsync(null, ct)));
+        var (router, routerCpu) = await ProcessProbe.CpuPerStreamAsync(streams,
+            () => LoadDriver.RunBatchAsync(concurrency, streams, i => driver.ThroughRouterAsync($"bench-c{concurrency}-{i}", null, null, ct)));
+        var level = new LevelResult(concurrency, direct, router, directCpu, routerCpu);
         levels.Add(level);
         Progress($"{concurrency} concurrent: {streams} streams each way; total p50 direct {direct.TotalMs.P50:0.0} ms, router {router.TotalMs.P50:0.0} ms; " +
             $"failed {direct.Failed + router.Failed}{(router.FirstError ?? direct.FirstError) switch { null => "", var e => $" ({e})" }}");
@@ -94,8 +96,8 @@ try
     MemoryFigures? memory = null;
     if (options.Hold > 0)
     {
-        var direct = await MemoryProbe.MeasureAsync(fake, options.Hold, (_, open) => driver.DirectAsync(open, ct));
-        var router = await MemoryProbe.MeasureAsync(fake, options.Hold, (i, open) => driver.ThroughRouterAsync($"bench-hold-{i}", null, open, ct));
+        var direct = await ProcessProbe.MeasureAsync(fake, options.Hold, (_, open) => driver.DirectAsync(open, ct));
+        var router = await ProcessProbe.MeasureAsync(fake, options.Hold, (i, open) => driver.ThroughRouterAsync($"bench-hold-{i}", null, open, ct));
         memory = new MemoryFigures(direct, router);
         Progress($"{options.Hold} open streams: router's share {memory.RouterHeapBytesPerStream / 1024:0.0} KiB heap per stream");
     }
@@ -103,7 +105,7 @@ try
     WindowFigures? window = null;
     if (options.WindowTurns > 0)
     {
-        await MemoryProbe.SettleAsync();
+        await ProcessProbe.SettleAsync();
         window = await new WindowAppend(app.Services, credentials.SandboxId).RunAsync(options, driver, Progress, ct);
     }
 

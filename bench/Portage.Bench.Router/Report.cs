@@ -8,7 +8,7 @@ using System.Text.Json.Serialization;
 namespace Portage.Bench.Router;
 
 /// <summary>The machine the figures come from.</summary>
-internal sealed record Machine(string Cpu, int Cores, long MemoryMiB, string Os, string Dotnet, string Gc, string LoadAverageAtStart, DateTimeOffset StartedAt)
+internal sealed record Machine(string Cpu, int Cores, long MemoryMib, string Os, string Dotnet, string Gc, string LoadAverageAtStart, DateTimeOffset StartedAt)
 {
     public static Machine Describe() => new(
         ProcLine("/proc/cpuinfo", "model name") ?? RuntimeInformation.ProcessArchitecture.ToString(),
@@ -27,7 +27,7 @@ internal sealed record Machine(string Cpu, int Cores, long MemoryMiB, string Os,
 }
 
 /// <summary>One concurrency level: the same number of streams directly to the fake and through the router.</summary>
-internal sealed record LevelResult(int Concurrency, BatchResult Direct, BatchResult Router)
+internal sealed record LevelResult(int Concurrency, BatchResult Direct, BatchResult Router, double DirectCpuMsPerStream, double RouterCpuMsPerStream)
 {
     public Percentiles FirstTokenOverheadMs => Router.FirstTokenMs.Minus(Direct.FirstTokenMs);
 
@@ -64,16 +64,17 @@ internal sealed record BenchReport(
     public string ToMarkdown()
     {
         var md = new StringBuilder();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Portage router benchmark, {Storage}: {Machine.Cpu}, {Machine.Cores} cores, {Machine.MemoryMiB:N0} MiB, {Machine.Os}, {Machine.Dotnet}, " +
+        md.AppendLine(CultureInfo.InvariantCulture, $"Portage router benchmark, {Storage}: {Machine.Cpu}, {Machine.Cores} cores, {Machine.MemoryMib:N0} MiB, {Machine.Os}, {Machine.Dotnet}, " +
             $"{Machine.Gc} GC; load average at start {Machine.LoadAverageAtStart}; {Machine.StartedAt:yyyy-MM-dd HH:mm} UTC; {DurationSeconds:0} s in all.");
         md.AppendLine(CultureInfo.InvariantCulture, $"Upstream: {Options.Deltas} deltas per response, {Options.DeltaDelayMs} ms apart. Times in ms as p50 / p95 / p99; overhead = router pX − direct pX.");
         md.AppendLine();
-        md.AppendLine("| streams | n | TTFT direct | TTFT router | TTFT overhead | total direct | total router | total overhead | deltas/s direct | deltas/s router | failed |");
-        md.AppendLine("|---:|---:|---|---|---|---|---|---|---:|---:|---:|");
+        md.AppendLine("| streams | n | TTFT direct | TTFT router | TTFT overhead | total direct | total router | total overhead | deltas/s direct | deltas/s router | CPU ms/stream direct | CPU ms/stream router | failed |");
+        md.AppendLine("|---:|---:|---|---|---|---|---|---|---:|---:|---:|---:|---:|");
         foreach (var level in Levels)
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"| {level.Concurrency} | {level.Router.Streams} | {Ms(level.Direct.FirstTokenMs)} | {Ms(level.Router.FirstTokenMs)} | {Ms(level.FirstTokenOverheadMs)} | " +
                 $"{Ms(level.Direct.TotalMs)} | {Ms(level.Router.TotalMs)} | {Ms(level.TotalOverheadMs)} | {level.Direct.DeltasPerSecond:N0} | {level.Router.DeltasPerSecond:N0} | " +
+                $"{level.DirectCpuMsPerStream:0.00} | {level.RouterCpuMsPerStream:0.00} | " +
                 $"{level.Direct.Failed + level.Router.Failed} |");
         }
 

@@ -5,8 +5,8 @@ namespace Portage.Bench.Router;
 /// <summary>Memory held while streams are open: heap and working set growth of this process, divided by the streams.</summary>
 internal sealed record OpenStreamMemory(int OpenStreams, int Failed, double HeapBytesPerStream, double WorkingSetBytesPerStream);
 
-/// <summary>Process-level measurements: memory per open stream, and waiting for background work to finish.</summary>
-internal static class MemoryProbe
+/// <summary>Process-level measurements: memory per open stream, CPU per stream, and waiting for background work to finish.</summary>
+internal static class ProcessProbe
 {
     /// <summary>
     /// Holds <paramref name="count"/> streams open mid-response (the fake pauses after the first delta), then measures
@@ -60,6 +60,18 @@ internal static class MemoryProbe
     }
 
     /// <summary>
+    /// This process's CPU time per stream over a batch and the background work it left (until the process is idle
+    /// again), in ms: what a stream costs in CPU whatever the wall clock did on a shared machine.
+    /// </summary>
+    public static async Task<(T Result, double CpuMsPerStream)> CpuPerStreamAsync<T>(int streams, Func<Task<T>> batch)
+    {
+        var before = CpuTime();
+        var result = await batch();
+        await SettleAsync();
+        return (result, Math.Round((CpuTime() - before).TotalMilliseconds / streams, 2));
+    }
+
+    /// <summary>
     /// Waits until this process is idle (below 10% of one core over 250 ms, at most 60 s), so the router's background
     /// work (indexing the last level's turns as conversation memory) does not spill into the next measurement.
     /// </summary>
@@ -80,6 +92,12 @@ internal static class MemoryProbe
         }
 
         return watch.Elapsed;
+    }
+
+    private static TimeSpan CpuTime()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
     }
 
     private static (long Heap, long WorkingSet) Snapshot()
