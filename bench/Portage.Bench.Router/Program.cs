@@ -12,6 +12,12 @@ using Portage.Core.Tenancy;
 using Portage.Server;
 using Portage.Storage.Sqlite;
 
+if (args.Any(a => a is "--help" or "-h"))
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
 BenchOptions options;
 try
 {
