@@ -1,0 +1,87 @@
+using System.Globalization;
+
+namespace Portage.Bench.Router;
+
+/// <summary>Command line of the router benchmark; every value is echoed into the report.</summary>
+internal sealed record BenchOptions
+{
+    public const string Usage = """
+        dotnet run -c Release --project bench/Portage.Bench.Router -- [options]
+          --concurrency 1,16,64,256  concurrent streams per level
+          --runs 200                 streams per level and mode (at least 2 x the level's concurrency)
+          --warmup 50                streams per mode before the first level, not measured
+          --deltas 50                text deltas per upstream response
+          --delta-delay-ms 1         pause between the upstream's deltas (0: none)
+          --hold 256                 streams held open mid-response for the memory figure (0: skip)
+          --window-turns 100000      turns in the window of the append figure (0: skip)
+          --append-samples 200       measured appends (one run's start + end) per window size
+          --window-runs 10           runs through the router on the full window (after one unmeasured)
+          --postgres "<conn>"        run the router on PostgreSQL (Storage:Provider=postgres) instead of SQLite
+          --set Section:Key=Value    extra router configuration, repeatable (for example --set Ingest:Concurrency=0)
+          --out bench-results.json   the JSON report
+        """;
+
+    public IReadOnlyList<int> Concurrency { get; init; } = [1, 16, 64, 256];
+    public int Runs { get; init; } = 200;
+    public int Warmup { get; init; } = 50;
+    public int Deltas { get; init; } = 50;
+    public int DeltaDelayMs { get; init; } = 1;
+    public int Hold { get; init; } = 256;
+    public int WindowTurns { get; init; } = 100_000;
+    public int AppendSamples { get; init; } = 200;
+    public int WindowRuns { get; init; } = 10;
+    public string? Postgres { get; init; }
+    public IReadOnlyList<string> Settings { get; init; } = [];
+    public string Out { get; init; } = "bench-results.json";
+
+    /// <summary>The storage the router runs on, as the report names it.</summary>
+    public string Storage => Postgres is null ? "sqlite" : "postgres";
+
+    /// <summary>Streams measured at one level: enough for the level to hold its concurrency most of the time.</summary>
+    public int StreamsAt(int concurrency) => Math.Max(Runs, 2 * concurrency);
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions();
+        for (var i = 0; i < args.Length; i += 2)
+        {
+            if (i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"option {args[i]} needs a value\n{Usage}");
+            }
+
+            var value = args[i + 1];
+            options = args[i] switch
+            {
+                "--concurrency" => options with { Concurrency = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(c => Positive(args[i], c))] },
+                "--runs" => options with { Runs = Positive(args[i], value) },
+                "--warmup" => options with { Warmup = NonNegative(args[i], value) },
+                "--deltas" => options with { Deltas = Positive(args[i], value) },
+                "--delta-delay-ms" => options with { DeltaDelayMs = NonNegative(args[i], value) },
+                "--hold" => options with { Hold = NonNegative(args[i], value) },
+                "--window-turns" => options with { WindowTurns = NonNegative(args[i], value) },
+                "--append-samples" => options with { AppendSamples = Positive(args[i], value) },
+                "--window-runs" => options with { WindowRuns = Positive(args[i], value) },
+                "--postgres" => options with { Postgres = value },
+                "--set" => options with { Settings = [.. options.Settings, Setting(value)] },
+                "--out" => options with { Out = value },
+                _ => throw new ArgumentException($"unknown option {args[i]}\n{Usage}"),
+            };
+        }
+
+        return options;
+    }
+
+    private static string Setting(string value) =>
+        value.IndexOf('=', StringComparison.Ordinal) > 0 ? value : throw new ArgumentException($"--set takes Section:Key=Value, not '{value}'");
+
+    private static int Positive(string name, string value) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new ArgumentException($"{name} takes a positive integer, not '{value}'");
+
+    private static int NonNegative(string name, string value) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0
+            ? n
+            : throw new ArgumentException($"{name} takes an integer >= 0, not '{value}'");
+}
