@@ -8,9 +8,9 @@ namespace Portage.Testing.Postgres;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster for one test process: <c>initdb</c> into <c>/tmp/portage-pg-&lt;pid&gt;</c>, a server on
-/// 127.0.0.1 at a free port (its unix socket in the same folder), durability off for speed, stopped and deleted when the
-/// process exits. initdb refuses to run as root, so as root every command runs as the <c>postgres</c> user the Debian
-/// package creates. A cluster left behind by a test process that was killed is removed by the next start.
+/// 127.0.0.1 at a free port (its unix socket in the same folder), durability off for speed, stopped and deleted by a
+/// watchdog once the process has ended. initdb refuses to run as root, so as root every command runs as the
+/// <c>postgres</c> user the Debian package creates. A cluster whose watchdog failed is removed by the next start.
 /// </summary>
 internal static class PrivateCluster
 {
@@ -35,6 +35,12 @@ internal static class PrivateCluster
         RemoveAbandonedClusters(bin, runAs);
         var folder = Path.Combine(Path.GetTempPath(), FolderPrefix + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         var data = Path.Combine(folder, "data");
+        if (Directory.Exists(folder))
+        {
+            // Left by an earlier process with the same id.
+            Stop(bin, runAs, folder);
+        }
+
         try
         {
             Run(runAs, "mkdir", "-p", folder);
@@ -43,7 +49,7 @@ internal static class PrivateCluster
             Run(runAs, Path.Combine(bin, "pg_ctl"), "-D", data, "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60", "-o",
                 $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
                 "start");
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(bin, runAs, folder);
+            Watch(bin, runAs, folder);
 
             var admin = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false";
             await using (var connection = new NpgsqlConnection(admin))
@@ -62,6 +68,26 @@ internal static class PrivateCluster
         }
     }
 
+    // The test host is often killed right after the last result is sent, too soon for an exit handler to stop a server.
+    // A detached watchdog (its own session, so killing the host's process tree spares it) waits for this process to end,
+    // then stops the cluster and deletes its folder.
+    private static void Watch(string bin, string[] runAs, string folder)
+    {
+        const string Script =
+            "pid=$1; pg_ctl=$2; data=$3; folder=$4; shift 4; " +
+            "while kill -0 \"$pid\" 2>/dev/null; do sleep 1; done; " +
+            "\"$@\" \"$pg_ctl\" -D \"$data\" -m immediate -w stop >/dev/null 2>&1; rm -rf \"$folder\"";
+        var start = new ProcessStartInfo(File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : "/bin/sh") { UseShellExecute = false };
+        string[] args = [.. (start.FileName == "/bin/sh" ? [] : new[] { "-f", "/bin/sh" }), "-c", Script, "portage-pg-watchdog",
+            Environment.ProcessId.ToString(CultureInfo.InvariantCulture), Path.Combine(bin, "pg_ctl"), Path.Combine(folder, "data"), folder, .. runAs];
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var watchdog = Process.Start(start) ?? throw new InvalidOperationException("Could not start the cluster's watchdog.");
+    }
+
     private static void Stop(string bin, string[] runAs, string folder)
     {
         var data = Path.Combine(folder, "data");
@@ -70,13 +96,18 @@ internal static class PrivateCluster
             TryRun(runAs, Path.Combine(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop");
         }
 
-        try
+        // The server's last processes may still be writing as they exit: a few tries, then it is left for the next
+        // start's clean-up (or the OS's /tmp clean-up).
+        for (var attempt = 0; attempt < 5 && Directory.Exists(folder); attempt++)
         {
-            Directory.Delete(folder, recursive: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Left for the next start's clean-up (or the OS's /tmp clean-up).
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Thread.Sleep(100);
+            }
         }
     }
 

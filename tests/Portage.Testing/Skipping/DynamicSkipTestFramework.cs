@@ -21,17 +21,18 @@ public sealed class DynamicSkipTestFramework(IMessageSink messageSink) : XunitTe
         // What the base does, with the execution messages going through the skipping sink.
         protected override async void RunTestCases(IEnumerable<IXunitTestCase> testCases, IMessageSink executionMessageSink, ITestFrameworkExecutionOptions executionOptions)
         {
-            using var runner = new XunitTestAssemblyRunner(TestAssembly, testCases, DiagnosticMessageSink, new SkippingSink(executionMessageSink), executionOptions);
+            using var runner = new XunitTestAssemblyRunner(TestAssembly, testCases, DiagnosticMessageSink, new SkippingSink(executionMessageSink, DiagnosticMessageSink), executionOptions);
             await runner.RunAsync();
         }
     }
 
     // Turns the failures into skips and moves them from "failed" to "skipped" in every summary above the test. The
     // levels are keyed by name, as xunit groups them (test cases of one method need not share one ITestMethod object).
-    private sealed class SkippingSink(IMessageSink inner) : IMessageSink
+    private sealed class SkippingSink(IMessageSink inner, IMessageSink diagnostics) : IMessageSink
     {
         private static readonly string s_skipType = typeof(SkipException).FullName!;
         private readonly ConcurrentDictionary<string, int> _skips = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, bool> _reasons = new(StringComparer.Ordinal);
         private int _assemblySkips;
 
         public bool OnMessage(IMessageSinkMessage message) => inner.OnMessage(message switch
@@ -67,7 +68,14 @@ public sealed class DynamicSkipTestFramework(IMessageSink messageSink) : XunitTe
             }
 
             Interlocked.Increment(ref _assemblySkips);
-            return new TestSkipped(failed.Test, failed.Messages.FirstOrDefault() ?? "skipped");
+            var reason = failed.Messages.FirstOrDefault() ?? "skipped";
+            if (_reasons.TryAdd(reason, true))
+            {
+                // Once per reason, as a warning in the run's output (the test runner shows skip reasons only when verbose).
+                diagnostics.OnMessage(new DiagnosticMessage(reason));
+            }
+
+            return new TestSkipped(failed.Test, reason);
         }
 
         private int Take(string key) => _skips.TryRemove(key, out var n) ? n : 0;
