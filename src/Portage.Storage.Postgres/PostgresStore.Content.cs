@@ -98,13 +98,15 @@ public sealed partial class PostgresStore : IContentIndex
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var chunks = await Sql.ExecuteAsync(connection, "DELETE FROM chunks WHERE sandbox_id = @sandbox AND data_source_id = @source",
-            cancellationToken, ("@sandbox", sandboxId), ("@source", dataSourceId));
-        var deliveries = await Sql.ExecuteAsync(connection, "DELETE FROM deliveries WHERE sandbox_id = @sandbox AND window_id = @source",
-            cancellationToken, ("@sandbox", sandboxId), ("@source", dataSourceId));
+        // The jobs first: a job completing meanwhile (CompleteAsync holds its row) is waited for, and its chunks, committed
+        // by then, are seen by the delete below; a job not yet completing is cancelled and adds nothing later.
         var jobs = await Sql.ExecuteAsync(connection,
             "UPDATE ingest_jobs SET status = 'cancelled', lease_expires_at = NULL, error_message = 'The data source was purged.' " +
             "WHERE sandbox_id = @sandbox AND data_source_id = @source AND status IN ('queued', 'processing')",
+            cancellationToken, ("@sandbox", sandboxId), ("@source", dataSourceId));
+        var chunks = await Sql.ExecuteAsync(connection, "DELETE FROM chunks WHERE sandbox_id = @sandbox AND data_source_id = @source",
+            cancellationToken, ("@sandbox", sandboxId), ("@source", dataSourceId));
+        var deliveries = await Sql.ExecuteAsync(connection, "DELETE FROM deliveries WHERE sandbox_id = @sandbox AND window_id = @source",
             cancellationToken, ("@sandbox", sandboxId), ("@source", dataSourceId));
         await transaction.CommitAsync(cancellationToken);
         return (chunks, deliveries, jobs);

@@ -78,11 +78,21 @@ public sealed partial class PostgresStore : IRunStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // Locked, so a run ending meanwhile (another process on this database) waits and is not marked twice.
-        var orphans = await Sql.QueryAsync(connection, $"SELECT {RunColumns} FROM runs WHERE status = 'running' ORDER BY started_at, id FOR UPDATE",
+        var candidates = await Sql.QueryAsync(connection, $"SELECT {RunColumns} FROM runs WHERE status = 'running' ORDER BY started_at, id",
             ReadRun, cancellationToken);
-        foreach (var run in orphans)
+        var interrupted = 0;
+        foreach (var run in candidates)
         {
+            // Window row, then run row: the order EndRunAsync locks them in, so a run ending meanwhile (another process on
+            // this database) is waited for, never deadlocked with, and then no longer counts as running.
+            await Sql.ExecuteAsync(connection, "SELECT 1 FROM data_sources WHERE id = @id FOR NO KEY UPDATE", cancellationToken, ("@id", run.WindowId));
+            var still = await Sql.QueryAsync(connection, "SELECT 1 FROM runs WHERE id = @id AND status = 'running' FOR UPDATE", r => 1, cancellationToken,
+                ("@id", run.Id));
+            if (still.Count == 0)
+            {
+                continue;
+            }
+
             // An empty assistant turn marks the outcome in the window, so the log shows where the crash happened; the
             // session is not advanced, so its next turn catches up on the user turn as a window gap (rule 4).
             await AppendTurnAsync(connection, run.WindowId,
@@ -91,10 +101,11 @@ public sealed partial class PostgresStore : IRunStore
             await Sql.ExecuteAsync(connection, "UPDATE runs SET status = 'interrupted', finished_at = @at, error = @error WHERE id = @id",
                 cancellationToken, ("@at", Sql.Time(now)), ("@error", "The server stopped while the run was in progress."), ("@id", run.Id));
             await ReleaseLeaseAsync(connection, run.WindowId, run.Id, cancellationToken);
+            interrupted++;
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return orphans.Count;
+        return interrupted;
     }
 
     private static RunRecord ReadRun(NpgsqlDataReader r) => new(

@@ -61,7 +61,7 @@ internal static class PrivateCluster
 
             return ($"Host=127.0.0.1;Port={port};Username=postgres;Database=portage_test", null);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException or NpgsqlException or System.ComponentModel.Win32Exception)
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or NpgsqlException or System.ComponentModel.Win32Exception)
         {
             Stop(bin, runAs, folder);
             return (null, ex.Message);
