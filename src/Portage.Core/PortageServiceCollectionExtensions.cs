@@ -6,6 +6,7 @@ using Portage.Core.Ingest;
 using Portage.Core.Providers;
 using Portage.Core.Retrieval;
 using Portage.Core.Runs;
+using Portage.Core.Sessions;
 using Portage.Core.Sources;
 using Portage.Core.Streams;
 using Portage.Core.Telemetry;
@@ -59,6 +60,25 @@ public static class PortageServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<WindowSweeper>());
         IngestRegistration.AddIngest(services, configuration);
         return new PortageBuilder(services, configuration);
+    }
+
+    /// <summary>
+    /// Registers every storage seam to the store <paramref name="store"/> makes (resolved once, when first needed).
+    /// The first store registered wins; <c>UseSqlite</c> and <c>UsePostgres</c> call this.
+    /// </summary>
+    public static PortageBuilder UseStore(this PortageBuilder builder, Func<IServiceProvider, IPortageStore> store)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(store);
+        builder.Services.TryAddSingleton(store);
+        builder.Services.TryAddSingleton<ITenancyStore>(sp => sp.GetRequiredService<IPortageStore>());
+        builder.Services.TryAddSingleton<IWindowStore>(sp => sp.GetRequiredService<IPortageStore>());
+        builder.Services.TryAddSingleton<IDataSourceStore>(sp => sp.GetRequiredService<IPortageStore>());
+        builder.Services.TryAddSingleton<ISessionStore>(sp => sp.GetRequiredService<IPortageStore>());
+        builder.Services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<IPortageStore>());
+        builder.Services.TryAddSingleton<IIngestStore>(sp => sp.GetRequiredService<IPortageStore>());
+        builder.Services.TryAddSingleton<IContentIndex>(sp => sp.GetRequiredService<IPortageStore>());
+        return builder;
     }
 
     // Retrieval tools are offered to runs of sandboxes that have ingested content: elsewhere they cannot help. One

@@ -14,7 +14,7 @@ public static class PortageServer
     /// <summary>Where the router listens unless <c>--urls</c> or <c>ASPNETCORE_URLS</c> say otherwise.</summary>
     public const string DefaultUrl = "http://127.0.0.1:5757";
 
-    /// <summary>Builds the application with its defaults: SQLite in the data folder, the offline echo model.</summary>
+    /// <summary>Builds the application with its defaults: SQLite in the data folder (or PostgreSQL, see <c>Storage:Provider</c>), the offline echo model.</summary>
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -23,10 +23,12 @@ public static class PortageServer
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        // Services: the engine, its store and providers; options; the first-start bootstrap.
-        // Resolved when first needed, so test hosts and configuration providers added after this line still apply.
+        // Services: the engine, its store (Storage:Provider: SQLite in the data folder, or PostgreSQL) and providers;
+        // options; the first-start bootstrap. Resolved when first needed, so test hosts and configuration providers added
+        // after this line still apply.
         builder.Services.AddSingleton(sp => new DataFolderInfo(DataFolder.Resolve(sp.GetRequiredService<IConfiguration>()["Portage:DataFolder"])));
-        builder.Services.AddPortage(builder.Configuration).AddEcho().AddAnthropic().AddGoogle().AddOpenAI().UseSqlite(sp => sp.GetRequiredService<DataFolderInfo>().Path);
+        builder.Services.AddPortage(builder.Configuration).AddEcho().AddAnthropic().AddGoogle().AddOpenAI()
+            .UseConfiguredStore(sp => sp.GetRequiredService<DataFolderInfo>().Path);
         builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration.GetSection("Server"));
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJson.Wire));
         builder.Services.AddHostedService<FirstStart>();

@@ -1,10 +1,11 @@
 using Microsoft.Data.Sqlite;
+using Portage.Core;
 using Portage.Core.Tenancy;
 
 namespace Portage.Storage.Sqlite;
 
 /// <summary>The embedded store: one class, one database, every seam of the engine.</summary>
-public sealed partial class SqliteStore(SqliteDatabase database) : ITenancyStore
+public sealed partial class SqliteStore(SqliteDatabase database) : IPortageStore
 {
     private const string KeyColumns = "id, account_id, name, key_prefix, key_hash, created_at, expires_at, last_used_at, use_count, revoked_at";
     private const string SandboxColumns = "id, account_id, owner_id, name, tier, status, metadata, created_at";

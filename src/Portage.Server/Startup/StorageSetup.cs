@@ -1,0 +1,24 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Portage.Core;
+using Portage.Storage.Postgres;
+using Portage.Storage.Sqlite;
+
+namespace Portage.Server.Startup;
+
+/// <summary>Registers both stores and makes the one <see cref="StorageChoice"/> names the engine's.</summary>
+internal static class StorageSetup
+{
+    public static PortageBuilder UseConfiguredStore(this PortageBuilder builder, Func<IServiceProvider, string> dataFolder)
+    {
+        builder.Services.TryAddSingleton(sp => StorageChoice.From(sp.GetRequiredService<IConfiguration>()));
+        // First of the hosted services: recovery, first start and the workers all use the store, so a store that cannot
+        // be used stops the start here, with a message naming the setting, before any of them runs.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, StorageStartup>());
+        return builder
+            .AddSqliteStore(dataFolder)
+            .AddPostgresStore(sp => sp.GetRequiredService<StorageChoice>().PostgresConnectionString!)
+            .UseStore(sp => sp.GetRequiredService<StorageChoice>().IsPostgres
+                ? sp.GetRequiredService<PostgresStore>()
+                : sp.GetRequiredService<SqliteStore>());
+    }
+}

@@ -1,0 +1,145 @@
+using Npgsql;
+
+namespace Portage.Storage.Postgres;
+
+/// <summary>
+/// The pooled connections to one PostgreSQL database (one <see cref="NpgsqlDataSource"/>) and its versioned schema:
+/// the embedded migrations are applied once, before the first use, each in its own transaction. Several router
+/// processes may start on one database at once: an advisory lock serializes their migrations, so each is applied once.
+/// </summary>
+public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
+{
+    // The advisory lock every Portage process takes to migrate a database ("PORTAGE1" in ASCII).
+    private const long MigrationLockKey = 0x504F_5254_4147_4531;
+
+    private const string VersionTable =
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())";
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly SemaphoreSlim _migrationLock = new(1, 1);
+    private volatile bool _migrated;
+
+    /// <summary>A database from an Npgsql connection string (pooling, timeouts and <c>Search Path</c> as it says).</summary>
+    public PostgresDatabase(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        _dataSource = NpgsqlDataSource.Create(connectionString);
+    }
+
+    /// <summary>The schema version the embedded migrations lead to.</summary>
+    public static int LatestVersion => Migrations().Count;
+
+    /// <summary>An open connection from the pool; migrates the schema on first use.</summary>
+    public async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (!_migrated)
+        {
+            await MigrateAsync(cancellationToken);
+        }
+
+        return await _dataSource.OpenConnectionAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Applies the migrations this database lacks (none when it is up to date). Called by the first
+    /// <see cref="OpenAsync"/>; a host calls it at start to fail early when the server cannot be reached.
+    /// </summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await _migrationLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_migrated)
+            {
+                return;
+            }
+
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            var applied = await AppliedVersionsAsync(connection, cancellationToken);
+            var migrations = Migrations();
+            for (var i = 0; i < migrations.Count; i++)
+            {
+                if (!applied.Contains(i + 1))
+                {
+                    await ApplyAsync(connection, i + 1, migrations[i], cancellationToken);
+                }
+            }
+
+            _migrated = true;
+        }
+        finally
+        {
+            _migrationLock.Release();
+        }
+    }
+
+    /// <summary>Closes the pooled connections.</summary>
+    public void Dispose()
+    {
+        _dataSource.Dispose();
+        _migrationLock.Dispose();
+    }
+
+    /// <summary>Closes the pooled connections.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _dataSource.DisposeAsync();
+        _migrationLock.Dispose();
+    }
+
+    private static async Task<HashSet<int>> AppliedVersionsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        // Under the lock, so two processes starting on an empty database never both create the version table.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await LockAsync(connection, cancellationToken);
+        await Sql.ExecuteAsync(connection, VersionTable, cancellationToken);
+        var versions = await Sql.QueryAsync(connection, "SELECT version FROM schema_migrations", r => r.GetInt32(0), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return [.. versions];
+    }
+
+    // Another process may have applied the migration since the versions were read: it is checked again under the lock.
+    private static async Task ApplyAsync(NpgsqlConnection connection, int version, Migration migration, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await LockAsync(connection, cancellationToken);
+        var done = await Sql.QueryAsync(connection, "SELECT 1 FROM schema_migrations WHERE version = @version", r => 1, cancellationToken, ("@version", version));
+        if (done.Count == 0)
+        {
+            try
+            {
+                await Sql.ExecuteAsync(connection, migration.Text, cancellationToken);
+            }
+            catch (PostgresException ex)
+            {
+                throw new InvalidOperationException($"PostgreSQL migration {migration.Name} failed: {ex.MessageText}", ex);
+            }
+
+            await Sql.ExecuteAsync(connection, "INSERT INTO schema_migrations (version, name) VALUES (@version, @name)", cancellationToken,
+                ("@version", version), ("@name", migration.Name));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    // Transaction-scoped: released by the commit or rollback, also when the process dies mid-migration.
+    private static Task<int> LockAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        Sql.ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(@key)", cancellationToken, ("@key", MigrationLockKey));
+
+    private static List<Migration> Migrations()
+    {
+        var assembly = typeof(PostgresDatabase).Assembly;
+        const string prefix = "Portage.Storage.Postgres.Migrations.";
+        return assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Select(n =>
+            {
+                using var reader = new StreamReader(assembly.GetManifestResourceStream(n)!);
+                return new Migration(n[prefix.Length..^".sql".Length], reader.ReadToEnd());
+            })
+            .ToList();
+    }
+
+    private sealed record Migration(string Name, string Text);
+}

@@ -1,0 +1,88 @@
+using Npgsql;
+using Portage.Core.Runs;
+
+namespace Portage.Storage.Postgres;
+
+// Reads for the console: run listing, end users and usage. Usage is summed from the stored usage JSON, so the totals
+// are the same numbers each run reported on agent_finish.
+public sealed partial class PostgresStore
+{
+    private const string UsageSums =
+        "COUNT(*), " +
+        "COALESCE(SUM((usage ->> 'input_tokens')::bigint), 0)::bigint, " +
+        "COALESCE(SUM((usage ->> 'output_tokens')::bigint), 0)::bigint, " +
+        "COALESCE(SUM((usage ->> 'cache_read_input_tokens')::bigint), 0)::bigint, " +
+        "COALESCE(SUM((usage ->> 'cache_creation_input_tokens')::bigint), 0)::bigint, " +
+        "COALESCE(SUM((usage ->> 'thinking_tokens')::bigint), 0)::bigint, " +
+        "COALESCE(SUM((usage ->> 'cost_microcents')::bigint), 0)::bigint";
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<RunRecord>> ListRunsAsync(
+        string sandboxId, RunFilter filter, RunCursor? after, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var sql = $"SELECT {RunColumns} FROM runs WHERE sandbox_id = @sandbox " +
+            "AND (@window::text IS NULL OR window_id = @window) AND (@status::text IS NULL OR status = @status) AND (@user::text IS NULL OR end_user_id = @user) " +
+            (after is null ? "" : "AND (started_at < @afterAt OR (started_at = @afterAt AND id < @afterId)) ") +
+            "ORDER BY started_at DESC, id DESC LIMIT @limit";
+        return await Sql.QueryAsync(connection, sql, ReadRun, cancellationToken,
+            ("@sandbox", sandboxId), ("@window", filter.WindowId), ("@status", filter.Status), ("@user", filter.EndUserId),
+            ("@afterAt", after is null ? null : Sql.Time(after.StartedAt)), ("@afterId", after?.RunId), ("@limit", limit));
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<EndUserSummary>> ListEndUsersAsync(string sandboxId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        // Windows give the count and their last activity; runs give usage and theirs. An end user may have either only
+        // (a window created through the API and never run, or runs whose window was deleted).
+        var sql =
+            "WITH w AS (SELECT end_user_id, COUNT(*) AS n, MAX(last_active_at) AS last FROM data_sources " +
+            "           WHERE sandbox_id = @sandbox AND kind = 'ephemeral' AND end_user_id IS NOT NULL GROUP BY end_user_id), " +
+            $"r AS (SELECT end_user_id, MAX(COALESCE(finished_at, started_at)) AS last, {UsageSums} FROM runs WHERE sandbox_id = @sandbox GROUP BY end_user_id), " +
+            "u AS (SELECT end_user_id FROM w UNION SELECT end_user_id FROM r) " +
+            "SELECT u.end_user_id, COALESCE(w.n, 0), GREATEST(w.last, r.last) AS last_active, r.* " +
+            "FROM u LEFT JOIN w ON w.end_user_id = u.end_user_id LEFT JOIN r ON r.end_user_id = u.end_user_id " +
+            "ORDER BY last_active DESC NULLS LAST, u.end_user_id";
+        return await Sql.QueryAsync(connection, sql, r => new EndUserSummary(
+            r.GetString(0), r.GetInt64(1), Sql.ReadTimeOrNull(r, 2), r.IsDBNull(5) ? UsageTotals.Zero : ReadTotals(r, 5)),
+            cancellationToken, ("@sandbox", sandboxId));
+    }
+
+    /// <inheritdoc/>
+    public async Task<UsageReport> SummarizeUsageAsync(UsageQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.SandboxIds.Count == 0)
+        {
+            return new UsageReport(UsageTotals.Zero, []);
+        }
+
+        (string, object?)[] parameters = [("@sandboxes", query.SandboxIds.ToArray()), ("@from", Sql.LowerBound(query.From)), ("@to", Sql.LowerBound(query.To))];
+        const string Where = "FROM runs WHERE sandbox_id = ANY(@sandboxes) AND started_at >= @from AND started_at < @to";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var totals = (await Sql.QueryAsync(connection, $"SELECT {UsageSums} {Where}", r => ReadTotals(r, 0), cancellationToken, parameters))[0];
+        if (query.GroupBy is not { } groupBy)
+        {
+            return new UsageReport(totals, []);
+        }
+
+        var columns = groupBy switch
+        {
+            UsageGroupBy.Day => "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), NULL::text, NULL::text",
+            UsageGroupBy.Model => "provider || '/' || model, provider, model",
+            UsageGroupBy.EndUser => "end_user_id, NULL::text, NULL::text",
+            UsageGroupBy.Provider => "provider, NULL::text, NULL::text",
+            _ => throw new ArgumentOutOfRangeException(nameof(query), groupBy, "Unknown grouping."),
+        };
+        var groups = await Sql.QueryAsync(connection, $"SELECT {columns}, {UsageSums} {Where} GROUP BY 1, 2, 3 ORDER BY 1",
+            r => new UsageGroup(r.GetString(0), Sql.ReadStringOrNull(r, 1), Sql.ReadStringOrNull(r, 2), ReadTotals(r, 3)),
+            cancellationToken, parameters);
+        return new UsageReport(totals, groups);
+    }
+
+    private static UsageTotals ReadTotals(NpgsqlDataReader r, int first) => new(
+        r.GetInt64(first), r.GetInt64(first + 1), r.GetInt64(first + 2), r.GetInt64(first + 3), r.GetInt64(first + 4), r.GetInt64(first + 5),
+        r.GetInt64(first + 6));
+}
