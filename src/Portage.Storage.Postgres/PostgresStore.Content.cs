@@ -130,6 +130,17 @@ public sealed partial class PostgresStore : IContentIndex
         return ids.ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<DeliveryRecord>> ListDeliveriesAsync(string sandboxId, string windowId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await Sql.QueryAsync(connection,
+            "SELECT canonical_id, run_id, delivered_at FROM deliveries WHERE window_id = @window AND sandbox_id = @sandbox " +
+            "ORDER BY delivered_at, canonical_id",
+            r => new DeliveryRecord(r.GetString(0), Sql.ReadStringOrNull(r, 1), Sql.ReadTime(r, 2)), cancellationToken,
+            ("@window", windowId), ("@sandbox", sandboxId));
+    }
+
     private static ChunkRecord ReadChunk(NpgsqlDataReader r) => new(
         r.GetString(0), r.GetString(1), Sql.ReadStringOrNull(r, 2), Sql.ReadStringOrNull(r, 3), Sql.ReadStringOrNull(r, 4),
         r.GetFieldValue<string[]>(5), r.GetString(6), Sql.ReadStringOrNull(r, 7), r.GetString(8),

@@ -112,6 +112,8 @@ public sealed partial class PostgresStore : IDataSourceStore
         }
 
         var turns = await Sql.ExecuteAsync(connection, "DELETE FROM turns WHERE window_id = @id", cancellationToken, ("@id", sourceId));
+        // A run's event log repeats its text: purged with the turns, even where the runs themselves are kept.
+        await Sql.ExecuteAsync(connection, "DELETE FROM run_events WHERE run_id IN (SELECT id FROM runs WHERE window_id = @id)", cancellationToken, ("@id", sourceId));
         var sessions = await Sql.ExecuteAsync(connection, "DELETE FROM sessions WHERE window_id = @id", cancellationToken, ("@id", sourceId));
         var runs = 0;
         if (deleteSource)

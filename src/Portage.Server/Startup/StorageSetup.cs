@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portage.Core;
+using Portage.Core.Runs;
+using Portage.Core.Streams;
 using Portage.Storage.Postgres;
 using Portage.Storage.Sqlite;
 
@@ -14,6 +16,11 @@ internal static class StorageSetup
         // First of the hosted services: recovery, first start and the workers all use the store, so a store that cannot
         // be used stops the start here, with a message naming the setting, before any of them runs.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, StorageStartup>());
+        // PostgreSQL may be shared by replicas: signals cross processes, and dead runs are found by expired leases.
+        builder.Services.Replace(ServiceDescriptor.Singleton<IRunSignals>(sp => sp.GetRequiredService<StorageChoice>().IsPostgres
+            ? sp.GetRequiredService<PostgresRunSignals>()
+            : new InProcessRunSignals()));
+        builder.Services.AddOptions<RunOptions>().PostConfigure<StorageChoice>((options, choice) => options.SharedStore = choice.IsPostgres);
         return builder
             .AddSqliteStore(dataFolder)
             .AddPostgresStore(sp => sp.GetRequiredService<StorageChoice>().PostgresConnectionString!)

@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Portage.Core.Streams;
+
+namespace Portage.Storage.Postgres;
+
+/// <summary>
+/// Run signals between the replicas on one PostgreSQL database, by <c>LISTEN</c>/<c>NOTIFY</c>: a publisher delivers
+/// to its own subscribers at once and notifies the channel; every process keeps one connection listening and hands
+/// other processes' signals to its subscribers. While that connection is being re-established signals are missed;
+/// followers poll, so that costs latency, and a cancel request is then lost (POST …/cancel answers 202 and can be sent again).
+/// </summary>
+public sealed partial class PostgresRunSignals : IRunSignals, IAsyncDisposable, IDisposable
+{
+    /// <summary>The notification channel.</summary>
+    public const string Channel = "portage_runs";
+
+    private readonly PostgresDatabase _database;
+    private readonly ILogger<PostgresRunSignals> _logger;
+    private readonly SignalHandlers _handlers = new();
+    private readonly string _node = Guid.NewGuid().ToString("n");
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _gate = new();
+    private Task? _listening;
+
+    /// <summary>Signals over the database's connections.</summary>
+    public PostgresRunSignals(PostgresDatabase database, ILogger<PostgresRunSignals> logger)
+    {
+        _database = database;
+        _logger = logger;
+    }
+
+    /// <inheritdoc/>
+    public async Task PublishAsync(RunSignal signal, CancellationToken cancellationToken)
+    {
+        _handlers.Deliver(signal);
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await Sql.ExecuteAsync(connection, "SELECT pg_notify(@channel, @payload)", cancellationToken,
+            ("@channel", Channel), ("@payload", $"{_node}|{(signal.Kind == RunSignalKind.Cancel ? 'c' : 'e')}|{signal.RunId}"));
+    }
+
+    /// <inheritdoc/>
+    public IDisposable Subscribe(Action<RunSignal> handler)
+    {
+        var subscription = _handlers.Add(handler);
+        lock (_gate)
+        {
+            _listening ??= Task.Run(ListenAsync);
+        }
+
+        return subscription;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        if (_listening is not null)
+        {
+            await _listening;
+        }
+
+        _stopping.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private async Task ListenAsync()
+    {
+        var token = _stopping.Token;
+        var retry = TimeSpan.FromMilliseconds(250);
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await _database.OpenAsync(token);
+                connection.Notification += OnNotification;
+                await Sql.ExecuteAsync(connection, $"LISTEN {Channel}", token);
+                retry = TimeSpan.FromMilliseconds(250);
+                while (true)
+                {
+                    await connection.WaitAsync(token);
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogListenFailed(_logger, ex, retry.TotalMilliseconds);
+                try
+                {
+                    await Task.Delay(retry, token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                retry = TimeSpan.FromMilliseconds(Math.Min(retry.TotalMilliseconds * 2, 5000));
+            }
+        }
+    }
+
+    private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
+    {
+        var parts = e.Payload.Split('|', 3);
+        if (parts.Length != 3 || parts[0] == _node)
+        {
+            // Malformed, or our own: delivered locally when it was published.
+            return;
+        }
+
+        _handlers.Deliver(new RunSignal(parts[1] == "c" ? RunSignalKind.Cancel : RunSignalKind.Events, parts[2]));
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Listening for run signals on PostgreSQL failed; retrying in {DelayMs} ms (followers poll meanwhile)")]
+    private static partial void LogListenFailed(ILogger logger, Exception exception, double delayMs);
+}
