@@ -22,6 +22,7 @@ public sealed partial class PostgresRunSignals : IRunSignals, IAsyncDisposable, 
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
     private Task? _listening;
+    private int _disposed;
 
     /// <summary>Signals over the database's connections.</summary>
     public PostgresRunSignals(PostgresDatabase database, ILogger<PostgresRunSignals> logger)
@@ -54,6 +55,12 @@ public sealed partial class PostgresRunSignals : IRunSignals, IAsyncDisposable, 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        // The container may dispose this twice: it is registered as itself and as IRunSignals.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         if (_listening is not null)
         {
