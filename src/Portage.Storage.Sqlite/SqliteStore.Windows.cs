@@ -65,6 +65,19 @@ public sealed partial class SqliteStore : IWindowStore
     }
 
     /// <inheritdoc/>
+    public async Task<IReadOnlyList<TurnRecord>> ListTurnsBeforeAsync(string sandboxId, string windowId, long beforeSeq, long afterSeq, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var newestFirst = await Sql.QueryAsync(connection,
+            "SELECT t.window_id, t.seq, t.role, t.speaker, t.provider, t.model, t.run_id, t.status, t.created_at, t.token_estimate, t.parts " +
+            "FROM turns t JOIN data_sources w ON w.id = t.window_id WHERE t.window_id = $window AND w.sandbox_id = $sandbox " +
+            "AND t.seq < $before AND t.seq > $after ORDER BY t.seq DESC LIMIT $limit",
+            ReadTurn, cancellationToken, null, ("$window", windowId), ("$sandbox", sandboxId), ("$before", beforeSeq), ("$after", afterSeq), ("$limit", limit));
+        newestFirst.Reverse();
+        return newestFirst;
+    }
+
+    /// <inheritdoc/>
     public async Task<bool> SetWindowStatusAsync(string sandboxId, string windowId, string status, string? archivedReason, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

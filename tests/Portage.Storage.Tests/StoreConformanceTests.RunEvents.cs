@@ -2,7 +2,7 @@ using Portage.Core.Runs;
 
 namespace Portage.Storage.Tests;
 
-/// <summary>Issue 5: the run event log, idempotency keys and the orphan sweep of replicas sharing a store.</summary>
+/// <summary>Issue 5: the run event log, idempotency keys, the orphan sweep of replicas sharing a store, and long windows read backwards.</summary>
 public abstract partial class StoreConformanceTests
 {
     [Fact]
@@ -119,6 +119,30 @@ public abstract partial class StoreConformanceTests
         Assert.Equal(2, (await Runs.ListRunEventsAsync(recent.Id, 0, 10, None)).Count);
         Assert.Equal(2, (await Runs.ListRunEventsAsync(running.Id, 0, 10, None)).Count);
         Assert.NotNull(await Runs.GetRunAsync(SandboxA, old.Id, None));
+    }
+
+    [Fact]
+    public async Task A_window_is_read_backwards_a_page_at_a_time_oldest_first_within_the_page()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        for (var i = 1; i <= 5; i++)
+        {
+            var session = Session($"sess_{i}", window);
+            var run = Run($"run_{i}", window, session);
+            await StartAsync(run, session, newSession: true, $"question {i}");
+            await Runs.EndRunAsync(End(run, T0.AddMinutes(i)), None);
+        }
+
+        var newest = await Windows.ListTurnsBeforeAsync(SandboxA, "ds_1", long.MaxValue, 0, 3, None);
+        var older = await Windows.ListTurnsBeforeAsync(SandboxA, "ds_1", newest[0].Seq, 0, 3, None);
+        var floored = await Windows.ListTurnsBeforeAsync(SandboxA, "ds_1", long.MaxValue, 7, 100, None);
+
+        Assert.Equal([8L, 9, 10], newest.Select(t => t.Seq));
+        Assert.Equal([5L, 6, 7], older.Select(t => t.Seq));
+        Assert.Equal([8L, 9, 10], floored.Select(t => t.Seq));
+        Assert.Equal("question 5", newest[1].Text);
+        Assert.Empty(await Windows.ListTurnsBeforeAsync(SandboxB, "ds_1", long.MaxValue, 0, 3, None));
     }
 
     private static RunEventRecord Frame(long seq, string name, string data = """{"n":1}""") => new(seq, name, data);

@@ -69,7 +69,7 @@ public sealed partial class RunPlanner(
         try
         {
             var (session, continues) = await ChooseSessionAsync(sandboxId, endUserId, window, provider, model, request.SessionId, namedSession, cancellationToken);
-            var priorTurns = await windows.ListTurnsAsync(sandboxId, window.Id, 0, cancellationToken);
+            var priorTurns = await PriorTurnsAsync(sandboxId, window.Id, continues ? session.LastWindowSeq : 0, provider.ContextBudgetTokens, cancellationToken);
             var now = time.GetUtcNow();
             var run = new RunRecord(runId, sandboxId, endUserId, window.Id, session.Id, provider.Name, model, RunStatus.Running, now,
                 IdempotencyKey: request.IdempotencyKey);
@@ -106,6 +106,30 @@ public sealed partial class RunPlanner(
         {
             await windows.ReleaseLeaseAsync(window.Id, runId, CancellationToken.None);
             throw;
+        }
+    }
+
+    // The turns the executor may render (rule 4's gap for a continued session, rule 6's window for a new one), read
+    // newest first a page at a time until they exceed the provider's budget and start at an exchange: the renderer
+    // keeps whole exchanges from the newest back, so older turns could not be sent anyway. A window of 100,000 turns
+    // then costs a run a page or two, not the whole window.
+    private async Task<List<TurnRecord>> PriorTurnsAsync(string sandboxId, string windowId, long afterSeq, int budgetTokens, CancellationToken cancellationToken)
+    {
+        const int page = 256;
+        var turns = new List<TurnRecord>();
+        long tokens = 0;
+        var before = long.MaxValue;
+        while (true)
+        {
+            var older = await windows.ListTurnsBeforeAsync(sandboxId, windowId, before, afterSeq, page, cancellationToken);
+            turns.InsertRange(0, older);
+            tokens += older.Sum(t => (long)t.TokenEstimate);
+            if (older.Count < page || (tokens > budgetTokens && turns[0].Role == TurnRole.User))
+            {
+                return turns;
+            }
+
+            before = older[0].Seq;
         }
     }
 

@@ -23,6 +23,13 @@ public interface IWindowStore
     /// <summary>The turns of a window in order, after a sequence number (0 for all).</summary>
     Task<IReadOnlyList<TurnRecord>> ListTurnsAsync(string sandboxId, string windowId, long afterSeq, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The newest turns of a window strictly between <paramref name="afterSeq"/> and <paramref name="beforeSeq"/>, at
+    /// most <paramref name="limit"/>, returned oldest first: a run reads a long window backwards, a page at a time,
+    /// only as far as its context budget reaches.
+    /// </summary>
+    Task<IReadOnlyList<TurnRecord>> ListTurnsBeforeAsync(string sandboxId, string windowId, long beforeSeq, long afterSeq, int limit, CancellationToken cancellationToken);
+
     /// <summary>Sets status and archive reason; false when the sandbox has no such window.</summary>
     Task<bool> SetWindowStatusAsync(string sandboxId, string windowId, string status, string? archivedReason, CancellationToken cancellationToken);
 
