@@ -57,7 +57,8 @@ public static class PortageServer
         api.MapQueries();
         api.MapRunList();
         api.MapUsage();
-        app.MapFallback(ErrorMiddleware.UnknownRoute);
+        // Every unmatched path, file-like ones included ("/api/v1/x.json"): the default pattern skips those, which then got an empty 404.
+        app.MapFallback("{*path}", ErrorMiddleware.UnknownRoute);
         return app;
     }
 
