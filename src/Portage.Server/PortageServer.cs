@@ -35,8 +35,9 @@ public static class PortageServer
 
         var app = builder.Build();
 
-        // Middleware: errors become {"error","detail"} with a real status, before any byte is sent.
+        // Middleware: errors become {"error","detail"} with a real status, before any byte is sent; one body size limit.
         app.UseMiddleware<ErrorMiddleware>();
+        app.UsePortageRequestLimits();
 
         // The web console's files, before routing: the fallback below would otherwise claim "/".
         app.UsePortageConsole();

@@ -5,12 +5,14 @@ namespace Portage.Server.Tests.Fuzz;
 
 /// <summary>
 /// Judges one answer: no 5xx (nor an error that says Portage broke), a <c>{"error","detail"}</c> body on every 4xx of the
-/// API (JSON-RPC errors are the MCP endpoint's own shape), nothing behind a missing or wrong key, and no marker the caller
+/// API (JSON-RPC errors are the MCP endpoint's own shape), nothing behind a missing or wrong key, no body over the 1 MiB
+/// limit accepted, and no marker the caller
 /// may not see: nothing of the other tenant, nothing of another end user when the request acts for one, no API key.
 /// </summary>
 internal sealed class Oracle(FuzzWorld world)
 {
     private const int MaxBody = 4 * 1024 * 1024;
+    private const int BodyLimit = 1024 * 1024;
 
     /// <summary>Answers in which the caller's own markers appeared (the checks had something to find).</summary>
     public int OwnMarkerSightings { get; private set; }
@@ -23,6 +25,11 @@ internal sealed class Oracle(FuzzWorld world)
         if (response.Status >= 500)
         {
             yield return $"status {response.Status}";
+        }
+
+        if (request.Body is { Length: > BodyLimit } && response.Status is >= 200 and < 300)
+        {
+            yield return $"accepted a body of {request.Body.Length} bytes (over Server:MaxRequestBodyBytes)";
         }
 
         if (caller is null && (api || mcp) && response.Status is >= 200 and < 300)
