@@ -59,6 +59,21 @@ public sealed class SqliteMigrationTests : IDisposable
         Assert.Equal(0, await ScalarAsync<long>("SELECT count(*) FROM sqlite_master WHERE name = 'windows'"));
         Assert.Equal(0, await ScalarAsync<long>("SELECT count(*) FROM pragma_foreign_key_check"));
         Assert.Equal(3, await ScalarAsync<long>("SELECT count(*) FROM sqlite_master WHERE name IN ('turns', 'sessions', 'runs') AND sql LIKE '%REFERENCES \"data_sources\"%'"));
+
+        // Migration 0006 rebuilt sandboxes (names unique per account): the row and its children's references survive.
+        var sandbox = await store.GetSandboxAsync("acct_1", "sb_1", s_none);
+        Assert.Equal(("acct_1", "default", "free"), (sandbox?.OwnerId, sandbox?.Name, sandbox?.Tier));
+        Assert.Equal(0, await ScalarAsync<long>("SELECT count(*) FROM sqlite_master WHERE sql LIKE '%sandboxes_v6%'"));
+        await Assert.ThrowsAsync<SqliteException>(() => store.CreateSourceAsync(new DataSourceRecord
+        {
+            Id = "ds_orphan",
+            SandboxId = "sb_missing",
+            Kind = SourceKind.Durable,
+            Provider = "github",
+            Name = "orphan",
+            CreatedAt = s_v1Time,
+            LastActiveAt = s_v1Time,
+        }, s_none));
     }
 
     [Fact]
