@@ -12,7 +12,8 @@ namespace Portage.Server.Tests.Durability;
 /// (SIGKILL on Linux) at a random point of each of 20 runs — idle, while the request is in flight, at run_started,
 /// after some deltas, at a tool call or its result, as the answer commits, right after agent_finish, or at a random
 /// moment — then started again on the same folder. After every restart: each turn the client saw committed is in the
-/// window in order with its text, no run is left running, and the window takes a new turn.
+/// window in order with its text, no run is left running, and the window takes a new turn. At the end, every run reads
+/// again from its event log, and resuming where the client was cut off ends with a terminal frame.
 /// </summary>
 public sealed class CrashTests(ITestOutputHelper output) : IDisposable
 {
@@ -56,9 +57,11 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
             }
 
             await VerifyAsync(server, windowId, ledger, ct);
-            output.WriteLine($"{KilledRuns} kills, {ledger.Committed.Count} committed turns, {ledger.Started.Count} runs seen starting; " +
+            var replays = Stopwatch.StartNew();
+            await VerifyReplaysAsync(server, ledger, ct);
+            output.WriteLine($"{KilledRuns} kills, {ledger.Committed.Count()} committed turns, {ledger.Started.Count} runs seen starting; " +
                 $"{_starts.Count} starts took {_starts.Sum(s => s.TotalSeconds):0.0} s (mean {_starts.Average(s => s.TotalMilliseconds):0} ms); " +
-                $"whole test {clock.Elapsed.TotalSeconds:0.0} s");
+                $"replays {replays.Elapsed.TotalSeconds:0.0} s; whole test {clock.Elapsed.TotalSeconds:0.0} s");
         });
 
     public void Dispose()
@@ -180,18 +183,18 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
         {
             var user = turns.FindIndex(position, t => t.RunId == committed.RunId && t.Role == "user");
             Assert.True(user >= 0, $"the user turn of committed run {committed.RunId} is missing or out of order");
-            Assert.Equal(committed.UserText, turns[user].Text);
+            Assert.Equal(committed.Message, turns[user].Text);
             var answer = turns.FindIndex(user + 1, t => t.RunId == committed.RunId && t.Role == "assistant");
             Assert.True(answer >= 0, $"the answer of committed run {committed.RunId} is missing or out of order");
-            Assert.Equal(("succeeded", committed.AssistantText), (turns[answer].Status, turns[answer].Text));
+            Assert.Equal(("succeeded", committed.Text), (turns[answer].Status, turns[answer].Text));
             position = answer + 1;
         }
 
-        foreach (var (runId, userText) in ledger.Started)
+        foreach (var started in ledger.Started)
         {
-            Assert.Equal(userText, Assert.Single(turns, t => t.RunId == runId && t.Role == "user").Text);
-            var run = await http.GetFromJsonAsync<JsonElement>($"{server.SandboxPath}/agents/runs/{runId}", ct);
-            Assert.True(s_terminal.Contains(run.GetProperty("status").GetString()!), $"run {runId} is {run.GetProperty("status")}");
+            Assert.Equal(started.Message, Assert.Single(turns, t => t.RunId == started.RunId && t.Role == "user").Text);
+            var run = await http.GetFromJsonAsync<JsonElement>($"{server.SandboxPath}/agents/runs/{started.RunId}", ct);
+            Assert.True(s_terminal.Contains(run.GetProperty("status").GetString()!), $"run {started.RunId} is {run.GetProperty("status")}");
         }
 
         var runs = (await http.GetFromJsonAsync<JsonElement>($"{server.SandboxPath}/agents/runs?context_window_id={windowId}&limit=200", ct))
@@ -208,6 +211,52 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
         var running = await http.GetFromJsonAsync<JsonElement>($"{server.SandboxPath}/agents/runs?status=running", ct);
         Assert.Empty(running.GetProperty("runs").EnumerateArray());
     }
+
+    // (d) every run the client saw start reads again from its event log, consistently with what the client saw, and a
+    // client resuming with the Last-Event-ID it had gets the rest and one terminal frame (nothing after one it already
+    // had): never a stream that waits for a run whose process died.
+    private static async Task VerifyReplaysAsync(ServerProcess server, Ledger ledger, CancellationToken ct)
+    {
+        using var http = server.CreateClient();
+        foreach (var started in ledger.Started)
+        {
+            var replay = await EventsAsync(http, server, started.RunId!, null, ct);
+            Assert.True(replay.Count > 0 && IsTerminal(replay[^1]) && replay.Count(IsTerminal) == 1, $"the replay of {started.RunId} does not end with one terminal frame");
+            var text = replay.Text();
+            Assert.True(text.StartsWith(started.Text, StringComparison.Ordinal) || started.Text.StartsWith(text, StringComparison.Ordinal),
+                $"the replay of {started.RunId} says \"{text}\" where the client saw \"{started.Text}\"");
+
+            var rest = await EventsAsync(http, server, started.RunId!, started.LastEventId, ct);
+            Assert.True(started.Finished ? rest.Count == 0 : rest.Count > 0 && IsTerminal(rest[^1]),
+                $"resuming {started.RunId} after {started.LastEventId} gave {string.Join(", ", rest.Select(f => f.Event))}");
+        }
+    }
+
+    private static async Task<List<SseFrame>> EventsAsync(HttpClient http, ServerProcess server, string runId, string? lastEventId, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(TimeSpan.FromSeconds(30));
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{server.SandboxPath}/agents/runs/{runId}/events");
+        if (lastEventId is not null)
+        {
+            request.Headers.Add("Last-Event-ID", lastEventId);
+        }
+
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, limit.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var frames = new List<SseFrame>();
+        await foreach (var frame in SseFrames.ReadAsync(await response.Content.ReadAsStreamAsync(limit.Token), limit.Token))
+        {
+            if (frame.Event != ":")
+            {
+                frames.Add(frame);
+            }
+        }
+
+        return frames;
+    }
+
+    private static bool IsTerminal(SseFrame frame) => frame.Event is "agent_finish" or "agent_error";
 
     private static async Task<string> StatusAsync(ServerProcess server, string? runId, CancellationToken ct)
     {
@@ -275,84 +324,5 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
         Commit,
         AfterFinish,
         AnyTime,
-    }
-
-    /// <summary>What the client saw of one run.</summary>
-    private sealed class Attempt(string message)
-    {
-        private readonly System.Text.StringBuilder _text = new();
-
-        public string Message => message;
-
-        public string? RunId { get; private set; }
-
-        public bool Finished { get; private set; }
-
-        public int Frames { get; private set; }
-
-        public int Deltas { get; private set; }
-
-        public string Text => _text.ToString();
-
-        public string KilledAt { get; set; } = "before the request";
-
-        public void See(SseFrame frame)
-        {
-            if (frame.Event == ":")
-            {
-                return;
-            }
-
-            Frames++;
-            switch (frame.Event)
-            {
-                case "run_started":
-                    RunId = frame.Json.GetProperty("run_id").GetString();
-                    break;
-                case "agent_text_delta":
-                    Deltas++;
-                    _text.Append(frame.Json.GetProperty("text").GetString());
-                    break;
-                case "agent_finish":
-                    Finished = true;
-                    break;
-                default:
-                    break;
-            }
-        }
-
-        public override string ToString() =>
-            $"killed {KilledAt}: {(RunId is null ? "no run_started seen" : RunId)}, {Deltas} deltas{(Finished ? ", agent_finish seen" : "")}";
-    }
-
-    private sealed record CommittedTurn(string RunId, string UserText, string AssistantText);
-
-    /// <summary>The client's record: runs it saw start, and the ones it saw finish (committed), in order.</summary>
-    private sealed class Ledger
-    {
-        public List<CommittedTurn> Committed { get; } = [];
-
-        public List<(string RunId, string UserText)> Started { get; } = [];
-
-        public void Add(Attempt attempt)
-        {
-            if (attempt.RunId is not { } runId)
-            {
-                return;
-            }
-
-            Started.Add((runId, attempt.Message));
-            if (attempt.Finished)
-            {
-                Committed.Add(new CommittedTurn(runId, attempt.Message, attempt.Text));
-            }
-        }
-    }
-
-    private sealed record StoredTurn(string Role, string Status, string Text, string? RunId)
-    {
-        public static StoredTurn From(JsonElement t) => new(
-            t.GetProperty("role").GetString()!, t.GetProperty("status").GetString()!, t.GetProperty("text").GetString()!,
-            t.TryGetProperty("run_id", out var run) && run.ValueKind == JsonValueKind.String ? run.GetString() : null);
     }
 }
