@@ -30,9 +30,7 @@ internal sealed class JsonDraft
             return Encoding.UTF8.GetBytes(ToJson());
         }
 
-        var field = _fields.Count == 0 ? -1 : random.Next(_fields.Count);
-        string Named(string what) => field < 0 ? what : $"{what} in {_fields[field].Key}";
-        switch (random.Next(12))
+        switch (random.Next(6))
         {
             case 0:
                 tricks.Add("broken JSON");
@@ -40,56 +38,53 @@ internal sealed class JsonDraft
             case 1:
                 tricks.Add("top-level " + random.Pick("array", "string", "number", "null"));
                 return Encoding.UTF8.GetBytes(random.Pick("[]", "[" + ToJson() + "]", "\"text\"", "17", "null"));
-            case 2 when field >= 0:
-                tricks.Add(Named("null"));
-                _fields[field] = new(_fields[field].Key, "null");
-                break;
-            case 3 when field >= 0:
-                tricks.Add(Named("missing"));
-                _fields.RemoveAt(field);
-                break;
-            case 4 when field >= 0:
-                tricks.Add(Named("huge string"));
-                _fields[field] = new(_fields[field].Key, Hostile.JsonString(Hostile.HugeString(random)));
-                break;
-            case 5 when field >= 0:
-                tricks.Add(Named("deep nesting"));
-                _fields[field] = new(_fields[field].Key, Hostile.DeepNesting(random));
-                break;
-            case 6 when field >= 0:
-                tricks.Add(Named("giant array"));
-                _fields[field] = new(_fields[field].Key, Hostile.GiantArray(random));
-                break;
-            case 7:
-                tricks.Add("unknown and duplicate fields");
-                _fields.Add(new("unexpected_" + random.Next(100), Hostile.AnyJson(random)));
-                if (field >= 0)
-                {
-                    _fields.Add(new(_fields[field].Key, Hostile.AnyJson(random)));
-                }
-
-                break;
-            case 8 when field >= 0:
-                tricks.Add(Named("hostile string"));
-                _fields[field] = new(_fields[field].Key, Hostile.JsonString(Hostile.Text(random)));
-                break;
-            case 9 when field >= 0:
-                tricks.Add(Named("hostile number"));
-                _fields[field] = new(_fields[field].Key, Hostile.Number(random));
-                break;
-            case 10:
+            case 2:
                 tricks.Add("empty body");
                 return [];
-            default:
-                if (field >= 0)
+            case 3:
+                tricks.Add("unknown and duplicate fields");
+                _fields.Add(new("unexpected_" + random.Next(100), Hostile.AnyJson(random)));
+                if (_fields.Count > 1)
                 {
-                    tricks.Add(Named("wrong type"));
-                    _fields[field] = new(_fields[field].Key, Hostile.AnyJson(random));
+                    _fields.Add(new(_fields[random.Next(_fields.Count - 1)].Key, Hostile.AnyJson(random)));
                 }
 
-                break;
+                return Encoding.UTF8.GetBytes(ToJson());
+            default:
+                ReplaceField(random, tricks);
+                return Encoding.UTF8.GetBytes(ToJson());
+        }
+    }
+
+    // One field becomes something else: null, missing, megabytes, deep nesting, a giant array, hostile text or numbers,
+    // any other JSON kind.
+    private void ReplaceField(Random random, List<string> tricks)
+    {
+        if (_fields.Count == 0)
+        {
+            return;
         }
 
-        return Encoding.UTF8.GetBytes(ToJson());
+        var field = random.Next(_fields.Count);
+        var (trick, value) = random.Next(8) switch
+        {
+            0 => ("missing", null),
+            1 => ("null", "null"),
+            2 => ("huge string", Hostile.JsonString(Hostile.HugeString(random))),
+            3 => ("deep nesting", Hostile.DeepNesting(random)),
+            4 => ("giant array", Hostile.GiantArray(random)),
+            5 => ("hostile string", Hostile.JsonString(Hostile.Text(random))),
+            6 => ("hostile number", Hostile.Number(random)),
+            _ => ("wrong type", Hostile.AnyJson(random)),
+        };
+        tricks.Add($"{trick} in {_fields[field].Key}");
+        if (value is null)
+        {
+            _fields.RemoveAt(field);
+        }
+        else
+        {
+            _fields[field] = new(_fields[field].Key, value);
+        }
     }
 }
