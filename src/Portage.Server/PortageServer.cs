@@ -37,8 +37,9 @@ public static class PortageServer
 
         var app = builder.Build();
 
-        // Middleware: errors become {"error","detail"} with a real status, before any byte is sent.
+        // Middleware: errors become {"error","detail"} with a real status, before any byte is sent; one body size limit.
         app.UseMiddleware<ErrorMiddleware>();
+        app.UsePortageRequestLimits();
 
         // The web console's files, before routing: the fallback below would otherwise claim "/".
         app.UsePortageConsole();
@@ -59,7 +60,8 @@ public static class PortageServer
         api.MapQueries();
         api.MapRunList();
         api.MapUsage();
-        app.MapFallback(ErrorMiddleware.UnknownRoute);
+        // Every unmatched path, file-like ones included ("/api/v1/x.json"): the default pattern skips those, which then got an empty 404.
+        app.MapFallback("{*path}", ErrorMiddleware.UnknownRoute);
         return app;
     }
 

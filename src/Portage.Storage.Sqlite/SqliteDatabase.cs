@@ -74,6 +74,10 @@ public sealed class SqliteDatabase(string connectionString) : IDisposable
 
             var version = Convert.ToInt32(await Scalar(connection, "PRAGMA user_version;", cancellationToken), CultureInfo.InvariantCulture);
             var migrations = Migrations();
+
+            // SQLite's procedure for schema changes: foreign keys off (only possible outside a transaction), so a table
+            // can be rebuilt under its children; each migration must leave no dangling reference before it commits.
+            await Scalar(connection, "PRAGMA foreign_keys = OFF;", cancellationToken);
             for (var i = version; i < migrations.Count; i++)
             {
                 await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
@@ -81,8 +85,16 @@ public sealed class SqliteDatabase(string connectionString) : IDisposable
                 command.Transaction = transaction;
                 command.CommandText = migrations[i] + $"\nPRAGMA user_version = {i + 1};";
                 await command.ExecuteNonQueryAsync(cancellationToken);
+                command.CommandText = "PRAGMA foreign_key_check;";
+                if (await command.ExecuteScalarAsync(cancellationToken) is { } table)
+                {
+                    throw new InvalidOperationException($"Migration {i + 1} left rows of '{table}' pointing at missing rows; the database is unchanged.");
+                }
+
                 await transaction.CommitAsync(cancellationToken);
             }
+
+            await Scalar(connection, "PRAGMA foreign_keys = ON;", cancellationToken);
 
             _migrated = true;
         }

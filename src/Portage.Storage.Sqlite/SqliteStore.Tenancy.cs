@@ -85,7 +85,7 @@ public sealed partial class SqliteStore(SqliteDatabase database) : IPortageStore
         }
         catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == 2067 && ex.Message.Contains("sandboxes.owner_id", StringComparison.Ordinal))
         {
-            // SQLITE_CONSTRAINT_UNIQUE on (owner_id, name); any other constraint failure is a real error.
+            // SQLITE_CONSTRAINT_UNIQUE on (account_id, owner_id, name); any other constraint failure is a real error.
             return false;
         }
     }

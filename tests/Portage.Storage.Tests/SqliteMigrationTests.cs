@@ -59,6 +59,12 @@ public sealed class SqliteMigrationTests : IDisposable
         Assert.Equal(0, await ScalarAsync<long>("SELECT count(*) FROM sqlite_master WHERE name = 'windows'"));
         Assert.Equal(0, await ScalarAsync<long>("SELECT count(*) FROM pragma_foreign_key_check"));
         Assert.Equal(3, await ScalarAsync<long>("SELECT count(*) FROM sqlite_master WHERE name IN ('turns', 'sessions', 'runs') AND sql LIKE '%REFERENCES \"data_sources\"%'"));
+
+        // Migration 0006 rebuilt sandboxes (names unique per account): the row and its children's references survive.
+        var sandbox = await store.GetSandboxAsync("acct_1", "sb_1", s_none);
+        Assert.Equal(("acct_1", "default", "free"), (sandbox?.OwnerId, sandbox?.Name, sandbox?.Tier));
+        Assert.Equal(0, await ScalarAsync<long>("SELECT count(*) FROM sqlite_master WHERE sql LIKE '%sandboxes_v6%'"));
+        await Assert.ThrowsAsync<SqliteException>(() => store.CreateSourceAsync(Repository("ds_orphan", "sb_missing"), s_none));
     }
 
     [Fact]
@@ -67,16 +73,7 @@ public sealed class SqliteMigrationTests : IDisposable
         await WriteV1DatabaseAsync();
         using var database = SqliteDatabase.ForFile(DatabasePath);
         var store = new SqliteStore(database);
-        await store.CreateSourceAsync(new DataSourceRecord
-        {
-            Id = "ds_repo",
-            SandboxId = "sb_1",
-            Kind = SourceKind.Durable,
-            Provider = "github",
-            Name = "repo",
-            CreatedAt = s_v1Time,
-            LastActiveAt = s_v1Time,
-        }, s_none);
+        await store.CreateSourceAsync(Repository("ds_repo", "sb_1"), s_none);
 
         var window = (await store.GetWindowAsync("sb_1", "ds_chat", "u-1", s_none))!;
         var run = new RunRecord("run_2", "sb_1", "u-1", "ds_chat", "sess_1", "echo", "echo-1", RunStatus.Running, s_v1Time.AddHours(1));
@@ -94,6 +91,17 @@ public sealed class SqliteMigrationTests : IDisposable
         var purge = await store.PurgeSourceAsync("sb_1", "ds_chat", deleteSource: true, s_v1Time.AddDays(2), s_none);
         Assert.Equal(new SourcePurgeResult(SourcePurgeOutcome.Purged, 3, 1, 2, true), purge);
     }
+
+    private static DataSourceRecord Repository(string id, string sandboxId) => new()
+    {
+        Id = id,
+        SandboxId = sandboxId,
+        Kind = SourceKind.Durable,
+        Provider = "github",
+        Name = "repo",
+        CreatedAt = s_v1Time,
+        LastActiveAt = s_v1Time,
+    };
 
     // The v1 schema is the embedded 0001 migration itself; the rows are written the way v1's store wrote them.
     private async Task WriteV1DatabaseAsync()

@@ -113,6 +113,21 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task Sandbox_names_never_collide_across_accounts_even_with_the_same_owner_id()
+    {
+        await SeedTenantsAsync();
+        var squatter = SandboxRecordB with { Id = "sb_b2", OwnerId = SandboxRecordA.OwnerId, Name = "staging", CreatedAt = T0.AddHours(1) };
+        var owners = SandboxRecordA with { Id = "sb_a2", Name = "staging", CreatedAt = T0.AddHours(2) };
+        var probe = SandboxRecordB with { Id = "sb_b3", OwnerId = SandboxRecordA.OwnerId, Name = SandboxRecordA.Name, CreatedAt = T0.AddHours(3) };
+
+        Assert.True(await Tenancy.CreateSandboxAsync(squatter, None));
+        Assert.True(await Tenancy.CreateSandboxAsync(owners, None));
+        Assert.True(await Tenancy.CreateSandboxAsync(probe, None));
+        AssertSameSandboxes([owners], [await Tenancy.GetSandboxAsync(AccountA, "sb_a2", None)]);
+        Assert.False(await Tenancy.CreateSandboxAsync(owners with { Id = "sb_a4" }, None));
+    }
+
+    [Fact]
     public async Task Sandbox_of_another_account_is_answered_as_missing()
     {
         await SeedTenantsAsync();

@@ -76,21 +76,19 @@ public sealed class RunFollower(RunHost host, IRunStore runs, RunEventWaiters wa
                 continue;
             }
 
-            if (page.Count == 0)
+            // The log is read to its end without a terminal frame: the run may have ended, or its replica died (it then
+            // has no terminal frame). Looking now, not after a poll interval, ends a dead run's replay at once.
+            var current = await runs.GetRunAsync(run.SandboxId, run.Id, cancellationToken);
+            if (current is not null && current.Status != RunStatus.Running && !MayStillBeWriting(current))
             {
-                // Nothing new: the run may have ended, or its replica died (it then has no terminal frame).
-                var current = await runs.GetRunAsync(run.SandboxId, run.Id, cancellationToken);
-                if (current is not null && current.Status != RunStatus.Running && !MayStillBeWriting(current))
+                // Frames stored between the read above and the status check come first.
+                if ((await runs.ListRunEventsAsync(run.Id, position, 1, cancellationToken)).Count > 0)
                 {
-                    // Frames stored between the read above and the status check come first.
-                    if ((await runs.ListRunEventsAsync(run.Id, position, 1, cancellationToken)).Count > 0)
-                    {
-                        continue;
-                    }
-
-                    yield return Ended(current, position + 1);
-                    yield break;
+                    continue;
                 }
+
+                yield return Ended(current, position + 1);
+                yield break;
             }
 
             try

@@ -24,7 +24,7 @@ public interface ITenancyStore
     /// <summary>Revokes a key of the account; null when the account has no such (non-revoked) key.</summary>
     Task<ApiKeyRecord?> RevokeApiKeyAsync(string accountId, string keyId, DateTimeOffset revokedAt, CancellationToken cancellationToken);
 
-    /// <summary>Adds a sandbox; false when the owner already has one with that name.</summary>
+    /// <summary>Adds a sandbox; false when its account already has one with that owner and name (other accounts never collide).</summary>
     Task<bool> CreateSandboxAsync(SandboxRecord sandbox, CancellationToken cancellationToken);
 
     /// <summary>The sandboxes of an account, optionally by status.</summary>

@@ -13,7 +13,9 @@ public sealed partial class WindowSweeper(IWindowStore windows, TimeProvider tim
     public Task<int> SweepAsync(string? sandboxId, long inactivitySeconds, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return windows.ArchiveInactiveWindowsAsync(sandboxId, now - TimeSpan.FromSeconds(inactivitySeconds), now, cancellationToken);
+        // An inactivity reaching back before the first representable instant archives nothing (and must not overflow).
+        var cutoff = inactivitySeconds >= (now - DateTimeOffset.MinValue).TotalSeconds ? DateTimeOffset.MinValue : now - TimeSpan.FromSeconds(inactivitySeconds);
+        return windows.ArchiveInactiveWindowsAsync(sandboxId, cutoff, now, cancellationToken);
     }
 
     /// <inheritdoc/>

@@ -54,6 +54,7 @@ internal static class JsonBody
         }
     }
 
-    private static PortageException TooLarge(long maxBytes) =>
+    /// <summary>The 413 for a body above <paramref name="maxBytes"/>.</summary>
+    public static PortageException TooLarge(long maxBytes) =>
         new(ErrorKind.PayloadTooLarge, "payload_too_large", $"The request body is larger than {maxBytes} bytes (Server:MaxRequestBodyBytes); send less.");
 }

@@ -45,7 +45,9 @@ internal static class UsageEndpoints
         }
 
         var last = to is null ? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime) : ParseDate(to, "to");
-        var first = from is null ? last.AddDays(-(DefaultDays - 1)) : ParseDate(from, "from");
+        // The default window is clipped at the first representable day (a `to` of 0001-01-01 is odd, not an error).
+        var first = from is not null ? ParseDate(from, "from")
+            : last.DayNumber < DefaultDays - 1 ? DateOnly.MinValue : last.AddDays(-(DefaultDays - 1));
         if (last == DateOnly.MaxValue)
         {
             throw PortageException.BadRequest("invalid_date", "to must be before 9999-12-31.");

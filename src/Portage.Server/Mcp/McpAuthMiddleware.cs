@@ -7,7 +7,7 @@ namespace Portage.Server.Mcp;
 /// <summary>
 /// Authenticates every <c>/mcp</c> request like the REST API, before the MCP layer sees it: a bearer API key (401
 /// otherwise), a sandbox of that key's account from <c>X-Portage-Sandbox-Id</c> or <c>?sandbox_id</c> (404 otherwise,
-/// whether it exists or not) and an optional <c>X-Portage-End-User-Id</c>. Failures are <see cref="PortageException"/>s,
+/// whether it exists or not), an optional <c>X-Portage-End-User-Id</c>, and a JSON body on POST (415 otherwise). Failures are <see cref="PortageException"/>s,
 /// so <c>ErrorMiddleware</c> answers them with the usual <c>{"error","detail"}</c>.
 /// </summary>
 internal sealed class McpAuthMiddleware(RequestDelegate next)
@@ -24,6 +24,14 @@ internal sealed class McpAuthMiddleware(RequestDelegate next)
             ?? throw PortageException.BadRequest("missing_sandbox_id",
                 $"Name the sandbox the MCP tools work in: header '{SandboxHeader}: <sandbox id>' (or ?{SandboxQuery}=…). List yours with GET /api/v1/storage/sandboxes.");
         await tenancy.GetSandboxAsync(caller, sandboxId, cancellationToken);
+
+        // The SDK reads a POST body as JSON and throws on a Content-Type it cannot parse (a 500); refuse those here.
+        if (HttpMethods.IsPost(context.Request.Method) && !context.Request.HasJsonContentType())
+        {
+            throw new PortageException(ErrorKind.UnsupportedMediaType, "unsupported_media_type",
+                $"Content-Type is '{context.Request.ContentType ?? "(none)"}'; MCP messages are JSON: send 'Content-Type: application/json'.");
+        }
+
         var endUser = FirstNonEmpty(context.Request.Headers[EndUserHeader].ToString());
         var mcpCaller = new McpCaller(caller, sandboxId, endUser is null ? null : EndUserIds.Validate(endUser));
         mcpCaller.Attach(context);

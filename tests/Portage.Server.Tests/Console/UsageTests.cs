@@ -91,6 +91,17 @@ public sealed class UsageTests
         Assert.Empty(past.GetProperty("groups").EnumerateArray());
     }
 
+    [Fact]
+    public async Task A_to_date_at_the_start_of_the_calendar_clips_the_default_range_instead_of_failing()
+    {
+        using var app = new PortageApp();
+
+        var (status, json) = await app.GetJsonAsync("/api/v1/usage?to=0001-01-05");
+
+        Assert.Equal(200, status);
+        Assert.Equal(("0001-01-01", "0001-01-05", 0L), (json.Str("from"), json.Str("to"), json.Long("runs")));
+    }
+
     [Theory]
     [InlineData("from=2025-13-01", "invalid_date")]
     [InlineData("to=yesterday", "invalid_date")]

@@ -173,6 +173,26 @@ public sealed class McpToolTests
         await Assert.ThrowsAnyAsync<Exception>(() => McpKit.ConnectAsync(app, apiKey: "not-a-key"));
     }
 
+    [Theory]
+    [InlineData("application/json;;;")]
+    [InlineData("application/json; charset=\"")]
+    [InlineData("text/plain")]
+    public async Task A_post_whose_content_type_is_not_json_is_415_not_a_500(string contentType)
+    {
+        using var app = new PortageApp();
+        using var http = app.Client;
+        using var request = Initialize(app.SandboxId);
+        request.Content!.Headers.Remove("Content-Type");
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("unsupported_media_type", body.GetProperty("error").GetString());
+        Assert.Contains("application/json", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Another_accounts_sandbox_is_404_and_a_missing_sandbox_is_400()
     {

@@ -130,6 +130,19 @@ public sealed class ContextWindowApiTests
     }
 
     [Fact]
+    public async Task A_sweep_with_an_inactivity_longer_than_the_calendar_archives_nothing()
+    {
+        using var app = new PortageApp();
+        var window = (await app.RegisterAsync(CopassCreate)).Id();
+
+        var (status, sweep) = await app.PostJsonAsync(app.SourcesPath() + $"/_sweep_ephemeral?inactivity_seconds={long.MaxValue}", null);
+
+        Assert.Equal(200, status);
+        Assert.Equal(0, sweep.GetProperty("archived_count").GetInt32());
+        Assert.Equal("active", (await app.SourceAsync(window)).Str("status"));
+    }
+
+    [Fact]
     public async Task Background_sweeper_leaves_durable_sources_alone()
     {
         using var app = new PortageApp(settings: new Dictionary<string, string?> { ["Windows:SweepIntervalSeconds"] = "0.1", ["Windows:InactivitySeconds"] = "0" });

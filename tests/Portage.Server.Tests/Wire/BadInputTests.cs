@@ -96,10 +96,13 @@ public sealed class BadInputTests : IClassFixture<BadInputTests.App>
         Assert.Contains(hint, actual.Detail, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Unknown_path_is_a_json_404()
+    [Theory]
+    [InlineData("/api/v2/nothing")]
+    [InlineData("/api/v1/report.json")]
+    [InlineData("/api/v1/a%2Fb/..%2F..%2Fapi-keys")]
+    public async Task Unknown_path_is_a_json_404(string path)
     {
-        using var response = await _fixture.Portage.Client.GetAsync("/api/v2/nothing");
+        using var response = await _fixture.Portage.Client.GetAsync(path);
         var (status, error, _) = await Runs.ErrorOf(response);
         Assert.Equal((404, "not_found"), (status, error));
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Portage.Server.Tests.Console;
 using Portage.Testing;
 
 namespace Portage.Server.Tests.Wire;
@@ -43,6 +44,24 @@ public sealed class TenancyApiTests
         Assert.NotEqual(id, run.WindowId);
         var frames = await SseFrames.RunAsync(app.Client, app.RunPath(id), Runs.Body("hi"));
         Assert.Equal("agent_finish", frames.Terminal().Event);
+    }
+
+    [Fact]
+    public async Task Naming_another_accounts_owner_id_neither_reveals_nor_takes_its_sandbox_names()
+    {
+        using var app = new PortageApp();
+        using var other = await app.OtherAccountAsync();
+
+        // "acct_other" owns a sandbox named "default": the answer must not tell, and the name must stay theirs to use.
+        using var probe = await app.Client.PostAsJsonAsync("/api/v1/storage/sandboxes", new { name = "default", owner_id = "acct_other" });
+        using var squat = await app.Client.PostAsJsonAsync("/api/v1/storage/sandboxes", new { name = "prod", owner_id = "acct_other" });
+        using var theirs = await other.PostAsJsonAsync("/api/v1/storage/sandboxes", new { name = "prod" });
+
+        Assert.Equal(HttpStatusCode.Created, probe.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, squat.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, theirs.StatusCode);
+        var names = (await other.GetFromJsonAsync<JsonElement>("/api/v1/storage/sandboxes")).GetProperty("sandboxes").EnumerateArray().Select(b => b.GetProperty("name").GetString());
+        Assert.Equal(["default", "prod"], names.Order());
     }
 
     [Fact]

@@ -1,0 +1,52 @@
+using System.Text;
+
+namespace Portage.Server.Tests.Fuzz;
+
+internal sealed partial class RequestGenerator
+{
+    // Mostly the caller's key, well formed or oddly formed; sometimes none, garbage, another scheme, or megabytes.
+    private string? Authorization(Tenant me, Tenant them, List<string> tricks)
+    {
+        var roll = random.Next(100);
+        if (roll < 72)
+        {
+            return "Bearer " + me.ApiKey;
+        }
+
+        var (header, trick) = roll switch
+        {
+            < 76 => (random.Pick("bearer   ", "BEARER ", "Bearer\t") + me.ApiKey + random.Pick("", "  ", "\t"), "odd but valid key"),
+            < 81 => ((string?)null, "no key"),
+            < 85 => ("Bearer " + Hostile.Text(random).Replace('\r', ' ').Replace('\n', ' '), "garbage key"),
+            < 88 => ("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("user:" + me.ApiKey)), "basic scheme"),
+            < 91 => (random.Pick("Bearer", "Bearer ", "", " "), "empty key"),
+            < 94 => ("Bearer " + me.ApiKey + random.Pick("x", " " + them.ApiKey, "," + them.ApiKey), "key with a suffix"),
+            < 96 => ("Bearer " + me.ApiKey[..Math.Min(12, me.ApiKey.Length)], "key prefix only"),
+            _ => ("Bearer " + new string('k', random.Next(10_000, 60_000)), "huge key"),
+        };
+        tricks.Add(trick);
+        return header;
+    }
+
+    // Request-wide tricks: another method, another content type, a body where none belongs.
+    private void Harden(FuzzRequest request)
+    {
+        if (random.Chance(0.04))
+        {
+            request.Method = new HttpMethod(random.Pick(s_methods));
+            request.Tricks.Add("method " + request.Method);
+        }
+
+        if (request.Body is not null && random.Chance(0.1))
+        {
+            request.ContentType = random.Chance(0.2) ? null : random.Pick(s_contentTypes);
+            request.Tricks.Add("content type " + (request.ContentType ?? "(none)"));
+        }
+        else if (request.Body is null && random.Chance(0.03))
+        {
+            request.Body = Encoding.UTF8.GetBytes(Hostile.AnyJson(random));
+            request.ContentType = "application/json";
+            request.Tricks.Add("unexpected body");
+        }
+    }
+}
