@@ -23,7 +23,21 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
     public PostgresDatabase(string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        _dataSource = NpgsqlDataSource.Create(WithPoolDefault(connectionString));
+    }
+
+    /// <summary>Connections a router keeps at most when the connection string does not say (<c>Maximum Pool Size</c>).</summary>
+    public const int DefaultMaxPoolSize = 40;
+
+    // Npgsql's own default (100) equals PostgreSQL's default max_connections, so one busy router could take every slot
+    // and the next connection fails instead of waiting for the pool. A smaller default leaves room for a second replica
+    // and for administration; a connection string that names a pool size keeps it.
+    private static string WithPoolDefault(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        var named = given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("maximumpoolsize", StringComparison.OrdinalIgnoreCase)
+            || k.Replace(" ", "", StringComparison.Ordinal).Equals("maxpoolsize", StringComparison.OrdinalIgnoreCase));
+        return named ? connectionString : new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = DefaultMaxPoolSize }.ConnectionString;
     }
 
     /// <summary>The schema version the embedded migrations lead to.</summary>

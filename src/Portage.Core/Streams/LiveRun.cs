@@ -66,6 +66,12 @@ public sealed class LiveRun : IDisposable
             {
                 yield return frame;
                 position = frame.Seq;
+
+                // The reader is done at the terminal frame; the run may still be storing its last frames.
+                if (RunFollower.IsTerminal(frame.Event))
+                {
+                    yield break;
+                }
             }
 
             if (ended && fresh.Length == 0)

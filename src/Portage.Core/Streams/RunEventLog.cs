@@ -13,6 +13,7 @@ namespace Portage.Core.Streams;
 public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, ILogger<RunEventLog> logger) : BackgroundService
 {
     private const int MaxBatch = 512;
+    private const int WritersAtOnce = 4;
 
     private readonly Channel<Entry> _queue = Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -64,7 +65,10 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, ILo
 
     private async Task WriteBatchAsync(List<Entry> batch)
     {
-        foreach (var group in batch.Where(e => e.Frame is not null).GroupBy(e => e.RunId!, StringComparer.Ordinal))
+        // Runs are independent: a few are written at once, so a busy router's log keeps up on a database that takes
+        // concurrent writers (PostgreSQL); SQLite serializes them itself.
+        var groups = batch.Where(e => e.Frame is not null).GroupBy(e => e.RunId!, StringComparer.Ordinal);
+        await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = WritersAtOnce }, async (group, _) =>
         {
             try
             {
@@ -76,7 +80,7 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, ILo
                 // The live stream already carried these frames; only a later resume would miss them.
                 LogWriteFailed(logger, ex, group.Key, group.Count());
             }
-        }
+        });
 
         foreach (var entry in batch)
         {
