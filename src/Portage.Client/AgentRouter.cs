@@ -47,8 +47,10 @@ public sealed class AgentRouter : IDisposable
     /// <see cref="AgentFinish.SessionId"/> back as <see cref="RunOptions.SessionId"/> to continue the session.
     /// </summary>
     /// <remarks>
-    /// A run is never retried (a replay would run the turn twice). Cancelling <paramref name="cancellationToken"/>
-    /// or leaving the <c>await foreach</c> early closes the connection, so the server records the run as cancelled.
+    /// A run is never retried (a replay would run the turn twice; with <see cref="RunOptions.IdempotencyKey"/> a retry
+    /// joins the first run instead). Cancelling <paramref name="cancellationToken"/> or leaving the <c>await foreach</c>
+    /// early closes the connection, so the server records the run as cancelled, unless it was started with
+    /// <see cref="RunOptions.OnDisconnect"/> <c>continue</c>: then it finishes, and <see cref="ResumeAsync"/> reads the rest.
     /// Unknown event names and frames with malformed JSON are skipped. A stream that ends without a terminal frame
     /// (the server died) simply ends, as with the Copass clients.
     /// </remarks>
