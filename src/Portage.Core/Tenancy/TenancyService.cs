@@ -7,6 +7,8 @@ namespace Portage.Core.Tenancy;
 /// <summary>Authentication, API keys and sandboxes: the tenant side of every request.</summary>
 public sealed class TenancyService(ITenancyStore store, IIdGenerator ids, TimeProvider time)
 {
+    private static readonly TimeSpan s_touchInterval = TimeSpan.FromMinutes(1);
+
     private const string MissingKeyDetail =
         "Send 'Authorization: Bearer <api key>'. The development key is printed at the server's first start and saved in " +
         ".portage/credentials.json. (The official Copass routers omit this header on run(): inject a client that carries it.)";
@@ -34,7 +36,13 @@ public sealed class TenancyService(ITenancyStore store, IIdGenerator ids, TimePr
                 "The API key is unknown, revoked or expired. Create a new one with POST /api/v1/api-keys, or use the key in .portage/credentials.json.");
         }
 
-        await store.TouchApiKeyAsync(record.Id, now, cancellationToken);
+        // last_used_at says whether a key is still in use, to the minute: writing it on every request would cost every
+        // call (every streamed run among them) a write transaction for nothing.
+        if (record.LastUsedAt is not { } lastUsed || now - lastUsed >= s_touchInterval)
+        {
+            await store.TouchApiKeyAsync(record.Id, now, cancellationToken);
+        }
+
         return new Caller(record.AccountId, record.Id);
     }
 

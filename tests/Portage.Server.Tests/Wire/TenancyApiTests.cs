@@ -11,6 +11,21 @@ namespace Portage.Server.Tests.Wire;
 public sealed class TenancyApiTests
 {
     [Fact]
+    public async Task A_keys_last_use_is_recorded_to_the_minute_not_written_on_every_request()
+    {
+        using var app = new PortageApp();
+        async Task<string?> LastUsedAsync() => (await app.Client.GetFromJsonAsync<JsonElement>("/api/v1/api-keys"))
+            .EnumerateArray().Single().GetProperty("last_used_at").GetString();
+
+        var first = await LastUsedAsync();
+        await app.RunAsync(Runs.Body("hello"));
+        var afterMoreRequests = await LastUsedAsync();
+
+        Assert.NotNull(first);
+        Assert.Equal(first, afterMoreRequests);
+    }
+
+    [Fact]
     public async Task First_start_creates_a_default_sandbox_and_a_key_saved_with_mode_0600()
     {
         using var app = new PortageApp();
