@@ -35,8 +35,9 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
     private static string WithPoolDefault(string connectionString)
     {
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
-        var named = given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("maximumpoolsize", StringComparison.OrdinalIgnoreCase)
-            || k.Replace(" ", "", StringComparison.Ordinal).Equals("maxpoolsize", StringComparison.OrdinalIgnoreCase));
+        var named = given.Keys.Cast<string>()
+            .Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant())
+            .Any(k => k is "MAXIMUMPOOLSIZE" or "MAXPOOLSIZE");
         return named ? connectionString : new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = DefaultMaxPoolSize }.ConnectionString;
     }
 

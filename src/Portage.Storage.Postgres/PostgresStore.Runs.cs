@@ -6,6 +6,9 @@ namespace Portage.Storage.Postgres;
 
 public sealed partial class PostgresStore : IRunStore
 {
+    // A running run whose window lease is no longer its own and unexpired: its process stopped renewing it.
+    private const string LeaseGone = "(w.lease_run_id IS NULL OR w.lease_run_id <> r.id OR w.lease_expires_at <= @now)";
+
     private const string RunColumns =
         "id, sandbox_id, end_user_id, window_id, session_id, provider, model, status, started_at, finished_at, stop_reason, usage, error, idempotency_key";
 
@@ -89,7 +92,7 @@ public sealed partial class PostgresStore : IRunStore
         var sql = allRunning
             ? $"SELECT {RunColumns} FROM runs WHERE status = 'running' ORDER BY started_at, id"
             : $"SELECT {Prefixed("r.", RunColumns)} FROM runs r JOIN data_sources w ON w.id = r.window_id " +
-              "WHERE r.status = 'running' AND (w.lease_run_id IS NULL OR w.lease_run_id <> r.id OR w.lease_expires_at <= @now) ORDER BY r.started_at, r.id";
+              $"WHERE r.status = 'running' AND {LeaseGone} ORDER BY r.started_at, r.id";
         var candidates = await Sql.QueryAsync(connection, sql, ReadRun, cancellationToken, ("@now", Sql.Time(now)));
         var interrupted = 0;
         foreach (var run in candidates)
@@ -101,8 +104,7 @@ public sealed partial class PostgresStore : IRunStore
             var still = await Sql.QueryAsync(connection,
                 allRunning
                     ? "SELECT 1 FROM runs WHERE id = @id AND status = 'running' FOR UPDATE"
-                    : "SELECT 1 FROM runs r JOIN data_sources w ON w.id = r.window_id WHERE r.id = @id AND r.status = 'running' " +
-                      "AND (w.lease_run_id IS NULL OR w.lease_run_id <> r.id OR w.lease_expires_at <= @now) FOR UPDATE OF r",
+                    : $"SELECT 1 FROM runs r JOIN data_sources w ON w.id = r.window_id WHERE r.id = @id AND r.status = 'running' AND {LeaseGone} FOR UPDATE OF r",
                 r => 1, cancellationToken, ("@id", run.Id), ("@now", Sql.Time(now)));
             if (still.Count == 0)
             {

@@ -14,6 +14,9 @@ public sealed record PreparedRun
     /// <summary>The run id.</summary>
     public required string RunId { get; init; }
 
+    /// <summary>The run as it was stored when it started.</summary>
+    public required RunRecord Record { get; init; }
+
     /// <summary>The window the run writes to.</summary>
     public required WindowRecord Window { get; init; }
 

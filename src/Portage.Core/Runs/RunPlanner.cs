@@ -85,6 +85,7 @@ public sealed partial class RunPlanner(
             return new PreparedRun
             {
                 RunId = runId,
+                Record = run,
                 Window = window,
                 Provider = provider,
                 Model = model,

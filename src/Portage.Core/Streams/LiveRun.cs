@@ -105,14 +105,6 @@ public sealed class LiveRun : IDisposable
         return frame.Seq;
     }
 
-    internal RunEventRecord? Last()
-    {
-        lock (_gate)
-        {
-            return _frames.Count == 0 ? null : _frames[^1];
-        }
-    }
-
     internal void Complete()
     {
         TaskCompletionSource changed;

@@ -12,8 +12,7 @@ namespace Portage.Core.Streams;
 public sealed partial class RunEventRetention(IRunStore runs, TimeProvider time, IOptions<RunOptions> options, ILogger<RunEventRetention> logger)
     : BackgroundService
 {
-    /// <summary>Deletes what is past retention now; returns the frames deleted.</summary>
-    public Task<long> PruneAsync(CancellationToken cancellationToken) =>
+    private Task<long> PruneAsync(CancellationToken cancellationToken) =>
         runs.DeleteRunEventsAsync(time.GetUtcNow() - TimeSpan.FromHours(options.Value.EventRetentionHours), cancellationToken);
 
     /// <inheritdoc/>

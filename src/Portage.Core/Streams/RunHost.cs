@@ -35,7 +35,7 @@ public sealed partial class RunHost(
     /// Starts the request's run, or joins the run an earlier request with the same <c>idempotency_key</c> started.
     /// Throws <see cref="PortageException"/> for everything that is still an HTTP status.
     /// </summary>
-    public async Task<RunHandle> StartAsync(string sandboxId, AgentRunRequest request, CancellationToken cancellationToken)
+    public async Task<RunHandle> StartRunAsync(string sandboxId, AgentRunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var cancelOnDisconnect = OnDisconnectPolicy(request.OnDisconnect);
@@ -66,12 +66,10 @@ public sealed partial class RunHost(
             return new RunHandle(winner, null);
         }
 
-        var record = new RunRecord(run.RunId, sandboxId, run.EndUserId, run.Window.Id, run.Session.Id, run.Provider.Name, run.Model,
-            RunStatus.Running, run.StartedAt, IdempotencyKey: key);
-        var live = new LiveRun(record, cancelOnDisconnect);
+        var live = new LiveRun(run.Record, cancelOnDisconnect);
         _live[run.RunId] = live;
         _ = Task.Run(() => PumpAsync(live, run), CancellationToken.None);
-        return new RunHandle(record, run);
+        return new RunHandle(run.Record, run);
     }
 
     /// <summary>The run if it is executing in this process.</summary>

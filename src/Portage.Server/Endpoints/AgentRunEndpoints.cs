@@ -41,7 +41,7 @@ internal static partial class AgentRunEndpoints
         var ct = context.RequestAborted;
         await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, ct);
         var request = await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.AgentRunRequest, options.Value.MaxRequestBodyBytes, ct);
-        var handle = await host.StartAsync(sandboxId, request, ct);
+        var handle = await host.StartRunAsync(sandboxId, request, ct);
         var logger = loggers.CreateLogger("Portage.Server.Runs");
 
         // The stream writer's lines carry the run's ids too (the run itself logs under RunHost's scope).
@@ -151,7 +151,7 @@ internal static partial class AgentRunEndpoints
         return seq;
     }
 
-    private static PortageException RunNotFound(string sandboxId, string runId) =>
+    internal static PortageException RunNotFound(string sandboxId, string runId) =>
         PortageException.NotFound("run_not_found", $"Run {runId} does not exist in sandbox {sandboxId}.");
 
     // Content is logged only when Telemetry:LogContent is switched on explicitly (debugging a provider on one's own data).

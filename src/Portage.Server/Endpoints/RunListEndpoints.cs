@@ -60,7 +60,7 @@ internal static class RunListEndpoints
     {
         await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
         var run = await runs.GetRunAsync(sandboxId, runId, context.RequestAborted)
-            ?? throw PortageException.NotFound("run_not_found", $"Run {runId} does not exist in sandbox {sandboxId}.");
+            ?? throw AgentRunEndpoints.RunNotFound(sandboxId, runId);
         return TypedResults.Json(ToDto(run), ProtocolJson.Wire.RunInfo);
     }
 
