@@ -35,11 +35,18 @@ public sealed partial class PostgresStore : IIngestStore
         ArgumentNullException.ThrowIfNull(turn);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var found = await Sql.QueryAsync(connection, "SELECT 1 FROM data_sources WHERE id = @id AND sandbox_id = @sandbox AND kind = 'ephemeral'", r => 1,
-            cancellationToken, ("@id", job.DataSourceId), ("@sandbox", job.SandboxId));
-        if (found.Count == 0)
+        // The window row stays locked to the commit, so a run cannot take the lease between this check and the append.
+        var leased = await Sql.QueryAsync(connection,
+            "SELECT lease_run_id IS NOT NULL AND lease_expires_at > @now FROM data_sources WHERE id = @id AND sandbox_id = @sandbox AND kind = 'ephemeral' FOR UPDATE",
+            r => r.GetBoolean(0), cancellationToken, ("@id", job.DataSourceId), ("@sandbox", job.SandboxId), ("@now", Sql.Time(turn.CreatedAt)));
+        if (leased.Count == 0)
         {
             throw PortageException.NotFound("source_not_found", $"No context window '{job.DataSourceId}' in this sandbox.");
+        }
+
+        if (leased[0])
+        {
+            throw new WindowBusyException(job.DataSourceId!);
         }
 
         var seq = await AppendTurnAsync(connection, job.DataSourceId!, turn, cancellationToken);

@@ -58,6 +58,15 @@ public sealed partial class PostgresStore : IRunStore
         ArgumentNullException.ThrowIfNull(end);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Window row, then run row, as the orphan sweep locks them: whichever of the two comes second sees the other's outcome.
+        await Sql.ExecuteAsync(connection, "SELECT 1 FROM data_sources WHERE id = @id FOR NO KEY UPDATE", cancellationToken, ("@id", end.WindowId));
+        var status = await Sql.QueryAsync(connection, "SELECT status FROM runs WHERE id = @id AND sandbox_id = @sandbox FOR UPDATE",
+            r => r.GetString(0), cancellationToken, ("@id", end.RunId), ("@sandbox", end.SandboxId));
+        if (status.Count == 1 && status[0] != RunStatus.Running)
+        {
+            throw new RunAlreadyEndedException(end.RunId, status[0]);
+        }
+
         var seq = await AppendTurnAsync(connection, end.WindowId, end.AssistantTurn, cancellationToken);
         await Sql.ExecuteAsync(connection,
             "UPDATE sessions SET transcript = @transcript::json, model = @model, last_window_seq = @seq, " +

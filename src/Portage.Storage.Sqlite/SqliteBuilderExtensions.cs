@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Portage.Core;
 using Portage.Storage.Sqlite;
 
@@ -25,7 +26,7 @@ public static class SqliteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(dataFolder);
-        builder.Services.TryAddSingleton(sp => SqliteDatabase.ForFile(Path.Combine(dataFolder(sp), FileName)));
+        builder.Services.TryAddSingleton(sp => SqliteDatabase.ForFile(Path.Combine(dataFolder(sp), FileName), sp.GetService<IOptions<SqliteOptions>>()?.Value));
         builder.Services.TryAddSingleton<SqliteStore>();
         return builder;
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Portage.Core.Errors;
 
 namespace Portage.Storage.Sqlite;
 
@@ -7,17 +8,33 @@ namespace Portage.Storage.Sqlite;
 /// Opens connections to the embedded database and applies the versioned migrations (tracked in
 /// <c>PRAGMA user_version</c>) once, before the first use, so a data folder from an older build keeps working.
 /// </summary>
-public sealed class SqliteDatabase(string connectionString) : IDisposable
+/// <remarks>
+/// SQLite takes one writer at a time. Left to itself, every waiting writer blocks a thread in SQLite's busy handler,
+/// which sleeps and retries in no particular order: under load the thread pool starves and an unlucky writer waits past
+/// any timeout ("database is locked"). So every write of this process queues here, in arrival order and without
+/// blocking a thread (<see cref="OpenWriterAsync"/>); SQLite's own busy wait is left only for other processes sharing
+/// the file. Reads never queue: WAL lets them run beside the writer.
+/// </remarks>
+public sealed class SqliteDatabase(string connectionString, SqliteOptions? options = null) : IDisposable
 {
     private readonly SemaphoreSlim _migrationLock = new(1, 1);
+    private readonly SemaphoreSlim _writer = new(1, 1);
+    private readonly SqliteOptions _options = options ?? new SqliteOptions();
     private volatile bool _migrated;
 
     /// <summary>The database for a file in a data folder: WAL journal, shared pooling.</summary>
-    public static SqliteDatabase ForFile(string path)
+    public static SqliteDatabase ForFile(string path, SqliteOptions? options = null)
     {
+        options ??= new SqliteOptions();
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 30 };
-        return new SqliteDatabase(builder.ToString());
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = Math.Max(1, options.BusyTimeoutSeconds),
+        };
+        return new SqliteDatabase(builder.ToString(), options);
     }
 
     /// <summary>An open connection with foreign keys on; migrates the schema on first use.</summary>
@@ -31,6 +48,37 @@ public sealed class SqliteDatabase(string connectionString) : IDisposable
         return await OpenRawAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// An open connection for a write: the caller is this process's only writer until the connection is disposed.
+    /// Waits its turn asynchronously; past <see cref="SqliteOptions.WriteWaitSeconds"/> it gives up with
+    /// <see cref="StorageBusyException"/> (a 503 at the edge) rather than wait without end.
+    /// </summary>
+    public async Task<SqliteConnection> OpenWriterAsync(CancellationToken cancellationToken)
+    {
+        if (!_migrated)
+        {
+            await MigrateAsync(cancellationToken);
+        }
+
+        var wait = TimeSpan.FromSeconds(Math.Max(1, _options.WriteWaitSeconds));
+        if (!await _writer.WaitAsync(wait, cancellationToken))
+        {
+            throw StorageBusyException.Saturated(wait);
+        }
+
+        var connection = new WriterConnection(connectionString, _writer);
+        try
+        {
+            await PrepareAsync(connection, cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Closes the pooled connections, so the file can be moved or deleted.</summary>
     public void Dispose()
     {
@@ -40,6 +88,7 @@ public sealed class SqliteDatabase(string connectionString) : IDisposable
         }
 
         _migrationLock.Dispose();
+        _writer.Dispose();
     }
 
     /// <summary>The schema version now in the database.</summary>
@@ -48,11 +97,63 @@ public sealed class SqliteDatabase(string connectionString) : IDisposable
     private async Task<SqliteConnection> OpenRawAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(connectionString);
+        try
+        {
+            await PrepareAsync(connection, cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task PrepareAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
         await connection.OpenAsync(cancellationToken);
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;";
+        pragma.CommandText = string.Create(CultureInfo.InvariantCulture,
+            $"PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {Math.Max(1, _options.BusyTimeoutSeconds) * 1000}; PRAGMA synchronous = NORMAL;");
         await pragma.ExecuteNonQueryAsync(cancellationToken);
-        return connection;
+    }
+
+    // A pooled connection that gives the process's write turn back when it is closed, however the caller disposes it.
+    private sealed class WriterConnection(string connectionString, SemaphoreSlim writer) : SqliteConnection(connectionString)
+    {
+        private int _released;
+
+        public override async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await base.DisposeAsync();
+            }
+            finally
+            {
+                Release();
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            try
+            {
+                base.Dispose(disposing);
+            }
+            finally
+            {
+                Release();
+            }
+        }
+
+        private void Release()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                writer.Release();
+            }
+        }
     }
 
     private async Task MigrateAsync(CancellationToken cancellationToken)

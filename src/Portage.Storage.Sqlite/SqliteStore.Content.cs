@@ -79,7 +79,7 @@ public sealed partial class SqliteStore : IContentIndex
             return;
         }
 
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await Sql.ExecuteAsync(connection,
             "INSERT OR IGNORE INTO deliveries (sandbox_id, window_id, canonical_id, run_id, delivered_at) " +
             "SELECT $sandbox, $window, value, $run, $at FROM json_each($ids)",
@@ -90,7 +90,7 @@ public sealed partial class SqliteStore : IContentIndex
     /// <inheritdoc/>
     public async Task<(long Chunks, long Deliveries, long JobsCancelled)> PurgeSourceAsync(string sandboxId, string dataSourceId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         var chunks = await Sql.ExecuteAsync(connection, "DELETE FROM chunks WHERE sandbox_id = $sandbox AND data_source_id = $source",
             cancellationToken, transaction, ("$sandbox", sandboxId), ("$source", dataSourceId));

@@ -13,7 +13,7 @@ public sealed partial class SqliteStore : IDataSourceStore
     public async Task CreateSourceAsync(DataSourceRecord source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await Sql.ExecuteAsync(connection,
             $"INSERT INTO data_sources ({SourceColumns}) VALUES ($id, $sandbox, $kind, $provider, $name, $mode, $status, $reason, $user, $external, $config, " +
             "$poll, $project, $webhook, $sync, $created, $active, $turns)",
@@ -50,7 +50,7 @@ public sealed partial class SqliteStore : IDataSourceStore
         string sandboxId, string sourceId, Func<DataSourceRecord, DataSourceRecord> update, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(update);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         // IMMEDIATE (the default of Microsoft.Data.Sqlite): the read below already holds the write lock.
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         var current = await GetSourceAsync(connection, transaction, sandboxId, sourceId, cancellationToken);
@@ -76,7 +76,7 @@ public sealed partial class SqliteStore : IDataSourceStore
     /// <inheritdoc/>
     public async Task<SourceDeletion> DeleteSourceAsync(string sandboxId, string sourceId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         if (await GetSourceAsync(connection, transaction, sandboxId, sourceId, cancellationToken) is null)
         {
@@ -96,7 +96,7 @@ public sealed partial class SqliteStore : IDataSourceStore
     /// <inheritdoc/>
     public async Task<SourcePurgeResult> PurgeSourceAsync(string sandboxId, string sourceId, bool deleteSource, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         var leases = await Sql.QueryAsync(connection,
             "SELECT lease_run_id IS NOT NULL AND lease_expires_at > $now FROM data_sources WHERE id = $id AND sandbox_id = $sandbox",

@@ -20,7 +20,7 @@ public sealed partial class SqliteStore : IIngestStore
     public async Task EnqueueAsync(IngestJobRecord job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await InsertJobAsync(connection, null, job, cancellationToken);
     }
 
@@ -29,13 +29,19 @@ public sealed partial class SqliteStore : IIngestStore
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(turn);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        var found = await Sql.QueryAsync(connection, "SELECT 1 FROM data_sources WHERE id = $id AND sandbox_id = $sandbox AND kind = 'ephemeral'", r => 1, cancellationToken, transaction,
-            ("$id", job.DataSourceId), ("$sandbox", job.SandboxId));
-        if (found.Count == 0)
+        var leased = await Sql.QueryAsync(connection,
+            "SELECT lease_run_id IS NOT NULL AND lease_expires_at > $now FROM data_sources WHERE id = $id AND sandbox_id = $sandbox AND kind = 'ephemeral'",
+            r => r.GetBoolean(0), cancellationToken, transaction, ("$id", job.DataSourceId), ("$sandbox", job.SandboxId), ("$now", Sql.Time(turn.CreatedAt)));
+        if (leased.Count == 0)
         {
             throw PortageException.NotFound("source_not_found", $"No context window '{job.DataSourceId}' in this sandbox.");
+        }
+
+        if (leased[0])
+        {
+            throw new WindowBusyException(job.DataSourceId!);
         }
 
         var seq = await AppendTurnAsync(connection, transaction, job.DataSourceId!, turn, cancellationToken);
@@ -56,7 +62,7 @@ public sealed partial class SqliteStore : IIngestStore
     /// <inheritdoc/>
     public async Task<IngestJobRecord?> ClaimNextAsync(DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         // One statement: SQLite holds the write lock for it, so two workers never claim the same job.
         var rows = await Sql.QueryAsync(connection,
             "UPDATE ingest_jobs SET " +
@@ -74,7 +80,7 @@ public sealed partial class SqliteStore : IIngestStore
     public async Task<int> CompleteAsync(string jobId, IReadOnlyList<ChunkRecord> chunks, string resultJson, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(chunks);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
 
         // A job cancelled meanwhile (its source was purged) must not bring its chunks back.
@@ -121,7 +127,7 @@ public sealed partial class SqliteStore : IIngestStore
     /// <inheritdoc/>
     public async Task FailAsync(string jobId, string error, DateTimeOffset? retryAt, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         if (retryAt is { } at)
         {
             await Sql.ExecuteAsync(connection,

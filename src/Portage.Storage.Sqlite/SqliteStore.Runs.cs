@@ -14,7 +14,7 @@ public sealed partial class SqliteStore : IRunStore
     {
         ArgumentNullException.ThrowIfNull(start);
         var run = start.Run;
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         try
         {
@@ -53,8 +53,15 @@ public sealed partial class SqliteStore : IRunStore
     public async Task<long> EndRunAsync(RunEnd end, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(end);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var status = await Sql.QueryAsync(connection, "SELECT status FROM runs WHERE id = $id AND sandbox_id = $sandbox",
+            r => r.GetString(0), cancellationToken, transaction, ("$id", end.RunId), ("$sandbox", end.SandboxId));
+        if (status.Count == 1 && status[0] != RunStatus.Running)
+        {
+            throw new RunAlreadyEndedException(end.RunId, status[0]);
+        }
+
         var seq = await AppendTurnAsync(connection, transaction, end.WindowId, end.AssistantTurn, cancellationToken);
         await Sql.ExecuteAsync(connection,
             "UPDATE sessions SET transcript = $transcript, model = $model, last_window_seq = $seq, provider_session_id = COALESCE($native, provider_session_id), last_active_at = $at " +
@@ -85,7 +92,7 @@ public sealed partial class SqliteStore : IRunStore
     /// <inheritdoc/>
     public async Task<int> InterruptOrphanedRunsAsync(DateTimeOffset now, bool allRunning, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         var sql = allRunning
             ? $"SELECT {RunColumns} FROM runs WHERE status = 'running'"
@@ -128,7 +135,7 @@ public sealed partial class SqliteStore : IRunStore
             return;
         }
 
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await using var insert = Sql.Command(connection, "INSERT OR IGNORE INTO run_events (run_id, seq, event, data) VALUES ($run, $seq, $event, $data)", transaction);
         var run = insert.Parameters.AddWithValue("$run", runId);
@@ -158,7 +165,7 @@ public sealed partial class SqliteStore : IRunStore
     /// <inheritdoc/>
     public async Task<long> DeleteRunEventsAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         return await Sql.ExecuteAsync(connection,
             "DELETE FROM run_events WHERE run_id IN (SELECT id FROM runs WHERE status <> 'running' AND finished_at < $before)",
             cancellationToken, null, ("$before", Sql.Time(endedBefore)));

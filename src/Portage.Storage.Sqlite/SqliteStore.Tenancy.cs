@@ -23,7 +23,7 @@ public sealed partial class SqliteStore(SqliteDatabase database) : IPortageStore
     {
         ArgumentNullException.ThrowIfNull(sandbox);
         ArgumentNullException.ThrowIfNull(key);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await Sql.ExecuteAsync(connection, "INSERT INTO accounts (id, created_at) VALUES ($id, $at)", cancellationToken, transaction,
             ("$id", accountId), ("$at", Sql.Time(createdAt)));
@@ -35,7 +35,7 @@ public sealed partial class SqliteStore(SqliteDatabase database) : IPortageStore
     /// <inheritdoc/>
     public async Task CreateApiKeyAsync(ApiKeyRecord key, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await InsertKeyAsync(connection, null, key, cancellationToken);
     }
 
@@ -51,7 +51,7 @@ public sealed partial class SqliteStore(SqliteDatabase database) : IPortageStore
     /// <inheritdoc/>
     public async Task TouchApiKeyAsync(string keyId, DateTimeOffset usedAt, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await Sql.ExecuteAsync(connection, "UPDATE api_keys SET last_used_at = $at, use_count = use_count + 1 WHERE id = $id", cancellationToken, null,
             ("$at", Sql.Time(usedAt)), ("$id", keyId));
     }
@@ -67,7 +67,7 @@ public sealed partial class SqliteStore(SqliteDatabase database) : IPortageStore
     /// <inheritdoc/>
     public async Task<ApiKeyRecord?> RevokeApiKeyAsync(string accountId, string keyId, DateTimeOffset revokedAt, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         var rows = await Sql.QueryAsync(connection,
             $"UPDATE api_keys SET revoked_at = $at WHERE id = $id AND account_id = $account AND revoked_at IS NULL RETURNING {KeyColumns}",
             ReadKey, cancellationToken, null, ("$at", Sql.Time(revokedAt)), ("$id", keyId), ("$account", accountId));
@@ -77,7 +77,7 @@ public sealed partial class SqliteStore(SqliteDatabase database) : IPortageStore
     /// <inheritdoc/>
     public async Task<bool> CreateSandboxAsync(SandboxRecord sandbox, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         try
         {
             await InsertSandboxAsync(connection, null, sandbox, cancellationToken);

@@ -15,7 +15,7 @@ public sealed partial class SqliteStore : IWindowStore
     public async Task CreateWindowAsync(WindowRecord window, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(window);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await Sql.ExecuteAsync(connection,
             "INSERT INTO data_sources (id, sandbox_id, kind, provider, ingestion_mode, adapter_config, end_user_id, name, status, archived_reason, created_at, last_active_at, turn_count) " +
             "VALUES ($id, $sandbox, 'ephemeral', 'custom', 'manual', '{}', $user, $name, $status, $reason, $created, $active, 0)",
@@ -80,7 +80,7 @@ public sealed partial class SqliteStore : IWindowStore
     /// <inheritdoc/>
     public async Task<bool> SetWindowStatusAsync(string sandboxId, string windowId, string status, string? archivedReason, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         var changed = await Sql.ExecuteAsync(connection, $"UPDATE data_sources SET status = $status, archived_reason = $reason WHERE id = $id AND sandbox_id = $sandbox AND {IsWindow}",
             cancellationToken, null, ("$status", status), ("$reason", archivedReason), ("$id", windowId), ("$sandbox", sandboxId));
         return changed == 1;
@@ -89,7 +89,7 @@ public sealed partial class SqliteStore : IWindowStore
     /// <inheritdoc/>
     public async Task BindEndUserAsync(string sandboxId, string windowId, string endUserId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await Sql.ExecuteAsync(connection, $"UPDATE data_sources SET end_user_id = $user WHERE id = $id AND sandbox_id = $sandbox AND {IsWindow} AND end_user_id IS NULL",
             cancellationToken, null, ("$user", endUserId), ("$id", windowId), ("$sandbox", sandboxId));
     }
@@ -97,7 +97,7 @@ public sealed partial class SqliteStore : IWindowStore
     /// <inheritdoc/>
     public async Task<int> ArchiveInactiveWindowsAsync(string? sandboxId, DateTimeOffset inactiveSince, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         return await Sql.ExecuteAsync(connection,
             "UPDATE data_sources SET status = 'archived', archived_reason = 'inactivity' " +
             $"WHERE {IsWindow} AND status = 'active' AND last_active_at < $since AND ($sandbox IS NULL OR sandbox_id = $sandbox) " +
@@ -108,7 +108,19 @@ public sealed partial class SqliteStore : IWindowStore
     /// <inheritdoc/>
     public async Task<bool> TryAcquireLeaseAsync(string windowId, string runId, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        // A held lease is seen by a read, which does not queue behind the writes: runs waiting for a busy window do not
+        // take the writer's turn from the runs that have work to commit.
+        await using (var reader = await database.OpenAsync(cancellationToken))
+        {
+            var free = await Sql.QueryAsync(reader, "SELECT 1 FROM data_sources WHERE id = $id AND (lease_run_id IS NULL OR lease_expires_at <= $now)",
+                r => r.GetInt32(0), cancellationToken, null, ("$id", windowId), ("$now", Sql.Time(now)));
+            if (free.Count == 0)
+            {
+                return false;
+            }
+        }
+
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         var changed = await Sql.ExecuteAsync(connection,
             "UPDATE data_sources SET lease_run_id = $run, lease_expires_at = $expires WHERE id = $id AND (lease_run_id IS NULL OR lease_expires_at <= $now)",
             cancellationToken, null, ("$run", runId), ("$expires", Sql.Time(expiresAt)), ("$id", windowId), ("$now", Sql.Time(now)));
@@ -118,7 +130,7 @@ public sealed partial class SqliteStore : IWindowStore
     /// <inheritdoc/>
     public async Task RenewLeaseAsync(string windowId, string runId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await Sql.ExecuteAsync(connection, "UPDATE data_sources SET lease_expires_at = $expires WHERE id = $id AND lease_run_id = $run",
             cancellationToken, null, ("$expires", Sql.Time(expiresAt)), ("$id", windowId), ("$run", runId));
     }
@@ -126,7 +138,7 @@ public sealed partial class SqliteStore : IWindowStore
     /// <inheritdoc/>
     public async Task ReleaseLeaseAsync(string windowId, string runId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await database.OpenWriterAsync(cancellationToken);
         await Sql.ExecuteAsync(connection, "UPDATE data_sources SET lease_run_id = NULL, lease_expires_at = NULL WHERE id = $id AND lease_run_id = $run",
             cancellationToken, null, ("$id", windowId), ("$run", runId));
     }

@@ -19,14 +19,17 @@ public sealed class PortageApp : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly List<ProviderDefinition> _providers;
     private readonly List<AIFunction> _tools;
+    private readonly Action<IServiceCollection>? _services;
     private readonly bool _ownsFolder;
 
     public PortageApp(
         IEnumerable<ProviderDefinition>? providers = null,
         IDictionary<string, string?>? settings = null,
         string? dataFolder = null,
-        IEnumerable<AIFunction>? tools = null)
+        IEnumerable<AIFunction>? tools = null,
+        Action<IServiceCollection>? services = null)
     {
+        _services = services;
         _ownsFolder = dataFolder is null;
         DataFolderPath = dataFolder ?? Path.Combine(Path.GetTempPath(), "portage-tests", Guid.NewGuid().ToString("n"));
         _providers = providers?.ToList() ?? [];
@@ -110,6 +113,8 @@ public sealed class PortageApp : WebApplicationFactory<Program>
             {
                 services.AddSingleton(new PortageTool(tool));
             }
+
+            _services?.Invoke(services);
         });
     }
 

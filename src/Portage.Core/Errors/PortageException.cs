@@ -20,6 +20,9 @@ public enum ErrorKind
 
     /// <summary>The body is not JSON (415).</summary>
     UnsupportedMediaType,
+
+    /// <summary>Portage cannot serve the request right now, and a retry later will work (503 with <c>Retry-After</c>).</summary>
+    Unavailable,
 }
 
 /// <summary>
@@ -43,4 +46,7 @@ public class PortageException(ErrorKind kind, string errorType, string detail, E
 
     /// <summary>Shorthand for a 409.</summary>
     public static PortageException Conflict(string type, string detail) => new(ErrorKind.Conflict, type, detail);
+
+    /// <summary>How long a caller should wait before retrying a <see cref="ErrorKind.Unavailable"/> failure.</summary>
+    public TimeSpan? RetryAfter { get; init; }
 }

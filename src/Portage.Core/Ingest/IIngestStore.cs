@@ -15,7 +15,8 @@ public interface IIngestStore
     /// <summary>
     /// In one transaction: appends <paramref name="turn"/> to the window <see cref="IngestJobRecord.DataSourceId"/> and
     /// stores the queued job that indexes it, so an acknowledged turn is never in the window without its indexing job
-    /// (or the reverse). Returns the turn's sequence number.
+    /// (or the reverse). Returns the turn's sequence number. Throws <see cref="WindowBusyException"/>, appending nothing,
+    /// while a run holds the window's lease (unexpired at the turn's time): the turn would split that run's exchange.
     /// </summary>
     Task<long> EnqueueTurnAsync(IngestJobRecord job, NewTurn turn, CancellationToken cancellationToken);
 

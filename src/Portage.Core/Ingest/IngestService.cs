@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
 using Portage.Core.Errors;
 using Portage.Core.Providers;
 using Portage.Core.Runs;
@@ -25,6 +26,8 @@ public sealed partial class IngestService(
     IWindowStore windows,
     IngestSignal signal,
     IIdGenerator ids,
+    WindowLeaseSignal leaseSignal,
+    IOptions<RunOptions> runOptions,
     TimeProvider time)
 {
     /// <summary>The <c>source_type</c> of a conversation turn.</summary>
@@ -82,7 +85,7 @@ public sealed partial class IngestService(
         {
             var turn = ToTurn(text, speaker, now);
             job = job with { Text = turn.Parts[0].Text!, Speaker = turn.Speaker };
-            turnSeq = await store.EnqueueTurnAsync(job, turn, cancellationToken);
+            turnSeq = await AppendWhenFreeAsync(job, turn, cancellationToken);
         }
         else
         {
@@ -91,6 +94,26 @@ public sealed partial class IngestService(
 
         signal.Notify();
         return new IngestAccepted(job, turnSeq);
+    }
+
+    // A turn appended while a run holds the window would split that run's user turn from its answer, so it waits for
+    // the run as a run that found its window by itself does (rule 8: Runs:LockWaitSeconds), then gives up with 409.
+    private async Task<long> AppendWhenFreeAsync(IngestJobRecord job, NewTurn turn, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(runOptions.Value.LockWaitSeconds);
+        var poll = TimeSpan.FromMilliseconds(25);
+        while (true)
+        {
+            try
+            {
+                return await store.EnqueueTurnAsync(job, turn with { CreatedAt = time.GetUtcNow() }, cancellationToken);
+            }
+            catch (WindowBusyException) when (time.GetUtcNow() < deadline)
+            {
+                await leaseSignal.WaitAsync(job.DataSourceId!, TimeSpan.FromTicks(Math.Clamp((deadline - time.GetUtcNow()).Ticks, 0, poll.Ticks)), time, cancellationToken);
+                poll = TimeSpan.FromTicks(Math.Min(poll.Ticks * 2, TimeSpan.FromMilliseconds(500).Ticks));
+            }
+        }
     }
 
     /// <summary>

@@ -9,7 +9,11 @@ public interface IRunStore
     /// </summary>
     Task<IReadOnlyList<long>> StartRunAsync(RunStart start, CancellationToken cancellationToken);
 
-    /// <summary>Writes the end of a run (see <see cref="RunEnd"/>); returns the assistant turn's sequence number.</summary>
+    /// <summary>
+    /// Writes the end of a run (see <see cref="RunEnd"/>); returns the assistant turn's sequence number. Throws
+    /// <see cref="RunAlreadyEndedException"/> (and writes nothing) when the run is no longer running: a sweep marked it
+    /// interrupted, and a late end must not give the window a second outcome for it.
+    /// </summary>
     Task<long> EndRunAsync(RunEnd end, CancellationToken cancellationToken);
 
     /// <summary>A run of the sandbox, or null.</summary>

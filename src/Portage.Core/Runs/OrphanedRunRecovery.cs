@@ -8,7 +8,8 @@ namespace Portage.Core.Runs;
 /// Rule 10: runs left <c>running</c> by a process that died become <c>interrupted</c>. A router that owns its store
 /// (SQLite) knows at start that every running run is an orphan. Replicas sharing a store (PostgreSQL) cannot: each
 /// sweeps, at start and then every half lease, the runs whose window lease has expired — their process stopped
-/// renewing it.
+/// renewing it. A single node sweeps the same way while it runs: a run whose final commit the database refused for good
+/// stopped renewing its lease too, and must not stay <c>running</c> until the next start.
 /// </summary>
 public sealed partial class OrphanedRunRecovery(IRunStore runs, TimeProvider time, IOptions<RunOptions> options, ILogger<OrphanedRunRecovery> logger)
     : BackgroundService
@@ -24,11 +25,6 @@ public sealed partial class OrphanedRunRecovery(IRunStore runs, TimeProvider tim
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Value.SharedStore)
-        {
-            return;
-        }
-
         var interval = TimeSpan.FromSeconds(Math.Max(1, options.Value.LeaseSeconds / 2));
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -30,6 +30,7 @@ public sealed partial class RunExecutor(
     DiscoverPrefetch prefetcher,
     ConversationMemory memory,
     ContentLogging content,
+    WindowLeaseSignal leaseSignal,
     ILogger<RunExecutor> logger)
 {
     /// <summary>Streams the run's events: <c>run_started</c>, deltas and tool frames, then one terminal frame.</summary>
@@ -85,6 +86,7 @@ public sealed partial class RunExecutor(
 
         IAsyncEnumerator<ChatResponseUpdate>? updates = null;
         Usage? usage = null;
+        Exception? commitFailure = null;
         try
         {
             while (status == RunStatus.Running)
@@ -208,11 +210,30 @@ public sealed partial class RunExecutor(
 
             await leaseKeeper.CancelAsync();
             await renewal;
-            (var assistant, usage) = await RecordEndAsync(run, history, recorder, sent, status, failure);
-            await memory.RememberAsync(run, assistant);
+            (var assistant, usage, commitFailure) = await RecordEndAsync(run, history, recorder, sent, status, failure);
+            leaseSignal.Released(run.Window.Id);
+            if (commitFailure is null)
+            {
+                await memory.RememberAsync(run, assistant);
+            }
         }
 
-        if (status is RunStatus.Succeeded or RunStatus.Timeout)
+        if (commitFailure is not null)
+        {
+            // Rule 7: agent_finish promises that the turn is stored. It is not, so the client is told instead.
+            if (status != RunStatus.Cancelled)
+            {
+                yield return commitFailure is RunAlreadyEndedException ended
+                    ? new AgentError(ended.Message, ended.ErrorType) { RunId = run.RunId }
+                    : new AgentError(
+                        "The answer could not be saved: the database did not accept the run's final write. The answer above is not in the window; send the message again.",
+                        "storage_error")
+                    {
+                        RunId = run.RunId,
+                    };
+            }
+        }
+        else if (status is RunStatus.Succeeded or RunStatus.Timeout)
         {
             // A provider with server-side sessions (Agent Engine) names the session itself; its id is the wire's
             // session_id, and Portage's own id for it keeps working too (sessions are found by either).
@@ -308,8 +329,10 @@ public sealed partial class RunExecutor(
         return (history, sent);
     }
 
-    // Returns what was recorded: the assistant turn and the priced usage, which agent_finish repeats.
-    private async Task<(NewTurn Assistant, Usage Usage)> RecordEndAsync(PreparedRun run, List<ChatMessage> history, TurnRecorder recorder, List<ChatMessage> sent, string status, Exception? failure)
+    // Returns what was recorded: the assistant turn and the priced usage, which agent_finish repeats; and the failure,
+    // when the run's end could not be stored even after retrying.
+    private async Task<(NewTurn Assistant, Usage Usage, Exception? Failure)> RecordEndAsync(
+        PreparedRun run, List<ChatMessage> history, TurnRecorder recorder, List<ChatMessage> sent, string status, Exception? failure)
     {
         var now = time.GetUtcNow();
         var transcript = history.Concat(recorder.ResponseMessages()).ToList();
@@ -333,24 +356,61 @@ public sealed partial class RunExecutor(
         var commit = PortageTelemetry.Source.StartActivity("commit_turn");
         commit?.SetTag("portage.run.id", run.RunId);
         commit?.SetTag("portage.run.status", status);
-        try
+        var committed = await CommitWithRetriesAsync(end);
+        if (committed is not null)
         {
-            await runs.EndRunAsync(end, CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            PortageTelemetry.Fail(commit, ex);
+            PortageTelemetry.Fail(commit, committed);
             commit?.Dispose();
-            EndTrace(run, RunStatus.Failed, null, usage, ex);
-            LogRecordFailed(logger, content.Redact(ex), run.RunId);
-            await windows.ReleaseLeaseAsync(run.Window.Id, run.RunId, CancellationToken.None);
-            throw;
+            EndTrace(run, RunStatus.Failed, null, usage, committed);
+            LogRecordFailed(logger, content.Redact(committed), run.RunId);
+            await ReleaseLeaseQuietlyAsync(run);
+            return (end.AssistantTurn, usage, committed);
         }
 
         commit?.Dispose();
         EndTrace(run, status, stopReason, usage, failure);
 
-        return (end.AssistantTurn, usage);
+        return (end.AssistantTurn, usage, null);
+    }
+
+    // The client has seen the whole answer by now: a database that refuses for a moment (locked, overloaded, a
+    // failover) must not lose it. The commit is one transaction, so a retry after a failure cannot store it twice.
+    private async Task<Exception?> CommitWithRetriesAsync(RunEnd end)
+    {
+        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(Math.Max(0, options.Value.CommitRetrySeconds));
+        var pause = TimeSpan.FromMilliseconds(50);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await runs.EndRunAsync(end, CancellationToken.None);
+                return null;
+            }
+            catch (Exception ex) when (ex is not RunAlreadyEndedException && time.GetUtcNow() + pause < deadline)
+            {
+                LogCommitRetry(logger, content.Redact(ex), end.RunId, attempt);
+                await Task.Delay(pause, time, CancellationToken.None);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+            }
+            catch (Exception ex)
+            {
+                return ex;
+            }
+        }
+    }
+
+    // The lease goes with the commit; when the commit failed, it is given back on its own (or, if even that fails, it
+    // expires, and the orphan sweep marks the run interrupted).
+    private async Task ReleaseLeaseQuietlyAsync(PreparedRun run)
+    {
+        try
+        {
+            await windows.ReleaseLeaseAsync(run.Window.Id, run.RunId, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogReleaseFailed(logger, content.Redact(ex), run.RunId);
+        }
     }
 
     private Usage PriceOf(PreparedRun run, Usage usage) =>
@@ -366,14 +426,24 @@ public sealed partial class RunExecutor(
             while (true)
             {
                 await Task.Delay(lease / 3, time, cancellationToken);
-                await windows.RenewLeaseAsync(run.Window.Id, run.RunId, time.GetUtcNow() + lease, cancellationToken);
+                await RenewOnceAsync(run, lease, cancellationToken);
             }
         }
         catch (OperationCanceledException)
         {
             // The run ended; the lease is released with the run's end.
         }
-        catch (Exception ex)
+    }
+
+    // One failed renewal must not end the renewals: the lease would expire under a live run, and another replica's
+    // sweep would mark the run interrupted while it is still streaming.
+    private async Task RenewOnceAsync(PreparedRun run, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await windows.RenewLeaseAsync(run.Window.Id, run.RunId, time.GetUtcNow() + lease, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogRenewFailed(logger, content.Redact(ex), run.RunId);
         }
@@ -385,9 +455,15 @@ public sealed partial class RunExecutor(
     [LoggerMessage(LogLevel.Warning, "Run {RunId}: the provider call failed ({Retries} retries before it); the run ends with agent_error")]
     private static partial void LogRunFailed(ILogger logger, Exception exception, string runId, int retries);
 
-    [LoggerMessage(LogLevel.Error, "Recording the end of run {RunId} failed")]
+    [LoggerMessage(LogLevel.Error, "Recording the end of run {RunId} failed after retrying; the client gets agent_error storage_error")]
     private static partial void LogRecordFailed(ILogger logger, Exception exception, string runId);
 
-    [LoggerMessage(LogLevel.Warning, "Renewing the window lease of run {RunId} failed")]
+    [LoggerMessage(LogLevel.Warning, "Recording the end of run {RunId} failed (attempt {Attempt}); retrying")]
+    private static partial void LogCommitRetry(ILogger logger, Exception exception, string runId, int attempt);
+
+    [LoggerMessage(LogLevel.Warning, "Releasing the window lease of run {RunId} failed; it expires on its own")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception exception, string runId);
+
+    [LoggerMessage(LogLevel.Warning, "Renewing the window lease of run {RunId} failed; the next renewal tries again")]
     private static partial void LogRenewFailed(ILogger logger, Exception exception, string runId);
 }

@@ -24,6 +24,12 @@ public sealed class RunOptions
     /// <summary>Longest wait before a retry (seconds); a provider asking for longer is not retried.</summary>
     public double MaxRetryDelaySeconds { get; set; } = 30;
 
+    /// <summary>
+    /// How long a run keeps retrying its final commit (the turns and the outcome) when the database refuses it; after
+    /// that the client gets <c>agent_error</c> <c>storage_error</c> instead of <c>agent_finish</c> (seconds).
+    /// </summary>
+    public double CommitRetrySeconds { get; set; } = 30;
+
     /// <summary>How long the frames of an ended run stay readable through its events endpoint (hours); 0 keeps them.</summary>
     public double EventRetentionHours { get; set; } = 72;
 

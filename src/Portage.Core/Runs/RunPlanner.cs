@@ -23,9 +23,12 @@ public sealed partial class RunPlanner(
     ISessionStore sessions,
     IRunStore runs,
     IIdGenerator ids,
+    WindowLeaseSignal leaseSignal,
     TimeProvider time,
     IOptions<RunOptions> options)
 {
+    private static readonly TimeSpan MaxLeasePoll = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Validates the request and prepares the run in the given (already authorized) sandbox.</summary>
     public async Task<PreparedRun> PrepareAsync(string sandboxId, AgentRunRequest request, CancellationToken cancellationToken)
     {
@@ -106,6 +109,7 @@ public sealed partial class RunPlanner(
         catch
         {
             await windows.ReleaseLeaseAsync(window.Id, runId, CancellationToken.None);
+            leaseSignal.Released(window.Id);
             throw;
         }
     }
@@ -231,16 +235,20 @@ public sealed partial class RunPlanner(
                     "with kind: ephemeral: create one with POST …/sources {\"provider\": \"custom\", \"name\": \"…\", \"kind\": \"ephemeral\"}, or omit context_window_id.");
             }
 
+            var notFound = PortageException.NotFound("window_not_found",
+                $"No context window '{request.ContextWindowId}' for end user '{endUserId}' in this sandbox. Omit context_window_id to continue the end user's active window.");
             if (window is null || (window.EndUserId is not null && window.EndUserId != endUserId))
             {
-                throw PortageException.NotFound("window_not_found",
-                    $"No context window '{request.ContextWindowId}' for end user '{endUserId}' in this sandbox. Omit context_window_id to continue the end user's active window.");
+                throw notFound;
             }
 
             if (window.EndUserId is null)
             {
+                // A window created without an end user belongs to the first one who uses it. The claim is a conditional
+                // update, and another end user's request (an ingest, a run) may have made it between the read above and
+                // here: only the window as stored after the claim says whose it is.
                 await windows.BindEndUserAsync(sandboxId, window.Id, endUserId, cancellationToken);
-                window = window with { EndUserId = endUserId };
+                window = await windows.GetWindowAsync(sandboxId, window.Id, endUserId, cancellationToken) ?? throw notFound;
             }
 
             return (await ReopenAsync(window, cancellationToken), true);
@@ -297,10 +305,13 @@ public sealed partial class RunPlanner(
         return window with { Status = SourceStatus.Active, ArchivedReason = null };
     }
 
+    // Rule 8. A waiting run is woken as soon as a run of this process releases the window; a release by another replica
+    // is found by polling, less often the longer the wait, so many waiters do not load the database with lease checks.
     private async Task AcquireLeaseAsync(WindowRecord window, string runId, bool waitForIt, CancellationToken cancellationToken)
     {
         var lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
         var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(waitForIt ? options.Value.LockWaitSeconds : 0);
+        var poll = TimeSpan.FromMilliseconds(25);
         while (true)
         {
             var now = time.GetUtcNow();
@@ -315,9 +326,11 @@ public sealed partial class RunPlanner(
                     $"Context window '{window.Id}' has a run in progress; one run at a time per window. Wait for its agent_finish and retry, or set new_window: true for a parallel conversation.");
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken);
+            await leaseSignal.WaitAsync(window.Id, TimeSpan.FromTicks(Math.Min(poll.Ticks, (deadline - now).Ticks)), time, cancellationToken);
+            poll = TimeSpan.FromTicks(Math.Min(poll.Ticks * 2, MaxLeasePoll.Ticks));
         }
     }
+
 
     // Rules 4 and 5: continue a session of the same provider; a session of another provider means "continue its
     // window on this provider" in a fresh session; no session_id reuses the window's latest session of this provider+model.

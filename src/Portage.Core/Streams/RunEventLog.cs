@@ -10,10 +10,11 @@ namespace Portage.Core.Streams;
 /// in batches (one store call per run per batch), so a busy router writes many frames per transaction and a quiet one
 /// writes each at once. After each batch the replicas are signalled, so followers elsewhere read the new frames.
 /// </summary>
-public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, ILogger<RunEventLog> logger) : BackgroundService
+public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, TimeProvider time, ILogger<RunEventLog> logger) : BackgroundService
 {
     private const int MaxBatch = 512;
     private const int WritersAtOnce = 4;
+    private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(30);
 
     private readonly Channel<Entry> _queue = Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -70,15 +71,10 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, ILo
         var groups = batch.Where(e => e.Frame is not null).GroupBy(e => e.RunId!, StringComparer.Ordinal);
         await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = WritersAtOnce }, async (group, _) =>
         {
-            try
+            var frames = group.Select(e => e.Frame!).ToList();
+            if (await StoreAsync(group.Key, frames))
             {
-                await runs.AppendRunEventsAsync(group.Key, [.. group.Select(e => e.Frame!)], CancellationToken.None);
-                await signals.PublishAsync(new RunSignal(RunSignalKind.Events, group.Key), CancellationToken.None);
-            }
-            catch (Exception ex)
-            {
-                // The live stream already carried these frames; only a later resume would miss them.
-                LogWriteFailed(logger, ex, group.Key, group.Count());
+                await PublishQuietlyAsync(group.Key);
             }
         });
 
@@ -88,7 +84,55 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, ILo
         }
     }
 
-    [LoggerMessage(LogLevel.Error, "Storing {Count} frames of run {RunId} failed; a client resuming this run will not see them")]
+    // A busy or briefly unreachable database must not cost a run its frames (a resume would end "not stored"): the write
+    // is retried for a while. Frames are keyed by (run, seq) and written with "insert or ignore", so a write that did
+    // land before its failure was reported is not doubled.
+    private async Task<bool> StoreAsync(string runId, List<RunEventRecord> frames)
+    {
+        var pause = TimeSpan.FromMilliseconds(50);
+        var giveUp = time.GetUtcNow() + RetryFor;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await runs.AppendRunEventsAsync(runId, frames, CancellationToken.None);
+                return true;
+            }
+            catch (Exception ex) when (time.GetUtcNow() + pause < giveUp)
+            {
+                LogWriteRetry(logger, ex, runId, frames.Count, attempt);
+                await Task.Delay(pause, time);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+            }
+            catch (Exception ex)
+            {
+                // The live stream already carried these frames; only a later resume would miss them.
+                LogWriteFailed(logger, ex, runId, frames.Count);
+                return false;
+            }
+        }
+    }
+
+    private async Task PublishQuietlyAsync(string runId)
+    {
+        try
+        {
+            await signals.PublishAsync(new RunSignal(RunSignalKind.Events, runId), CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // Followers on other replicas poll as well; they see the frames a moment later.
+            LogPublishFailed(logger, ex, runId);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Storing {Count} frames of run {RunId} failed (attempt {Attempt}); retrying")]
+    private static partial void LogWriteRetry(ILogger logger, Exception exception, string runId, int count, int attempt);
+
+    [LoggerMessage(LogLevel.Warning, "Signalling new frames of run {RunId} failed; followers elsewhere find them by polling")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, string runId);
+
+    [LoggerMessage(LogLevel.Error, "Storing {Count} frames of run {RunId} failed after retrying; a client resuming this run will not see them")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, string runId, int count);
 
     private sealed record Entry(string? RunId, RunEventRecord? Frame, TaskCompletionSource? Flushed);

@@ -1,11 +1,12 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Portage.Core.Errors;
 using Portage.Protocol.Tenancy;
 
 namespace Portage.Core.Tenancy;
 
 /// <summary>Authentication, API keys and sandboxes: the tenant side of every request.</summary>
-public sealed class TenancyService(ITenancyStore store, IIdGenerator ids, TimeProvider time)
+public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids, TimeProvider time, ILogger<TenancyService>? logger = null)
 {
     private static readonly TimeSpan s_touchInterval = TimeSpan.FromMinutes(1);
 
@@ -40,7 +41,7 @@ public sealed class TenancyService(ITenancyStore store, IIdGenerator ids, TimePr
         // call (every streamed run among them) a write transaction for nothing.
         if (record.LastUsedAt is not { } lastUsed || now - lastUsed >= s_touchInterval)
         {
-            await store.TouchApiKeyAsync(record.Id, now, cancellationToken);
+            await TouchQuietlyAsync(record.Id, now, cancellationToken);
         }
 
         return new Caller(record.AccountId, record.Id);
@@ -125,4 +126,24 @@ public sealed class TenancyService(ITenancyStore store, IIdGenerator ids, TimePr
         await store.CreateAccountAsync(accountId, now, sandbox, record, cancellationToken);
         return (key, sandbox.Id);
     }
+
+    // Bookkeeping only: a busy database must not turn a valid key into a failed request. The next request a minute
+    // on writes it again.
+    private async Task TouchQuietlyAsync(string keyId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.TouchApiKeyAsync(keyId, now, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            if (logger is not null)
+            {
+                LogTouchFailed(logger, ex.GetType().Name, keyId);
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Recording the last use of API key {KeyId} failed ({Failure}); the request goes on")]
+    private static partial void LogTouchFailed(ILogger logger, string failure, string keyId);
 }

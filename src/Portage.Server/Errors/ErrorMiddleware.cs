@@ -19,7 +19,15 @@ internal sealed partial class ErrorMiddleware(RequestDelegate next, ContentLoggi
         }
         catch (PortageException ex) when (!context.Response.HasStarted)
         {
-            await WriteAsync(context, StatusOf(ex.Kind), ex.ErrorType, ex.Message);
+            await WriteAsync(context, StatusOf(ex.Kind), ex.ErrorType, ex.Message, ex.RetryAfter);
+        }
+        catch (Exception ex) when (!context.Response.HasStarted && IsTransientStorageFailure(ex))
+        {
+            // The database refused for now (locked by another process, a connection pool exhausted, a failover):
+            // nothing was written, so the caller may simply retry.
+            LogBusy(logger, content.Redact(ex), context.Request.Method, context.Request.Path);
+            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "storage_busy",
+                "The database is busy and did not take this request; nothing was changed. Retry after the Retry-After delay.", StorageBusyException.DefaultRetryAfter);
         }
         catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
         {
@@ -48,6 +56,7 @@ internal sealed partial class ErrorMiddleware(RequestDelegate next, ContentLoggi
         ErrorKind.Conflict => StatusCodes.Status409Conflict,
         ErrorKind.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorKind.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
+        ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -56,9 +65,36 @@ internal sealed partial class ErrorMiddleware(RequestDelegate next, ContentLoggi
         TypedResults.Json(new ErrorBody("not_found", $"No endpoint at {context.Request.Method} {context.Request.Path}. The API lives under /api/v1; see the README."),
             ProtocolJson.Wire.ErrorBody, statusCode: StatusCodes.Status404NotFound);
 
-    private static async Task WriteAsync(HttpContext context, int status, string error, string detail)
+    /// <summary>
+    /// A database failure that says "not now" rather than "broken" (SQLite busy or locked; what the provider marks
+    /// <see cref="System.Data.Common.DbException.IsTransient"/>, such as an Npgsql pool timeout or a lost connection), here or
+    /// in an inner exception.
+    /// </summary>
+    public static bool IsTransientStorageFailure(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            // SQLite's busy (5) and locked (6), which Microsoft.Data.Sqlite does not mark transient itself.
+            if (ex is System.Data.Common.DbException { IsTransient: true } or Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string RetryAfterSeconds(TimeSpan wait) =>
+        Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task WriteAsync(HttpContext context, int status, string error, string detail, TimeSpan? retryAfter = null)
     {
         context.Response.Clear();
+        if (retryAfter is { } wait)
+        {
+            context.Response.Headers.RetryAfter = RetryAfterSeconds(wait);
+        }
+
         context.Response.StatusCode = status;
         if (status == StatusCodes.Status401Unauthorized)
         {
@@ -67,6 +103,9 @@ internal sealed partial class ErrorMiddleware(RequestDelegate next, ContentLoggi
 
         await context.Response.WriteAsJsonAsync(new ErrorBody(error, detail), ProtocolJson.Wire.ErrorBody, contentType: "application/json", context.RequestAborted);
     }
+
+    [LoggerMessage(LogLevel.Warning, "The database was busy on {Method} {Path}; answered 503")]
+    private static partial void LogBusy(ILogger logger, Exception exception, string method, string path);
 
     [LoggerMessage(LogLevel.Error, "Unhandled failure on {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);

@@ -13,6 +13,7 @@ internal static class StorageSetup
     public static PortageBuilder UseConfiguredStore(this PortageBuilder builder, Func<IServiceProvider, string> dataFolder)
     {
         builder.Services.TryAddSingleton(sp => StorageChoice.From(sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddOptions<SqliteOptions>().BindConfiguration("Storage:Sqlite");
         // First of the hosted services: recovery, first start and the workers all use the store, so a store that cannot
         // be used stops the start here, with a message naming the setting, before any of them runs.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, StorageStartup>());

@@ -67,7 +67,7 @@ public sealed class ReplicaTests : IAsyncLifetime
         var windowId = (await clients[0].GetFromJsonAsync<JsonElement>($"{a.SandboxPath}/agents/runs?limit=1", _timeout.Token))
             .GetProperty("runs")[0].GetProperty("context_window_id").GetString()!;
         var turns = await TurnsAsync(clients[1], b, windowId);
-        Assert.Equal(8, turns.GetArrayLength());
+        Assert.True(turns.GetArrayLength() == 8, turns.ToString());
     }
 
     [Fact]
