@@ -10,7 +10,7 @@ public sealed partial class PostgresStore : IRunStore
     private const string LeaseGone = "(w.lease_run_id IS NULL OR w.lease_run_id <> r.id OR w.lease_expires_at <= @now)";
 
     private const string RunColumns =
-        "id, sandbox_id, end_user_id, window_id, session_id, provider, model, status, started_at, finished_at, stop_reason, usage, error, idempotency_key";
+        "id, sandbox_id, end_user_id, window_id, session_id, provider, model, status, started_at, finished_at, stop_reason, usage, error, idempotency_key, request_hash";
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<long>> StartRunAsync(RunStart start, CancellationToken cancellationToken)
@@ -19,13 +19,19 @@ public sealed partial class PostgresStore : IRunStore
         var run = start.Run;
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (start.NewWindow is { } window)
+        {
+            await InsertWindowAsync(connection, window, run.Id, start.LeaseExpiresAt, cancellationToken);
+        }
+
         try
         {
             await Sql.ExecuteAsync(connection,
-                $"INSERT INTO runs ({RunColumns}) VALUES (@id, @sandbox, @user, @window, @session, @provider, @model, @status, @started, NULL, NULL, NULL, NULL, @key)",
+                $"INSERT INTO runs ({RunColumns}) VALUES (@id, @sandbox, @user, @window, @session, @provider, @model, @status, @started, NULL, NULL, NULL, NULL, @key, @hash)",
                 cancellationToken,
                 ("@id", run.Id), ("@sandbox", run.SandboxId), ("@user", run.EndUserId), ("@window", run.WindowId), ("@session", run.SessionId),
-                ("@provider", run.Provider), ("@model", run.Model), ("@status", run.Status), ("@started", Sql.Time(run.StartedAt)), ("@key", run.IdempotencyKey));
+                ("@provider", run.Provider), ("@model", run.Model), ("@status", run.Status), ("@started", Sql.Time(run.StartedAt)), ("@key", run.IdempotencyKey),
+                ("@hash", run.RequestFingerprint));
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "ux_runs_idempotency" && run.IdempotencyKey is not null)
         {
@@ -185,5 +191,5 @@ public sealed partial class PostgresStore : IRunStore
     private static RunRecord ReadRun(NpgsqlDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7),
         Sql.ReadTime(r, 8), Sql.ReadTimeOrNull(r, 9), Sql.ReadStringOrNull(r, 10), Sql.ReadStringOrNull(r, 11), Sql.ReadStringOrNull(r, 12),
-        Sql.ReadStringOrNull(r, 13));
+        Sql.ReadStringOrNull(r, 13), Sql.ReadStringOrNull(r, 14));
 }

@@ -7,7 +7,7 @@ namespace Portage.Storage.Sqlite;
 public sealed partial class SqliteStore : IRunStore
 {
     private const string RunColumns =
-        "id, sandbox_id, end_user_id, window_id, session_id, provider, model, status, started_at, finished_at, stop_reason, usage, error, idempotency_key";
+        "id, sandbox_id, end_user_id, window_id, session_id, provider, model, status, started_at, finished_at, stop_reason, usage, error, idempotency_key, request_hash";
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<long>> StartRunAsync(RunStart start, CancellationToken cancellationToken)
@@ -16,13 +16,19 @@ public sealed partial class SqliteStore : IRunStore
         var run = start.Run;
         await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        if (start.NewWindow is { } window)
+        {
+            await InsertWindowAsync(connection, transaction, window, run.Id, start.LeaseExpiresAt, cancellationToken);
+        }
+
         try
         {
             await Sql.ExecuteAsync(connection,
-                $"INSERT INTO runs ({RunColumns}) VALUES ($id, $sandbox, $user, $window, $session, $provider, $model, $status, $started, NULL, NULL, NULL, NULL, $key)",
+                $"INSERT INTO runs ({RunColumns}) VALUES ($id, $sandbox, $user, $window, $session, $provider, $model, $status, $started, NULL, NULL, NULL, NULL, $key, $hash)",
                 cancellationToken, transaction,
                 ("$id", run.Id), ("$sandbox", run.SandboxId), ("$user", run.EndUserId), ("$window", run.WindowId), ("$session", run.SessionId),
-                ("$provider", run.Provider), ("$model", run.Model), ("$status", run.Status), ("$started", Sql.Time(run.StartedAt)), ("$key", run.IdempotencyKey));
+                ("$provider", run.Provider), ("$model", run.Model), ("$status", run.Status), ("$started", Sql.Time(run.StartedAt)), ("$key", run.IdempotencyKey),
+                ("$hash", run.RequestFingerprint));
         }
         catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == 2067 && run.IdempotencyKey is not null) // SQLITE_CONSTRAINT_UNIQUE
         {
@@ -176,5 +182,5 @@ public sealed partial class SqliteStore : IRunStore
     private static RunRecord ReadRun(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7),
         Sql.ReadTime(r, 8), Sql.ReadTimeOrNull(r, 9), Sql.ReadStringOrNull(r, 10), Sql.ReadStringOrNull(r, 11), Sql.ReadStringOrNull(r, 12),
-        Sql.ReadStringOrNull(r, 13));
+        Sql.ReadStringOrNull(r, 13), Sql.ReadStringOrNull(r, 14));
 }

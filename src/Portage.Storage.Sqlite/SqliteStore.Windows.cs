@@ -16,13 +16,19 @@ public sealed partial class SqliteStore : IWindowStore
     {
         ArgumentNullException.ThrowIfNull(window);
         await using var connection = await database.OpenWriterAsync(cancellationToken);
-        await Sql.ExecuteAsync(connection,
-            "INSERT INTO data_sources (id, sandbox_id, kind, provider, ingestion_mode, adapter_config, end_user_id, name, status, archived_reason, created_at, last_active_at, turn_count) " +
-            "VALUES ($id, $sandbox, 'ephemeral', 'custom', 'manual', '{}', $user, $name, $status, $reason, $created, $active, 0)",
-            cancellationToken, null,
-            ("$id", window.Id), ("$sandbox", window.SandboxId), ("$user", window.EndUserId), ("$name", window.Name), ("$status", window.Status),
-            ("$reason", window.ArchivedReason), ("$created", Sql.Time(window.CreatedAt)), ("$active", Sql.Time(window.LastActiveAt)));
+        await InsertWindowAsync(connection, null, window, null, null, cancellationToken);
     }
+
+    // A window starts with a lease when a run creates it: no other run can find it before the run's start commits anyway.
+    private static Task<int> InsertWindowAsync(
+        SqliteConnection connection, SqliteTransaction? transaction, WindowRecord window, string? leaseRunId, DateTimeOffset? leaseExpiresAt, CancellationToken cancellationToken) =>
+        Sql.ExecuteAsync(connection,
+            "INSERT INTO data_sources (id, sandbox_id, kind, provider, ingestion_mode, adapter_config, end_user_id, name, status, archived_reason, created_at, last_active_at, turn_count, lease_run_id, lease_expires_at) " +
+            "VALUES ($id, $sandbox, 'ephemeral', 'custom', 'manual', '{}', $user, $name, $status, $reason, $created, $active, 0, $lease, $expires)",
+            cancellationToken, transaction,
+            ("$id", window.Id), ("$sandbox", window.SandboxId), ("$user", window.EndUserId), ("$name", window.Name), ("$status", window.Status),
+            ("$reason", window.ArchivedReason), ("$created", Sql.Time(window.CreatedAt)), ("$active", Sql.Time(window.LastActiveAt)),
+            ("$lease", leaseRunId), ("$expires", Sql.TimeOrNull(leaseExpiresAt)));
 
     /// <inheritdoc/>
     public async Task<WindowRecord?> GetWindowAsync(string sandboxId, string windowId, string? endUserId, CancellationToken cancellationToken)

@@ -67,15 +67,24 @@ public sealed partial class RunPlanner(
         var namedSession = string.IsNullOrEmpty(request.SessionId)
             ? null
             : await sessions.GetSessionAsync(sandboxId, request.SessionId, endUserId, cancellationToken);
-        var (window, named) = await ChooseWindowAsync(sandboxId, endUserId, request, namedSession, cancellationToken);
-        await AcquireLeaseAsync(window, runId, waitForIt: !named, cancellationToken);
+        var (window, named, isNew) = await ChooseWindowAsync(sandboxId, endUserId, request, namedSession, cancellationToken);
+        if (!isNew)
+        {
+            await AcquireLeaseAsync(window, runId, waitForIt: !named, cancellationToken);
+        }
+
         try
         {
-            var (session, continues) = await ChooseSessionAsync(sandboxId, endUserId, window, provider, model, request.SessionId, namedSession, cancellationToken);
-            var priorTurns = await PriorTurnsAsync(sandboxId, window.Id, continues ? session.LastWindowSeq : 0, provider.ContextBudgetTokens, cancellationToken);
+            // A new window has no turns and no sessions yet: nothing to read.
+            var (session, continues) = isNew
+                ? (NewSession(sandboxId, endUserId, window, provider, model), false)
+                : await ChooseSessionAsync(sandboxId, endUserId, window, provider, model, request.SessionId, namedSession, cancellationToken);
+            var priorTurns = isNew ? []
+                : await PriorTurnsAsync(sandboxId, window.Id, continues ? session.LastWindowSeq : 0, provider.ContextBudgetTokens, cancellationToken);
             var now = time.GetUtcNow();
             var run = new RunRecord(runId, sandboxId, endUserId, window.Id, session.Id, provider.Name, model, RunStatus.Running, now,
-                IdempotencyKey: request.IdempotencyKey);
+                IdempotencyKey: request.IdempotencyKey,
+                RequestFingerprint: request.IdempotencyKey is null ? null : RunRequestFingerprint.Of(request));
             var userTurns = userMessages
                 .Select(text => new NewTurn(TurnRole.User, "User", provider.Name, model, runId, RunStatus.Succeeded, now,
                     EchoChatClient.EstimateTokens(text), [TurnPart.OfText(text)]))
@@ -83,7 +92,13 @@ public sealed partial class RunPlanner(
             resolution?.SetTag("portage.window.id", window.Id);
             resolution?.SetTag("portage.session.id", session.Id);
             resolution?.SetTag("portage.session.continues", continues);
-            var seqs = await runs.StartRunAsync(new RunStart(run, continues ? null : session, userTurns), cancellationToken);
+            // A new window is written with the run, already leased to it: a start that fails (a concurrent retry with the
+            // same idempotency key won) leaves no empty window behind.
+            var seqs = await runs.StartRunAsync(new RunStart(run, continues ? null : session, userTurns)
+            {
+                NewWindow = isNew ? window : null,
+                LeaseExpiresAt = isNew ? now + TimeSpan.FromSeconds(options.Value.LeaseSeconds) : null,
+            }, cancellationToken);
 
             return new PreparedRun
             {
@@ -108,8 +123,12 @@ public sealed partial class RunPlanner(
         }
         catch
         {
-            await windows.ReleaseLeaseAsync(window.Id, runId, CancellationToken.None);
-            leaseSignal.Released(window.Id);
+            if (!isNew)
+            {
+                await windows.ReleaseLeaseAsync(window.Id, runId, CancellationToken.None);
+                leaseSignal.Released(window.Id);
+            }
+
             throw;
         }
     }
@@ -221,7 +240,8 @@ public sealed partial class RunPlanner(
 
     // Rule 3, first match wins. "named" means the caller pointed at this window (by id or session), which changes
     // rules 8 (no waiting) and 9 (an explicitly archived window is refused).
-    private async Task<(WindowRecord Window, bool Named)> ChooseWindowAsync(
+    // "isNew" means the window does not exist yet: the run's start writes it (see PrepareTracedAsync).
+    private async Task<(WindowRecord Window, bool Named, bool IsNew)> ChooseWindowAsync(
         string sandboxId, string endUserId, AgentRunRequest request, SessionRecord? namedSession, CancellationToken cancellationToken)
     {
         if (!string.IsNullOrEmpty(request.ContextWindowId))
@@ -251,7 +271,7 @@ public sealed partial class RunPlanner(
                 window = await windows.GetWindowAsync(sandboxId, window.Id, endUserId, cancellationToken) ?? throw notFound;
             }
 
-            return (await ReopenAsync(window, cancellationToken), true);
+            return (await ReopenAsync(window, cancellationToken), true, false);
         }
 
         if (!string.IsNullOrEmpty(request.SessionId))
@@ -261,7 +281,7 @@ public sealed partial class RunPlanner(
                     $"No session '{request.SessionId}' for end user '{endUserId}' in this sandbox. Omit session_id to continue the end user's active window, or set new_window: true.");
             var window = await windows.GetWindowAsync(sandboxId, session.WindowId, endUserId, cancellationToken)
                 ?? throw PortageException.NotFound("window_not_found", $"The window of session '{request.SessionId}' no longer exists. Omit session_id to start again.");
-            return (await ReopenAsync(window, cancellationToken), true);
+            return (await ReopenAsync(window, cancellationToken), true, false);
         }
 
         if (request.NewWindow != true)
@@ -269,15 +289,14 @@ public sealed partial class RunPlanner(
             var active = await windows.FindActiveWindowAsync(sandboxId, endUserId, cancellationToken);
             if (active is not null)
             {
-                return (active, false);
+                return (active, false, false);
             }
         }
 
         var now = time.GetUtcNow();
         var created = new WindowRecord(ids.NewId("ds"), sandboxId, endUserId, $"window-{now.ToUnixTimeMilliseconds()}",
             SourceStatus.Active, null, now, now, 0);
-        await windows.CreateWindowAsync(created, cancellationToken);
-        return (created, false);
+        return (created, false, true);
     }
 
     // Rule 9: explicitly archived windows are refused; windows archived for inactivity come back. A paused window
@@ -358,7 +377,12 @@ public sealed partial class RunPlanner(
             return (existing with { Model = model }, true);
         }
 
+        return (NewSession(sandboxId, endUserId, window, provider, model), false);
+    }
+
+    private SessionRecord NewSession(string sandboxId, string endUserId, WindowRecord window, ProviderDefinition provider, string model)
+    {
         var now = time.GetUtcNow();
-        return (new SessionRecord(ids.NewId("sess"), sandboxId, endUserId, window.Id, provider.Name, model, null, "[]", 0, now, now), false);
+        return new SessionRecord(ids.NewId("sess"), sandboxId, endUserId, window.Id, provider.Name, model, null, "[]", 0, now, now);
     }
 }

@@ -40,7 +40,8 @@ public sealed record RunRecord(
     string? StopReason = null,
     string? UsageJson = null,
     string? Error = null,
-    string? IdempotencyKey = null);
+    string? IdempotencyKey = null,
+    string? RequestFingerprint = null);
 
 /// <summary>One stored frame of a run's event stream: its sequence number (from 1), event name and JSON data.</summary>
 public sealed record RunEventRecord(long Seq, string Event, string Data);
@@ -57,7 +58,17 @@ public sealed class DuplicateIdempotencyKeyException(string idempotencyKey, Exce
 }
 
 /// <summary>What is written when a run starts, in one transaction: the run, a new session if any, the user turns.</summary>
-public sealed record RunStart(RunRecord Run, SessionRecord? NewSession, IReadOnlyList<NewTurn> UserTurns);
+public sealed record RunStart(RunRecord Run, SessionRecord? NewSession, IReadOnlyList<NewTurn> UserTurns)
+{
+    /// <summary>
+    /// A window the run starts (rules 3c and 3e), written in the same transaction and leased to the run until
+    /// <see cref="LeaseExpiresAt"/>: a start that fails (an idempotency key taken by a concurrent retry) leaves no empty window.
+    /// </summary>
+    public WindowRecord? NewWindow { get; init; }
+
+    /// <summary>When the new window's lease expires unless renewed.</summary>
+    public DateTimeOffset? LeaseExpiresAt { get; init; }
+}
 
 /// <summary>
 /// What is written when a run ends, in one transaction (rule 7): the assistant turn, the session's transcript, the

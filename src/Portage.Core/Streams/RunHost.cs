@@ -45,7 +45,7 @@ public sealed partial class RunHost(
             var existing = await runs.FindRunByIdempotencyKeyAsync(sandboxId, EndUserIds.Validate(request.EndUserId), key, cancellationToken);
             if (existing is not null)
             {
-                return new RunHandle(existing, null);
+                return Join(existing, request);
             }
         }
 
@@ -63,7 +63,7 @@ public sealed partial class RunHost(
                 throw;
             }
 
-            return new RunHandle(winner, null);
+            return Join(winner, request);
         }
 
         var live = new LiveRun(run.Record, cancelOnDisconnect);
@@ -159,6 +159,19 @@ public sealed partial class RunHost(
             _live.TryRemove(runId, out _);
             live.Dispose();
         }
+    }
+
+    // A retry joins the run its key started, but only as the same turn: the key reused for another message (a client
+    // bug that would hand one question another's answer) is refused. Runs stored before fingerprints existed join as before.
+    private static RunHandle Join(RunRecord existing, AgentRunRequest request)
+    {
+        if (existing.RequestFingerprint is { } stored && stored != RunRequestFingerprint.Of(request))
+        {
+            throw PortageException.Conflict("idempotency_key_reused",
+                $"idempotency_key '{existing.IdempotencyKey}' already started run '{existing.Id}' with a different request. Use a new key for a new turn; reuse a key only to retry the same request.");
+        }
+
+        return new RunHandle(existing, null);
     }
 
     private void Emit(LiveRun live, AgentEvent agentEvent)

@@ -23,6 +23,7 @@ public sealed class ConcurrentLoadTests(ITestOutputHelper output)
     public async Task Eighty_clients_on_sqlite_lose_nothing_and_get_no_5xx()
     {
         using var app = new PortageApp(settings: LoadSettings());
+        _ = app.Credentials; // the test host starts once, before the clients race
         await CheckAsync(() => app.Client, app.SandboxId, sql => QuerySqliteAsync(Path.Combine(app.DataFolderPath, "portage.db"), sql), "SQLite");
     }
 
@@ -51,6 +52,7 @@ public sealed class ConcurrentLoadTests(ITestOutputHelper output)
         settings["Storage:Provider"] = "postgres";
         settings["ConnectionStrings:Postgres"] = schema.ConnectionString;
         using var app = new PortageApp(settings: settings);
+        _ = app.Credentials;
         await CheckAsync(() => app.Client, app.SandboxId, sql => QueryPostgresAsync(schema.ConnectionString, sql), "PostgreSQL");
     }
 
