@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Portage.Core.Tenancy;
 
 namespace Portage.Storage.Sqlite;
 
@@ -15,7 +16,12 @@ public sealed class SqliteDatabase(string connectionString) : IDisposable
     /// <summary>The database for a file in a data folder: WAL journal, shared pooling.</summary>
     public static SqliteDatabase ForFile(string path)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        // The database holds every tenant's conversations: owner-only, before SQLite opens it (its -wal and -shm files
+        // take the database file's mode).
+        DataFolder.CreatePrivateFolder(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        DataFolder.CreatePrivateFile(path);
+        DataFolder.RestrictToOwner(path + "-wal");
+        DataFolder.RestrictToOwner(path + "-shm");
         var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 30 };
         return new SqliteDatabase(builder.ToString());
     }
