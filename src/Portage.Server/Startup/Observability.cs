@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -24,6 +26,14 @@ internal static class Observability
                 o.Endpoint = new Uri(configured);
             }
         }
+
+        // Every logger escapes control characters in its lines: clients name things that reach the logs (MCP client
+        // info, JSON-RPC methods, request paths), and a newline in one must not forge a line of its own.
+        builder.Services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(sp => new EscapingLoggerFactory(new LoggerFactory(
+            sp.GetServices<ILoggerProvider>(),
+            sp.GetRequiredService<IOptionsMonitor<LoggerFilterOptions>>(),
+            sp.GetService<IOptions<LoggerFactoryOptions>>(),
+            sp.GetService<IExternalScopeProvider>()))));
 
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("portage"))
