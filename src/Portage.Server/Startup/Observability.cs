@@ -60,13 +60,14 @@ internal static class Observability
         }
     }
 
-    // Unauthenticated, as scrape endpoints conventionally are: the router listens on loopback by default, and the
-    // metrics carry provider and model names and counts, never ids, keys or text. Telemetry:Prometheus=false removes it.
+    // Keyless for callers on this machine by default, as scrape endpoints conventionally are; Telemetry:MetricsAccess
+    // says who else may read it (MetricsAccess). The metrics carry provider names, known model names and counts, never
+    // ids, keys or text. Telemetry:Prometheus=false removes the endpoint.
     public static void MapPortageMetrics(this WebApplication app)
     {
         if (app.Configuration.GetValue("Telemetry:Prometheus", true))
         {
-            app.MapPrometheusScrapingEndpoint("/metrics");
+            app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, MetricsAccess.Guard(app.Configuration), optionsName: null);
         }
     }
 }
