@@ -8,7 +8,9 @@ namespace Portage.Storage.Sqlite;
 /// Opens connections to the embedded database and applies the versioned migrations (tracked in
 /// <c>PRAGMA user_version</c>) once, before the first use, so a data folder from an older build keeps working.
 /// </summary>
-public sealed class SqliteDatabase(string connectionString) : IDisposable
+/// <param name="connectionString">The SQLite connection string.</param>
+/// <param name="ownerOnlyFile">A database file to create (or tighten) owner-only before SQLite first opens it.</param>
+public sealed class SqliteDatabase(string connectionString, string? ownerOnlyFile = null) : IDisposable
 {
     private readonly SemaphoreSlim _migrationLock = new(1, 1);
     private volatile bool _migrated;
@@ -16,14 +18,9 @@ public sealed class SqliteDatabase(string connectionString) : IDisposable
     /// <summary>The database for a file in a data folder: WAL journal, shared pooling.</summary>
     public static SqliteDatabase ForFile(string path)
     {
-        // The database holds every tenant's conversations: owner-only, before SQLite opens it (its -wal and -shm files
-        // take the database file's mode).
         DataFolder.CreatePrivateFolder(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        DataFolder.CreatePrivateFile(path);
-        DataFolder.RestrictToOwner(path + "-wal");
-        DataFolder.RestrictToOwner(path + "-shm");
         var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 30 };
-        return new SqliteDatabase(builder.ToString());
+        return new SqliteDatabase(builder.ToString(), path);
     }
 
     /// <summary>An open connection with foreign keys on; migrates the schema on first use.</summary>
@@ -69,6 +66,15 @@ public sealed class SqliteDatabase(string connectionString) : IDisposable
             if (_migrated)
             {
                 return;
+            }
+
+            if (ownerOnlyFile is not null)
+            {
+                // The database holds every tenant's conversations: owner-only before SQLite opens it (its -wal and -shm
+                // files take the database file's mode).
+                DataFolder.CreatePrivateFile(ownerOnlyFile);
+                DataFolder.RestrictToOwner(ownerOnlyFile + "-wal");
+                DataFolder.RestrictToOwner(ownerOnlyFile + "-shm");
             }
 
             await using var connection = await OpenRawAsync(cancellationToken);
