@@ -37,8 +37,10 @@ public static class PortageServer
 
         var app = builder.Build();
 
-        // Middleware: errors become {"error","detail"} with a real status, before any byte is sent; one body size limit.
+        // Middleware: errors become {"error","detail"} with a real status, before any byte is sent; nosniff on every
+        // response; one body size limit.
         app.UseMiddleware<ErrorMiddleware>();
+        app.UsePortageSecurityHeaders();
         app.UsePortageRequestLimits();
 
         // The web console's files, before routing: the fallback below would otherwise claim "/".

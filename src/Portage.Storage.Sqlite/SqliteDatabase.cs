@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Portage.Core.Errors;
+using Portage.Core.Tenancy;
 
 namespace Portage.Storage.Sqlite;
 
@@ -15,7 +16,10 @@ namespace Portage.Storage.Sqlite;
 /// blocking a thread (<see cref="OpenWriterAsync"/>); SQLite's own busy wait is left only for other processes sharing
 /// the file. Reads never queue: WAL lets them run beside the writer.
 /// </remarks>
-public sealed class SqliteDatabase(string connectionString, SqliteOptions? options = null) : IDisposable
+/// <param name="connectionString">The SQLite connection string.</param>
+/// <param name="options">Write queue and busy timeouts.</param>
+/// <param name="ownerOnlyFile">A database file to create (or tighten) owner-only before SQLite first opens it.</param>
+public sealed class SqliteDatabase(string connectionString, SqliteOptions? options = null, string? ownerOnlyFile = null) : IDisposable
 {
     private readonly SemaphoreSlim _migrationLock = new(1, 1);
     private readonly SemaphoreSlim _writer = new(1, 1);
@@ -26,7 +30,7 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
     public static SqliteDatabase ForFile(string path, SqliteOptions? options = null)
     {
         options ??= new SqliteOptions();
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        DataFolder.CreatePrivateFolder(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -34,7 +38,7 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
             Pooling = true,
             DefaultTimeout = Math.Max(1, options.BusyTimeoutSeconds),
         };
-        return new SqliteDatabase(builder.ToString(), options);
+        return new SqliteDatabase(builder.ToString(), options, path);
     }
 
     /// <summary>An open connection with foreign keys on; migrates the schema on first use.</summary>
@@ -164,6 +168,15 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
             if (_migrated)
             {
                 return;
+            }
+
+            if (ownerOnlyFile is not null)
+            {
+                // The database holds every tenant's conversations: owner-only before SQLite opens it (its -wal and -shm
+                // files take the database file's mode).
+                DataFolder.CreatePrivateFile(ownerOnlyFile);
+                DataFolder.RestrictToOwner(ownerOnlyFile + "-wal");
+                DataFolder.RestrictToOwner(ownerOnlyFile + "-shm");
             }
 
             await using var connection = await OpenRawAsync(cancellationToken);

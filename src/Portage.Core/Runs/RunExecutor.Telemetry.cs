@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using Portage.Core.Errors;
+using Portage.Core.Providers;
 using Portage.Core.Telemetry;
 using Portage.Protocol.Runs;
 
@@ -84,7 +85,7 @@ public sealed partial class RunExecutor
     }
 
     // Tags the run span with the outcome and records the run's metrics. Called once, after the commit.
-    private static void EndTrace(PreparedRun run, string status, string? finishReason, Usage usage, Exception? failure)
+    private void EndTrace(PreparedRun run, string status, string? finishReason, Usage usage, Exception? failure)
     {
         var trace = run.Trace;
         if (trace is null)
@@ -139,8 +140,10 @@ public sealed partial class RunExecutor
         }
     }
 
-    private static KeyValuePair<string, object?>[] Tags(PreparedRun run) =>
-        [new("gen_ai.system", run.Provider.Name), new("gen_ai.request.model", run.Model)];
+    // Metrics name only models the router knows (ModelNames.MetricLabel): the caller picks the model, and every label
+    // value is a series kept for the life of the process.
+    private KeyValuePair<string, object?>[] Tags(PreparedRun run) =>
+        [new("gen_ai.system", run.Provider.Name), new("gen_ai.request.model", ModelNames.MetricLabel(run.Provider, run.Model, prices.Value))];
 
     private static string ErrorType(Exception exception) =>
         exception is PortageException p ? p.ErrorType : exception.GetType().Name;

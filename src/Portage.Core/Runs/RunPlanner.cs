@@ -55,6 +55,7 @@ public sealed partial class RunPlanner(
     {
         var userMessages = ValidateMessages(request);
         var endUserId = EndUserIds.Validate(request.EndUserId);
+        ModelNames.Validate(request.Model);
         var (provider, model) = ResolveProvider(request);
         if (request.MaxTokens is <= 0)
         {

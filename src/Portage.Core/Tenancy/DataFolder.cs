@@ -45,6 +45,65 @@ public static class DataFolder
         return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), FolderName);
     }
 
+    /// <summary>
+    /// Creates the folder (and any missing parent) so only its owner may enter it: 0700 on Unix. A folder that already
+    /// exists keeps its mode: it may be one the operator chose and shares on purpose.
+    /// </summary>
+    public static void CreatePrivateFolder(string folder)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+            return;
+        }
+
+        Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    /// <summary>
+    /// Makes sure the file exists and only its owner may read or write it: a new file is created 0600 (so an embedded
+    /// database opened on it, and the journal files SQLite gives the database's mode, are never readable by others),
+    /// and an existing one loses any group and other permissions (a file an older build created 0644).
+    /// </summary>
+    public static void CreatePrivateFile(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        try
+        {
+            using var created = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            RestrictToOwner(path);
+        }
+    }
+
+    /// <summary>Removes group and other permissions from a file, if it exists (a no-op on Windows).</summary>
+    public static void RestrictToOwner(string path)
+    {
+        if (OperatingSystem.IsWindows() || !File.Exists(path))
+        {
+            return;
+        }
+
+        const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+            | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        var mode = File.GetUnixFileMode(path);
+        if ((mode & others) != 0)
+        {
+            File.SetUnixFileMode(path, mode & ~others);
+        }
+    }
+
     private static string? FindRepositoryRoot(string start)
     {
         for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)

@@ -45,7 +45,7 @@ public sealed record LocalCredentials(
     /// </summary>
     public void Write(string dataFolder)
     {
-        Directory.CreateDirectory(dataFolder);
+        DataFolder.CreatePrivateFolder(dataFolder);
         var path = Path.Combine(dataFolder, FileName);
         var temporary = path + ".tmp";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };

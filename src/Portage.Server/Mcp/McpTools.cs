@@ -110,6 +110,8 @@ internal sealed partial class McpTools(
             SourceType = call.Args.Text("source_type"),
             StorageOnly = call.Args.Boolean("storage_only"),
             OccurredAt = call.Args.Text("occurred_at"),
+            // As REST ingest with end_user_id: the end user's own, never sandbox-wide.
+            EndUserId = call.Caller.EndUserId,
         }, cancellationToken);
         return new JsonObject { ["job_id"] = accepted.Job.Id, ["status"] = accepted.Job.Status, ["data_source_id"] = accepted.Job.DataSourceId };
     }

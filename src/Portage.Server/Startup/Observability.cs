@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -25,6 +27,14 @@ internal static class Observability
             }
         }
 
+        // Every logger escapes control characters in its lines: clients name things that reach the logs (MCP client
+        // info, JSON-RPC methods, request paths), and a newline in one must not forge a line of its own.
+        builder.Services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(sp => new EscapingLoggerFactory(new LoggerFactory(
+            sp.GetServices<ILoggerProvider>(),
+            sp.GetRequiredService<IOptionsMonitor<LoggerFilterOptions>>(),
+            sp.GetService<IOptions<LoggerFactoryOptions>>(),
+            sp.GetService<IExternalScopeProvider>()))));
+
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("portage"))
             .WithTracing(t =>
@@ -50,13 +60,14 @@ internal static class Observability
         }
     }
 
-    // Unauthenticated, as scrape endpoints conventionally are: the router listens on loopback by default, and the
-    // metrics carry provider and model names and counts, never ids, keys or text. Telemetry:Prometheus=false removes it.
+    // Keyless for callers on this machine by default, as scrape endpoints conventionally are; Telemetry:MetricsAccess
+    // says who else may read it (MetricsAccess). The metrics carry provider names, known model names and counts, never
+    // ids, keys or text. Telemetry:Prometheus=false removes the endpoint.
     public static void MapPortageMetrics(this WebApplication app)
     {
         if (app.Configuration.GetValue("Telemetry:Prometheus", true))
         {
-            app.MapPrometheusScrapingEndpoint("/metrics");
+            app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, MetricsAccess.Guard(app.Configuration), optionsName: null);
         }
     }
 }

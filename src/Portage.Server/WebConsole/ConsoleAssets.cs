@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.FileProviders;
 using Portage.Core.Tenancy;
 using Portage.Server.Errors;
+using Portage.Server.Startup;
 
 namespace Portage.Server.WebConsole;
 
@@ -24,8 +25,12 @@ internal static class ConsoleAssets
         app.UseStaticFiles(new StaticFileOptions
         {
             FileProvider = s_files,
-            // Small files that change with the server: revalidate (ETag) rather than serve a stale console.
-            OnPrepareResponse = c => c.Context.Response.Headers.CacheControl = "no-cache",
+            OnPrepareResponse = c =>
+            {
+                // Small files that change with the server: revalidate (ETag) rather than serve a stale console.
+                c.Context.Response.Headers.CacheControl = "no-cache";
+                SecurityHeaders.ApplyConsoleHeaders(c.Context.Response);
+            },
         });
         return app;
     }

@@ -105,6 +105,72 @@ public sealed class IngestCommandTests : IDisposable
         Assert.Contains("source_not_found", unknownSource.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Links_out_of_the_folder_or_to_files_the_rules_leave_out_are_skipped_and_reported()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // symbolic links need a privilege there
+        }
+
+        WriteProject();
+        Write(".env", "OPENAI_API_KEY=zanzibar-secret");
+        Write("elsewhere/wombat.md", "# Wombat\n\nThe wombat lives outside the project.");
+        Write("project/.quokka", "The quokka note is hidden.");
+        Link("project/config.md", "../.env");
+        Link("project/visible.md", ".quokka");
+        Link("project/built.md", "build/out.md");
+        Link("project/gone.md", "nothing-here.md");
+        Link("project/loop.md", "loop.md");
+        Link("project/alias.md", "docs/guide.md");
+        Directory.CreateSymbolicLink(Path.Combine(_root, "project/outside"), "../elsewhere");
+        Directory.CreateSymbolicLink(Path.Combine(_root, "project/docs/again"), "..");
+        var app = App();
+
+        var (exit, stdout, _) = await RunAsync(app, "ingest", "project");
+
+        Assert.True(exit == 0, stdout);
+        var lines = Lines(stdout);
+        Assert.Equal(
+            [
+                "skipped project/built.md: link to a file .gitignore leaves out (build/out.md)",
+                "skipped project/config.md: link to a file outside project (../.env)",
+                "skipped project/docs/again: link to a folder inside project; its files are taken from where they are",
+                "skipped project/gone.md: broken link (nothing-here.md)",
+                "skipped project/logo.png: binary",
+                "skipped project/loop.md: broken link (loop.md)",
+                "skipped project/outside: link to a folder outside project (../elsewhere)",
+                "skipped project/visible.md: link to a hidden file (.quokka); --hidden includes it",
+            ],
+            lines.Where(l => l.StartsWith("skipped", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.Contains("files: 3 ingested, 8 skipped, 0 failed", lines);
+        Assert.Empty(await SearchAsync(app, "zanzibar"));
+        Assert.Empty(await SearchAsync(app, "quokka"));
+        Assert.Empty(await SearchAsync(app, "wombat"));
+        Assert.Single(await SearchAsync(app, "kestrel"));
+    }
+
+    [Fact]
+    public async Task A_link_inside_the_folder_to_a_file_the_rules_admit_is_ingested_under_its_own_name()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        Write("notes/real/plan.md", "# Plan\n\nThe capybara migration starts on Monday.");
+        Link("notes/plan-link.md", "real/plan.md");
+        var app = App();
+
+        var (exit, stdout, _) = await RunAsync(app, "ingest", "notes/plan-link.md", "notes");
+
+        Assert.True(exit == 0, stdout);
+        Assert.Contains("files: 1 ingested, 0 failed", Lines(stdout));
+        Assert.Equal("notes/plan-link.md", Assert.Single(await SearchAsync(app, "capybara")).Chunk.FilePath);
+    }
+
+    private void Link(string relativePath, string target) => File.CreateSymbolicLink(Path.Combine(_root, relativePath), target);
+
     public void Dispose()
     {
         foreach (var app in _apps)
