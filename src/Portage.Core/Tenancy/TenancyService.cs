@@ -43,7 +43,7 @@ public sealed class TenancyService(ITenancyStore store, IIdGenerator ids, TimePr
             await store.TouchApiKeyAsync(record.Id, now, cancellationToken);
         }
 
-        return new Caller(record.AccountId, record.Id);
+        return new Caller(record.AccountId, record.Id, record.Scope);
     }
 
     /// <summary>The sandbox if it belongs to the caller's account; otherwise 404, whether it exists or not.</summary>

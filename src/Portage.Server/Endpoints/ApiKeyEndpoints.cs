@@ -54,7 +54,7 @@ internal static class ApiKeyEndpoints
 
     private static async Task<IResult> RevokeAsync(HttpContext context, string keyId, ITenancyStore store, TimeProvider time)
     {
-        var revoked = await store.RevokeApiKeyAsync(ApiKeyFilter.CallerOf(context).AccountId, keyId, time.GetUtcNow(), context.RequestAborted)
+        var revoked = (await store.RevokeApiKeyAsync(ApiKeyFilter.CallerOf(context).AccountId, keyId, time.GetUtcNow(), context.RequestAborted)).Key
             ?? throw PortageException.NotFound("api_key_not_found", $"No active API key '{keyId}' in this account. List them with GET /api/v1/api-keys.");
         return TypedResults.Json(new RevokedApiKey(true, revoked.Id, revoked.Name), ProtocolJson.Wire.RevokedApiKey);
     }
