@@ -1,11 +1,12 @@
 using System.Text.Json;
 using Portage.Core.Errors;
+using Portage.Core.Streams;
 using Portage.Protocol.Tenancy;
 
 namespace Portage.Core.Tenancy;
 
 /// <summary>Authentication, API keys and sandboxes: the tenant side of every request.</summary>
-public sealed class TenancyService(ITenancyStore store, IIdGenerator ids, TimeProvider time)
+public sealed class TenancyService(ITenancyStore store, IIdGenerator ids, TimeProvider time, IRunSignals signals)
 {
     private static readonly TimeSpan s_touchInterval = TimeSpan.FromMinutes(1);
 
@@ -44,6 +45,23 @@ public sealed class TenancyService(ITenancyStore store, IIdGenerator ids, TimePr
         }
 
         return new Caller(record.AccountId, record.Id, record.Scope);
+    }
+
+    /// <summary>
+    /// Throws 403 <c>insufficient_scope</c> unless the caller's key may make a call that needs <paramref name="scope"/>:
+    /// an admin key may make every call, a runs key only the calls that need <c>runs</c>.
+    /// </summary>
+    public static void RequireScope(Caller caller, string scope)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (caller.Scope == ApiKeyScopes.Admin || caller.Scope == scope)
+        {
+            return;
+        }
+
+        throw new PortageException(ErrorKind.Forbidden, "insufficient_scope",
+            $"This API key has scope '{caller.Scope}'; this call needs scope '{scope}' (API keys and sandboxes are managed with admin keys). " +
+            "Use an admin key, such as the development key in .portage/credentials.json, or have one create a key with \"scope\": \"admin\".");
     }
 
     /// <summary>The sandbox if it belongs to the caller's account; otherwise 404, whether it exists or not.</summary>
@@ -98,12 +116,45 @@ public sealed class TenancyService(ITenancyStore store, IIdGenerator ids, TimePr
             throw PortageException.BadRequest("invalid_expires_in_days", "expires_in_days must be between 1 and 3650, or omitted for a key that does not expire.");
         }
 
+        // A key is made for a backend far more often than for an administrator: the narrow scope is the default.
+        var scope = request.Scope ?? ApiKeyScopes.Runs;
+        if (!ApiKeyScopes.All.Contains(scope))
+        {
+            throw PortageException.BadRequest("invalid_scope",
+                $"scope must be '{ApiKeyScopes.Admin}' (everything, API keys and sandboxes included) or '{ApiKeyScopes.Runs}' (runs, retrieval, ingest, sources and windows; the default when omitted).");
+        }
+
         var now = time.GetUtcNow();
         var key = ApiKeys.Mint();
         var record = new ApiKeyRecord(ids.NewId("key"), caller.AccountId, name, ApiKeys.VisiblePrefix(key), ApiKeys.Hash(key), now,
-            request.ExpiresInDays is { } days ? now.AddDays(days) : null);
+            request.ExpiresInDays is { } days ? now.AddDays(days) : null, Scope: scope);
         await store.CreateApiKeyAsync(record, cancellationToken);
         return (record, key);
+    }
+
+    /// <summary>
+    /// Revokes a key of the caller's account (404 when there is no such active key, 409 <c>last_admin_key</c> for the
+    /// account's last admin key, so an account always keeps a way to manage its keys), then tells every replica, so
+    /// the streams open with the key end (<see cref="RunSignalKind.KeyRevoked"/>).
+    /// </summary>
+    public async Task<ApiKeyRecord> RevokeApiKeyAsync(Caller caller, string keyId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var revocation = await store.RevokeApiKeyAsync(caller.AccountId, keyId, time.GetUtcNow(), cancellationToken);
+        switch (revocation)
+        {
+            case { Outcome: ApiKeyRevocationOutcome.Revoked, Key: { } revoked }:
+                // Committed: requests with the key fail from now on. A lost signal only delays the end of the key's open
+                // streams until their next check of the store, so this is not cancelled with the request.
+                await signals.PublishAsync(RunSignal.KeyRevoked(revoked.Id), CancellationToken.None);
+                return revoked;
+            case { Outcome: ApiKeyRevocationOutcome.LastAdminKey, Key: { } last }:
+                throw PortageException.Conflict("last_admin_key",
+                    $"Key '{last.Id}' ({last.Name}) is the account's last admin key: revoking it would leave no key that can manage keys. " +
+                    "Create another key with \"scope\": \"admin\" first (POST /api/v1/api-keys), then revoke this one.");
+            default:
+                throw PortageException.NotFound("api_key_not_found", $"No active API key '{keyId}' in this account. List them with GET /api/v1/api-keys.");
+        }
     }
 
     /// <summary>
@@ -121,7 +172,7 @@ public sealed class TenancyService(ITenancyStore store, IIdGenerator ids, TimePr
         var accountId = ids.NewId("acct");
         var sandbox = new SandboxRecord(ids.NewId("sb"), accountId, accountId, "default", "free", "active", null, now);
         var key = ApiKeys.Mint();
-        var record = new ApiKeyRecord(ids.NewId("key"), accountId, "development", ApiKeys.VisiblePrefix(key), ApiKeys.Hash(key), now, null);
+        var record = new ApiKeyRecord(ids.NewId("key"), accountId, "development", ApiKeys.VisiblePrefix(key), ApiKeys.Hash(key), now, null, Scope: ApiKeyScopes.Admin);
         await store.CreateAccountAsync(accountId, now, sandbox, record, cancellationToken);
         return (key, sandbox.Id);
     }
