@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Portage.Core.Errors;
 using Portage.Core.Streams;
 using Portage.Protocol.Tenancy;
@@ -6,7 +7,7 @@ using Portage.Protocol.Tenancy;
 namespace Portage.Core.Tenancy;
 
 /// <summary>Authentication, API keys and sandboxes: the tenant side of every request.</summary>
-public sealed class TenancyService(ITenancyStore store, IIdGenerator ids, TimeProvider time, IRunSignals signals)
+public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids, TimeProvider time, IRunSignals signals, ILogger<TenancyService> logger)
 {
     private static readonly TimeSpan s_touchInterval = TimeSpan.FromMinutes(1);
 
@@ -144,9 +145,7 @@ public sealed class TenancyService(ITenancyStore store, IIdGenerator ids, TimePr
         switch (revocation)
         {
             case { Outcome: ApiKeyRevocationOutcome.Revoked, Key: { } revoked }:
-                // Committed: requests with the key fail from now on. A lost signal only delays the end of the key's open
-                // streams until their next check of the store, so this is not cancelled with the request.
-                await signals.PublishAsync(RunSignal.KeyRevoked(revoked.Id), CancellationToken.None);
+                await SignalRevokedAsync(revoked.Id);
                 return revoked;
             case { Outcome: ApiKeyRevocationOutcome.LastAdminKey, Key: { } last }:
                 throw PortageException.Conflict("last_admin_key",
@@ -176,4 +175,22 @@ public sealed class TenancyService(ITenancyStore store, IIdGenerator ids, TimePr
         await store.CreateAccountAsync(accountId, now, sandbox, record, cancellationToken);
         return (key, sandbox.Id);
     }
+
+    // The revocation is committed: requests with the key fail from now on, whatever happens here. A signal that cannot be
+    // sent only delays the end of the key's open streams until their next look at the store, so it neither fails the
+    // revocation nor waits on the caller's cancellation.
+    private async Task SignalRevokedAsync(string keyId)
+    {
+        try
+        {
+            await signals.PublishAsync(RunSignal.KeyRevoked(keyId), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogRevocationSignalFailed(logger, ex, keyId);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Key {KeyId} is revoked, but the other replicas could not be told at once; their streams with it end at their next key check")]
+    private static partial void LogRevocationSignalFailed(ILogger logger, Exception exception, string keyId);
 }

@@ -41,7 +41,9 @@ internal sealed partial class StreamKeyWatch(IRunSignals signals, ITenancyStore 
         {
             if (interval <= TimeSpan.Zero)
             {
+                // No re-checks: only the signals end streams, for as long as the subscription lives.
                 await Task.Delay(Timeout.InfiniteTimeSpan, time, stoppingToken);
+                return;
             }
 
             using var timer = new PeriodicTimer(interval, time);
