@@ -25,6 +25,7 @@ internal static class PortageCli
         root.Subcommands.Add(ChatCommand.Create(host, connection));
         root.Subcommands.Add(RunCommand.Create(host, connection));
         root.Subcommands.Add(IngestCommand.Create(host, connection));
+        root.Subcommands.Add(KeysCommand.Create(host, connection));
         return root;
     }
 }

@@ -3,6 +3,7 @@ using Portage.Protocol;
 using Portage.Server.Endpoints;
 using Portage.Server.Errors;
 using Portage.Server.Mcp;
+using Portage.Server.Sse;
 using Portage.Server.Startup;
 using Portage.Server.WebConsole;
 
@@ -32,6 +33,8 @@ public static class PortageServer
         builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration.GetSection("Server"));
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJson.Wire));
         builder.Services.AddHostedService<FirstStart>();
+        builder.Services.AddSingleton<StreamKeyWatch>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamKeyWatch>());
         builder.Services.AddPortageMcp();
         builder.AddPortageTelemetry();
 

@@ -37,7 +37,7 @@ public sealed partial class PostgresRunSignals : IRunSignals, IAsyncDisposable, 
         _handlers.Deliver(signal);
         await using var connection = await _database.OpenAsync(cancellationToken);
         await Sql.ExecuteAsync(connection, "SELECT pg_notify(@channel, @payload)", cancellationToken,
-            ("@channel", Channel), ("@payload", $"{_node}|{(signal.Kind == RunSignalKind.Cancel ? 'c' : 'e')}|{signal.RunId}"));
+            ("@channel", Channel), ("@payload", $"{_node}|{Code(signal.Kind)}|{signal.RunId}"));
     }
 
     /// <inheritdoc/>
@@ -120,8 +120,22 @@ public sealed partial class PostgresRunSignals : IRunSignals, IAsyncDisposable, 
             return;
         }
 
-        _handlers.Deliver(new RunSignal(parts[1] == "c" ? RunSignalKind.Cancel : RunSignalKind.Events, parts[2]));
+        var kind = parts[1] switch
+        {
+            "c" => RunSignalKind.Cancel,
+            "k" => RunSignalKind.KeyRevoked,
+            _ => RunSignalKind.Events,
+        };
+        _handlers.Deliver(new RunSignal(kind, parts[2]));
     }
+
+    // One letter per kind keeps the payload far below NOTIFY's 8,000-byte limit.
+    private static char Code(RunSignalKind kind) => kind switch
+    {
+        RunSignalKind.Cancel => 'c',
+        RunSignalKind.KeyRevoked => 'k',
+        _ => 'e',
+    };
 
     [LoggerMessage(LogLevel.Warning, "Listening for run signals on PostgreSQL failed; retrying in {DelayMs} ms (followers poll meanwhile)")]
     private static partial void LogListenFailed(ILogger logger, Exception exception, double delayMs);

@@ -11,7 +11,7 @@ namespace Portage.Storage.Postgres;
 /// </summary>
 public sealed partial class PostgresStore(PostgresDatabase database) : IPortageStore
 {
-    private const string KeyColumns = "id, account_id, name, key_prefix, key_hash, created_at, expires_at, last_used_at, use_count, revoked_at";
+    private const string KeyColumns = "id, account_id, name, key_prefix, key_hash, created_at, expires_at, last_used_at, use_count, revoked_at, scope";
     private const string SandboxColumns = "id, account_id, owner_id, name, tier, status, metadata, created_at";
 
     /// <inheritdoc/>
@@ -69,13 +69,31 @@ public sealed partial class PostgresStore(PostgresDatabase database) : IPortageS
     }
 
     /// <inheritdoc/>
-    public async Task<ApiKeyRecord?> RevokeApiKeyAsync(string accountId, string keyId, DateTimeOffset revokedAt, CancellationToken cancellationToken)
+    public async Task<ApiKeyRevocation> RevokeApiKeyAsync(string accountId, string keyId, DateTimeOffset revokedAt, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // Revocations of one account take turns on its row: two admin keys revoking each other at once would otherwise
+        // each see the other still active (read committed) and leave the account with none.
+        await Sql.ExecuteAsync(connection, "SELECT 1 FROM accounts WHERE id = @account FOR UPDATE", cancellationToken, ("@account", accountId));
         var rows = await Sql.QueryAsync(connection,
-            $"UPDATE api_keys SET revoked_at = @at WHERE id = @id AND account_id = @account AND revoked_at IS NULL RETURNING {KeyColumns}",
+            "UPDATE api_keys SET revoked_at = @at WHERE id = @id AND account_id = @account AND revoked_at IS NULL " +
+            "AND (scope <> 'admin' OR EXISTS (SELECT 1 FROM api_keys AS other WHERE other.account_id = @account AND other.id <> @id " +
+            "AND other.scope = 'admin' AND other.revoked_at IS NULL AND (other.expires_at IS NULL OR other.expires_at > @at))) " +
+            $"RETURNING {KeyColumns}",
             ReadKey, cancellationToken, ("@at", Sql.Time(revokedAt)), ("@id", keyId), ("@account", accountId));
-        return rows.FirstOrDefault();
+        var kept = rows.Count == 0
+            ? await Sql.QueryAsync(connection, $"SELECT {KeyColumns} FROM api_keys WHERE id = @id AND account_id = @account AND revoked_at IS NULL",
+                ReadKey, cancellationToken, ("@id", keyId), ("@account", accountId))
+            : [];
+        await transaction.CommitAsync(cancellationToken);
+        return (rows, kept) switch
+        {
+            ([var revoked], _) => new ApiKeyRevocation(ApiKeyRevocationOutcome.Revoked, revoked),
+            (_, [var last]) => new ApiKeyRevocation(ApiKeyRevocationOutcome.LastAdminKey, last),
+            _ => new ApiKeyRevocation(ApiKeyRevocationOutcome.NotFound),
+        };
     }
 
     /// <inheritdoc/>
@@ -106,10 +124,10 @@ public sealed partial class PostgresStore(PostgresDatabase database) : IPortageS
 
     private static Task<int> InsertKeyAsync(NpgsqlConnection connection, ApiKeyRecord key, CancellationToken cancellationToken) =>
         Sql.ExecuteAsync(connection,
-            "INSERT INTO api_keys (id, account_id, name, key_prefix, key_hash, created_at, expires_at) VALUES (@id, @account, @name, @prefix, @hash, @at, @expires)",
+            "INSERT INTO api_keys (id, account_id, name, key_prefix, key_hash, created_at, expires_at, scope) VALUES (@id, @account, @name, @prefix, @hash, @at, @expires, @scope)",
             cancellationToken,
             ("@id", key.Id), ("@account", key.AccountId), ("@name", key.Name), ("@prefix", key.KeyPrefix), ("@hash", key.KeyHash),
-            ("@at", Sql.Time(key.CreatedAt)), ("@expires", Sql.TimeOrNull(key.ExpiresAt)));
+            ("@at", Sql.Time(key.CreatedAt)), ("@expires", Sql.TimeOrNull(key.ExpiresAt)), ("@scope", key.Scope));
 
     private static Task<int> InsertSandboxAsync(NpgsqlConnection connection, SandboxRecord sandbox, string onConflict, CancellationToken cancellationToken) =>
         Sql.ExecuteAsync(connection,
@@ -121,7 +139,7 @@ public sealed partial class PostgresStore(PostgresDatabase database) : IPortageS
 
     private static ApiKeyRecord ReadKey(NpgsqlDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), Sql.ReadTime(r, 5),
-        Sql.ReadTimeOrNull(r, 6), Sql.ReadTimeOrNull(r, 7), r.GetInt64(8), Sql.ReadTimeOrNull(r, 9));
+        Sql.ReadTimeOrNull(r, 6), Sql.ReadTimeOrNull(r, 7), r.GetInt64(8), Sql.ReadTimeOrNull(r, 9), r.GetString(10));
 
     private static SandboxRecord ReadSandbox(NpgsqlDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), Sql.ReadStringOrNull(r, 6), Sql.ReadTime(r, 7));

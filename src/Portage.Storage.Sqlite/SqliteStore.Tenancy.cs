@@ -7,7 +7,7 @@ namespace Portage.Storage.Sqlite;
 /// <summary>The embedded store: one class, one database, every seam of the engine.</summary>
 public sealed partial class SqliteStore(SqliteDatabase database) : IPortageStore
 {
-    private const string KeyColumns = "id, account_id, name, key_prefix, key_hash, created_at, expires_at, last_used_at, use_count, revoked_at";
+    private const string KeyColumns = "id, account_id, name, key_prefix, key_hash, created_at, expires_at, last_used_at, use_count, revoked_at, scope";
     private const string SandboxColumns = "id, account_id, owner_id, name, tier, status, metadata, created_at";
 
     /// <inheritdoc/>
@@ -65,13 +65,25 @@ public sealed partial class SqliteStore(SqliteDatabase database) : IPortageStore
     }
 
     /// <inheritdoc/>
-    public async Task<ApiKeyRecord?> RevokeApiKeyAsync(string accountId, string keyId, DateTimeOffset revokedAt, CancellationToken cancellationToken)
+    public async Task<ApiKeyRevocation> RevokeApiKeyAsync(string accountId, string keyId, DateTimeOffset revokedAt, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenWriterAsync(cancellationToken);
+
+        // One statement: SQLite runs it under its write lock, so the last-admin check cannot race another revocation.
         var rows = await Sql.QueryAsync(connection,
-            $"UPDATE api_keys SET revoked_at = $at WHERE id = $id AND account_id = $account AND revoked_at IS NULL RETURNING {KeyColumns}",
+            $"UPDATE api_keys SET revoked_at = $at WHERE id = $id AND account_id = $account AND revoked_at IS NULL " +
+            "AND (scope <> 'admin' OR EXISTS (SELECT 1 FROM api_keys AS other WHERE other.account_id = $account AND other.id <> $id " +
+            "AND other.scope = 'admin' AND other.revoked_at IS NULL AND (other.expires_at IS NULL OR other.expires_at > $at))) " +
+            $"RETURNING {KeyColumns}",
             ReadKey, cancellationToken, null, ("$at", Sql.Time(revokedAt)), ("$id", keyId), ("$account", accountId));
-        return rows.FirstOrDefault();
+        if (rows is [var revoked])
+        {
+            return new ApiKeyRevocation(ApiKeyRevocationOutcome.Revoked, revoked);
+        }
+
+        var kept = await Sql.QueryAsync(connection, $"SELECT {KeyColumns} FROM api_keys WHERE id = $id AND account_id = $account AND revoked_at IS NULL",
+            ReadKey, cancellationToken, null, ("$id", keyId), ("$account", accountId));
+        return kept is [var last] ? new ApiKeyRevocation(ApiKeyRevocationOutcome.LastAdminKey, last) : new ApiKeyRevocation(ApiKeyRevocationOutcome.NotFound);
     }
 
     /// <inheritdoc/>
@@ -110,10 +122,10 @@ public sealed partial class SqliteStore(SqliteDatabase database) : IPortageStore
 
     private static Task<int> InsertKeyAsync(SqliteConnection connection, SqliteTransaction? transaction, ApiKeyRecord key, CancellationToken cancellationToken) =>
         Sql.ExecuteAsync(connection,
-            "INSERT INTO api_keys (id, account_id, name, key_prefix, key_hash, created_at, expires_at) VALUES ($id, $account, $name, $prefix, $hash, $at, $expires)",
+            "INSERT INTO api_keys (id, account_id, name, key_prefix, key_hash, created_at, expires_at, scope) VALUES ($id, $account, $name, $prefix, $hash, $at, $expires, $scope)",
             cancellationToken, transaction,
             ("$id", key.Id), ("$account", key.AccountId), ("$name", key.Name), ("$prefix", key.KeyPrefix), ("$hash", key.KeyHash),
-            ("$at", Sql.Time(key.CreatedAt)), ("$expires", Sql.TimeOrNull(key.ExpiresAt)));
+            ("$at", Sql.Time(key.CreatedAt)), ("$expires", Sql.TimeOrNull(key.ExpiresAt)), ("$scope", key.Scope));
 
     private static Task<int> InsertSandboxAsync(SqliteConnection connection, SqliteTransaction? transaction, SandboxRecord sandbox, CancellationToken cancellationToken) =>
         Sql.ExecuteAsync(connection,
@@ -124,7 +136,7 @@ public sealed partial class SqliteStore(SqliteDatabase database) : IPortageStore
 
     private static ApiKeyRecord ReadKey(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), Sql.ReadTime(r, 5),
-        Sql.ReadTimeOrNull(r, 6), Sql.ReadTimeOrNull(r, 7), r.GetInt64(8), Sql.ReadTimeOrNull(r, 9));
+        Sql.ReadTimeOrNull(r, 6), Sql.ReadTimeOrNull(r, 7), r.GetInt64(8), Sql.ReadTimeOrNull(r, 9), r.GetString(10));
 
     private static SandboxRecord ReadSandbox(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), Sql.ReadStringOrNull(r, 6), Sql.ReadTime(r, 7));

@@ -65,6 +65,9 @@ public sealed class SqliteMigrationTests : IDisposable
         Assert.Equal(("acct_1", "default", "free"), (sandbox?.OwnerId, sandbox?.Name, sandbox?.Tier));
         Assert.Equal(0, await ScalarAsync<long>("SELECT count(*) FROM sqlite_master WHERE sql LIKE '%sandboxes_v6%'"));
         await Assert.ThrowsAsync<SqliteException>(() => store.CreateSourceAsync(Repository("ds_orphan", "sb_missing"), s_none));
+
+        // Migration 0007 gave keys a scope: a key from before scopes is admin, so its owner keeps every right.
+        Assert.Equal(Portage.Protocol.Tenancy.ApiKeyScopes.Admin, (await store.FindApiKeyByHashAsync(new string('1', 64), s_none))?.Scope);
     }
 
     [Fact]
@@ -124,6 +127,7 @@ public sealed class SqliteMigrationTests : IDisposable
             PRAGMA user_version = 1;
             INSERT INTO accounts (id, created_at) VALUES ('acct_1', '{{t0}}');
             INSERT INTO sandboxes (id, account_id, owner_id, name, tier, status, metadata, created_at) VALUES ('sb_1', 'acct_1', 'acct_1', 'default', 'free', 'active', NULL, '{{t0}}');
+            INSERT INTO api_keys (id, account_id, name, key_prefix, key_hash, created_at) VALUES ('key_1', 'acct_1', 'development', 'ptg_v1v1v1v1', '{{new string('1', 64)}}', '{{t0}}');
             INSERT INTO windows (id, sandbox_id, end_user_id, name, status, archived_reason, created_at, last_active_at, turn_count, lease_run_id, lease_expires_at)
                 VALUES ('ds_chat', 'sb_1', 'u-1', 'support chat', 'active', NULL, '{{t0}}', '{{t1}}', 2, NULL, NULL);
             INSERT INTO windows (id, sandbox_id, end_user_id, name, status, archived_reason, created_at, last_active_at, turn_count, lease_run_id, lease_expires_at)

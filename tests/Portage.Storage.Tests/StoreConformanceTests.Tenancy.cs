@@ -1,4 +1,5 @@
 using Portage.Core.Tenancy;
+using Portage.Protocol.Tenancy;
 
 namespace Portage.Storage.Tests;
 
@@ -48,27 +49,30 @@ public abstract partial class StoreConformanceTests
     {
         await SeedTenantsAsync();
 
-        var revoked = await Tenancy.RevokeApiKeyAsync(AccountA, KeyA.Id, T0.AddHours(2), None);
+        await Tenancy.CreateApiKeyAsync(RunsKeyA, None);
 
-        Assert.Equal(KeyA with { RevokedAt = T0.AddHours(2) }, revoked);
-        Assert.Null(await Tenancy.FindApiKeyByHashAsync(KeyA.KeyHash, None));
+        var revoked = await Tenancy.RevokeApiKeyAsync(AccountA, RunsKeyA.Id, T0.AddHours(2), None);
+
+        Assert.Equal(new ApiKeyRevocation(ApiKeyRevocationOutcome.Revoked, RunsKeyA with { RevokedAt = T0.AddHours(2) }), revoked);
+        Assert.Null(await Tenancy.FindApiKeyByHashAsync(RunsKeyA.KeyHash, None));
     }
 
     [Fact]
-    public async Task Revoking_a_key_twice_returns_null_the_second_time()
+    public async Task Revoking_a_key_twice_finds_no_key_the_second_time()
     {
         await SeedTenantsAsync();
-        await Tenancy.RevokeApiKeyAsync(AccountA, KeyA.Id, T0.AddHours(2), None);
+        await Tenancy.CreateApiKeyAsync(RunsKeyA, None);
+        await Tenancy.RevokeApiKeyAsync(AccountA, RunsKeyA.Id, T0.AddHours(2), None);
 
-        Assert.Null(await Tenancy.RevokeApiKeyAsync(AccountA, KeyA.Id, T0.AddHours(3), None));
+        Assert.Equal(new ApiKeyRevocation(ApiKeyRevocationOutcome.NotFound), await Tenancy.RevokeApiKeyAsync(AccountA, RunsKeyA.Id, T0.AddHours(3), None));
     }
 
     [Fact]
-    public async Task Revoking_another_accounts_key_returns_null_and_leaves_it_valid()
+    public async Task Revoking_another_accounts_key_finds_no_key_and_leaves_it_valid()
     {
         await SeedTenantsAsync();
 
-        Assert.Null(await Tenancy.RevokeApiKeyAsync(AccountA, KeyB.Id, T0.AddHours(2), None));
+        Assert.Equal(new ApiKeyRevocation(ApiKeyRevocationOutcome.NotFound), await Tenancy.RevokeApiKeyAsync(AccountA, KeyB.Id, T0.AddHours(2), None));
         Assert.Equal(KeyB, await Tenancy.FindApiKeyByHashAsync(KeyB.KeyHash, None));
     }
 
@@ -91,12 +95,68 @@ public abstract partial class StoreConformanceTests
     public async Task Listing_keys_leaves_out_revoked_ones()
     {
         await SeedTenantsAsync();
+        await Tenancy.CreateApiKeyAsync(RunsKeyA, None);
         var second = new ApiKeyRecord("key_a2", AccountA, "ci", "ptg_cccccccc", Hash('c'), T0.AddHours(1), null);
         await Tenancy.CreateApiKeyAsync(second, None);
 
         await Tenancy.RevokeApiKeyAsync(AccountA, KeyA.Id, T0.AddHours(2), None);
 
-        Assert.Equal([second], await Tenancy.ListApiKeysAsync(AccountA, None));
+        Assert.Equal([RunsKeyA, second], await Tenancy.ListApiKeysAsync(AccountA, None));
+    }
+
+    [Fact]
+    public async Task A_key_keeps_its_scope_and_keys_from_before_scopes_are_admin()
+    {
+        await SeedTenantsAsync();
+        await Tenancy.CreateApiKeyAsync(RunsKeyA, None);
+
+        Assert.Equal(ApiKeyScopes.Runs, (await Tenancy.FindApiKeyByHashAsync(RunsKeyA.KeyHash, None))?.Scope);
+        Assert.Equal([ApiKeyScopes.Admin, ApiKeyScopes.Runs], (await Tenancy.ListApiKeysAsync(AccountA, None)).Select(k => k.Scope));
+    }
+
+    [Fact]
+    public async Task The_last_admin_key_of_an_account_is_not_revoked()
+    {
+        await SeedTenantsAsync();
+        await Tenancy.CreateApiKeyAsync(RunsKeyA, None);
+
+        var refused = await Tenancy.RevokeApiKeyAsync(AccountA, KeyA.Id, T0.AddHours(2), None);
+
+        Assert.Equal(new ApiKeyRevocation(ApiKeyRevocationOutcome.LastAdminKey, KeyA), refused);
+        Assert.Equal(KeyA, await Tenancy.FindApiKeyByHashAsync(KeyA.KeyHash, None));
+    }
+
+    [Fact]
+    public async Task An_admin_key_is_revoked_while_another_unexpired_admin_key_remains()
+    {
+        await SeedTenantsAsync();
+        var expired = new ApiKeyRecord("key_a_old", AccountA, "old", "ptg_dddddddd", Hash('d'), T0, T0.AddHours(1));
+        var ops = new ApiKeyRecord("key_a_ops", AccountA, "ops", "ptg_eeeeeeee", Hash('e'), T0, T0.AddDays(1));
+        await Tenancy.CreateApiKeyAsync(expired, None);
+
+        Assert.Equal(ApiKeyRevocationOutcome.LastAdminKey, (await Tenancy.RevokeApiKeyAsync(AccountA, KeyA.Id, T0.AddHours(2), None)).Outcome);
+        await Tenancy.CreateApiKeyAsync(ops, None);
+        Assert.Equal(ApiKeyRevocationOutcome.Revoked, (await Tenancy.RevokeApiKeyAsync(AccountA, KeyA.Id, T0.AddHours(2), None)).Outcome);
+        Assert.Equal(ApiKeyRevocationOutcome.LastAdminKey, (await Tenancy.RevokeApiKeyAsync(AccountA, ops.Id, T0.AddHours(3), None)).Outcome);
+    }
+
+    [Fact]
+    public async Task Admin_keys_revoking_each_other_at_once_leave_one_of_them()
+    {
+        await SeedTenantsAsync();
+        for (var round = 0; round < 10; round++)
+        {
+            var other = new ApiKeyRecord($"key_a_{round}", AccountA, "ops", "ptg_ffffffff", Hash((char)('g' + round)), T0, null);
+            await Tenancy.CreateApiKeyAsync(other, None);
+            var survivor = (await Tenancy.ListApiKeysAsync(AccountA, None)).Single(k => k.Id != other.Id && k.Scope == ApiKeyScopes.Admin);
+
+            var outcomes = await Task.WhenAll(
+                Task.Run(() => Tenancy.RevokeApiKeyAsync(AccountA, survivor.Id, T0.AddHours(1), None)),
+                Task.Run(() => Tenancy.RevokeApiKeyAsync(AccountA, other.Id, T0.AddHours(1), None)));
+
+            Assert.Equal([ApiKeyRevocationOutcome.Revoked, ApiKeyRevocationOutcome.LastAdminKey], outcomes.Select(o => o.Outcome).Order());
+            Assert.Single(await Tenancy.ListApiKeysAsync(AccountA, None), k => k.Scope == ApiKeyScopes.Admin);
+        }
     }
 
     [Fact]

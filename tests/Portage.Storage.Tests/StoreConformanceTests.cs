@@ -31,6 +31,7 @@ public abstract partial class StoreConformanceTests : IAsyncLifetime
     protected static readonly SandboxRecord SandboxRecordA = new(SandboxA, AccountA, "owner_a", "default", "free", "active", """{"team":"a"}""", T0);
     protected static readonly SandboxRecord SandboxRecordB = new(SandboxB, AccountB, "owner_b", "default", "free", "active", null, T0.AddMinutes(1));
     protected static readonly ApiKeyRecord KeyA = new("key_a", AccountA, "development", "ptg_aaaaaaaa", Hash('a'), T0, null);
+    protected static readonly ApiKeyRecord RunsKeyA = new("key_a_runs", AccountA, "backend", "ptg_rrrrrrrr", Hash('r'), T0.AddMinutes(2), null, Scope: Protocol.Tenancy.ApiKeyScopes.Runs);
     protected static readonly ApiKeyRecord KeyB = new("key_b", AccountB, "development", "ptg_bbbbbbbb", Hash('b'), T0.AddMinutes(1), T0.AddDays(30));
 
     private static readonly CancellationToken s_none = CancellationToken.None;

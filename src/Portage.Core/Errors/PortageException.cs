@@ -9,6 +9,9 @@ public enum ErrorKind
     /// <summary>No or a bad API key (401).</summary>
     Unauthorized,
 
+    /// <summary>A valid API key whose scope does not allow the call (403).</summary>
+    Forbidden,
+
     /// <summary>The resource does not exist for this caller (404); also used for other tenants' resources.</summary>
     NotFound,
 

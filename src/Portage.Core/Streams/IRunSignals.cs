@@ -8,10 +8,20 @@ public enum RunSignalKind
 
     /// <summary>Someone asked to cancel the run: the replica running it should stop it.</summary>
     Cancel,
+
+    /// <summary>
+    /// An API key was revoked: every replica ends the run streams opened with it. <see cref="RunSignal.RunId"/> holds the
+    /// key's id (<see cref="RunSignal.KeyRevoked"/>).
+    /// </summary>
+    KeyRevoked,
 }
 
-/// <summary>A signal about one run.</summary>
-public readonly record struct RunSignal(RunSignalKind Kind, string RunId);
+/// <summary>A signal about one run (or, for <see cref="RunSignalKind.KeyRevoked"/>, about one API key).</summary>
+public readonly record struct RunSignal(RunSignalKind Kind, string RunId)
+{
+    /// <summary>The signal that the key with this id was revoked.</summary>
+    public static RunSignal KeyRevoked(string keyId) => new(RunSignalKind.KeyRevoked, keyId);
+}
 
 /// <summary>
 /// Seam for signals between the replicas that share a store: a single process delivers them in memory

@@ -21,8 +21,12 @@ public interface ITenancyStore
     /// <summary>The non-revoked keys of an account.</summary>
     Task<IReadOnlyList<ApiKeyRecord>> ListApiKeysAsync(string accountId, CancellationToken cancellationToken);
 
-    /// <summary>Revokes a key of the account; null when the account has no such (non-revoked) key.</summary>
-    Task<ApiKeyRecord?> RevokeApiKeyAsync(string accountId, string keyId, DateTimeOffset revokedAt, CancellationToken cancellationToken);
+    /// <summary>
+    /// Revokes a key of the account, unless it is the account's last active (not revoked, not expired at
+    /// <paramref name="revokedAt"/>) admin key: that check and the revocation are atomic, so two admin keys revoking
+    /// each other at once leave one. <see cref="ApiKeyRevocationOutcome.NotFound"/> when the account has no such active key.
+    /// </summary>
+    Task<ApiKeyRevocation> RevokeApiKeyAsync(string accountId, string keyId, DateTimeOffset revokedAt, CancellationToken cancellationToken);
 
     /// <summary>Adds a sandbox; false when its account already has one with that owner and name (other accounts never collide).</summary>
     Task<bool> CreateSandboxAsync(SandboxRecord sandbox, CancellationToken cancellationToken);

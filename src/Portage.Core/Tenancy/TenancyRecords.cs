@@ -1,6 +1,11 @@
+using Portage.Protocol.Tenancy;
+
 namespace Portage.Core.Tenancy;
 
-/// <summary>An API key as stored: only the SHA-256 hash of the key, never the key.</summary>
+/// <summary>
+/// An API key as stored: only the SHA-256 hash of the key, never the key. <paramref name="Scope"/> is
+/// <see cref="ApiKeyScopes.Admin"/> or <see cref="ApiKeyScopes.Runs"/>; keys from before scopes existed are admin.
+/// </summary>
 public sealed record ApiKeyRecord(
     string Id,
     string AccountId,
@@ -11,7 +16,24 @@ public sealed record ApiKeyRecord(
     DateTimeOffset? ExpiresAt,
     DateTimeOffset? LastUsedAt = null,
     long UseCount = 0,
-    DateTimeOffset? RevokedAt = null);
+    DateTimeOffset? RevokedAt = null,
+    string Scope = ApiKeyScopes.Admin);
+
+/// <summary>What revoking a key did.</summary>
+public enum ApiKeyRevocationOutcome
+{
+    /// <summary>The key is revoked.</summary>
+    Revoked,
+
+    /// <summary>The account has no such active key (also another account's key).</summary>
+    NotFound,
+
+    /// <summary>Refused: the key is the account's last active admin key, its only way to manage keys.</summary>
+    LastAdminKey,
+}
+
+/// <summary>The outcome of a revocation and the key it concerned (the revoked key, or the one refused).</summary>
+public sealed record ApiKeyRevocation(ApiKeyRevocationOutcome Outcome, ApiKeyRecord? Key = null);
 
 /// <summary>A sandbox as stored.</summary>
 public sealed record SandboxRecord(
@@ -24,5 +46,5 @@ public sealed record SandboxRecord(
     string? MetadataJson,
     DateTimeOffset CreatedAt);
 
-/// <summary>Who is calling: the account of a valid API key.</summary>
-public sealed record Caller(string AccountId, string KeyId);
+/// <summary>Who is calling: the account of a valid API key, the key and its scope.</summary>
+public sealed record Caller(string AccountId, string KeyId, string Scope);

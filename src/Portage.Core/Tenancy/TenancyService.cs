@@ -1,12 +1,13 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Portage.Core.Errors;
+using Portage.Core.Streams;
 using Portage.Protocol.Tenancy;
 
 namespace Portage.Core.Tenancy;
 
 /// <summary>Authentication, API keys and sandboxes: the tenant side of every request.</summary>
-public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids, TimeProvider time, ILogger<TenancyService>? logger = null)
+public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids, TimeProvider time, IRunSignals signals, ILogger<TenancyService> logger)
 {
     private static readonly TimeSpan s_touchInterval = TimeSpan.FromMinutes(1);
 
@@ -44,7 +45,24 @@ public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids
             await TouchQuietlyAsync(record.Id, now, cancellationToken);
         }
 
-        return new Caller(record.AccountId, record.Id);
+        return new Caller(record.AccountId, record.Id, record.Scope);
+    }
+
+    /// <summary>
+    /// Throws 403 <c>insufficient_scope</c> unless the caller's key may make a call that needs <paramref name="scope"/>:
+    /// an admin key may make every call, a runs key only the calls that need <c>runs</c>.
+    /// </summary>
+    public static void RequireScope(Caller caller, string scope)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (caller.Scope == ApiKeyScopes.Admin || caller.Scope == scope)
+        {
+            return;
+        }
+
+        throw new PortageException(ErrorKind.Forbidden, "insufficient_scope",
+            $"This API key has scope '{caller.Scope}'; this call needs scope '{scope}' (API keys and sandboxes are managed with admin keys). " +
+            "Use an admin key, such as the development key in .portage/credentials.json, or have one create a key with \"scope\": \"admin\".");
     }
 
     /// <summary>The sandbox if it belongs to the caller's account; otherwise 404, whether it exists or not.</summary>
@@ -99,12 +117,43 @@ public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids
             throw PortageException.BadRequest("invalid_expires_in_days", "expires_in_days must be between 1 and 3650, or omitted for a key that does not expire.");
         }
 
+        // A key is made for a backend far more often than for an administrator: the narrow scope is the default.
+        var scope = request.Scope ?? ApiKeyScopes.Runs;
+        if (!ApiKeyScopes.All.Contains(scope))
+        {
+            throw PortageException.BadRequest("invalid_scope",
+                $"scope must be '{ApiKeyScopes.Admin}' (everything, API keys and sandboxes included) or '{ApiKeyScopes.Runs}' (runs, retrieval, ingest, sources and windows; the default when omitted).");
+        }
+
         var now = time.GetUtcNow();
         var key = ApiKeys.Mint();
         var record = new ApiKeyRecord(ids.NewId("key"), caller.AccountId, name, ApiKeys.VisiblePrefix(key), ApiKeys.Hash(key), now,
-            request.ExpiresInDays is { } days ? now.AddDays(days) : null);
+            request.ExpiresInDays is { } days ? now.AddDays(days) : null, Scope: scope);
         await store.CreateApiKeyAsync(record, cancellationToken);
         return (record, key);
+    }
+
+    /// <summary>
+    /// Revokes a key of the caller's account (404 when there is no such active key, 409 <c>last_admin_key</c> for the
+    /// account's last admin key, so an account always keeps a way to manage its keys), then tells every replica, so
+    /// the streams open with the key end (<see cref="RunSignalKind.KeyRevoked"/>).
+    /// </summary>
+    public async Task<ApiKeyRecord> RevokeApiKeyAsync(Caller caller, string keyId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var revocation = await store.RevokeApiKeyAsync(caller.AccountId, keyId, time.GetUtcNow(), cancellationToken);
+        switch (revocation)
+        {
+            case { Outcome: ApiKeyRevocationOutcome.Revoked, Key: { } revoked }:
+                await SignalRevokedAsync(revoked.Id);
+                return revoked;
+            case { Outcome: ApiKeyRevocationOutcome.LastAdminKey, Key: { } last }:
+                throw PortageException.Conflict("last_admin_key",
+                    $"Key '{last.Id}' ({last.Name}) is the account's last admin key: revoking it would leave no key that can manage keys. " +
+                    "Create another key with \"scope\": \"admin\" first (POST /api/v1/api-keys), then revoke this one.");
+            default:
+                throw PortageException.NotFound("api_key_not_found", $"No active API key '{keyId}' in this account. List them with GET /api/v1/api-keys.");
+        }
     }
 
     /// <summary>
@@ -122,7 +171,7 @@ public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids
         var accountId = ids.NewId("acct");
         var sandbox = new SandboxRecord(ids.NewId("sb"), accountId, accountId, "default", "free", "active", null, now);
         var key = ApiKeys.Mint();
-        var record = new ApiKeyRecord(ids.NewId("key"), accountId, "development", ApiKeys.VisiblePrefix(key), ApiKeys.Hash(key), now, null);
+        var record = new ApiKeyRecord(ids.NewId("key"), accountId, "development", ApiKeys.VisiblePrefix(key), ApiKeys.Hash(key), now, null, Scope: ApiKeyScopes.Admin);
         await store.CreateAccountAsync(accountId, now, sandbox, record, cancellationToken);
         return (key, sandbox.Id);
     }
@@ -137,13 +186,28 @@ public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            if (logger is not null)
-            {
-                LogTouchFailed(logger, ex.GetType().Name, keyId);
-            }
+            LogTouchFailed(logger, ex.GetType().Name, keyId);
         }
     }
 
     [LoggerMessage(LogLevel.Warning, "Recording the last use of API key {KeyId} failed ({Failure}); the request goes on")]
     private static partial void LogTouchFailed(ILogger logger, string failure, string keyId);
+
+    // The revocation is committed: requests with the key fail from now on, whatever happens here. A signal that cannot be
+    // sent only delays the end of the key's open streams until their next look at the store, so it neither fails the
+    // revocation nor waits on the caller's cancellation.
+    private async Task SignalRevokedAsync(string keyId)
+    {
+        try
+        {
+            await signals.PublishAsync(RunSignal.KeyRevoked(keyId), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogRevocationSignalFailed(logger, ex, keyId);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Key {KeyId} is revoked, but the other replicas could not be told at once; their streams with it end at their next key check")]
+    private static partial void LogRevocationSignalFailed(ILogger logger, Exception exception, string keyId);
 }

@@ -1,5 +1,21 @@
 namespace Portage.Protocol.Tenancy;
 
+/// <summary>
+/// What an API key may do (Portage extension). <see cref="Admin"/> may do everything; <see cref="Runs"/> may do what a
+/// backend needs for its end users (runs, retrieval, ingest, sources and windows) but not manage keys or sandboxes.
+/// </summary>
+public static class ApiKeyScopes
+{
+    /// <summary>Everything, API keys and sandboxes included. The development key is admin.</summary>
+    public const string Admin = "admin";
+
+    /// <summary>Runs, their events and cancel, retrieval, ingest, sources and windows; the default for new keys.</summary>
+    public const string Runs = "runs";
+
+    /// <summary>Every scope, widest first.</summary>
+    public static IReadOnlyList<string> All { get; } = [Admin, Runs];
+}
+
 /// <summary>Body of <c>POST /api/v1/api-keys</c>.</summary>
 public sealed record CreateApiKeyRequest
 {
@@ -8,6 +24,9 @@ public sealed record CreateApiKeyRequest
 
     /// <summary>Optional lifetime in days.</summary>
     public int? ExpiresInDays { get; init; }
+
+    /// <summary>Portage extension: <c>runs</c> (when omitted) or <c>admin</c>; see <see cref="ApiKeyScopes"/>.</summary>
+    public string? Scope { get; init; }
 }
 
 /// <summary>A newly created key. <see cref="Key"/> is shown here once and never again.</summary>
@@ -33,6 +52,9 @@ public sealed record CreatedApiKey
 
     /// <summary>Reminder that the key cannot be shown again.</summary>
     public string? Warning { get; init; }
+
+    /// <summary>Portage extension: what the key may do, <c>admin</c> or <c>runs</c>.</summary>
+    public string? Scope { get; init; }
 }
 
 /// <summary>A key as listed: never the key itself.</summary>
@@ -61,6 +83,9 @@ public sealed record ApiKeyInfo
 
     /// <summary>Whether the key has expired.</summary>
     public bool IsExpired { get; init; }
+
+    /// <summary>Portage extension: what the key may do, <c>admin</c> or <c>runs</c>.</summary>
+    public string? Scope { get; init; }
 }
 
 /// <summary>Answer of <c>DELETE /api/v1/api-keys/{id}</c>.</summary>

@@ -6,6 +6,7 @@ using Portage.Core.Streams;
 using Portage.Core.Telemetry;
 using Portage.Core.Tenancy;
 using Portage.Protocol;
+using Portage.Protocol.Tenancy;
 using Portage.Server.Sse;
 
 namespace Portage.Server.Endpoints;
@@ -21,9 +22,9 @@ internal static partial class AgentRunEndpoints
 
     public static RouteGroupBuilder MapAgentRuns(this RouteGroupBuilder api)
     {
-        api.MapPost("/storage/sandboxes/{sandboxId}/agents/run", RunAsync);
-        api.MapGet("/storage/sandboxes/{sandboxId}/agents/runs/{runId}/events", EventsAsync);
-        api.MapPost("/storage/sandboxes/{sandboxId}/agents/runs/{runId}/cancel", CancelAsync);
+        api.MapPost("/storage/sandboxes/{sandboxId}/agents/run", RunAsync).RequireScope(ApiKeyScopes.Runs);
+        api.MapGet("/storage/sandboxes/{sandboxId}/agents/runs/{runId}/events", EventsAsync).RequireScope(ApiKeyScopes.Runs);
+        api.MapPost("/storage/sandboxes/{sandboxId}/agents/runs/{runId}/cancel", CancelAsync).RequireScope(ApiKeyScopes.Runs);
         return api;
     }
 
@@ -36,10 +37,12 @@ internal static partial class AgentRunEndpoints
         TimeProvider time,
         IOptions<ServerOptions> options,
         ILoggerFactory loggers,
-        ContentLogging content)
+        ContentLogging content,
+        StreamKeyWatch keys)
     {
         var ct = context.RequestAborted;
-        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, ct);
+        var caller = ApiKeyFilter.CallerOf(context);
+        await tenancy.GetSandboxAsync(caller, sandboxId, ct);
         var request = await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.AgentRunRequest, options.Value.MaxRequestBodyBytes, ct);
         var handle = await host.StartRunAsync(sandboxId, request, ct);
         var logger = loggers.CreateLogger("Portage.Server.Runs");
@@ -51,11 +54,13 @@ internal static partial class AgentRunEndpoints
             LogContent(logger, handle.Run.Id, string.Join("\n", handle.Prepared.UserMessages));
         }
 
+        using var key = keys.Start(caller);
         await RunStreamWriter.WriteAsync(context, follower.FollowAsync(handle.Run, 0, ct), handle.Run.Id,
-            TimeSpan.FromSeconds(options.Value.PingSeconds), time, logger, content);
+            TimeSpan.FromSeconds(options.Value.PingSeconds), time, logger, content, key.Revoked);
 
-        // Only the connection that started the run can stop it by going away, and only with on_disconnect: cancel.
-        if (ct.IsCancellationRequested && !handle.Joined && host.FindLive(handle.Run.Id) is { CancelOnDisconnect: true } live)
+        // Only the connection that started the run can stop it by going away, and only with on_disconnect: cancel. A
+        // stream ended because its key was revoked counts as gone away.
+        if ((ct.IsCancellationRequested || key.IsRevoked) && !handle.Joined && host.FindLive(handle.Run.Id) is { CancelOnDisconnect: true } live)
         {
             live.Cancel();
         }
@@ -72,17 +77,20 @@ internal static partial class AgentRunEndpoints
         TimeProvider time,
         IOptions<ServerOptions> options,
         ILoggerFactory loggers,
-        ContentLogging content)
+        ContentLogging content,
+        StreamKeyWatch keys)
     {
         var ct = context.RequestAborted;
-        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, ct);
+        var caller = ApiKeyFilter.CallerOf(context);
+        await tenancy.GetSandboxAsync(caller, sandboxId, ct);
         var run = await runs.GetRunAsync(sandboxId, runId, ct) ?? throw RunNotFound(sandboxId, runId);
         var header = context.Request.Headers["Last-Event-ID"].ToString();
         var after = ParseLastEventId(runId, string.IsNullOrEmpty(header) ? last_event_id : header);
         var logger = loggers.CreateLogger("Portage.Server.Runs");
         using var scope = logger.BeginScope(RunLogScope.Of(run));
+        using var key = keys.Start(caller);
         await RunStreamWriter.WriteAsync(context, follower.FollowAsync(run, after, ct), runId,
-            TimeSpan.FromSeconds(options.Value.PingSeconds), time, logger, content);
+            TimeSpan.FromSeconds(options.Value.PingSeconds), time, logger, content, key.Revoked);
     }
 
     private static async Task<IResult> CancelAsync(HttpContext context, string sandboxId, string runId, TenancyService tenancy, IRunStore runs, RunHost host, TimeProvider time)

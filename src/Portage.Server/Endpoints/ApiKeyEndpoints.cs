@@ -1,19 +1,22 @@
 using Microsoft.Extensions.Options;
-using Portage.Core.Errors;
 using Portage.Core.Tenancy;
 using Portage.Protocol;
 using Portage.Protocol.Tenancy;
 
 namespace Portage.Server.Endpoints;
 
-/// <summary>API keys of the caller's account (copass-compat §7.6). Keys are shown once, stored as SHA-256 hashes.</summary>
+/// <summary>
+/// API keys of the caller's account (copass-compat §7.6). Keys are shown once, stored as SHA-256 hashes, and managed
+/// with admin keys only: a runs key (what a backend holds) cannot make, list or revoke keys, so it cannot lock out the owner.
+/// </summary>
 internal static class ApiKeyEndpoints
 {
     public static RouteGroupBuilder MapApiKeys(this RouteGroupBuilder api)
     {
-        api.MapPost("/api-keys", CreateAsync);
-        api.MapGet("/api-keys", ListAsync);
-        api.MapDelete("/api-keys/{keyId}", RevokeAsync);
+        var keys = api.MapGroup("/api-keys").RequireScope(ApiKeyScopes.Admin);
+        keys.MapPost("", CreateAsync);
+        keys.MapGet("", ListAsync);
+        keys.MapDelete("/{keyId}", RevokeAsync);
         return api;
     }
 
@@ -30,6 +33,7 @@ internal static class ApiKeyEndpoints
             CreatedAt = record.CreatedAt,
             ExpiresAt = record.ExpiresAt,
             Warning = "Store this key now: Portage keeps only its hash and cannot show it again.",
+            Scope = record.Scope,
         };
         return TypedResults.Json(created, ProtocolJson.Wire.CreatedApiKey, statusCode: StatusCodes.Status201Created);
     }
@@ -48,14 +52,14 @@ internal static class ApiKeyEndpoints
             UseCount = k.UseCount,
             CreatedAt = k.CreatedAt,
             IsExpired = k.ExpiresAt <= now,
+            Scope = k.Scope,
         })];
         return TypedResults.Json(infos, ProtocolJson.Wire.IReadOnlyListApiKeyInfo);
     }
 
-    private static async Task<IResult> RevokeAsync(HttpContext context, string keyId, ITenancyStore store, TimeProvider time)
+    private static async Task<IResult> RevokeAsync(HttpContext context, string keyId, TenancyService tenancy)
     {
-        var revoked = await store.RevokeApiKeyAsync(ApiKeyFilter.CallerOf(context).AccountId, keyId, time.GetUtcNow(), context.RequestAborted)
-            ?? throw PortageException.NotFound("api_key_not_found", $"No active API key '{keyId}' in this account. List them with GET /api/v1/api-keys.");
+        var revoked = await tenancy.RevokeApiKeyAsync(ApiKeyFilter.CallerOf(context), keyId, context.RequestAborted);
         return TypedResults.Json(new RevokedApiKey(true, revoked.Id, revoked.Name), ProtocolJson.Wire.RevokedApiKey);
     }
 }

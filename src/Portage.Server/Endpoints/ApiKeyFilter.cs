@@ -1,8 +1,13 @@
 using Portage.Core.Tenancy;
+using Portage.Protocol.Tenancy;
 
 namespace Portage.Server.Endpoints;
 
-/// <summary>Every <c>/api/v1</c> endpoint needs <c>Authorization: Bearer &lt;api key&gt;</c>; the caller is kept on the request.</summary>
+/// <summary>
+/// Every <c>/api/v1</c> endpoint needs <c>Authorization: Bearer &lt;api key&gt;</c> of a scope that may call it (the
+/// endpoint's <see cref="RequiredScope"/>, else <c>admin</c>; 403 <c>insufficient_scope</c> otherwise); the caller is
+/// kept on the request.
+/// </summary>
 internal sealed class ApiKeyFilter(TenancyService tenancy) : IEndpointFilter
 {
     private const string CallerKey = "portage.caller";
@@ -10,7 +15,9 @@ internal sealed class ApiKeyFilter(TenancyService tenancy) : IEndpointFilter
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        http.Items[CallerKey] = await tenancy.AuthenticateAsync(http.Request.Headers.Authorization.ToString(), http.RequestAborted);
+        var caller = await tenancy.AuthenticateAsync(http.Request.Headers.Authorization.ToString(), http.RequestAborted);
+        TenancyService.RequireScope(caller, http.GetEndpoint()?.Metadata.GetMetadata<RequiredScope>()?.Scope ?? ApiKeyScopes.Admin);
+        http.Items[CallerKey] = caller;
         return await next(context);
     }
 

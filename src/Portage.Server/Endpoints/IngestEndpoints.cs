@@ -4,6 +4,7 @@ using Portage.Core.Ingest;
 using Portage.Core.Tenancy;
 using Portage.Protocol;
 using Portage.Protocol.Ingest;
+using Portage.Protocol.Tenancy;
 
 namespace Portage.Server.Endpoints;
 
@@ -15,7 +16,7 @@ internal static class IngestEndpoints
 {
     public static RouteGroupBuilder MapIngest(this RouteGroupBuilder api)
     {
-        var ingest = api.MapGroup("/storage/sandboxes/{sandboxId}/ingest");
+        var ingest = api.MapGroup("/storage/sandboxes/{sandboxId}/ingest").RequireScope(ApiKeyScopes.Runs);
         ingest.MapPost("", IngestAsync);
         ingest.MapGet("/{jobId}", GetAsync);
         return api;

@@ -1,6 +1,7 @@
 using Portage.Core.Providers;
 using Portage.Protocol;
 using Portage.Protocol.Providers;
+using Portage.Protocol.Tenancy;
 
 namespace Portage.Server.Endpoints;
 
@@ -9,7 +10,7 @@ internal static class ProviderEndpoints
 {
     public static RouteGroupBuilder MapProviders(this RouteGroupBuilder api)
     {
-        api.MapGet("/providers", List);
+        api.MapGet("/providers", List).RequireScope(ApiKeyScopes.Runs);
         return api;
     }
 

@@ -3,6 +3,7 @@ using Portage.Core.Retrieval;
 using Portage.Core.Tenancy;
 using Portage.Protocol;
 using Portage.Protocol.Retrieval;
+using Portage.Protocol.Tenancy;
 
 namespace Portage.Server.Endpoints;
 
@@ -14,7 +15,7 @@ internal static class QueryEndpoints
 {
     public static RouteGroupBuilder MapQueries(this RouteGroupBuilder api)
     {
-        var query = api.MapGroup("/query/sandboxes/{sandboxId}");
+        var query = api.MapGroup("/query/sandboxes/{sandboxId}").RequireScope(ApiKeyScopes.Runs);
         query.MapPost("/discover", DiscoverAsync);
         query.MapPost("/interpret", InterpretAsync);
         query.MapPost("/search", SearchAsync);

@@ -8,6 +8,7 @@ using Portage.Core.Tenancy;
 using Portage.Protocol;
 using Portage.Protocol.Accounting;
 using Portage.Protocol.Runs;
+using Portage.Protocol.Tenancy;
 
 namespace Portage.Server.Endpoints;
 
@@ -25,7 +26,7 @@ internal static class RunListEndpoints
 
     public static RouteGroupBuilder MapRunList(this RouteGroupBuilder api)
     {
-        var sandbox = api.MapGroup("/storage/sandboxes/{sandboxId}");
+        var sandbox = api.MapGroup("/storage/sandboxes/{sandboxId}").RequireScope(ApiKeyScopes.Runs);
         sandbox.MapGet("/agents/runs", ListAsync);
         sandbox.MapGet("/agents/runs/{runId}", GetAsync);
         sandbox.MapGet("/end-users", EndUsersAsync);

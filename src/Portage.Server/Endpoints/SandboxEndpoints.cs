@@ -11,9 +11,9 @@ internal static class SandboxEndpoints
 {
     public static RouteGroupBuilder MapSandboxes(this RouteGroupBuilder api)
     {
-        api.MapPost("/storage/sandboxes", CreateAsync);
-        api.MapGet("/storage/sandboxes", ListAsync);
-        api.MapGet("/storage/sandboxes/{sandboxId}", GetAsync);
+        api.MapPost("/storage/sandboxes", CreateAsync).RequireScope(ApiKeyScopes.Admin);
+        api.MapGet("/storage/sandboxes", ListAsync).RequireScope(ApiKeyScopes.Runs);
+        api.MapGet("/storage/sandboxes/{sandboxId}", GetAsync).RequireScope(ApiKeyScopes.Runs);
         return api;
     }
 

@@ -6,6 +6,7 @@ using Portage.Core.Tenancy;
 using Portage.Core.Windows;
 using Portage.Protocol;
 using Portage.Protocol.Sources;
+using Portage.Protocol.Tenancy;
 
 namespace Portage.Server.Endpoints;
 
@@ -18,7 +19,7 @@ internal static class SourceEndpoints
 {
     public static RouteGroupBuilder MapSources(this RouteGroupBuilder api)
     {
-        var sources = api.MapGroup("/storage/sandboxes/{sandboxId}/sources");
+        var sources = api.MapGroup("/storage/sandboxes/{sandboxId}/sources").RequireScope(ApiKeyScopes.Runs);
         sources.MapPost("", RegisterAsync);
         sources.MapGet("", ListAsync);
         sources.MapPost("/_sweep_ephemeral", SweepAsync);

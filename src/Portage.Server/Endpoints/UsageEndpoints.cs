@@ -4,6 +4,7 @@ using Portage.Core.Runs;
 using Portage.Core.Tenancy;
 using Portage.Protocol;
 using Portage.Protocol.Accounting;
+using Portage.Protocol.Tenancy;
 
 namespace Portage.Server.Endpoints;
 
@@ -27,7 +28,7 @@ internal static class UsageEndpoints
 
     public static RouteGroupBuilder MapUsage(this RouteGroupBuilder api)
     {
-        api.MapGet("/usage", SummaryAsync);
+        api.MapGet("/usage", SummaryAsync).RequireScope(ApiKeyScopes.Runs);
         return api;
     }
 

@@ -1,12 +1,13 @@
 using System.Security.Claims;
 using Portage.Core.Errors;
 using Portage.Core.Tenancy;
+using Portage.Protocol.Tenancy;
 
 namespace Portage.Server.Mcp;
 
 /// <summary>
-/// Authenticates every <c>/mcp</c> request like the REST API, before the MCP layer sees it: a bearer API key (401
-/// otherwise), a sandbox of that key's account from <c>X-Portage-Sandbox-Id</c> or <c>?sandbox_id</c> (404 otherwise,
+/// Authenticates every <c>/mcp</c> request like the REST API, before the MCP layer sees it: a bearer API key of either
+/// scope (401 otherwise), a sandbox of that key's account from <c>X-Portage-Sandbox-Id</c> or <c>?sandbox_id</c> (404 otherwise,
 /// whether it exists or not), an optional <c>X-Portage-End-User-Id</c>, and a JSON body on POST (415 otherwise). Failures are <see cref="PortageException"/>s,
 /// so <c>ErrorMiddleware</c> answers them with the usual <c>{"error","detail"}</c>.
 /// </summary>
@@ -20,6 +21,9 @@ internal sealed class McpAuthMiddleware(RequestDelegate next)
     {
         var cancellationToken = context.RequestAborted;
         var caller = await tenancy.AuthenticateAsync(context.Request.Headers.Authorization.ToString(), cancellationToken);
+
+        // Every MCP tool works inside one sandbox for its end users (retrieval, windows, ingest): a runs key may use them.
+        TenancyService.RequireScope(caller, ApiKeyScopes.Runs);
         var sandboxId = FirstNonEmpty(context.Request.Headers[SandboxHeader].ToString(), context.Request.Query[SandboxQuery].ToString())
             ?? throw PortageException.BadRequest("missing_sandbox_id",
                 $"Name the sandbox the MCP tools work in: header '{SandboxHeader}: <sandbox id>' (or ?{SandboxQuery}=…). List yours with GET /api/v1/storage/sandboxes.");

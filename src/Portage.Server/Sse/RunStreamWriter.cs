@@ -19,7 +19,13 @@ internal static partial class RunStreamWriter
 {
     private static readonly byte[] s_ping = ": ping\n\n"u8.ToArray();
 
-    public static async Task WriteAsync(HttpContext context, IAsyncEnumerable<RunEventRecord> frames, string runId, TimeSpan pingInterval, TimeProvider time, ILogger logger, ContentLogging content)
+    /// <summary>
+    /// Writes the frames until the terminal one, the client leaves, or <paramref name="keyRevoked"/> fires: then the
+    /// stream ends with an <c>agent_error</c> of type <c>key_revoked</c> (what that does to the run is the caller's decision).
+    /// </summary>
+    public static async Task WriteAsync(
+        HttpContext context, IAsyncEnumerable<RunEventRecord> frames, string runId, TimeSpan pingInterval, TimeProvider time, ILogger logger, ContentLogging content,
+        CancellationToken keyRevoked)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -32,12 +38,19 @@ internal static partial class RunStreamWriter
 
         long seq = 0;
         var terminal = false;
-        var enumerator = frames.GetAsyncEnumerator(context.RequestAborted);
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, keyRevoked);
+        var enumerator = frames.GetAsyncEnumerator(reading.Token);
         Task<bool>? pending = null;
         try
         {
             while (true)
             {
+                if (keyRevoked.IsCancellationRequested)
+                {
+                    await WriteKeyRevokedAsync(response, runId, context.RequestAborted);
+                    break;
+                }
+
                 pending ??= enumerator.MoveNextAsync().AsTask();
                 using (var pingTimer = new CancellationTokenSource())
                 {
@@ -73,6 +86,10 @@ internal static partial class RunStreamWriter
                 await WriteFrameAsync(response, runId, current, context.RequestAborted);
             }
         }
+        catch (OperationCanceledException) when (keyRevoked.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested && !terminal)
+        {
+            await WriteKeyRevokedAsync(response, runId, context.RequestAborted);
+        }
         catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && !terminal)
         {
             // Reading the frames failed (the store, while following another replica's run): the client still gets
@@ -94,7 +111,7 @@ internal static partial class RunStreamWriter
                 {
                     await pending;
                 }
-                catch (Exception) when (context.RequestAborted.IsCancellationRequested)
+                catch (Exception) when (reading.IsCancellationRequested)
                 {
                     // Already cancelled.
                 }
@@ -102,6 +119,20 @@ internal static partial class RunStreamWriter
 
             await enumerator.DisposeAsync();
         }
+    }
+
+    // Without an id line: it is not one of the run's stored frames, so a client resuming with another key from the last
+    // id it holds misses nothing.
+    private static async Task WriteKeyRevokedAsync(HttpResponse response, string runId, CancellationToken cancellationToken)
+    {
+        var error = new AgentError(
+            "The API key this stream was opened with was revoked, so the stream ends here. The run is treated as after a disconnect: " +
+            "a run started by this stream with on_disconnect \"cancel\" (the default) is cancelled; otherwise read the rest with a valid key " +
+            "from GET …/agents/runs/{run_id}/events, sending the last event id received as Last-Event-ID.",
+            "key_revoked") { RunId = runId };
+        var frame = $"event: {error.EventName}\ndata: {JsonSerializer.Serialize(error, ProtocolJson.Wire.AgentError)}\n\n";
+        await response.Body.WriteAsync(Encoding.UTF8.GetBytes(frame), cancellationToken);
+        await response.Body.FlushAsync(cancellationToken);
     }
 
     private static async Task WriteFrameAsync(HttpResponse response, string runId, RunEventRecord record, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.FileProviders;
 using Portage.Core.Tenancy;
+using Portage.Protocol;
 using Portage.Server.Errors;
 using Portage.Server.Startup;
 
@@ -39,11 +40,12 @@ internal static class ConsoleAssets
     /// <c>GET /console/bootstrap</c>: the development key and sandbox from <c>credentials.json</c>, so the console opens
     /// signed in on the developer's own machine. Only in the Development environment, only from a loopback address and
     /// only for a loopback Host (a rebound DNS name pointing at 127.0.0.1 gets nothing); otherwise the same 404 as any
-    /// unknown path.
+    /// unknown path. A key the store no longer accepts (revoked, expired, or of another database) is not handed out:
+    /// 404 <c>development_key_revoked</c>, and the console asks for a key.
     /// </summary>
     public static WebApplication MapPortageConsole(this WebApplication app)
     {
-        app.MapGet(BootstrapPath, (HttpContext context, IHostEnvironment environment, DataFolderInfo dataFolder) =>
+        app.MapGet(BootstrapPath, async (HttpContext context, IHostEnvironment environment, DataFolderInfo dataFolder, ITenancyStore store, TimeProvider time) =>
         {
             if (!environment.IsDevelopment() || !IsLoopback(context) || LocalCredentials.TryRead(dataFolder.Path) is not { } credentials)
             {
@@ -51,6 +53,14 @@ internal static class ConsoleAssets
             }
 
             context.Response.Headers.CacheControl = "no-store";
+            var key = await store.FindApiKeyByHashAsync(ApiKeys.Hash(credentials.ApiKey), context.RequestAborted);
+            if (key is null || key.ExpiresAt <= time.GetUtcNow())
+            {
+                return TypedResults.Json(new ErrorBody("development_key_revoked",
+                        $"The key in {LocalCredentials.FileName} is revoked, expired or unknown to this server, so the console does not use it. Paste an API key of your own."),
+                    ProtocolJson.Wire.ErrorBody, statusCode: StatusCodes.Status404NotFound);
+            }
+
             return TypedResults.Json(new ConsoleBootstrap(credentials.ApiKey, credentials.SandboxId), ConsoleJson.Default.ConsoleBootstrap);
         });
         return app;

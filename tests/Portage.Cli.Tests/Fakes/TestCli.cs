@@ -16,6 +16,9 @@ internal sealed class TestCli
 
     public FakeServer? Server { get; set; } = new();
 
+    /// <summary>When set, requests go here instead of <see cref="Server"/> (the real router in process).</summary>
+    public HttpMessageHandler? Handler { get; set; }
+
     public string Stdin { get; set; } = string.Empty;
 
     /// <summary>Replaces the in-process server of <c>portage serve</c>; null runs the real one.</summary>
@@ -39,7 +42,7 @@ internal sealed class TestCli
             Error = Error,
             GetEnvironmentVariable = name => Environment.GetValueOrDefault(name),
             ResolveDataFolder = () => DataFolder,
-            HttpHandler = Server,
+            HttpHandler = Handler ?? Server,
             RetryBaseDelay = TimeSpan.Zero,
             RunServer = RunServer ?? Portage.Server.PortageServer.RunAsync,
         };

@@ -169,7 +169,8 @@ internal sealed partial class RequestGenerator(FuzzWorld world, Random random)
     {
         0 => WithBody("POST /api/v1/api-keys", HttpMethod.Post, "/api/v1/api-keys", new JsonDraft()
             .Str("name", random.Chance(0.6) ? $"fuzz key {_serial}" : Hostile.Text(random))
-            .Raw("expires_in_days", random.Chance(0.6) ? "30" : Hostile.Number(random))),
+            .Raw("expires_in_days", random.Chance(0.6) ? "30" : Hostile.Number(random))
+            .Str("scope", random.Chance(0.5) ? null : random.Pick("admin", "runs", Hostile.Text(random)))),
         1 => Get("GET /api/v1/api-keys", "/api/v1/api-keys"),
         // Never one of the caller's own keys: revoking it would end the run.
         _ => new FuzzRequest

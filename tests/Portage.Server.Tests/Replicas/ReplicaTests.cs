@@ -152,7 +152,40 @@ public sealed class ReplicaTests : IAsyncLifetime
         Assert.Equal(["succeeded", "interrupted", "succeeded", "succeeded"], turns.EnumerateArray().Select(t => t.GetProperty("status").GetString()));
     }
 
-    private async Task<(ServerProcess A, ServerProcess B)> StartPairAsync(int echoDelayMs)
+    [Fact]
+    public async Task A_key_revoked_on_one_replica_ends_its_streams_on_the_other_at_once()
+    {
+        // No re-check within the test's time: only the revocation signal (LISTEN/NOTIFY) can end the stream.
+        var (a, b) = await StartPairAsync(echoDelayMs: 500, "--Server:KeyRecheckSeconds=3600");
+        using var onA = a.CreateClient();
+        using var created = await onA.PostAsJsonAsync("/api/v1/api-keys", new { name = "backend" }, _timeout.Token);
+        var key = await created.Content.ReadFromJsonAsync<JsonElement>(_timeout.Token);
+        using var onB = b.CreateClient();
+        onB.DefaultRequestHeaders.Authorization = new("Bearer", key.GetProperty("key").GetString());
+
+        var (response, reader, seen) = await StreamKit.StartAndReadAsync(onB, b.RunPath, Runs.Body("a long answer, please"), count: 2);
+        using (response)
+        {
+            var runId = seen[0].Json.GetProperty("run_id").GetString()!;
+            using var revoke = await onA.DeleteAsync(new Uri($"/api/v1/api-keys/{key.GetProperty("id").GetString()}", UriKind.Relative), _timeout.Token);
+            Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+
+            var rest = await StreamKit.RestAsync(reader);
+            Assert.Equal(("agent_error", "key_revoked"), (rest[^1].Event, rest[^1].Json.GetProperty("type").GetString()));
+            string status;
+            do
+            {
+                await Task.Delay(100, _timeout.Token);
+                status = (await onA.GetFromJsonAsync<JsonElement>($"{a.SandboxPath}/agents/runs/{runId}", _timeout.Token)).GetProperty("status").GetString()!;
+            }
+            while (status == "running");
+
+            Assert.Equal("cancelled", status);
+            await reader.DisposeAsync();
+        }
+    }
+
+    private async Task<(ServerProcess A, ServerProcess B)> StartPairAsync(int echoDelayMs, params string[] extra)
     {
         string[] settings =
         [
@@ -160,6 +193,7 @@ public sealed class ReplicaTests : IAsyncLifetime
             $"--ConnectionStrings:Postgres={_schema!.ConnectionString}",
             "--Runs:LeaseSeconds=2",
             $"--Echo:DelayMilliseconds={echoDelayMs}",
+            .. extra,
         ];
 
         // One after the other: the first start creates the account and writes the shared credentials file.

@@ -83,7 +83,7 @@ public sealed class TenancyApiTests
     public async Task Api_key_is_shown_once_listed_without_the_key_and_stops_working_when_revoked()
     {
         using var app = new PortageApp();
-        using var created = await app.Client.PostAsJsonAsync("/api/v1/api-keys", new { name = "ci" });
+        using var created = await app.Client.PostAsJsonAsync("/api/v1/api-keys", new { name = "ci", scope = "admin" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var key = await created.Content.ReadFromJsonAsync<JsonElement>();
         var plaintext = key.GetProperty("key").GetString()!;
