@@ -91,7 +91,7 @@ public sealed partial class PostgresStoreConformanceTests
         var now = T0.AddSeconds(1);
 
         var claims = await Task.WhenAll(Enumerable.Range(0, 14)
-            .Select(i => Task.Run(() => (i % 2 == 0 ? Ingest : other.Ingest).ClaimNextAsync(now, now.AddMinutes(2), None))));
+            .Select(i => Task.Run(() => (i % 2 == 0 ? Ingest : other.Ingest).ClaimNextAsync(now, now.AddMinutes(2), 1, None))));
 
         var claimed = claims.OfType<IngestJobRecord>().Select(c => c.Id).ToList();
         Assert.Equal(6, claimed.Count);

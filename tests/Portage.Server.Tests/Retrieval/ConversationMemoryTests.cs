@@ -66,13 +66,21 @@ public sealed class ConversationMemoryTests
         }
 
         Assert.Equal(1, claims);
-        foreach (var (word, speaker) in new[] { ("kumquat", "User"), ("tamarind", "User"), ("start", "Assistant") })
+        var hits = new List<ChunkHit>();
+        foreach (var (word, message) in new[] { ("kumquat", "The kumquat tree stands by the gate."), ("tamarind", "The tamarind grows in the greenhouse."), ("loquat", "Where should the loquat go?") })
         {
-            var hit = Assert.Single(await IngestEndpointTests.Search(app, word, "alice"));
-            Assert.Equal(("alice", "conversation", "conversation › " + speaker), (hit.Chunk.EndUserId, hit.Chunk.SourceType, hit.Chunk.Breadcrumb));
+            var found = await IngestEndpointTests.Search(app, word, "alice");
+            hits.Add(Assert.Single(found, h => h.Chunk.Content == message));
             Assert.Empty(await IngestEndpointTests.Search(app, word, "bob"));
             Assert.Empty(await IngestEndpointTests.Search(app, word));
         }
+
+        // The echo model's answer ("… This is the start of our conversation.") is its own chunk, under its speaker.
+        var answer = Assert.Single(await IngestEndpointTests.Search(app, "start", "alice"));
+        Assert.Empty(await IngestEndpointTests.Search(app, "start", "bob"));
+        Assert.All(hits, h => Assert.Equal("conversation › User", h.Chunk.Breadcrumb));
+        Assert.Equal("conversation › echo/echo-1", answer.Chunk.Breadcrumb);
+        Assert.All([.. hits, answer], h => Assert.Equal(("alice", "conversation", answer.Chunk.JobId), (h.Chunk.EndUserId, h.Chunk.SourceType, h.Chunk.JobId)));
     }
 
     [Fact]
@@ -147,8 +155,8 @@ public sealed class ConversationMemoryTests
 
             public Task<IngestJobRecord?> GetJobAsync(string sandboxId, string jobId, CancellationToken cancellationToken) => inner.GetJobAsync(sandboxId, jobId, cancellationToken);
 
-            public Task<IngestJobRecord?> ClaimNextAsync(DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
-                inner.ClaimNextAsync(now, leaseUntil, cancellationToken);
+            public Task<IngestJobRecord?> ClaimNextAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int perSandboxConcurrency, CancellationToken cancellationToken) =>
+                inner.ClaimNextAsync(now, leaseUntil, perSandboxConcurrency, cancellationToken);
 
             public Task<int> CompleteAsync(string jobId, IReadOnlyList<ChunkRecord> chunks, string resultJson, DateTimeOffset now, CancellationToken cancellationToken) =>
                 inner.CompleteAsync(jobId, chunks, resultJson, now, cancellationToken);
