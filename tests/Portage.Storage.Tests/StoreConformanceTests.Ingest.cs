@@ -189,6 +189,23 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task Concurrent_claims_over_several_sandboxes_never_hand_out_one_job_twice()
+    {
+        await SeedTenantsAsync();
+        for (var i = 0; i < 4; i++)
+        {
+            await Ingest.EnqueueAsync(Job($"a_{i}", createdAt: T0.AddMilliseconds(i)), None);
+            await Ingest.EnqueueAsync(Job($"b_{i}", SandboxB, T0.AddMilliseconds(i)), None);
+        }
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => Ingest.ClaimNextAsync(T0.AddSeconds(1), T0.AddSeconds(1) + s_jobLease, 1, None))));
+
+        var claimed = claims.Where(c => c is not null).Select(c => c!.Id).ToList();
+        Assert.Equal(8, claimed.Count);
+        Assert.Equal(8, claimed.Distinct().Count());
+    }
+
+    [Fact]
     public async Task Complete_adds_the_chunks_and_marks_the_job_completed_with_its_counts()
     {
         await SeedTenantsAsync();
