@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Portage.Server.Tests.Fuzz;
 using Portage.Testing;
 
 namespace Portage.Server.Tests.Wire;
@@ -7,7 +8,8 @@ namespace Portage.Server.Tests.Wire;
 /// <summary>
 /// Issue 17, finding 5: one request must not fan out into thousands of turns and ingest jobs (a 1 MB body held ~30k
 /// messages). A run carries at most <c>Runs:MaxMessagesPerRun</c> user messages; more is 400
-/// <c>too_many_messages</c>, refused before anything is recorded.
+/// <c>too_many_messages</c>, refused before anything is recorded. The other ways in take one item a request (an ingest,
+/// a conversation turn, an MCP tool call: MCP refuses JSON-RPC batches).
 /// </summary>
 public sealed class MessageLimitTests
 {
@@ -38,6 +40,29 @@ public sealed class MessageLimitTests
         Assert.Equal(3, (await app.TurnsAsync(atLimit.WindowId)).EnumerateArray().Count(t => t.GetProperty("role").GetString() == "user"));
         Assert.Equal((400, "too_many_messages"), (status, error));
         Assert.Contains("at most 3", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_mcp_request_cannot_batch_many_add_turn_calls()
+    {
+        using var app = new PortageApp();
+        using var http = app.Client;
+        var run = await app.RunAsync(Runs.Body("hello", endUser: "u-1"));
+        var session = await McpHandshake.OpenAsync(http, app.SandboxId, "u-1");
+        var calls = Enumerable.Range(1, 50).Select(i => JsonSerializer.Serialize(new
+        {
+            jsonrpc = "2.0",
+            id = i + 10,
+            method = "tools/call",
+            @params = new { name = "context_window_add_turn", arguments = new { data_source_id = run.WindowId, role = "user", content = $"batched turn {i}" } },
+        }));
+
+        using var request = McpHandshake.Post("[" + string.Join(",", calls) + "]", app.SandboxId, "u-1", session);
+        using var response = await http.SendAsync(request);
+
+        // JSON-RPC batches are not part of MCP's Streamable HTTP (2025-06-18): the whole body is refused, nothing is added.
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.Equal(2, (await app.TurnsAsync(run.WindowId)).GetArrayLength());
     }
 
     private static Dictionary<string, object?> WithMessages(int count, string endUser)
