@@ -91,11 +91,42 @@ public sealed partial class PostgresStoreConformanceTests
         var now = T0.AddSeconds(1);
 
         var claims = await Task.WhenAll(Enumerable.Range(0, 14)
-            .Select(i => Task.Run(() => (i % 2 == 0 ? Ingest : other.Ingest).ClaimNextAsync(now, now.AddMinutes(2), None))));
+            .Select(i => Task.Run(() => (i % 2 == 0 ? Ingest : other.Ingest).ClaimNextAsync(now, now.AddMinutes(2), 1, None))));
 
         var claimed = claims.OfType<IngestJobRecord>().Select(c => c.Id).ToList();
         Assert.Equal(6, claimed.Count);
         Assert.Equal(6, claimed.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Ingest_workers_of_two_processes_serve_two_sandboxes_in_turn_without_claiming_one_job_twice()
+    {
+        await SeedTenantsAsync();
+        for (var i = 0; i < 20; i++)
+        {
+            await Ingest.EnqueueAsync(Job($"a_{i:00}", createdAt: T0.AddMilliseconds(i)), None);
+        }
+
+        await Ingest.EnqueueAsync(Job("b_1", SandboxB, T0.AddSeconds(1)), None);
+        var other = Open();
+        var now = T0.AddSeconds(2);
+
+        // Four workers, two in each process, each taking one job at a time.
+        var claimed = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            var store = w % 2 == 0 ? Ingest : other.Ingest;
+            while (await store.ClaimNextAsync(now, now.AddMinutes(2), 1, None) is { } job)
+            {
+                claimed.Enqueue(job.Id);
+                await store.CompleteAsync(job.Id, [], """{"chunks":0}""", now, None);
+            }
+        })));
+
+        var order = claimed.ToList();
+        Assert.Equal(21, order.Count);
+        Assert.Equal(21, order.Distinct().Count());
+        Assert.True(order.IndexOf("b_1") < 5, $"the other sandbox's job was claimed {order.IndexOf("b_1") + 1}th");
     }
 
     private async Task<List<(int Version, string Name, DateTime AppliedAt)>> MigrationsAsync()

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Portage.Core.Ingest;
 using Portage.Core.Runs;
 using Portage.Core.Sources;
 using Portage.Core.Windows;
@@ -95,6 +96,25 @@ public sealed class SqliteMigrationTests : IDisposable
         Assert.Equal(new SourcePurgeResult(SourcePurgeOutcome.Purged, 3, 1, 2, true), purge);
     }
 
+    [Fact]
+    public async Task Ingest_jobs_queued_by_a_v6_build_are_claimed_after_the_upgrade_first_and_in_their_old_order()
+    {
+        await WriteV6DatabaseWithQueuedJobsAsync();
+        using var database = SqliteDatabase.ForFile(DatabasePath);
+        var store = new SqliteStore(database);
+        await store.EnqueueAsync(new IngestJobRecord("job_new", "sb_1", null, null, null, "queued after the upgrade", "text", null, null, null, null,
+            IngestStatus.Queued, 0, null, null, s_v1Time.AddHours(1), null, null), s_none);
+
+        var claimed = new List<IngestJobRecord?>();
+        for (var i = 0; i < 4; i++)
+        {
+            claimed.Add(await store.ClaimNextAsync(s_v1Time.AddHours(2), s_v1Time.AddHours(3), 1, s_none));
+        }
+
+        Assert.Equal(["job_old_1", "job_old_2", "job_new", null], claimed.Select(j => j?.Id));
+        Assert.Equal(("text from v6", null), (claimed[0]!.Text, claimed[0]!.Turns));
+    }
+
     private static DataSourceRecord Repository(string id, string sandboxId) => new()
     {
         Id = id,
@@ -140,6 +160,38 @@ public sealed class SqliteMigrationTests : IDisposable
                 VALUES ('sess_1', 'sb_1', 'u-1', 'ds_chat', 'echo', 'echo-1', NULL, '[]', 2, '{{t0}}', '{{t1}}');
             INSERT INTO runs (id, sandbox_id, end_user_id, window_id, session_id, provider, model, status, started_at, finished_at, stop_reason, usage, error)
                 VALUES ('run_1', 'sb_1', 'u-1', 'ds_chat', 'sess_1', 'echo', 'echo-1', 'succeeded', '{{t0}}', '{{t1}}', 'end_turn', '{"input_tokens":4}', NULL);
+            """;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    // A v6 data folder: the embedded migrations up to 0006, with two jobs queued the way that build's store wrote them.
+    private async Task WriteV6DatabaseWithQueuedJobsAsync()
+    {
+        Directory.CreateDirectory(_folder);
+        var assembly = typeof(SqliteDatabase).Assembly;
+        const string prefix = "Portage.Storage.Sqlite.Migrations.";
+        var schema = new System.Text.StringBuilder();
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal)
+            .Where(n => int.Parse(n[prefix.Length..(prefix.Length + 4)], CultureInfo.InvariantCulture) <= 6))
+        {
+            await using var stream = assembly.GetManifestResourceStream(name)!;
+            using var reader = new StreamReader(stream);
+            schema.AppendLine(await reader.ReadToEndAsync());
+        }
+
+        var t0 = V1Time;
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString());
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA foreign_keys = OFF;\n" + schema + $$"""
+
+            PRAGMA user_version = 6;
+            INSERT INTO accounts (id, created_at) VALUES ('acct_1', '{{t0}}');
+            INSERT INTO sandboxes (id, account_id, owner_id, name, tier, status, metadata, created_at) VALUES ('sb_1', 'acct_1', 'acct_1', 'default', 'free', 'active', NULL, '{{t0}}');
+            INSERT INTO ingest_jobs (id, sandbox_id, text, source_type, status, retry_count, created_at, available_at)
+                VALUES ('job_old_2', 'sb_1', 'second text from v6', 'text', 'queued', 0, '2025-03-14T09:26:54.0000000Z', '2025-03-14T09:26:54.0000000Z');
+            INSERT INTO ingest_jobs (id, sandbox_id, text, source_type, status, retry_count, created_at, available_at)
+                VALUES ('job_old_1', 'sb_1', 'text from v6', 'text', 'queued', 0, '{{t0}}', '{{t0}}');
             """;
         await command.ExecuteNonQueryAsync();
     }

@@ -45,13 +45,13 @@ public abstract partial class StoreConformanceTests
     public async Task Claim_takes_the_oldest_queued_job_and_leases_it()
     {
         await SeedTenantsAsync();
-        await Ingest.EnqueueAsync(Job("job_new", createdAt: T0.AddSeconds(2)), None);
         await Ingest.EnqueueAsync(Job("job_old", createdAt: T0.AddSeconds(1)), None);
+        await Ingest.EnqueueAsync(Job("job_new", createdAt: T0.AddSeconds(2)), None);
         var now = T0.AddSeconds(10);
 
-        var first = await Ingest.ClaimNextAsync(now, now + s_jobLease, None);
-        var second = await Ingest.ClaimNextAsync(now, now + s_jobLease, None);
-        var third = await Ingest.ClaimNextAsync(now, now + s_jobLease, None);
+        var first = await Ingest.ClaimNextAsync(now, now + s_jobLease, 1, None);
+        var second = await Ingest.ClaimNextAsync(now, now + s_jobLease, 1, None);
+        var third = await Ingest.ClaimNextAsync(now, now + s_jobLease, 1, None);
 
         Assert.Equal(("job_old", IngestStatus.Processing, now, 0), (first!.Id, first.Status, first.StartedAt!.Value, first.RetryCount));
         Assert.Equal("job_new", second!.Id);
@@ -64,9 +64,9 @@ public abstract partial class StoreConformanceTests
     {
         await SeedTenantsAsync();
         await Ingest.EnqueueAsync(Job("job_1"), None);
-        await Ingest.ClaimNextAsync(T0, T0 + s_jobLease, None);
+        await Ingest.ClaimNextAsync(T0, T0 + s_jobLease, 1, None);
 
-        Assert.Null(await Ingest.ClaimNextAsync(T0.AddSeconds(119), T0.AddSeconds(119) + s_jobLease, None));
+        Assert.Null(await Ingest.ClaimNextAsync(T0.AddSeconds(119), T0.AddSeconds(119) + s_jobLease, 1, None));
     }
 
     [Fact]
@@ -74,13 +74,13 @@ public abstract partial class StoreConformanceTests
     {
         await SeedTenantsAsync();
         await Ingest.EnqueueAsync(Job("job_1"), None);
-        await Ingest.ClaimNextAsync(T0, T0 + s_jobLease, None);
+        await Ingest.ClaimNextAsync(T0, T0 + s_jobLease, 1, None);
         var later = T0 + s_jobLease;
 
-        var reclaimed = await Ingest.ClaimNextAsync(later, later + s_jobLease, None);
+        var reclaimed = await Ingest.ClaimNextAsync(later, later + s_jobLease, 1, None);
 
         Assert.Equal(("job_1", IngestStatus.Processing, 1, later), (reclaimed!.Id, reclaimed.Status, reclaimed.RetryCount, reclaimed.StartedAt!.Value));
-        Assert.Null(await Ingest.ClaimNextAsync(later.AddSeconds(1), later.AddSeconds(1) + s_jobLease, None));
+        Assert.Null(await Ingest.ClaimNextAsync(later.AddSeconds(1), later.AddSeconds(1) + s_jobLease, 1, None));
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public abstract partial class StoreConformanceTests
             await Ingest.EnqueueAsync(Job($"job_{i}", createdAt: T0.AddMilliseconds(i)), None);
         }
 
-        var claims = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => Task.Run(() => Ingest.ClaimNextAsync(T0.AddSeconds(1), T0.AddSeconds(1) + s_jobLease, None))));
+        var claims = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => Task.Run(() => Ingest.ClaimNextAsync(T0.AddSeconds(1), T0.AddSeconds(1) + s_jobLease, 1, None))));
 
         var claimed = claims.Where(c => c is not null).Select(c => c!.Id).ToList();
         Assert.Equal(5, claimed.Count);
@@ -100,11 +100,117 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task Claims_serve_sandboxes_in_turn_and_each_sandbox_in_its_own_order()
+    {
+        await SeedTenantsAsync();
+        for (var i = 1; i <= 3; i++)
+        {
+            await Ingest.EnqueueAsync(Job($"a_{i}", createdAt: T0.AddSeconds(i)), None);
+        }
+
+        await Ingest.EnqueueAsync(Job("b_1", SandboxB, T0.AddSeconds(10)), None);
+        await Ingest.EnqueueAsync(Job("b_2", SandboxB, T0.AddSeconds(11)), None);
+
+        Assert.Equal(["a_1", "b_1", "a_2", "b_2", "a_3"], await ClaimAndCompleteAsync(6, T0.AddMinutes(1)));
+    }
+
+    [Fact]
+    public async Task A_sandbox_that_was_idle_joins_the_round_at_its_head_not_behind_another_sandboxs_backlog()
+    {
+        await SeedTenantsAsync();
+        for (var i = 0; i < 50; i++)
+        {
+            await Ingest.EnqueueAsync(Job($"a_{i:00}", createdAt: T0.AddMilliseconds(i)), None);
+        }
+
+        Assert.Equal(10, (await ClaimAndCompleteAsync(10, T0.AddSeconds(1))).Count);
+        await Ingest.EnqueueAsync(Job("b_1", SandboxB, T0.AddSeconds(2)), None);
+
+        Assert.Equal(["a_10", "b_1", "a_11"], await ClaimAndCompleteAsync(3, T0.AddSeconds(3)));
+    }
+
+    [Theory]
+    [InlineData(1, "b_1")]
+    [InlineData(2, "a_2")]
+    public async Task A_sandbox_at_its_concurrency_is_passed_over_while_another_sandbox_has_a_job_waiting(int perSandboxConcurrency, string expected)
+    {
+        await SeedTenantsAsync();
+        for (var i = 1; i <= 3; i++)
+        {
+            await Ingest.EnqueueAsync(Job($"a_{i}", createdAt: T0.AddSeconds(i)), None);
+        }
+
+        var now = T0.AddMinutes(1);
+        Assert.Equal("a_1", (await Ingest.ClaimNextAsync(now, now + s_jobLease, perSandboxConcurrency, None))!.Id);
+        await Ingest.EnqueueAsync(Job("b_1", SandboxB, now), None);
+
+        var next = await Ingest.ClaimNextAsync(now.AddSeconds(1), now + s_jobLease, perSandboxConcurrency, None);
+
+        Assert.Equal(expected, next!.Id);
+    }
+
+    [Fact]
+    public async Task With_no_other_sandbox_waiting_one_sandbox_may_take_every_worker()
+    {
+        await SeedTenantsAsync();
+        for (var i = 1; i <= 3; i++)
+        {
+            await Ingest.EnqueueAsync(Job($"a_{i}", createdAt: T0.AddSeconds(i)), None);
+        }
+
+        var now = T0.AddMinutes(1);
+        var claimed = new List<string?>();
+        for (var i = 0; i < 4; i++)
+        {
+            claimed.Add((await Ingest.ClaimNextAsync(now, now + s_jobLease, 1, None))?.Id);
+        }
+
+        Assert.Equal(["a_1", "a_2", "a_3", null], claimed);
+    }
+
+    [Fact]
+    public async Task A_job_of_several_turns_reads_back_with_its_turns_in_order()
+    {
+        await SeedTenantsAsync();
+        var job = Job("job_1") with
+        {
+            DataSourceId = "ds_1",
+            EndUserId = UserA,
+            Text = "",
+            SourceType = "conversation",
+            Turns = [new IngestTurn("User", "first message"), new IngestTurn("User", "second \"quoted\" message"), new IngestTurn("Assistant", "the answer")],
+        };
+
+        await Ingest.EnqueueAsync(job, None);
+
+        AssertJob(job, await Ingest.GetJobAsync(SandboxA, "job_1", None));
+        var claimed = await Ingest.ClaimNextAsync(T0, T0 + s_jobLease, 1, None);
+        Assert.Equal(job.Turns, claimed!.Turns);
+    }
+
+    [Fact]
+    public async Task Concurrent_claims_over_several_sandboxes_never_hand_out_one_job_twice()
+    {
+        await SeedTenantsAsync();
+        for (var i = 0; i < 4; i++)
+        {
+            await Ingest.EnqueueAsync(Job($"a_{i}", createdAt: T0.AddMilliseconds(i)), None);
+            await Ingest.EnqueueAsync(Job($"b_{i}", SandboxB, T0.AddMilliseconds(i)), None);
+        }
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => Ingest.ClaimNextAsync(T0.AddSeconds(1), T0.AddSeconds(1) + s_jobLease, 1, None))));
+
+        var claimed = claims.Where(c => c is not null).Select(c => c!.Id).ToList();
+        Assert.Equal(8, claimed.Count);
+        Assert.Equal(8, claimed.Distinct().Count());
+    }
+
+    [Fact]
     public async Task Complete_adds_the_chunks_and_marks_the_job_completed_with_its_counts()
     {
         await SeedTenantsAsync();
         await Ingest.EnqueueAsync(Job("job_1"), None);
-        await Ingest.ClaimNextAsync(T0, T0 + s_jobLease, None);
+        await Ingest.ClaimNextAsync(T0, T0 + s_jobLease, 1, None);
         var done = T0.AddSeconds(3);
 
         var indexed = await Ingest.CompleteAsync("job_1", [Chunk("chunk:a", "alpha"), Chunk("chunk:b", "beta")], """{"chunks":2,"chunking":"text"}""", done, None);
@@ -113,7 +219,7 @@ public abstract partial class StoreConformanceTests
         var job = await Ingest.GetJobAsync(SandboxA, "job_1", None);
         Assert.Equal((IngestStatus.Completed, done), (job!.Status, job.CompletedAt!.Value));
         AssertJsonEqual("""{"chunks":2,"chunking":"text","indexed":2,"duplicates":0}""", job.ResultJson);
-        Assert.Null(await Ingest.ClaimNextAsync(done.AddHours(1), done.AddHours(2), None));
+        Assert.Null(await Ingest.ClaimNextAsync(done.AddHours(1), done.AddHours(2), 1, None));
         Assert.Equal(2, (await Content.GetChunksAsync(SandboxA, ["chunk:a", "chunk:b"], null, None)).Count);
     }
 
@@ -140,14 +246,14 @@ public abstract partial class StoreConformanceTests
     {
         await SeedTenantsAsync();
         await Ingest.EnqueueAsync(Job("job_1"), None);
-        await Ingest.ClaimNextAsync(T0, T0 + s_jobLease, None);
+        await Ingest.ClaimNextAsync(T0, T0 + s_jobLease, 1, None);
 
         await Ingest.FailAsync("job_1", "disk full", T0.AddSeconds(30), T0.AddSeconds(1), None);
 
         var queued = await Ingest.GetJobAsync(SandboxA, "job_1", None);
         Assert.Equal((IngestStatus.Queued, 1, "disk full"), (queued!.Status, queued.RetryCount, queued.ErrorMessage));
-        Assert.Null(await Ingest.ClaimNextAsync(T0.AddSeconds(29), T0.AddSeconds(29) + s_jobLease, None));
-        var retried = await Ingest.ClaimNextAsync(T0.AddSeconds(30), T0.AddSeconds(30) + s_jobLease, None);
+        Assert.Null(await Ingest.ClaimNextAsync(T0.AddSeconds(29), T0.AddSeconds(29) + s_jobLease, 1, None));
+        var retried = await Ingest.ClaimNextAsync(T0.AddSeconds(30), T0.AddSeconds(30) + s_jobLease, 1, None);
         Assert.Equal(("job_1", 1), (retried!.Id, retried.RetryCount));
     }
 
@@ -156,13 +262,13 @@ public abstract partial class StoreConformanceTests
     {
         await SeedTenantsAsync();
         await Ingest.EnqueueAsync(Job("job_1"), None);
-        await Ingest.ClaimNextAsync(T0, T0 + s_jobLease, None);
+        await Ingest.ClaimNextAsync(T0, T0 + s_jobLease, 1, None);
 
         await Ingest.FailAsync("job_1", "gave up", null, T0.AddSeconds(5), None);
 
         var failed = await Ingest.GetJobAsync(SandboxA, "job_1", None);
         Assert.Equal((IngestStatus.Failed, "gave up", T0.AddSeconds(5)), (failed!.Status, failed.ErrorMessage, failed.CompletedAt!.Value));
-        Assert.Null(await Ingest.ClaimNextAsync(T0.AddDays(1), T0.AddDays(1) + s_jobLease, None));
+        Assert.Null(await Ingest.ClaimNextAsync(T0.AddDays(1), T0.AddDays(1) + s_jobLease, 1, None));
     }
 
     [Fact]
@@ -215,11 +321,31 @@ public abstract partial class StoreConformanceTests
         return await Ingest.CompleteAsync(jobId, [.. chunks.Select(c => c with { JobId = jobId })], result, T0.AddSeconds(1), None);
     }
 
+    /// <summary>Claims (one worker, one job per sandbox at a time) and completes up to <paramref name="count"/> jobs: their ids in claim order.</summary>
+    private async Task<List<string>> ClaimAndCompleteAsync(int count, DateTimeOffset now)
+    {
+        var order = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            if (await Ingest.ClaimNextAsync(now, now + s_jobLease, 1, None) is not { } job)
+            {
+                break;
+            }
+
+            order.Add(job.Id);
+            await Ingest.CompleteAsync(job.Id, [], """{"chunks":0}""", now, None);
+        }
+
+        return order;
+    }
+
     private static void AssertJob(IngestJobRecord expected, IngestJobRecord? actual)
     {
         Assert.NotNull(actual);
         Assert.Equal(expected.Participants ?? [], actual.Participants ?? []);
         Assert.Equal(expected.Participants is null, actual.Participants is null);
-        Assert.Equal(expected with { Participants = null }, actual with { Participants = null });
+        Assert.Equal(expected.Turns ?? [], actual.Turns ?? []);
+        Assert.Equal(expected.Turns is null, actual.Turns is null);
+        Assert.Equal(expected with { Participants = null, Turns = null }, actual with { Participants = null, Turns = null });
     }
 }

@@ -24,11 +24,18 @@ public interface IIngestStore
     Task<IngestJobRecord?> GetJobAsync(string sandboxId, string jobId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Claims the oldest queued job that is due (its retry time has come), or a processing one whose lease expired
-    /// (its worker died: that lost attempt counts as a retry); null when there is none. The job comes back
+    /// Claims the next job that is due (queued and its retry time has come, or processing with an expired lease: its
+    /// worker died, and that lost attempt counts as a retry); null when there is none. The job comes back
     /// <c>processing</c>, leased until <paramref name="leaseUntil"/>.
     /// </summary>
-    Task<IngestJobRecord?> ClaimNextAsync(DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
+    /// <remarks>
+    /// The queue is fair across sandboxes: each job gets its place in a round when it is enqueued (a sandbox's k-th
+    /// waiting job is k places after the head of the queue), so sandboxes with waiting jobs are served in turn and a
+    /// sandbox's own jobs in the order they came. A sandbox that already has <paramref name="perSandboxConcurrency"/>
+    /// jobs leased is passed over while another sandbox has a job waiting near the head; when none has, the busy
+    /// sandbox's next job is claimed anyway, so workers never idle while there is work.
+    /// </remarks>
+    Task<IngestJobRecord?> ClaimNextAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int perSandboxConcurrency, CancellationToken cancellationToken);
 
     /// <summary>
     /// In one transaction: adds the chunks (skipping content already indexed in the same sandbox, data source and end
@@ -65,6 +72,11 @@ public static class IngestStatus
 }
 
 /// <summary>An ingest job as stored.</summary>
+/// <remarks>
+/// A job indexes either one text (<see cref="Text"/>, said by <see cref="Speaker"/> when it is a conversation turn) or,
+/// when <see cref="Turns"/> is set, several turns of one conversation (a run's messages and answer), each chunked on
+/// its own under its speaker; <see cref="Text"/> is then empty.
+/// </remarks>
 public sealed record IngestJobRecord(
     string Id,
     string SandboxId,
@@ -83,4 +95,10 @@ public sealed record IngestJobRecord(
     string? ResultJson,
     DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt,
-    DateTimeOffset? CompletedAt);
+    DateTimeOffset? CompletedAt,
+    IReadOnlyList<IngestTurn>? Turns = null);
+
+/// <summary>One turn of a conversation that an ingest job indexes.</summary>
+/// <param name="Speaker">Who said it (<c>User</c>, <c>Assistant</c> or a name): the last part of its chunks' breadcrumb.</param>
+/// <param name="Text">What was said.</param>
+public sealed record IngestTurn(string Speaker, string Text);

@@ -6,6 +6,12 @@ public sealed class IngestOptions
     /// <summary>Jobs processed at the same time; 0 turns the worker off (jobs stay queued until a worker runs).</summary>
     public int Concurrency { get; set; } = 2;
 
+    /// <summary>
+    /// Jobs of one sandbox processed at the same time while other sandboxes have jobs waiting (with no other sandbox
+    /// waiting, one sandbox may use every worker). Sandboxes are served in turn either way.
+    /// </summary>
+    public int PerSandboxConcurrency { get; set; } = 1;
+
     /// <summary>Retries of a failed job before it is marked <c>failed</c>.</summary>
     public int MaxRetries { get; set; } = 3;
 

@@ -117,14 +117,15 @@ public sealed partial class IngestService(
     }
 
     /// <summary>
-    /// Queues a turn that is already in its window (a run recorded it) for indexing as the window's end user's
-    /// conversation memory, without appending it again.
+    /// Queues turns that are already in their window (a run recorded them) for indexing as the window's end user's
+    /// conversation memory, without appending them again: one job for all of them, each turn chunked on its own.
     /// </summary>
-    public async Task<IngestJobRecord> IndexTurnAsync(WindowRecord window, string speaker, string text, string? projectId, CancellationToken cancellationToken)
+    public async Task<IngestJobRecord> IndexTurnsAsync(WindowRecord window, IReadOnlyList<IngestTurn> turns, string? projectId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(window);
-        var job = new IngestJobRecord(ids.NewId("job"), window.SandboxId, window.Id, projectId, window.EndUserId, text, Conversation, null, null, speaker,
-            null, IngestStatus.Queued, 0, null, null, time.GetUtcNow(), null, null);
+        ArgumentNullException.ThrowIfNull(turns);
+        var job = new IngestJobRecord(ids.NewId("job"), window.SandboxId, window.Id, projectId, window.EndUserId, string.Empty, Conversation, null, null, null,
+            null, IngestStatus.Queued, 0, null, null, time.GetUtcNow(), null, null, turns);
         await store.EnqueueAsync(job, cancellationToken);
         signal.Notify();
         return job;

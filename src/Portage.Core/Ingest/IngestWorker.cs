@@ -38,7 +38,8 @@ public sealed partial class IngestWorker(
     public async Task<bool> RunOnceAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var job = await store.ClaimNextAsync(now, now + TimeSpan.FromSeconds(options.Value.LeaseSeconds), cancellationToken);
+        var settings = options.Value;
+        var job = await store.ClaimNextAsync(now, now + TimeSpan.FromSeconds(settings.LeaseSeconds), Math.Max(settings.PerSandboxConcurrency, 1), cancellationToken);
         if (job is null)
         {
             return false;
@@ -67,7 +68,10 @@ public sealed partial class IngestWorker(
         try
         {
             var mode = Chunker.ModeOf(job.SourceType, job.FilePath);
-            var pieces = chunker.Chunk(new ChunkInput(job.SandboxId, job.DataSourceId, job.EndUserId, job.Text, job.SourceType, job.FilePath, job.Speaker));
+            // A job of several turns chunks each on its own, so every turn keeps its speaker and is found by itself.
+            var pieces = job.Turns is { Count: > 0 } turns
+                ? [.. turns.SelectMany(t => chunker.Chunk(InputOf(job, t.Text, t.Speaker)))]
+                : chunker.Chunk(InputOf(job, job.Text, job.Speaker));
             var now = time.GetUtcNow();
             var chunks = pieces.Select(p => new ChunkRecord(p.Id, job.SandboxId, job.DataSourceId, job.ProjectId, job.EndUserId, p.CanonicalPath, p.Breadcrumb,
                 job.FilePath, job.SourceType, p.Content, p.ContentHash, p.TokenEstimate, job.Id, now)).ToList();
@@ -96,6 +100,9 @@ public sealed partial class IngestWorker(
         var delay = settings.RetryBaseDelayMilliseconds * Math.Pow(2, Math.Min(retryCount, 20));
         return TimeSpan.FromMilliseconds(Math.Min(delay, settings.MaxRetryDelaySeconds * 1000));
     }
+
+    private static ChunkInput InputOf(IngestJobRecord job, string text, string? speaker) =>
+        new(job.SandboxId, job.DataSourceId, job.EndUserId, text, job.SourceType, job.FilePath, speaker);
 
     private async Task LoopAsync(CancellationToken stoppingToken)
     {

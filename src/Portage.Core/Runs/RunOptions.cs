@@ -9,6 +9,12 @@ public sealed class RunOptions
     /// <summary>How long a window lease lasts without renewal; a crashed run's lease expires after this (seconds).</summary>
     public double LeaseSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// Most user messages in one run request (each becomes a turn); more is 400 <c>too_many_messages</c>. One is the
+    /// normal case: earlier turns come from the window, not from the request.
+    /// </summary>
+    public int MaxMessagesPerRun { get; set; } = 64;
+
     /// <summary>Most tool cycles (model asks, router executes, model continues) in one run; then <c>max_cycles</c>.</summary>
     public int MaxToolCycles { get; set; } = 20;
 

@@ -205,12 +205,21 @@ public sealed partial class RunPlanner(
     /// <summary>The model name recorded for runs on an Agent Engine: the engine decides which model answers.</summary>
     public static string AgentEngineModel(string reasoningEngineId) => "agent-engine/" + reasoningEngineId;
 
-    private static List<string> ValidateMessages(AgentRunRequest request)
+    private List<string> ValidateMessages(AgentRunRequest request)
     {
         if (request.Messages is null || request.Messages.Count == 0)
         {
             throw PortageException.BadRequest("invalid_messages",
                 "messages is required: a list with at least one {\"role\": \"user\", \"content\": \"...\"}.");
+        }
+
+        // Each message becomes a turn: one body must not fan out into thousands of them.
+        var limit = options.Value.MaxMessagesPerRun;
+        if (request.Messages.Count > limit)
+        {
+            throw PortageException.BadRequest("too_many_messages",
+                $"messages has {request.Messages.Count} entries; a run takes at most {limit} (Runs:MaxMessagesPerRun). Send the new user message only: " +
+                "earlier turns come from the context window (pass session_id), and documents go to the ingest endpoint.");
         }
 
         var texts = new List<string>(request.Messages.Count);

@@ -37,6 +37,37 @@ public sealed class IngestWorkerTests
     }
 
     [Fact]
+    public async Task A_job_of_several_turns_chunks_each_turn_under_its_speaker()
+    {
+        _store.Queue.Enqueue(Job(0) with
+        {
+            Text = "",
+            SourceType = "conversation",
+            DataSourceId = "ds_1",
+            EndUserId = "u-1",
+            Turns = [new IngestTurn("User", "The kumquat tree stands by the gate."), new IngestTurn("User", "Where does the loquat go?"), new IngestTurn("Assistant", "By the wall.")],
+        });
+
+        Assert.True(await Worker().RunOnceAsync(CancellationToken.None));
+
+        var (_, chunks, result) = Assert.Single(_store.Completed);
+        Assert.Equal(
+            [("conversation › User", "The kumquat tree stands by the gate."), ("conversation › User", "Where does the loquat go?"), ("conversation › Assistant", "By the wall.")],
+            chunks.Select(c => (c.Breadcrumb, c.Content)));
+        Assert.All(chunks, c => Assert.Equal(("u-1", "ds_1", "conversation:ds_1"), (c.EndUserId, c.DataSourceId, c.CanonicalPath[0])));
+        using var json = JsonDocument.Parse(result);
+        Assert.Equal((3, "conversation"), (json.RootElement.GetProperty("chunks").GetInt32(), json.RootElement.GetProperty("chunking").GetString()));
+    }
+
+    [Fact]
+    public async Task The_claim_asks_for_the_configured_per_sandbox_concurrency()
+    {
+        await Worker(new IngestOptions { PerSandboxConcurrency = 3 }).RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(3, _store.LastPerSandboxConcurrency);
+    }
+
+    [Fact]
     public async Task No_due_job_means_nothing_to_do()
     {
         Assert.False(await Worker().RunOnceAsync(CancellationToken.None));
@@ -171,9 +202,12 @@ public sealed class IngestWorkerTests
 
         public Task<IngestJobRecord?> GetJobAsync(string sandboxId, string jobId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public Task<IngestJobRecord?> ClaimNextAsync(DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+        public int? LastPerSandboxConcurrency { get; private set; }
+
+        public Task<IngestJobRecord?> ClaimNextAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int perSandboxConcurrency, CancellationToken cancellationToken)
         {
             LastLease = leaseUntil;
+            LastPerSandboxConcurrency = perSandboxConcurrency;
             return Task.FromResult(Queue.TryDequeue(out var job) ? job : null);
         }
 

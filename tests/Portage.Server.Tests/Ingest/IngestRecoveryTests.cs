@@ -22,7 +22,7 @@ public sealed class IngestRecoveryTests : IDisposable
 
             // A worker takes the job with a short lease, then the process goes away without finishing it.
             var now = DateTimeOffset.UtcNow;
-            Assert.NotNull(await first.Get<IIngestStore>().ClaimNextAsync(now, now.AddSeconds(1), CancellationToken.None));
+            Assert.NotNull(await first.Get<IIngestStore>().ClaimNextAsync(now, now.AddSeconds(1), 1, CancellationToken.None));
             Assert.Equal("processing", (await first.JobAsync(statusUrl)).GetProperty("status").GetString());
         }
 

@@ -1,4 +1,13 @@
+using System.Net.Http.Headers;
 using System.Text.Json;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Portage.Core.Ingest;
+using Portage.Core.Retrieval;
+using Portage.Core;
+using Portage.Core.Tenancy;
+using Portage.Core.Windows;
+using Portage.Server.Tests.Ingest;
 using Portage.Testing;
 
 namespace Portage.Server.Tests.Retrieval;
@@ -35,6 +44,72 @@ public sealed class ConversationMemoryTests
         Assert.Contains("Honeycrisp Zeta", ToolResult(aliceRun), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_runs_messages_and_answer_are_indexed_by_one_job_and_each_turn_is_found_by_its_end_user_only()
+    {
+        using var app = new PortageApp(settings: new Dictionary<string, string?> { ["Ingest:Concurrency"] = "0" });
+        var body = Runs.Body("unused", endUser: "alice");
+        body["messages"] = new[]
+        {
+            new { role = "user", content = "The kumquat tree stands by the gate." },
+            new { role = "user", content = "The tamarind grows in the greenhouse." },
+            new { role = "user", content = "Where should the loquat go?" },
+        };
+        Assert.True((await app.RunAsync(body)).Finished);
+
+        // The worker is off: count the jobs the run queued by claiming them by hand.
+        var worker = app.Get<IngestWorker>();
+        var claims = 0;
+        while (claims < 10 && await worker.RunOnceAsync(CancellationToken.None))
+        {
+            claims++;
+        }
+
+        Assert.Equal(1, claims);
+        var hits = new List<ChunkHit>();
+        foreach (var (word, message) in new[] { ("kumquat", "The kumquat tree stands by the gate."), ("tamarind", "The tamarind grows in the greenhouse."), ("loquat", "Where should the loquat go?") })
+        {
+            var found = await IngestEndpointTests.Search(app, word, "alice");
+            hits.Add(Assert.Single(found, h => h.Chunk.Content == message));
+            Assert.Empty(await IngestEndpointTests.Search(app, word, "bob"));
+            Assert.Empty(await IngestEndpointTests.Search(app, word));
+        }
+
+        // The echo model's answer ("… This is the start of our conversation.") is its own chunk, under its speaker.
+        var answer = Assert.Single(await IngestEndpointTests.Search(app, "start", "alice"));
+        Assert.Empty(await IngestEndpointTests.Search(app, "start", "bob"));
+        Assert.All(hits, h => Assert.Equal("conversation › User", h.Chunk.Breadcrumb));
+        Assert.Equal("conversation › echo/echo-1", answer.Chunk.Breadcrumb);
+        Assert.All([.. hits, answer], h => Assert.Equal(("alice", "conversation", answer.Chunk.JobId), (h.Chunk.EndUserId, h.Chunk.SourceType, h.Chunk.JobId)));
+    }
+
+    [Fact]
+    public async Task A_memory_job_that_could_not_be_queued_at_first_is_retried_not_dropped()
+    {
+        using var app = new PortageApp();
+        var flaky = new FlakyIngestStore(failures: 2);
+        using var host = app.WithWebHostBuilder(b => b.ConfigureTestServices(s =>
+            s.AddSingleton<IIngestStore>(sp => flaky.Wrap(sp.GetRequiredService<IPortageStore>()))));
+        using var client = host.CreateClient();
+        var credentials = LocalCredentials.TryRead(app.DataFolderPath)!;
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", credentials.ApiKey);
+
+        var frames = await SseFrames.RunAsync(client, $"/api/v1/storage/sandboxes/{credentials.SandboxId}/agents/run", Runs.Body(Secret, endUser: "alice"));
+        Assert.Equal("agent_finish", frames.Terminal().Event);
+
+        // The first two attempts to queue the run's memory failed; the third went through and the worker indexed it.
+        var index = host.Services.GetRequiredService<IContentIndex>();
+        IReadOnlyList<ChunkHit> found = [];
+        for (var attempt = 0; attempt < 200 && found.Count == 0; attempt++)
+        {
+            await Task.Delay(25);
+            found = await index.SearchAsync(new ContentQuery(credentials.SandboxId, "Honeycrisp", null, "alice", new HashSet<string>(), 10), CancellationToken.None);
+        }
+
+        Assert.Equal(3, flaky.Attempts);
+        Assert.Contains(found, hit => hit.Chunk.Content.Contains("Honeycrisp Zeta", StringComparison.Ordinal));
+    }
+
     private static async Task<List<JsonElement>> WaitForMemoryAsync(PortageApp app, string endUser)
     {
         for (var attempt = 0; attempt < 200; attempt++)
@@ -57,4 +132,37 @@ public sealed class ConversationMemoryTests
     private static bool IsMemory(JsonElement item) => item.GetProperty("canonical_ids")[0].GetString()!.StartsWith("conversation:", StringComparison.Ordinal);
 
     private static string ToolResult(RunResult run) => run.Frames.Single(f => f.Event == "agent_tool_result").Json.GetProperty("result").ToString();
+
+    /// <summary>The store, except that its first few enqueues fail as a locked database would.</summary>
+    private sealed class FlakyIngestStore(int failures)
+    {
+        private int _attempts;
+
+        /// <summary>Every call of EnqueueAsync so far, the failed ones included.</summary>
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        public IIngestStore Wrap(IIngestStore inner) => new Store(inner, this);
+
+        private bool ShouldFail() => Interlocked.Increment(ref _attempts) <= failures;
+
+        private sealed class Store(IIngestStore inner, FlakyIngestStore owner) : IIngestStore
+        {
+            public Task EnqueueAsync(IngestJobRecord job, CancellationToken cancellationToken) => owner.ShouldFail()
+                ? throw new InvalidOperationException("SQLite Error 5: 'database is locked'.")
+                : inner.EnqueueAsync(job, cancellationToken);
+
+            public Task<long> EnqueueTurnAsync(IngestJobRecord job, NewTurn turn, CancellationToken cancellationToken) => inner.EnqueueTurnAsync(job, turn, cancellationToken);
+
+            public Task<IngestJobRecord?> GetJobAsync(string sandboxId, string jobId, CancellationToken cancellationToken) => inner.GetJobAsync(sandboxId, jobId, cancellationToken);
+
+            public Task<IngestJobRecord?> ClaimNextAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int perSandboxConcurrency, CancellationToken cancellationToken) =>
+                inner.ClaimNextAsync(now, leaseUntil, perSandboxConcurrency, cancellationToken);
+
+            public Task<int> CompleteAsync(string jobId, IReadOnlyList<ChunkRecord> chunks, string resultJson, DateTimeOffset now, CancellationToken cancellationToken) =>
+                inner.CompleteAsync(jobId, chunks, resultJson, now, cancellationToken);
+
+            public Task FailAsync(string jobId, string error, DateTimeOffset? retryAt, DateTimeOffset now, CancellationToken cancellationToken) =>
+                inner.FailAsync(jobId, error, retryAt, now, cancellationToken);
+        }
+    }
 }
