@@ -44,7 +44,7 @@ public static class PortageServiceCollectionExtensions
         services.TryAddSingleton<DiscoverPrefetch>();
         services.TryAddSingleton<Portage.Core.Recording.ConversationMemory>();
         services.AddSingleton<Portage.Core.Sources.IPurgeParticipant, ContentPurge>();
-        services.TryAddSingleton<WindowLeaseSignal>();
+        services.TryAddSingleton<WindowQueue>();
         services.TryAddSingleton<RunPlanner>();
         services.TryAddSingleton<RunExecutor>();
         services.TryAddSingleton<WindowSweeper>();

@@ -26,7 +26,7 @@ public sealed partial class IngestService(
     IWindowStore windows,
     IngestSignal signal,
     IIdGenerator ids,
-    WindowLeaseSignal leaseSignal,
+    WindowQueue windowQueue,
     IOptions<RunOptions> runOptions,
     TimeProvider time)
 {
@@ -96,11 +96,14 @@ public sealed partial class IngestService(
         return new IngestAccepted(job, turnSeq);
     }
 
-    // A turn appended while a run holds the window would split that run's user turn from its answer, so it waits for
-    // the run as a run that found its window by itself does (rule 8: Runs:LockWaitSeconds), then gives up with 409.
+    // A turn appended while a run holds the window would split that run's user turn from its answer, so it lines up
+    // with the window's runs in this process and waits for a run of another replica as a run that found its window by
+    // itself does (rule 8: Runs:LockWaitSeconds), then gives up with 409.
     private async Task<long> AppendWhenFreeAsync(IngestJobRecord job, NewTurn turn, CancellationToken cancellationToken)
     {
+        var windowId = job.DataSourceId!;
         var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(runOptions.Value.LockWaitSeconds);
+        using var slot = await windowQueue.EnterAsync(windowId, deadline - time.GetUtcNow(), cancellationToken) ?? throw new WindowBusyException(windowId);
         var poll = TimeSpan.FromMilliseconds(25);
         while (true)
         {
@@ -110,7 +113,7 @@ public sealed partial class IngestService(
             }
             catch (WindowBusyException) when (time.GetUtcNow() < deadline)
             {
-                await leaseSignal.WaitAsync(job.DataSourceId!, TimeSpan.FromTicks(Math.Clamp((deadline - time.GetUtcNow()).Ticks, 0, poll.Ticks)), time, cancellationToken);
+                await Task.Delay(TimeSpan.FromTicks(Math.Clamp((deadline - time.GetUtcNow()).Ticks, 0, poll.Ticks)), time, cancellationToken);
                 poll = TimeSpan.FromTicks(Math.Min(poll.Ticks * 2, TimeSpan.FromMilliseconds(500).Ticks));
             }
         }

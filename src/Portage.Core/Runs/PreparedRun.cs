@@ -59,6 +59,9 @@ public sealed record PreparedRun
     /// <summary>The run's span and clock (telemetry); the executor ends it.</summary>
     public RunTrace? Trace { get; init; }
 
+    /// <summary>The run's place at the head of its window's line in this process; given up once the run's end is stored.</summary>
+    public WindowSlot? Slot { get; init; }
+
     /// <summary>When the run started.</summary>
     public required DateTimeOffset StartedAt { get; init; }
 }

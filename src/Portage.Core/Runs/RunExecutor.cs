@@ -30,7 +30,6 @@ public sealed partial class RunExecutor(
     DiscoverPrefetch prefetcher,
     ConversationMemory memory,
     ContentLogging content,
-    WindowLeaseSignal leaseSignal,
     ILogger<RunExecutor> logger)
 {
     /// <summary>Streams the run's events: <c>run_started</c>, deltas and tool frames, then one terminal frame.</summary>
@@ -211,7 +210,8 @@ public sealed partial class RunExecutor(
             await leaseKeeper.CancelAsync();
             await renewal;
             (var assistant, usage, commitFailure) = await RecordEndAsync(run, history, recorder, sent, status, failure);
-            leaseSignal.Released(run.Window.Id);
+            // The store's lease went with the commit: the next run in this process's line may go.
+            run.Slot?.Dispose();
             if (commitFailure is null)
             {
                 await memory.RememberAsync(run, assistant);

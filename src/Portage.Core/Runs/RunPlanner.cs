@@ -23,7 +23,7 @@ public sealed partial class RunPlanner(
     ISessionStore sessions,
     IRunStore runs,
     IIdGenerator ids,
-    WindowLeaseSignal leaseSignal,
+    WindowQueue windowQueue,
     TimeProvider time,
     IOptions<RunOptions> options)
 {
@@ -69,9 +69,22 @@ public sealed partial class RunPlanner(
             ? null
             : await sessions.GetSessionAsync(sandboxId, request.SessionId, endUserId, cancellationToken);
         var (window, named, isNew) = await ChooseWindowAsync(sandboxId, endUserId, request, namedSession, cancellationToken);
-        if (!isNew)
+
+        // Rule 8: this process's runs of the window line up first (in arrival order), then the head of the line takes the
+        // store's lease, which also holds the window against other replicas. A named window is not waited for.
+        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(named ? 0 : options.Value.LockWaitSeconds);
+        var slot = await windowQueue.EnterAsync(window.Id, deadline - time.GetUtcNow(), cancellationToken) ?? throw RunInProgress(window);
+        try
         {
-            await AcquireLeaseAsync(window, runId, waitForIt: !named, cancellationToken);
+            if (!isNew)
+            {
+                await AcquireLeaseAsync(window, runId, deadline, cancellationToken);
+            }
+        }
+        catch
+        {
+            slot.Dispose();
+            throw;
         }
 
         try
@@ -120,6 +133,7 @@ public sealed partial class RunPlanner(
                 MaxTokens = request.MaxTokens,
                 StartedAt = now,
                 Trace = trace,
+                Slot = slot,
             };
         }
         catch
@@ -127,9 +141,9 @@ public sealed partial class RunPlanner(
             if (!isNew)
             {
                 await windows.ReleaseLeaseAsync(window.Id, runId, CancellationToken.None);
-                leaseSignal.Released(window.Id);
             }
 
+            slot.Dispose();
             throw;
         }
     }
@@ -334,12 +348,11 @@ public sealed partial class RunPlanner(
         return window with { Status = SourceStatus.Active, ArchivedReason = null };
     }
 
-    // Rule 8. A waiting run is woken as soon as a run of this process releases the window; a release by another replica
-    // is found by polling, less often the longer the wait, so many waiters do not load the database with lease checks.
-    private async Task AcquireLeaseAsync(WindowRecord window, string runId, bool waitForIt, CancellationToken cancellationToken)
+    // The head of this process's line takes the store's lease. A run of this process has released it by the time the
+    // next one gets here; a run of another replica holding it is waited for by polling, less often the longer the wait.
+    private async Task AcquireLeaseAsync(WindowRecord window, string runId, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         var lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
-        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(waitForIt ? options.Value.LockWaitSeconds : 0);
         var poll = TimeSpan.FromMilliseconds(25);
         while (true)
         {
@@ -351,14 +364,16 @@ public sealed partial class RunPlanner(
 
             if (now >= deadline)
             {
-                throw PortageException.Conflict("run_in_progress",
-                    $"Context window '{window.Id}' has a run in progress; one run at a time per window. Wait for its agent_finish and retry, or set new_window: true for a parallel conversation.");
+                throw RunInProgress(window);
             }
 
-            await leaseSignal.WaitAsync(window.Id, TimeSpan.FromTicks(Math.Min(poll.Ticks, (deadline - now).Ticks)), time, cancellationToken);
+            await Task.Delay(TimeSpan.FromTicks(Math.Min(poll.Ticks, (deadline - now).Ticks)), time, cancellationToken);
             poll = TimeSpan.FromTicks(Math.Min(poll.Ticks * 2, MaxLeasePoll.Ticks));
         }
     }
+
+    private static PortageException RunInProgress(WindowRecord window) => PortageException.Conflict("run_in_progress",
+        $"Context window '{window.Id}' has a run in progress; one run at a time per window. Wait for its agent_finish and retry, or set new_window: true for a parallel conversation.");
 
 
     // Rules 4 and 5: continue a session of the same provider; a session of another provider means "continue its

@@ -155,6 +155,8 @@ public sealed partial class RunHost(
         }
         finally
         {
+            // Normally given up right after the run's commit; here also when the executor failed before reaching it.
+            run.Slot?.Dispose();
             live.Complete();
             _live.TryRemove(runId, out _);
             live.Dispose();
