@@ -47,7 +47,7 @@ public sealed class SqliteMigrationTests : IDisposable
         Assert.All(sources, s => Assert.Equal((SourceKind.Ephemeral, "custom", SourceIngestionMode.Manual, "{}"), (s.Kind, s.Provider, s.IngestionMode, s.AdapterConfigJson)));
         Assert.All(sources, s => Assert.Null(s.ExternalAccountId ?? s.ProjectId ?? s.WebhookUrl ?? (object?)s.PollIntervalSeconds ?? s.LastSyncAt));
 
-        var turns = await store.ListTurnsAsync("sb_1", "ds_chat", 0, s_none);
+        var turns = await store.ListTurnsAsync("sb_1", "ds_chat", 0, 100, s_none);
         Assert.Equal(["hello from v1", "hi, I remember"], turns.Select(t => t.Text));
         var session = await store.GetSessionAsync("sb_1", "sess_1", "u-1", s_none);
         Assert.Equal(("ds_chat", "echo", 2L), (session?.WindowId, session?.Provider, session?.LastWindowSeq));

@@ -283,7 +283,7 @@ public abstract partial class StoreConformanceTests
         Assert.Equal(SourceDeletion.HasHistory, await Sources.DeleteSourceAsync(SandboxA, "ds_leased", None));
 
         Assert.NotNull(await Sources.GetSourceAsync(SandboxA, "ds_used", None));
-        Assert.Single(await Windows.ListTurnsAsync(SandboxA, "ds_used", 0, None));
+        Assert.Single(await Windows.ListTurnsAsync(SandboxA, "ds_used", 0, 100, None));
     }
 
     [Fact]
@@ -302,12 +302,12 @@ public abstract partial class StoreConformanceTests
         var result = await Sources.PurgeSourceAsync(SandboxA, "ds_w", deleteSource: false, T0.AddMinutes(1), None);
 
         Assert.Equal(new SourcePurgeResult(SourcePurgeOutcome.Purged, 3, 1, 0, false), result);
-        Assert.Empty(await Windows.ListTurnsAsync(SandboxA, "ds_w", 0, None));
+        Assert.Empty(await Windows.ListTurnsAsync(SandboxA, "ds_w", 0, 100, None));
         Assert.Null(await Sessions.GetSessionAsync(SandboxA, "sess_1", null, None));
         Assert.NotNull(await Runs.GetRunAsync(SandboxA, "run_1", None));
         var purged = await Windows.GetWindowAsync(SandboxA, "ds_w", null, None);
         Assert.Equal(0, purged?.TurnCount);
-        Assert.Single(await Windows.ListTurnsAsync(SandboxA, "ds_other", 0, None));
+        Assert.Single(await Windows.ListTurnsAsync(SandboxA, "ds_other", 0, 100, None));
         Assert.NotNull(await Sessions.GetSessionAsync(SandboxA, "sess_2", null, None));
 
         var again = Session("sess_3", window);
@@ -329,7 +329,7 @@ public abstract partial class StoreConformanceTests
         Assert.Equal(new SourcePurgeResult(SourcePurgeOutcome.Purged, 2, 1, 1, true), result);
         Assert.Null(await Sources.GetSourceAsync(SandboxA, "ds_w", None));
         Assert.Null(await Runs.GetRunAsync(SandboxA, "run_1", None));
-        Assert.Empty(await Windows.ListTurnsAsync(SandboxA, "ds_w", 0, None));
+        Assert.Empty(await Windows.ListTurnsAsync(SandboxA, "ds_w", 0, 100, None));
     }
 
     [Fact]
@@ -357,7 +357,7 @@ public abstract partial class StoreConformanceTests
 
         Assert.Equal(SourcePurgeResult.Nothing(SourcePurgeOutcome.RunInProgress),
             await Sources.PurgeSourceAsync(SandboxA, "ds_w", deleteSource: true, T0.AddSeconds(30), None));
-        Assert.Single(await Windows.ListTurnsAsync(SandboxA, "ds_w", 0, None));
+        Assert.Single(await Windows.ListTurnsAsync(SandboxA, "ds_w", 0, 100, None));
 
         var expired = await Sources.PurgeSourceAsync(SandboxA, "ds_w", deleteSource: false, T0.AddMinutes(2), None);
 

@@ -124,12 +124,13 @@ internal static class SourceEndpoints
     }
 
     private static async Task<IResult> TurnsAsync(
-        HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, IWindowStore windows, IDataSourceStore sources, string? end_user_id)
+        HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, IWindowStore windows, IDataSourceStore sources,
+        string? end_user_id, string? after_seq, string? limit)
     {
+        var after = Paging.AfterSeq(after_seq);
+        var size = Paging.Limit(limit);
         var window = await FindWindowAsync(context, sandboxId, sourceId, end_user_id, "turns", tenancy, windows, sources);
-        var turns = await windows.ListTurnsAsync(sandboxId, window.Id, 0, context.RequestAborted);
-        IReadOnlyList<WindowTurn> dtos = [.. turns.Select(SourceDtos.ToDto)];
-        return TypedResults.Json(new WindowTurnList(window.Id, window.EndUserId, dtos, dtos.Count), ProtocolJson.Wire.WindowTurnList);
+        return new TurnPageResult(windows, window, after, size);
     }
 
     private static async Task<IResult> DeliveriesAsync(
