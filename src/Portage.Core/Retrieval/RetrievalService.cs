@@ -118,12 +118,15 @@ public sealed class RetrievalService(IContentIndex index, BriefWriter writer, Ti
     }
 
     /// <summary>
-    /// A window's delivery ledger, oldest first, each entry with its chunk as <paramref name="endUserId"/> (the window's
-    /// owner) may see it. The caller checks that the window exists in the sandbox.
+    /// A page of a window's delivery ledger, oldest first, each entry with its chunk as <paramref name="endUserId"/> (the
+    /// window's owner) may see it: at most <paramref name="limit"/> entries, after <paramref name="after"/> (the previous
+    /// page's last entry: its time and <see cref="LedgerEntry.StoredId"/>) when given. The caller checks that the window
+    /// exists in the sandbox.
     /// </summary>
-    public async Task<IReadOnlyList<LedgerEntry>> LedgerAsync(string sandboxId, string windowId, string? endUserId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<LedgerEntry>> LedgerAsync(
+        string sandboxId, string windowId, string? endUserId, ListCursor? after, int limit, CancellationToken cancellationToken)
     {
-        var ledger = await index.ListDeliveriesAsync(sandboxId, windowId, cancellationToken);
+        var ledger = await index.ListDeliveriesAsync(sandboxId, windowId, after, limit, cancellationToken);
         var ids = ledger.Select(d => Unprefixed(d.CanonicalId).Id).Distinct(StringComparer.Ordinal).ToList();
         var chunks = (await index.GetChunksAsync(sandboxId, ids, endUserId, cancellationToken)).ToDictionary(c => c.Id, StringComparer.Ordinal);
         return [.. ledger.Select(d =>

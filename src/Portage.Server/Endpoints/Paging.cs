@@ -1,4 +1,7 @@
+using System.Buffers.Text;
 using System.Globalization;
+using System.Text;
+using Portage.Core;
 using Portage.Core.Errors;
 
 namespace Portage.Server.Endpoints;
@@ -39,4 +42,49 @@ internal static class Paging
             : throw PortageException.BadRequest("invalid_after_seq",
                 "after_seq is a turn's seq, a whole number ≥ 0 (0 or omitted: from the first turn); pass a page's next_after_seq to read the next page.");
     }
+
+    /// <summary>
+    /// A cursor for the item after which the next page starts. Opaque to clients: base64url of
+    /// <c>"&lt;UTC ticks&gt;:&lt;id&gt;"</c>, ticks keeping the store's full time precision.
+    /// </summary>
+    public static string Cursor(DateTimeOffset at, string id) =>
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(at.UtcTicks.ToString(CultureInfo.InvariantCulture) + ":" + id));
+
+    /// <summary>A cursor of <see cref="Cursor(DateTimeOffset, string)"/>, null when absent, or 400 <c>invalid_cursor</c>.</summary>
+    public static ListCursor? After(string? cursor)
+    {
+        if (cursor is null)
+        {
+            return null;
+        }
+
+        var text = Decode(cursor);
+        var colon = text?.IndexOf(':', StringComparison.Ordinal) ?? -1;
+        return colon > 0 && colon < text!.Length - 1
+            && long.TryParse(text.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            && ticks <= DateTimeOffset.MaxValue.UtcTicks
+            ? new ListCursor(new DateTimeOffset(ticks, TimeSpan.Zero), text[(colon + 1)..])
+            : throw InvalidCursor();
+    }
+
+    /// <summary>A cursor for a list ordered by a text key alone (usage groups): base64url of the key.</summary>
+    public static string KeyCursor(string key) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(key));
+
+    /// <summary>A cursor of <see cref="KeyCursor"/>, null when absent, or 400 <c>invalid_cursor</c>.</summary>
+    public static string? AfterKey(string? cursor) => cursor is null ? null : Decode(cursor) ?? throw InvalidCursor();
+
+    private static string? Decode(string cursor)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static PortageException InvalidCursor() =>
+        PortageException.BadRequest("invalid_cursor", "cursor must be a next_cursor value returned by this endpoint (omit it for the first page).");
 }
