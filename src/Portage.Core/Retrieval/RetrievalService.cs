@@ -19,6 +19,9 @@ public sealed class RetrievalService(IContentIndex index, BriefWriter writer, Ti
     /// <summary>Longest accepted query (copass-compat §6.2).</summary>
     public const int MaxQueryLength = 5000;
 
+    /// <summary>The most items one interpret call takes.</summary>
+    public const int MaxItems = 100;
+
     /// <summary>discover: the next items the agent has not seen, best first.</summary>
     public async Task<DiscoverResponse> DiscoverAsync(RetrievalScope scope, string? query, IReadOnlyList<HistoryMessage>? history, CancellationToken cancellationToken)
     {
@@ -46,9 +49,11 @@ public sealed class RetrievalService(IContentIndex index, BriefWriter writer, Ti
         ArgumentNullException.ThrowIfNull(scope);
         using var span = StartSpan("interpret", scope);
         var text = ValidQuery(query);
-        if (items is null || items.Count == 0 || items.Any(t => t is null || t.Count == 0 || t.Any(string.IsNullOrWhiteSpace)))
+        // Bounded like origins' canonical_ids: each item loads a chunk, and a body of ids could otherwise name thousands.
+        if (items is null || items.Count is 0 or > MaxItems || items.Any(t => t is null || t.Count == 0 || t.Any(string.IsNullOrWhiteSpace)))
         {
-            throw PortageException.BadRequest("invalid_items", "items is required: a list of tuples of canonical ids (each tuple the canonical_ids of one discover item).");
+            throw PortageException.BadRequest("invalid_items",
+                $"items is required: 1–{MaxItems} tuples of canonical ids (each tuple the canonical_ids of one discover item).");
         }
 
         ValidMaxTokens(maxTokens, 100, 16000);

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using Portage.Server.Tests.Retrieval;
 using Portage.Testing;
@@ -108,6 +109,22 @@ public sealed class ListPagingTests
 
         Assert.Equal((400, "invalid_limit"), (await app.GetJsonAsync("/api/v1/usage?limit=0")).Error());
         Assert.Equal((400, "invalid_cursor"), (await app.GetJsonAsync("/api/v1/usage?group_by=day&cursor=%%")).Error());
+    }
+
+    [Fact]
+    public async Task Interpret_takes_at_most_100_items_so_one_request_cannot_pull_in_the_whole_index()
+    {
+        using var app = new PortageApp();
+        var items = Enumerable.Range(0, 101).Select(i => new[] { $"chunk:{i}" }).ToArray();
+        var path = $"/api/v1/query/sandboxes/{app.SandboxId}/interpret";
+
+        using var tooMany = await app.Client.PostAsJsonAsync(path, new { query = "rate limits", items });
+        using var enough = await app.Client.PostAsJsonAsync(path, new { query = "rate limits", items = items[..100] });
+
+        var error = await tooMany.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((400, "invalid_items"), ((int)tooMany.StatusCode, error.Str("error")));
+        Assert.Contains("1–100", error.Str("detail"), StringComparison.Ordinal);
+        Assert.Equal(200, (int)enough.StatusCode);
     }
 
     // Follows next_cursor from the first page to the last.
