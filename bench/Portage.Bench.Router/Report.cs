@@ -107,7 +107,7 @@ internal sealed record BenchReport(
             md.AppendLine(CultureInfo.InvariantCulture, $"| {window.EmptyWindow.TurnsBefore:N0} turns | {Ms(window.EmptyWindow.StartMs)} | {Ms(window.EmptyWindow.EndMs)} | {Ms(window.EmptyWindow.AppendMs)} |");
             md.AppendLine(CultureInfo.InvariantCulture, $"| {window.FullWindow.TurnsBefore:N0} turns | {Ms(window.FullWindow.StartMs)} | {Ms(window.FullWindow.EndMs)} | **{Ms(window.FullWindow.AppendMs)}** |");
             md.AppendLine();
-            md.AppendLine(CultureInfo.InvariantCulture, $"At {window.Turns:N0} turns: reading the whole window (ListTurnsAsync; a run reads only as far back as its context budget) {Ms(window.ReadAllTurnsMs)}; a run through the router on it " +
+            md.AppendLine(CultureInfo.InvariantCulture, $"At {window.Turns:N0} turns: reading the whole window (ListTurnsAsync, 500 turns a page; a run reads only as far back as its context budget) {Ms(window.ReadAllTurnsMs)}; a run through the router on it " +
                 $"{Ms(window.RouterRuns.TotalMs)} total, TTFT {Ms(window.RouterRuns.FirstTokenMs)} ({window.RouterRuns.Streams} runs, {window.RouterRuns.Failed} failed; " +
                 $"the unmeasured first run, which starts the session, {window.FirstRouterRunMs:0} ms).");
         }

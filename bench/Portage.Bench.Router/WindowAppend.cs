@@ -63,7 +63,11 @@ internal sealed class WindowAppend(IServiceProvider services, string sandboxId)
         for (var i = 0; i < options.WindowRuns; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            await _windows.ListTurnsAsync(sandboxId, window, 0, ct);
+            // Page by page, as the turns endpoint reads a window.
+            for (var page = await _windows.ListTurnsAsync(sandboxId, window, 0, 500, ct); page.Count > 0;
+                 page = await _windows.ListTurnsAsync(sandboxId, window, page[^1].Seq, 500, ct))
+            {
+            }
             reads.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 

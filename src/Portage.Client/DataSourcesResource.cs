@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Portage.Protocol;
 using Portage.Protocol.Sources;
 
@@ -10,6 +11,7 @@ namespace Portage.Client;
 /// </summary>
 public sealed class DataSourcesResource
 {
+
     private readonly RouterConnection _connection;
 
     internal DataSourcesResource(RouterConnection connection) => _connection = connection;
@@ -108,46 +110,168 @@ public sealed class DataSourcesResource
             "dataSources.get", HttpMethod.Get, Paths.Source(sandboxId, dataSourceId),
             ProtocolJson.Default.DataSource, content: null, cancellationToken);
 
-    /// <summary>Lists data sources (<c>GET …/sources?kind=…&amp;end_user_id=…&amp;provider=…&amp;status=…</c>), newest activity first.</summary>
+    /// <summary>
+    /// Lists every matching data source (<c>GET …/sources?kind=…&amp;end_user_id=…&amp;provider=…&amp;status=…</c>), newest
+    /// activity first, following the pages to the end; <see cref="ListPageAsync"/> reads one page.
+    /// </summary>
     /// <param name="sandboxId">The sandbox.</param>
     /// <param name="kind"><c>ephemeral</c> for context windows, <c>durable</c> for the rest, null for all.</param>
     /// <param name="endUserId">Only the windows of this end user.</param>
     /// <param name="provider">Only sources of this provider (<c>custom</c>, <c>github</c>, …).</param>
     /// <param name="status">Only sources with this status (<c>active</c>, <c>paused</c>, <c>disconnected</c>, <c>error</c>, <c>archived</c>).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public Task<DataSourceList> ListAsync(
+    public async Task<DataSourceList> ListAsync(
         string sandboxId, string? kind = null, string? endUserId = null, string? provider = null, string? status = null,
-        CancellationToken cancellationToken = default) =>
-        _connection.SendJsonAsync(
-            "dataSources.list", HttpMethod.Get,
-            Paths.Query(Paths.Sources(sandboxId), ("kind", kind), ("end_user_id", endUserId), ("provider", provider), ("status", status)),
-            ProtocolJson.Default.DataSourceList, content: null, cancellationToken);
+        CancellationToken cancellationToken = default)
+    {
+        var page = await ListPageAsync(sandboxId, kind, endUserId, provider, status, null, null, cancellationToken).ConfigureAwait(false);
+        var sources = page.Sources.ToList();
+        while (page.NextCursor is { } cursor)
+        {
+            page = await ListPageAsync(sandboxId, kind, endUserId, provider, status, null, cursor, cancellationToken).ConfigureAwait(false);
+            sources.AddRange(page.Sources);
+        }
 
-    /// <summary>Reads the turns of a context window in order (<c>GET …/sources/{id}/turns</c>, Portage extension).</summary>
-    /// <param name="sandboxId">The sandbox.</param>
-    /// <param name="contextWindowId">The window (a <c>context_window_id</c>).</param>
-    /// <param name="endUserId">When given, a window of another end user answers 404.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    public Task<WindowTurnList> GetTurnsAsync(
-        string sandboxId, string contextWindowId, string? endUserId = null, CancellationToken cancellationToken = default) =>
-        _connection.SendJsonAsync(
-            "dataSources.turns", HttpMethod.Get,
-            Paths.Query($"{Paths.Source(sandboxId, contextWindowId)}/turns", ("end_user_id", endUserId)),
-            ProtocolJson.Default.WindowTurnList, content: null, cancellationToken);
+        return new DataSourceList(sources, sources.Count);
+    }
 
     /// <summary>
-    /// Reads a context window's delivery ledger, oldest first (<c>GET …/sources/{id}/deliveries</c>, Portage extension):
-    /// the discover labels (<c>kind: menu</c>) and content (<c>kind: content</c>) retrieval already gave its agent.
+    /// One page of data sources, newest activity first (<c>GET …/sources?…&amp;limit=&amp;cursor=</c>); pass
+    /// <see cref="DataSourceList.NextCursor"/> back as <paramref name="cursor"/> while it is not null.
+    /// </summary>
+    /// <param name="sandboxId">The sandbox.</param>
+    /// <param name="kind"><c>ephemeral</c> for context windows, <c>durable</c> for the rest, null for all.</param>
+    /// <param name="endUserId">Only the windows of this end user.</param>
+    /// <param name="provider">Only sources of this provider.</param>
+    /// <param name="status">Only sources with this status.</param>
+    /// <param name="limit">Sources per page, 1–500 (server default 100).</param>
+    /// <param name="cursor">The previous page's <c>next_cursor</c>; null for the first page.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<DataSourceList> ListPageAsync(
+        string sandboxId, string? kind = null, string? endUserId = null, string? provider = null, string? status = null,
+        int? limit = null, string? cursor = null, CancellationToken cancellationToken = default) =>
+        _connection.SendJsonAsync(
+            "dataSources.list", HttpMethod.Get,
+            Paths.Query(Paths.Sources(sandboxId), ("kind", kind), ("end_user_id", endUserId), ("provider", provider), ("status", status),
+                ("limit", limit?.ToString(CultureInfo.InvariantCulture)), ("cursor", cursor)),
+            ProtocolJson.Default.DataSourceList, content: null, cancellationToken);
+
+    /// <summary>
+    /// Reads every turn of a context window in order (<c>GET …/sources/{id}/turns</c>, Portage extension), following
+    /// the pages to the end; the answer holds them all. For a long window, read it page by page with
+    /// <see cref="GetTurnsPageAsync"/> or <see cref="EnumerateTurnsAsync"/> instead.
     /// </summary>
     /// <param name="sandboxId">The sandbox.</param>
     /// <param name="contextWindowId">The window (a <c>context_window_id</c>).</param>
     /// <param name="endUserId">When given, a window of another end user answers 404.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public Task<WindowDeliveryList> GetDeliveriesAsync(
-        string sandboxId, string contextWindowId, string? endUserId = null, CancellationToken cancellationToken = default) =>
+    public async Task<WindowTurnList> GetTurnsAsync(
+        string sandboxId, string contextWindowId, string? endUserId = null, CancellationToken cancellationToken = default)
+    {
+        var page = await GetTurnsPageAsync(sandboxId, contextWindowId, endUserId, 0, null, cancellationToken).ConfigureAwait(false);
+        if (!page.HasMore)
+        {
+            return page;
+        }
+
+        var turns = page.Turns.ToList();
+        while (page.NextAfterSeq is { } after)
+        {
+            page = await GetTurnsPageAsync(sandboxId, contextWindowId, endUserId, after, null, cancellationToken).ConfigureAwait(false);
+            turns.AddRange(page.Turns);
+        }
+
+        return new WindowTurnList(page.ContextWindowId, page.EndUserId, turns, turns.Count);
+    }
+
+    /// <summary>
+    /// Reads one page of a context window's turns (<c>GET …/sources/{id}/turns?after_seq=&amp;limit=</c>): the turns after
+    /// <paramref name="afterSeq"/> in order, at most <paramref name="limit"/> and at most 4 MiB of them (always one).
+    /// Pass the answer's <see cref="WindowTurnList.NextAfterSeq"/> back as <paramref name="afterSeq"/> while
+    /// <see cref="WindowTurnList.HasMore"/> is true.
+    /// </summary>
+    /// <param name="sandboxId">The sandbox.</param>
+    /// <param name="contextWindowId">The window (a <c>context_window_id</c>).</param>
+    /// <param name="endUserId">When given, a window of another end user answers 404.</param>
+    /// <param name="afterSeq">The seq to read after; 0 from the first turn.</param>
+    /// <param name="limit">Turns per page, 1–500 (server default 100).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<WindowTurnList> GetTurnsPageAsync(
+        string sandboxId, string contextWindowId, string? endUserId = null, long afterSeq = 0, int? limit = null,
+        CancellationToken cancellationToken = default) =>
+        _connection.SendJsonAsync(
+            "dataSources.turns", HttpMethod.Get,
+            Paths.Query($"{Paths.Source(sandboxId, contextWindowId)}/turns", ("end_user_id", endUserId),
+                ("after_seq", afterSeq == 0 ? null : afterSeq.ToString(CultureInfo.InvariantCulture)),
+                ("limit", limit?.ToString(CultureInfo.InvariantCulture))),
+            ProtocolJson.Default.WindowTurnList, content: null, cancellationToken);
+
+    /// <summary>
+    /// Every turn of a context window in order, read a page at a time as the enumeration goes, so a window of any
+    /// length is never held whole.
+    /// </summary>
+    /// <param name="sandboxId">The sandbox.</param>
+    /// <param name="contextWindowId">The window (a <c>context_window_id</c>).</param>
+    /// <param name="endUserId">When given, a window of another end user answers 404.</param>
+    /// <param name="afterSeq">The seq to start after; 0 from the first turn.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    public async IAsyncEnumerable<WindowTurn> EnumerateTurnsAsync(
+        string sandboxId, string contextWindowId, string? endUserId = null, long afterSeq = 0,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        long? after = afterSeq;
+        while (after is { } from)
+        {
+            var page = await GetTurnsPageAsync(sandboxId, contextWindowId, endUserId, from, null, cancellationToken).ConfigureAwait(false);
+            foreach (var turn in page.Turns)
+            {
+                yield return turn;
+            }
+
+            after = page.HasMore ? page.NextAfterSeq : null;
+        }
+    }
+
+    /// <summary>
+    /// Reads a context window's whole delivery ledger, oldest first (<c>GET …/sources/{id}/deliveries</c>, Portage
+    /// extension), following the pages to the end: the discover labels (<c>kind: menu</c>) and content
+    /// (<c>kind: content</c>) retrieval already gave its agent. <see cref="GetDeliveriesPageAsync"/> reads one page.
+    /// </summary>
+    /// <param name="sandboxId">The sandbox.</param>
+    /// <param name="contextWindowId">The window (a <c>context_window_id</c>).</param>
+    /// <param name="endUserId">When given, a window of another end user answers 404.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<WindowDeliveryList> GetDeliveriesAsync(
+        string sandboxId, string contextWindowId, string? endUserId = null, CancellationToken cancellationToken = default)
+    {
+        var page = await GetDeliveriesPageAsync(sandboxId, contextWindowId, endUserId, null, null, cancellationToken).ConfigureAwait(false);
+        var deliveries = page.Deliveries.ToList();
+        while (page.NextCursor is { } cursor)
+        {
+            page = await GetDeliveriesPageAsync(sandboxId, contextWindowId, endUserId, null, cursor, cancellationToken).ConfigureAwait(false);
+            deliveries.AddRange(page.Deliveries);
+        }
+
+        return new WindowDeliveryList(page.ContextWindowId, page.EndUserId, deliveries, deliveries.Count);
+    }
+
+    /// <summary>
+    /// One page of a context window's delivery ledger, oldest first (<c>GET …/sources/{id}/deliveries?limit=&amp;cursor=</c>);
+    /// pass <see cref="WindowDeliveryList.NextCursor"/> back as <paramref name="cursor"/> while it is not null.
+    /// </summary>
+    /// <param name="sandboxId">The sandbox.</param>
+    /// <param name="contextWindowId">The window (a <c>context_window_id</c>).</param>
+    /// <param name="endUserId">When given, a window of another end user answers 404.</param>
+    /// <param name="limit">Entries per page, 1–500 (server default 100).</param>
+    /// <param name="cursor">The previous page's <c>next_cursor</c>; null for the first page.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<WindowDeliveryList> GetDeliveriesPageAsync(
+        string sandboxId, string contextWindowId, string? endUserId = null, int? limit = null, string? cursor = null,
+        CancellationToken cancellationToken = default) =>
         _connection.SendJsonAsync(
             "dataSources.deliveries", HttpMethod.Get,
-            Paths.Query($"{Paths.Source(sandboxId, contextWindowId)}/deliveries", ("end_user_id", endUserId)),
+            Paths.Query($"{Paths.Source(sandboxId, contextWindowId)}/deliveries", ("end_user_id", endUserId),
+                ("limit", limit?.ToString(CultureInfo.InvariantCulture)), ("cursor", cursor)),
             ProtocolJson.Default.WindowDeliveryList, content: null, cancellationToken);
 
     /// <summary>

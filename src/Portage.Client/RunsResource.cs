@@ -9,6 +9,7 @@ public sealed class RunsResource
 {
     private readonly RouterConnection _connection;
 
+
     internal RunsResource(RouterConnection connection) => _connection = connection;
 
     /// <summary>A page of runs, newest first (<c>GET …/agents/runs</c>); pass <see cref="RunList.NextCursor"/> back as <paramref name="cursor"/>.</summary>
@@ -62,9 +63,34 @@ public sealed class RunsResource
             "runs.cancel", HttpMethod.Post, $"{Paths.Runs(sandboxId)}/{Paths.Segment(runId, nameof(runId))}/cancel",
             ProtocolJson.Default.RunInfo, content: null, cancellationToken);
 
-    /// <summary>The end users of a sandbox with their window and run counts and usage (<c>GET …/end-users</c>).</summary>
-    public Task<EndUserList> ListEndUsersAsync(string sandboxId, CancellationToken cancellationToken = default) =>
+    /// <summary>
+    /// Every end user of a sandbox with their window and run counts and usage (<c>GET …/end-users</c>), most recently
+    /// active first, following the pages to the end; <see cref="ListEndUsersPageAsync"/> reads one page.
+    /// </summary>
+    public async Task<EndUserList> ListEndUsersAsync(string sandboxId, CancellationToken cancellationToken = default)
+    {
+        var page = await ListEndUsersPageAsync(sandboxId, null, null, cancellationToken).ConfigureAwait(false);
+        var users = page.EndUsers.ToList();
+        while (page.NextCursor is { } cursor)
+        {
+            page = await ListEndUsersPageAsync(sandboxId, null, cursor, cancellationToken).ConfigureAwait(false);
+            users.AddRange(page.EndUsers);
+        }
+
+        return new EndUserList(users, users.Count);
+    }
+
+    /// <summary>
+    /// One page of a sandbox's end users, most recently active first (<c>GET …/end-users?limit=&amp;cursor=</c>); pass
+    /// <see cref="EndUserList.NextCursor"/> back as <paramref name="cursor"/> while it is not null.
+    /// </summary>
+    /// <param name="sandboxId">The sandbox.</param>
+    /// <param name="limit">End users per page, 1–500 (server default 100).</param>
+    /// <param name="cursor">The previous page's <c>next_cursor</c>; null for the first page.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public Task<EndUserList> ListEndUsersPageAsync(string sandboxId, int? limit = null, string? cursor = null, CancellationToken cancellationToken = default) =>
         _connection.SendJsonAsync(
-            "end_users.list", HttpMethod.Get, $"{Paths.Sandbox(sandboxId)}/end-users",
+            "end_users.list", HttpMethod.Get,
+            Paths.Query($"{Paths.Sandbox(sandboxId)}/end-users", ("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("cursor", cursor)),
             ProtocolJson.Default.EndUserList, content: null, cancellationToken);
 }

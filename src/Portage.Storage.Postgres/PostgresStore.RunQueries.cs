@@ -1,4 +1,5 @@
 using Npgsql;
+using Portage.Core;
 using Portage.Core.Runs;
 
 namespace Portage.Storage.Postgres;
@@ -32,8 +33,9 @@ public sealed partial class PostgresStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<EndUserSummary>> ListEndUsersAsync(string sandboxId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<EndUserSummary>> ListEndUsersAsync(string sandboxId, ListCursor? after, int limit, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         await using var connection = await database.OpenAsync(cancellationToken);
         // Windows give the count and their last activity; runs give usage and theirs. An end user may have either only
         // (a window created through the API and never run, or runs whose window was deleted).
@@ -44,10 +46,11 @@ public sealed partial class PostgresStore
             "u AS (SELECT end_user_id FROM w UNION SELECT end_user_id FROM r) " +
             "SELECT u.end_user_id, COALESCE(w.n, 0), GREATEST(w.last, r.last) AS last_active, r.* " +
             "FROM u LEFT JOIN w ON w.end_user_id = u.end_user_id LEFT JOIN r ON r.end_user_id = u.end_user_id " +
-            "ORDER BY last_active DESC NULLS LAST, u.end_user_id";
+            "WHERE @at::timestamptz IS NULL OR GREATEST(w.last, r.last) < @at OR (GREATEST(w.last, r.last) = @at AND u.end_user_id > @id::text) " +
+            "ORDER BY last_active DESC NULLS LAST, u.end_user_id LIMIT @limit";
         return await Sql.QueryAsync(connection, sql, r => new EndUserSummary(
             r.GetString(0), r.GetInt64(1), Sql.ReadTimeOrNull(r, 2), r.IsDBNull(5) ? UsageTotals.Zero : ReadTotals(r, 5)),
-            cancellationToken, ("@sandbox", sandboxId));
+            cancellationToken, ("@sandbox", sandboxId), ("@at", Sql.TimeOrNull(after?.At)), ("@id", after?.Id), ("@limit", limit));
     }
 
     /// <inheritdoc/>
@@ -68,17 +71,18 @@ public sealed partial class PostgresStore
             return new UsageReport(totals, []);
         }
 
-        var columns = groupBy switch
+        var (key, columns) = groupBy switch
         {
-            UsageGroupBy.Day => "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), NULL::text, NULL::text",
-            UsageGroupBy.Model => "provider || '/' || model, provider, model",
-            UsageGroupBy.EndUser => "end_user_id, NULL::text, NULL::text",
-            UsageGroupBy.Provider => "provider, NULL::text, NULL::text",
+            UsageGroupBy.Day => ("to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')", "NULL::text, NULL::text"),
+            UsageGroupBy.Model => ("provider || '/' || model", "provider, model"),
+            UsageGroupBy.EndUser => ("end_user_id", "NULL::text, NULL::text"),
+            UsageGroupBy.Provider => ("provider", "NULL::text, NULL::text"),
             _ => throw new ArgumentOutOfRangeException(nameof(query), groupBy, "Unknown grouping."),
         };
-        var groups = await Sql.QueryAsync(connection, $"SELECT {columns}, {UsageSums} {Where} GROUP BY 1, 2, 3 ORDER BY 1",
+        var groups = await Sql.QueryAsync(connection,
+            $"SELECT {key}, {columns}, {UsageSums} {Where} GROUP BY 1, 2, 3 HAVING @after::text IS NULL OR {key} > @after ORDER BY 1 LIMIT @limit",
             r => new UsageGroup(r.GetString(0), Sql.ReadStringOrNull(r, 1), Sql.ReadStringOrNull(r, 2), ReadTotals(r, 3)),
-            cancellationToken, parameters);
+            cancellationToken, [.. parameters, ("@after", query.GroupsAfter), ("@limit", query.GroupLimit)]);
         return new UsageReport(totals, groups);
     }
 

@@ -62,13 +62,15 @@ public sealed partial class PostgresStore : IWindowStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<TurnRecord>> ListTurnsAsync(string sandboxId, string windowId, long afterSeq, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TurnRecord>> ListTurnsAsync(string sandboxId, string windowId, long afterSeq, int limit, CancellationToken cancellationToken)
     {
+        // SQLite reads a negative LIMIT as no limit at all: refuse it rather than read a whole window.
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         await using var connection = await database.OpenAsync(cancellationToken);
         return await Sql.QueryAsync(connection,
             "SELECT t.window_id, t.seq, t.role, t.speaker, t.provider, t.model, t.run_id, t.status, t.created_at, t.token_estimate, t.parts " +
-            "FROM turns t JOIN data_sources w ON w.id = t.window_id WHERE t.window_id = @window AND w.sandbox_id = @sandbox AND t.seq > @after ORDER BY t.seq",
-            ReadTurn, cancellationToken, ("@window", windowId), ("@sandbox", sandboxId), ("@after", afterSeq));
+            "FROM turns t JOIN data_sources w ON w.id = t.window_id WHERE t.window_id = @window AND w.sandbox_id = @sandbox AND t.seq > @after ORDER BY t.seq LIMIT @limit",
+            ReadTurn, cancellationToken, ("@window", windowId), ("@sandbox", sandboxId), ("@after", afterSeq), ("@limit", limit));
     }
 
     /// <inheritdoc/>

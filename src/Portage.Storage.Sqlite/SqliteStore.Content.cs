@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Portage.Core;
 using Portage.Core.Retrieval;
 
 namespace Portage.Storage.Sqlite;
@@ -123,14 +124,17 @@ public sealed partial class SqliteStore : IContentIndex
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<DeliveryRecord>> ListDeliveriesAsync(string sandboxId, string windowId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<DeliveryRecord>> ListDeliveriesAsync(
+        string sandboxId, string windowId, ListCursor? after, int limit, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         await using var connection = await database.OpenAsync(cancellationToken);
         return await Sql.QueryAsync(connection,
             "SELECT canonical_id, run_id, delivered_at FROM deliveries WHERE window_id = $window AND sandbox_id = $sandbox " +
-            "ORDER BY delivered_at, canonical_id",
+            "AND ($at IS NULL OR delivered_at > $at OR (delivered_at = $at AND canonical_id > $id)) " +
+            "ORDER BY delivered_at, canonical_id LIMIT $limit",
             r => new DeliveryRecord(r.GetString(0), Sql.ReadStringOrNull(r, 1), Sql.ReadTime(r, 2)), cancellationToken, null,
-            ("$window", windowId), ("$sandbox", sandboxId));
+            ("$window", windowId), ("$sandbox", sandboxId), ("$at", Sql.TimeOrNull(after?.At)), ("$id", after?.Id), ("$limit", limit));
     }
 
     private static ChunkRecord ReadChunk(SqliteDataReader r) => new(

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Portage.Core;
 using Portage.Core.Sources;
 
 namespace Portage.Storage.Sqlite;
@@ -33,16 +34,20 @@ public sealed partial class SqliteStore : IDataSourceStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<DataSourceRecord>> ListSourcesAsync(string sandboxId, DataSourceFilter filter, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<DataSourceRecord>> ListSourcesAsync(
+        string sandboxId, DataSourceFilter filter, ListCursor? after, int limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         await using var connection = await database.OpenAsync(cancellationToken);
         return await Sql.QueryAsync(connection,
             $"SELECT {SourceColumns} FROM data_sources WHERE sandbox_id = $sandbox AND ($provider IS NULL OR provider = $provider) " +
             "AND ($status IS NULL OR status = $status) AND ($kind IS NULL OR kind = $kind) AND ($user IS NULL OR end_user_id = $user) " +
-            "ORDER BY last_active_at DESC, id",
+            "AND ($at IS NULL OR last_active_at < $at OR (last_active_at = $at AND id > $id)) " +
+            "ORDER BY last_active_at DESC, id LIMIT $limit",
             ReadSource, cancellationToken, null,
-            ("$sandbox", sandboxId), ("$provider", filter.Provider), ("$status", filter.Status), ("$kind", filter.Kind), ("$user", filter.EndUserId));
+            ("$sandbox", sandboxId), ("$provider", filter.Provider), ("$status", filter.Status), ("$kind", filter.Kind), ("$user", filter.EndUserId),
+            ("$at", Sql.TimeOrNull(after?.At)), ("$id", after?.Id), ("$limit", limit));
     }
 
     /// <inheritdoc/>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Portage.Core;
 using Portage.Core.Runs;
 
 namespace Portage.Storage.Sqlite;
@@ -33,8 +34,9 @@ public sealed partial class SqliteStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<EndUserSummary>> ListEndUsersAsync(string sandboxId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<EndUserSummary>> ListEndUsersAsync(string sandboxId, ListCursor? after, int limit, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         await using var connection = await database.OpenAsync(cancellationToken);
         // Windows give the count and their last activity; runs give usage and theirs. An end user may have either only
         // (a window created through the API and never run, or runs whose window was deleted).
@@ -46,10 +48,11 @@ public sealed partial class SqliteStore
             "SELECT u.end_user_id, COALESCE(w.n, 0), " +
             "CASE WHEN w.last IS NULL THEN r.last WHEN r.last IS NULL OR w.last > r.last THEN w.last ELSE r.last END AS last_active, r.* " +
             "FROM u LEFT JOIN w ON w.end_user_id = u.end_user_id LEFT JOIN r ON r.end_user_id = u.end_user_id " +
-            "ORDER BY last_active DESC, u.end_user_id";
+            "WHERE $at IS NULL OR last_active < $at OR (last_active = $at AND u.end_user_id > $id) " +
+            "ORDER BY last_active DESC, u.end_user_id LIMIT $limit";
         return await Sql.QueryAsync(connection, sql, r => new EndUserSummary(
             r.GetString(0), r.GetInt64(1), Sql.ReadTimeOrNull(r, 2), r.IsDBNull(5) ? UsageTotals.Zero : ReadTotals(r, 5)),
-            cancellationToken, null, ("$sandbox", sandboxId));
+            cancellationToken, null, ("$sandbox", sandboxId), ("$at", Sql.TimeOrNull(after?.At)), ("$id", after?.Id), ("$limit", limit));
     }
 
     /// <inheritdoc/>
@@ -79,15 +82,18 @@ public sealed partial class SqliteStore
         }
 
         // Times are stored as fixed-format UTC text, so the first ten characters are the UTC day.
-        var columns = groupBy switch
+        var (key, columns) = groupBy switch
         {
-            UsageGroupBy.Day => "substr(started_at, 1, 10), NULL, NULL",
-            UsageGroupBy.Model => "provider || '/' || model, provider, model",
-            UsageGroupBy.EndUser => "end_user_id, NULL, NULL",
-            UsageGroupBy.Provider => "provider, NULL, NULL",
+            UsageGroupBy.Day => ("substr(started_at, 1, 10)", "NULL, NULL"),
+            UsageGroupBy.Model => ("provider || '/' || model", "provider, model"),
+            UsageGroupBy.EndUser => ("end_user_id", "NULL, NULL"),
+            UsageGroupBy.Provider => ("provider", "NULL, NULL"),
             _ => throw new ArgumentOutOfRangeException(nameof(query), groupBy, "Unknown grouping."),
         };
-        var groups = await Sql.QueryAsync(connection, $"SELECT {columns}, {UsageSums} {where} GROUP BY 1, 2, 3 ORDER BY 1",
+        parameters.Add(("$after", query.GroupsAfter));
+        parameters.Add(("$limit", query.GroupLimit));
+        var groups = await Sql.QueryAsync(connection,
+            $"SELECT {key}, {columns}, {UsageSums} {where} GROUP BY 1, 2, 3 HAVING $after IS NULL OR {key} > $after ORDER BY 1 LIMIT $limit",
             r => new UsageGroup(r.GetString(0), Sql.ReadStringOrNull(r, 1), Sql.ReadStringOrNull(r, 2), ReadTotals(r, 3)),
             cancellationToken, null, [.. parameters]);
         return new UsageReport(totals, groups);

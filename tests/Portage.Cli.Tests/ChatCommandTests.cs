@@ -89,6 +89,32 @@ public sealed class ChatCommandTests
         var output = cli.Out.ToString();
         Assert.Contains("1 user [succeeded] one", output, StringComparison.Ordinal);
         Assert.Contains("2 assistant [echo/echo-1 succeeded] you said: one", output, StringComparison.Ordinal);
+        Assert.Contains("2 turns", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Window_follows_the_pages_and_prints_every_turn_in_order()
+    {
+        var cli = ChatCli("one\n/window\n");
+        var chat = cli.Server!.Respond;
+        cli.Server.Respond = (request, body) => request.RequestUri!.AbsolutePath.EndsWith("/turns", StringComparison.Ordinal)
+            ? FakeServer.Json(request.RequestUri.Query.Contains("after_seq=2", StringComparison.Ordinal)
+                ? "{\"context_window_id\":\"ds_w\",\"end_user_id\":\"local-user\",\"count\":1,\"has_more\":false,\"next_after_seq\":null,\"turns\":[" +
+                  "{\"seq\":3,\"role\":\"user\",\"speaker\":\"User\",\"text\":\"three\",\"status\":\"succeeded\",\"created_at\":\"2026-01-01T00:00:02Z\"}]}"
+                : "{\"context_window_id\":\"ds_w\",\"end_user_id\":\"local-user\",\"count\":2,\"has_more\":true,\"next_after_seq\":2,\"turns\":[" +
+                  "{\"seq\":1,\"role\":\"user\",\"speaker\":\"User\",\"text\":\"one\",\"status\":\"succeeded\",\"created_at\":\"2026-01-01T00:00:00Z\"}," +
+                  "{\"seq\":2,\"role\":\"assistant\",\"speaker\":\"echo\",\"text\":\"two\",\"status\":\"succeeded\",\"created_at\":\"2026-01-01T00:00:01Z\"}]}")
+            : chat(request, body);
+
+        await cli.RunAsync("chat");
+
+        var pages = cli.Server.Requests.Where(r => r.Request.Method == HttpMethod.Get).Select(r => r.Request.RequestUri!.Query).ToList();
+        Assert.Equal(["?end_user_id=local-user", "?end_user_id=local-user&after_seq=2"], pages);
+        var output = cli.Out.ToString();
+        var (one, two, three) = (output.IndexOf("1 user [succeeded] one", StringComparison.Ordinal),
+            output.IndexOf("2 assistant [succeeded] two", StringComparison.Ordinal), output.IndexOf("3 user [succeeded] three", StringComparison.Ordinal));
+        Assert.True(one >= 0 && two > one && three > two, output);
+        Assert.Contains("3 turns", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public sealed partial class PostgresStoreConformanceTests
 
         Assert.Equal(KeyA, await reopened.Tenancy.FindApiKeyByHashAsync(KeyA.KeyHash, None));
         Assert.Equal(window with { TurnCount = 1 }, await reopened.Windows.GetWindowAsync(SandboxA, "ds_1", UserA, None));
-        Assert.Equal("remember me", Assert.Single(await reopened.Windows.ListTurnsAsync(SandboxA, "ds_1", 0, None)).Text);
+        Assert.Equal("remember me", Assert.Single(await reopened.Windows.ListTurnsAsync(SandboxA, "ds_1", 0, 100, None)).Text);
         Assert.Equal(session, await reopened.Sessions.GetSessionAsync(SandboxA, "sess_1", UserA, None));
     }
 

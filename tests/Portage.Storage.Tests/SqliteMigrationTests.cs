@@ -43,12 +43,12 @@ public sealed class SqliteMigrationTests : IDisposable
         var swept = await store.GetWindowAsync("sb_1", "ds_swept", null, s_none);
         Assert.Equal((SourceStatus.Archived, ArchiveReason.Inactivity, (string?)null), (swept?.Status, swept?.ArchivedReason, swept?.EndUserId));
 
-        var sources = await store.ListSourcesAsync("sb_1", new DataSourceFilter(), s_none);
+        var sources = await store.ListSourcesAsync("sb_1", new DataSourceFilter(), null, 100, s_none);
         Assert.Equal(["ds_chat", "ds_swept"], sources.Select(s => s.Id));
         Assert.All(sources, s => Assert.Equal((SourceKind.Ephemeral, "custom", SourceIngestionMode.Manual, "{}"), (s.Kind, s.Provider, s.IngestionMode, s.AdapterConfigJson)));
         Assert.All(sources, s => Assert.Null(s.ExternalAccountId ?? s.ProjectId ?? s.WebhookUrl ?? (object?)s.PollIntervalSeconds ?? s.LastSyncAt));
 
-        var turns = await store.ListTurnsAsync("sb_1", "ds_chat", 0, s_none);
+        var turns = await store.ListTurnsAsync("sb_1", "ds_chat", 0, 100, s_none);
         Assert.Equal(["hello from v1", "hi, I remember"], turns.Select(t => t.Text));
         var session = await store.GetSessionAsync("sb_1", "sess_1", "u-1", s_none);
         Assert.Equal(("ds_chat", "echo", 2L), (session?.WindowId, session?.Provider, session?.LastWindowSeq));

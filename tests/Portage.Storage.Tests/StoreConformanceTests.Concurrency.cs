@@ -34,7 +34,7 @@ public abstract partial class StoreConformanceTests
 
         for (var w = 0; w < windows; w++)
         {
-            var turns = await Windows.ListTurnsAsync(SandboxA, $"ds_{w}", 0, None);
+            var turns = await Windows.ListTurnsAsync(SandboxA, $"ds_{w}", 0, 100, None);
             Assert.Equal(Enumerable.Range(1, runsPerWindow * 2).Select(i => (long)i), turns.Select(t => t.Seq));
         }
     }
@@ -54,7 +54,7 @@ public abstract partial class StoreConformanceTests
 
         Assert.Equal(RunStatus.Interrupted, late.Status);
         Assert.Equal(RunStatus.Interrupted, (await Runs.GetRunAsync(SandboxA, "run_1", None))!.Status);
-        var turns = await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, None);
+        var turns = await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, 100, None);
         Assert.Equal([(TurnRole.User, RunStatus.Succeeded), (TurnRole.Assistant, RunStatus.Interrupted)], turns.Select(t => (t.Role, t.Status)));
     }
 
@@ -70,7 +70,7 @@ public abstract partial class StoreConformanceTests
         var busy = await Assert.ThrowsAsync<WindowBusyException>(() => Ingest.EnqueueTurnAsync(job, turn, None));
 
         Assert.Equal("ds_1", busy.WindowId);
-        Assert.Empty(await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, None));
+        Assert.Empty(await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, 100, None));
         Assert.Null(await Ingest.GetJobAsync(SandboxA, "job_1", None));
 
         // Once the lease has expired (its run died), the turn goes in.

@@ -1,3 +1,4 @@
+using Portage.Core;
 using Portage.Core.Retrieval;
 
 namespace Portage.Storage.Tests;
@@ -197,9 +198,32 @@ public abstract partial class StoreConformanceTests
                 new DeliveryRecord("menu:chunk:b", "run_2", T0.AddMinutes(1)),
                 new DeliveryRecord("chunk:d", "run_3", T0.AddMinutes(2)),
             ],
-            await Content.ListDeliveriesAsync(SandboxA, "ds_1", None));
-        Assert.Empty(await Content.ListDeliveriesAsync(SandboxB, "ds_1", None));
-        Assert.Empty(await Content.ListDeliveriesAsync(SandboxA, "ds_missing", None));
+            await Content.ListDeliveriesAsync(SandboxA, "ds_1", null, 100, None));
+        Assert.Empty(await Content.ListDeliveriesAsync(SandboxB, "ds_1", null, 100, None));
+        Assert.Empty(await Content.ListDeliveriesAsync(SandboxA, "ds_missing", null, 100, None));
+    }
+
+    [Fact]
+    public async Task The_ledger_is_listed_a_page_at_a_time_after_the_last_entry_even_when_times_are_equal()
+    {
+        await SeedTenantsAsync();
+        await Content.RecordDeliveriesAsync(SandboxA, "ds_1", "run_2", ["menu:chunk:b", "chunk:b"], T0.AddMinutes(1), None);
+        await Content.RecordDeliveriesAsync(SandboxA, "ds_1", "run_1", ["chunk:c", "chunk:a"], T0, None);
+        await Content.RecordDeliveriesAsync(SandboxA, "ds_1", "run_3", ["chunk:d"], T0.AddMinutes(2), None);
+        var all = await Content.ListDeliveriesAsync(SandboxA, "ds_1", null, 100, None);
+
+        var pages = new List<IReadOnlyList<DeliveryRecord>>();
+        ListCursor? after = null;
+        do
+        {
+            pages.Add(await Content.ListDeliveriesAsync(SandboxA, "ds_1", after, 2, None));
+            after = pages[^1].Count == 2 ? new ListCursor(pages[^1][^1].DeliveredAt, pages[^1][^1].CanonicalId) : null;
+        }
+        while (after is not null);
+
+        Assert.Equal([2, 2, 1], pages.Select(p => p.Count));
+        Assert.Equal(all, pages.SelectMany(p => p));
+        Assert.Empty(await Content.ListDeliveriesAsync(SandboxB, "ds_1", null, 2, None));
     }
 
     [Fact]
@@ -211,8 +235,8 @@ public abstract partial class StoreConformanceTests
 
         await Content.PurgeSourceAsync(SandboxA, "ds_1", None);
 
-        Assert.Empty(await Content.ListDeliveriesAsync(SandboxA, "ds_1", None));
-        Assert.Single(await Content.ListDeliveriesAsync(SandboxA, "ds_2", None));
+        Assert.Empty(await Content.ListDeliveriesAsync(SandboxA, "ds_1", null, 100, None));
+        Assert.Single(await Content.ListDeliveriesAsync(SandboxA, "ds_2", null, 100, None));
     }
 
     private static ContentQuery Query(string text, int limit = 10, string[]? excluded = null) =>

@@ -1,3 +1,4 @@
+using Portage.Core;
 using Portage.Core.Sources;
 using Portage.Core.Windows;
 
@@ -115,7 +116,7 @@ public abstract partial class StoreConformanceTests
         Assert.Null(await Sources.UpdateSourceAsync(SandboxB, "ds_1", s => { calls++; return s with { Name = "stolen" }; }, None));
         Assert.Equal(SourceDeletion.NotFound, await Sources.DeleteSourceAsync(SandboxB, "ds_1", None));
         Assert.Equal(SourcePurgeOutcome.NotFound, (await Sources.PurgeSourceAsync(SandboxB, "ds_1", deleteSource: true, T0, None)).Outcome);
-        Assert.Empty(await Sources.ListSourcesAsync(SandboxB, new DataSourceFilter(), None));
+        Assert.Empty(await Sources.ListSourcesAsync(SandboxB, new DataSourceFilter(), null, 100, None));
 
         Assert.Equal(0, calls);
         Assert.Equal(Durable("ds_1"), await Sources.GetSourceAsync(SandboxA, "ds_1", None));
@@ -133,6 +134,30 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task Listing_sources_pages_after_the_last_source_even_when_activity_times_are_equal()
+    {
+        await SeedTenantsAsync();
+        foreach (var (id, minute) in new[] { ("ds_a", 1), ("ds_b", 2), ("ds_c", 2), ("ds_d", 2), ("ds_e", 3) })
+        {
+            await Sources.CreateSourceAsync(Durable(id, at: T0.AddMinutes(minute)), None);
+        }
+
+        await Sources.CreateSourceAsync(Durable("ds_other", sandboxId: SandboxB, at: T0.AddMinutes(2)), None);
+        var pages = new List<string[]>();
+        ListCursor? after = null;
+        do
+        {
+            var page = await Sources.ListSourcesAsync(SandboxA, new DataSourceFilter(), after, 2, None);
+            pages.Add([.. page.Select(s => s.Id)]);
+            after = page.Count == 2 ? new ListCursor(page[^1].LastActiveAt, page[^1].Id) : null;
+        }
+        while (after is not null);
+
+        Assert.Equal([["ds_e", "ds_b"], ["ds_c", "ds_d"], ["ds_a"]], pages);
+        Assert.Equal(["ds_b", "ds_c"], (await Sources.ListSourcesAsync(SandboxA, new DataSourceFilter(), new ListCursor(T0.AddMinutes(3), "ds_e"), 2, None)).Select(s => s.Id));
+    }
+
+    [Fact]
     public async Task Listing_sources_filters_by_provider_status_kind_and_end_user_newest_activity_first()
     {
         await SeedTenantsAsync();
@@ -144,7 +169,7 @@ public abstract partial class StoreConformanceTests
         await CreateWindowAsync("ds_wa", endUserId: UserA, lastActiveAt: T0.AddMinutes(3));
         await CreateWindowAsync("ds_wb", endUserId: UserB, lastActiveAt: T0.AddMinutes(4), status: SourceStatus.Archived, archivedReason: ArchiveReason.Explicit);
 
-        async Task<string[]> Ids(DataSourceFilter filter) => [.. (await Sources.ListSourcesAsync(SandboxA, filter, None)).Select(s => s.Id)];
+        async Task<string[]> Ids(DataSourceFilter filter) => [.. (await Sources.ListSourcesAsync(SandboxA, filter, null, 100, None)).Select(s => s.Id)];
 
         Assert.Equal(["ds_wb", "ds_wa", "ds_slack", "ds_github"], await Ids(new DataSourceFilter()));
         Assert.Equal(["ds_wb", "ds_wa"], await Ids(new DataSourceFilter(Provider: "custom")));
@@ -283,7 +308,7 @@ public abstract partial class StoreConformanceTests
         Assert.Equal(SourceDeletion.HasHistory, await Sources.DeleteSourceAsync(SandboxA, "ds_leased", None));
 
         Assert.NotNull(await Sources.GetSourceAsync(SandboxA, "ds_used", None));
-        Assert.Single(await Windows.ListTurnsAsync(SandboxA, "ds_used", 0, None));
+        Assert.Single(await Windows.ListTurnsAsync(SandboxA, "ds_used", 0, 100, None));
     }
 
     [Fact]
@@ -302,12 +327,12 @@ public abstract partial class StoreConformanceTests
         var result = await Sources.PurgeSourceAsync(SandboxA, "ds_w", deleteSource: false, T0.AddMinutes(1), None);
 
         Assert.Equal(new SourcePurgeResult(SourcePurgeOutcome.Purged, 3, 1, 0, false), result);
-        Assert.Empty(await Windows.ListTurnsAsync(SandboxA, "ds_w", 0, None));
+        Assert.Empty(await Windows.ListTurnsAsync(SandboxA, "ds_w", 0, 100, None));
         Assert.Null(await Sessions.GetSessionAsync(SandboxA, "sess_1", null, None));
         Assert.NotNull(await Runs.GetRunAsync(SandboxA, "run_1", None));
         var purged = await Windows.GetWindowAsync(SandboxA, "ds_w", null, None);
         Assert.Equal(0, purged?.TurnCount);
-        Assert.Single(await Windows.ListTurnsAsync(SandboxA, "ds_other", 0, None));
+        Assert.Single(await Windows.ListTurnsAsync(SandboxA, "ds_other", 0, 100, None));
         Assert.NotNull(await Sessions.GetSessionAsync(SandboxA, "sess_2", null, None));
 
         var again = Session("sess_3", window);
@@ -329,7 +354,7 @@ public abstract partial class StoreConformanceTests
         Assert.Equal(new SourcePurgeResult(SourcePurgeOutcome.Purged, 2, 1, 1, true), result);
         Assert.Null(await Sources.GetSourceAsync(SandboxA, "ds_w", None));
         Assert.Null(await Runs.GetRunAsync(SandboxA, "run_1", None));
-        Assert.Empty(await Windows.ListTurnsAsync(SandboxA, "ds_w", 0, None));
+        Assert.Empty(await Windows.ListTurnsAsync(SandboxA, "ds_w", 0, 100, None));
     }
 
     [Fact]
@@ -357,7 +382,7 @@ public abstract partial class StoreConformanceTests
 
         Assert.Equal(SourcePurgeResult.Nothing(SourcePurgeOutcome.RunInProgress),
             await Sources.PurgeSourceAsync(SandboxA, "ds_w", deleteSource: true, T0.AddSeconds(30), None));
-        Assert.Single(await Windows.ListTurnsAsync(SandboxA, "ds_w", 0, None));
+        Assert.Single(await Windows.ListTurnsAsync(SandboxA, "ds_w", 0, 100, None));
 
         var expired = await Sources.PurgeSourceAsync(SandboxA, "ds_w", deleteSource: false, T0.AddMinutes(2), None);
 

@@ -282,7 +282,7 @@ public abstract partial class StoreConformanceTests
         var seq = await Ingest.EnqueueTurnAsync(job, turn, None);
 
         Assert.Equal(1, seq);
-        var stored = Assert.Single(await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, None));
+        var stored = Assert.Single(await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, 100, None));
         Assert.Equal((TurnRole.User, "User", "hello there", (string?)null), (stored.Role, stored.Speaker, stored.Text, stored.RunId));
         Assert.Equal(T0.AddMinutes(1), (await Windows.GetWindowAsync(SandboxA, "ds_1", UserA, None))!.LastActiveAt);
         AssertJob(job, await Ingest.GetJobAsync(SandboxA, "job_1", None));
@@ -299,7 +299,7 @@ public abstract partial class StoreConformanceTests
         await Assert.ThrowsAsync<PortageException>(() => Ingest.EnqueueTurnAsync(job, turn, None));
 
         Assert.Null(await Ingest.GetJobAsync(SandboxA, "job_1", None));
-        Assert.Empty(await Windows.ListTurnsAsync(SandboxB, "ds_b", 0, None));
+        Assert.Empty(await Windows.ListTurnsAsync(SandboxB, "ds_b", 0, 100, None));
     }
 
     protected static IngestJobRecord Job(string id, string sandboxId = SandboxA, DateTimeOffset? createdAt = null) =>

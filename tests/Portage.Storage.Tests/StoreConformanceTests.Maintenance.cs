@@ -112,7 +112,7 @@ public abstract partial class StoreConformanceTests
 
         await Runs.InterruptOrphanedRunsAsync(T0.AddHours(1), allRunning: true, None);
 
-        var turns = await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, None);
+        var turns = await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, 100, None);
         Assert.Equal(2, turns.Count);
         var turn = turns[1];
         Assert.Equal(2, turn.Seq);

@@ -56,7 +56,7 @@ public abstract partial class StoreConformanceTests
         Assert.Equal("once", refused.IdempotencyKey);
         Assert.Null(await Runs.GetRunAsync(SandboxA, "run_2", None));
         Assert.Null(await Sessions.GetSessionAsync(SandboxA, "sess_run_2", UserA, None));
-        Assert.Single(await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, None));
+        Assert.Single(await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, 100, None));
 
         // The same key is free for another end user, and runs without a key never collide.
         var other = await CreateWindowAsync("ds_other", endUserId: UserB);

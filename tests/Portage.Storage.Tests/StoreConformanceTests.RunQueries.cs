@@ -1,3 +1,4 @@
+using Portage.Core;
 using Portage.Core.Runs;
 
 namespace Portage.Storage.Tests;
@@ -46,7 +47,7 @@ public abstract partial class StoreConformanceTests
         await SeedRunsForQueriesAsync();
         await CreateWindowAsync("ds_idle", endUserId: "u-idle", lastActiveAt: T0.AddHours(5));
 
-        var users = await Runs.ListEndUsersAsync(SandboxA, None);
+        var users = await Runs.ListEndUsersAsync(SandboxA, null, 100, None);
 
         Assert.Equal(["u-idle", UserA, UserB], users.Select(u => u.EndUserId));
         var a = users[1];
@@ -58,7 +59,42 @@ public abstract partial class StoreConformanceTests
         Assert.Equal(new UsageTotals(2, 1 + 20, 2 + 20, 0, 1, 3, 7 + 13), b.Usage);
         Assert.Equal(T0.AddMinutes(41), b.LastActiveAt);
         Assert.Equal(new EndUserSummary("u-idle", 1, T0.AddHours(5), UsageTotals.Zero), users[0]);
-        Assert.Empty(await Runs.ListEndUsersAsync("sb_none", None));
+        Assert.Empty(await Runs.ListEndUsersAsync("sb_none", null, 100, None));
+    }
+
+    [Fact]
+    public async Task End_users_are_listed_a_page_at_a_time_after_the_last_one()
+    {
+        await SeedRunsForQueriesAsync();
+        await CreateWindowAsync("ds_idle", endUserId: "u-idle", lastActiveAt: T0.AddHours(5));
+        await CreateWindowAsync("ds_twin", endUserId: "u-twin", lastActiveAt: T0.AddHours(5));
+        var all = await Runs.ListEndUsersAsync(SandboxA, null, 100, None);
+
+        var first = await Runs.ListEndUsersAsync(SandboxA, null, 2, None);
+        var second = await Runs.ListEndUsersAsync(SandboxA, new ListCursor(first[^1].LastActiveAt!.Value, first[^1].EndUserId), 2, None);
+        var rest = await Runs.ListEndUsersAsync(SandboxA, new ListCursor(second[^1].LastActiveAt!.Value, second[^1].EndUserId), 2, None);
+
+        Assert.Equal(["u-idle", "u-twin", UserA, UserB], all.Select(u => u.EndUserId));
+        Assert.Equal(all, first.Concat(second).Concat(rest));
+        Assert.Empty(rest);
+    }
+
+    [Fact]
+    public async Task Usage_groups_come_a_page_at_a_time_in_key_order_while_the_totals_cover_every_run()
+    {
+        await SeedRunsForQueriesAsync();
+        var byUser = new UsageQuery([SandboxA], T0, T0.AddDays(1), UsageGroupBy.EndUser, GroupLimit: 1);
+
+        var first = await Runs.SummarizeUsageAsync(byUser, None);
+        var second = await Runs.SummarizeUsageAsync(byUser with { GroupsAfter = first.Groups[^1].Key }, None);
+        var last = await Runs.SummarizeUsageAsync(byUser with { GroupsAfter = second.Groups[^1].Key }, None);
+
+        Assert.Equal([UserB], first.Groups.Select(g => g.Key));
+        Assert.Equal([UserA], second.Groups.Select(g => g.Key));
+        Assert.Empty(last.Groups);
+        Assert.All([first, second, last], r => Assert.Equal(new UsageTotals(5, 53, 66, 5, 1, 3, 40), r.Totals));
+        var byModel = await Runs.SummarizeUsageAsync(byUser with { GroupBy = UsageGroupBy.Model, GroupsAfter = "echo/echo-1", GroupLimit = 5 }, None);
+        Assert.Equal(["scripted/scripted-model"], byModel.Groups.Select(g => g.Key));
     }
 
     [Fact]

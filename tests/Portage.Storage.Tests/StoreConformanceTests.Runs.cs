@@ -15,7 +15,7 @@ public abstract partial class StoreConformanceTests
         var seqs = await StartAsync(Run("run_1", window, session, T0.AddMinutes(1)), session, newSession: true, "first", "second", "third");
 
         Assert.Equal([1L, 2L, 3L], seqs);
-        var turns = await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, None);
+        var turns = await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, 100, None);
         Assert.Equal([1L, 2L, 3L], turns.Select(t => t.Seq));
         Assert.Equal(["first", "second", "third"], turns.Select(t => t.Text));
         Assert.All(turns, t =>
@@ -65,7 +65,7 @@ public abstract partial class StoreConformanceTests
         var seq = await Runs.EndRunAsync(End(run, T0.AddMinutes(2), parts: TurnPart.OfText("answer")), None);
 
         Assert.Equal(3, seq);
-        var turn = (await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, None))[^1];
+        var turn = (await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, 100, None))[^1];
         Assert.Equal(3, turn.Seq);
         Assert.Equal(TurnRole.Assistant, turn.Role);
         Assert.Equal("echo/echo-1", turn.Speaker);
@@ -214,7 +214,7 @@ public abstract partial class StoreConformanceTests
 
         await Runs.EndRunAsync(End(run, T0.AddSeconds(5), parts: parts), None);
 
-        var stored = (await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, None))[^1].Parts;
+        var stored = (await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, 100, None))[^1].Parts;
         Assert.Equal(parts.Length, stored.Count);
         for (var i = 0; i < parts.Length; i++)
         {
@@ -239,7 +239,7 @@ public abstract partial class StoreConformanceTests
 
         await Runs.EndRunAsync(End(run, T0.AddSeconds(5), RunStatus.Cancelled), None);
 
-        var turn = (await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, None))[^1];
+        var turn = (await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, 100, None))[^1];
         Assert.Equal(RunStatus.Cancelled, turn.Status);
         Assert.Empty(turn.Parts);
         Assert.Equal("", turn.Text);
@@ -253,8 +253,29 @@ public abstract partial class StoreConformanceTests
         var session = Session("sess_1", window);
         await StartAsync(Run("run_1", window, session), session, newSession: true, "a", "b", "c", "d");
 
-        Assert.Equal([3L, 4L], (await Windows.ListTurnsAsync(SandboxA, "ds_1", 2, None)).Select(t => t.Seq));
-        Assert.Empty(await Windows.ListTurnsAsync(SandboxA, "ds_1", 4, None));
+        Assert.Equal([3L, 4L], (await Windows.ListTurnsAsync(SandboxA, "ds_1", 2, 100, None)).Select(t => t.Seq));
+        Assert.Empty(await Windows.ListTurnsAsync(SandboxA, "ds_1", 4, 100, None));
+    }
+
+    [Fact]
+    public async Task Listing_turns_reads_one_page_of_at_most_the_limit_and_pages_on_from_the_last_seq()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        await StartAsync(Run("run_1", window, session), session, newSession: true, "a", "b", "c", "d", "e");
+
+        var first = await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, 2, None);
+        var second = await Windows.ListTurnsAsync(SandboxA, "ds_1", first[^1].Seq, 2, None);
+        var last = await Windows.ListTurnsAsync(SandboxA, "ds_1", second[^1].Seq, 2, None);
+
+        Assert.Equal([("a", 1L), ("b", 2L)], first.Select(t => (t.Text, t.Seq)));
+        Assert.Equal([("c", 3L), ("d", 4L)], second.Select(t => (t.Text, t.Seq)));
+        Assert.Equal([("e", 5L)], last.Select(t => (t.Text, t.Seq)));
+        Assert.Empty(await Windows.ListTurnsAsync(SandboxA, "ds_1", 5, 2, None));
+        Assert.Equal([4L, 5L], (await Windows.ListTurnsAsync(SandboxA, "ds_1", 3, 500, None)).Select(t => t.Seq));
+        Assert.Empty(await Windows.ListTurnsAsync(SandboxB, "ds_1", 0, 2, None));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Windows.ListTurnsAsync(SandboxA, "ds_1", 0, -1, None));
     }
 
     [Fact]
@@ -265,7 +286,7 @@ public abstract partial class StoreConformanceTests
         var session = Session("sess_1", window);
         await StartAsync(Run("run_1", window, session), session, newSession: true, "secret");
 
-        Assert.Empty(await Windows.ListTurnsAsync(SandboxB, "ds_1", 0, None));
+        Assert.Empty(await Windows.ListTurnsAsync(SandboxB, "ds_1", 0, 100, None));
     }
 
     [Fact]
@@ -282,6 +303,6 @@ public abstract partial class StoreConformanceTests
         var seqs = (await Task.WhenAll(starts)).SelectMany(s => s).Order().ToList();
 
         Assert.Equal([2L, 3L, 4L, 5L, 6L, 7L], seqs);
-        Assert.Equal(7, (await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, None)).Count);
+        Assert.Equal(7, (await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, 100, None)).Count);
     }
 }

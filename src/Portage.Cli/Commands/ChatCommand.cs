@@ -227,14 +227,18 @@ internal sealed class ChatRepl(CliHost host, AgentRouter router, string sandboxI
             return;
         }
 
-        var window = await router.Client.DataSources.GetTurnsAsync(sandboxId, ContextWindowId, EndUserId, ct);
-        await host.Out.WriteLineAsync($"{window.ContextWindowId}: {window.Count} turns");
-        foreach (var turn in window.Turns)
+        // Page by page as they arrive: a long window is printed whole without being held whole.
+        await host.Out.WriteLineAsync($"{ContextWindowId}:");
+        var count = 0;
+        await foreach (var turn in router.Client.DataSources.EnumerateTurnsAsync(sandboxId, ContextWindowId, EndUserId, cancellationToken: ct))
         {
             var runtime = turn.Provider is null ? string.Empty : $"{turn.Provider}/{turn.Model} ";
             var text = turn.Text.ReplaceLineEndings("\n    ");
             await host.Out.WriteLineAsync($"{turn.Seq} {turn.Role} [{runtime}{turn.Status}] {text}");
+            count++;
         }
+
+        await host.Out.WriteLineAsync($"{count} turns");
     }
 
     private async Task ArchiveAsync(CancellationToken ct)

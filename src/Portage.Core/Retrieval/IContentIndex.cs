@@ -32,10 +32,12 @@ public interface IContentIndex
     Task<IReadOnlySet<string>> GetDeliveredAsync(string sandboxId, string windowId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The window's delivery ledger as recorded, oldest first (then by canonical id, ordinal): what the console and
-    /// <c>GET …/sources/{id}/deliveries</c> show. Ids are stored as given, <see cref="Exclusions.MenuPrefix"/> included.
+    /// A page of the window's delivery ledger as recorded, oldest first (then by canonical id, ordinal): what the console
+    /// and <c>GET …/sources/{id}/deliveries</c> show. At most <paramref name="limit"/>, after <paramref name="after"/>
+    /// (the last entry of the previous page: its delivery time and stored id), or from the start when null. Ids are
+    /// stored as given, <see cref="Exclusions.MenuPrefix"/> included.
     /// </summary>
-    Task<IReadOnlyList<DeliveryRecord>> ListDeliveriesAsync(string sandboxId, string windowId, CancellationToken cancellationToken);
+    Task<IReadOnlyList<DeliveryRecord>> ListDeliveriesAsync(string sandboxId, string windowId, ListCursor? after, int limit, CancellationToken cancellationToken);
 }
 
 /// <summary>One entry of a window's delivery ledger.</summary>

@@ -19,6 +19,9 @@ public sealed class RetrievalService(IContentIndex index, BriefWriter writer, Ti
     /// <summary>Longest accepted query (copass-compat §6.2).</summary>
     public const int MaxQueryLength = 5000;
 
+    /// <summary>The most items one interpret call takes.</summary>
+    public const int MaxItems = 100;
+
     /// <summary>discover: the next items the agent has not seen, best first.</summary>
     public async Task<DiscoverResponse> DiscoverAsync(RetrievalScope scope, string? query, IReadOnlyList<HistoryMessage>? history, CancellationToken cancellationToken)
     {
@@ -46,9 +49,11 @@ public sealed class RetrievalService(IContentIndex index, BriefWriter writer, Ti
         ArgumentNullException.ThrowIfNull(scope);
         using var span = StartSpan("interpret", scope);
         var text = ValidQuery(query);
-        if (items is null || items.Count == 0 || items.Any(t => t is null || t.Count == 0 || t.Any(string.IsNullOrWhiteSpace)))
+        // Bounded like origins' canonical_ids: each item loads a chunk, and a body of ids could otherwise name thousands.
+        if (items is null || items.Count is 0 or > MaxItems || items.Any(t => t is null || t.Count == 0 || t.Any(string.IsNullOrWhiteSpace)))
         {
-            throw PortageException.BadRequest("invalid_items", "items is required: a list of tuples of canonical ids (each tuple the canonical_ids of one discover item).");
+            throw PortageException.BadRequest("invalid_items",
+                $"items is required: 1–{MaxItems} tuples of canonical ids (each tuple the canonical_ids of one discover item).");
         }
 
         ValidMaxTokens(maxTokens, 100, 16000);
@@ -118,12 +123,15 @@ public sealed class RetrievalService(IContentIndex index, BriefWriter writer, Ti
     }
 
     /// <summary>
-    /// A window's delivery ledger, oldest first, each entry with its chunk as <paramref name="endUserId"/> (the window's
-    /// owner) may see it. The caller checks that the window exists in the sandbox.
+    /// A page of a window's delivery ledger, oldest first, each entry with its chunk as <paramref name="endUserId"/> (the
+    /// window's owner) may see it: at most <paramref name="limit"/> entries, after <paramref name="after"/> (the previous
+    /// page's last entry: its time and <see cref="LedgerEntry.StoredId"/>) when given. The caller checks that the window
+    /// exists in the sandbox.
     /// </summary>
-    public async Task<IReadOnlyList<LedgerEntry>> LedgerAsync(string sandboxId, string windowId, string? endUserId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<LedgerEntry>> LedgerAsync(
+        string sandboxId, string windowId, string? endUserId, ListCursor? after, int limit, CancellationToken cancellationToken)
     {
-        var ledger = await index.ListDeliveriesAsync(sandboxId, windowId, cancellationToken);
+        var ledger = await index.ListDeliveriesAsync(sandboxId, windowId, after, limit, cancellationToken);
         var ids = ledger.Select(d => Unprefixed(d.CanonicalId).Id).Distinct(StringComparer.Ordinal).ToList();
         var chunks = (await index.GetChunksAsync(sandboxId, ids, endUserId, cancellationToken)).ToDictionary(c => c.Id, StringComparer.Ordinal);
         return [.. ledger.Select(d =>

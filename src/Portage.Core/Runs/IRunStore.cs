@@ -26,10 +26,12 @@ public interface IRunStore
     Task<IReadOnlyList<RunRecord>> ListRunsAsync(string sandboxId, RunFilter filter, RunCursor? after, int limit, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The end users of the sandbox: everyone with a window or a run, with their window count, the usage of all their
-    /// runs, and the last time their windows or runs were active; most recently active first.
+    /// A page of the end users of the sandbox: everyone with a window or a run, with their window count, the usage of
+    /// all their runs, and the last time their windows or runs were active; most recently active first (then by id).
+    /// At most <paramref name="limit"/>, after <paramref name="after"/> (the last end user of the previous page: its
+    /// last activity and id), or from the start when null.
     /// </summary>
-    Task<IReadOnlyList<EndUserSummary>> ListEndUsersAsync(string sandboxId, CancellationToken cancellationToken);
+    Task<IReadOnlyList<EndUserSummary>> ListEndUsersAsync(string sandboxId, ListCursor? after, int limit, CancellationToken cancellationToken);
 
     /// <summary>Sums the usage of the runs started in the query's sandboxes and time range, grouped when asked.</summary>
     Task<UsageReport> SummarizeUsageAsync(UsageQuery query, CancellationToken cancellationToken);

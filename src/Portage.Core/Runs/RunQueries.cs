@@ -45,8 +45,13 @@ public enum UsageGroupBy
     Provider,
 }
 
-/// <summary>Usage of runs started in [<paramref name="From"/>, <paramref name="To"/>) in the given sandboxes.</summary>
-public sealed record UsageQuery(IReadOnlyList<string> SandboxIds, DateTimeOffset From, DateTimeOffset To, UsageGroupBy? GroupBy);
+/// <summary>
+/// Usage of runs started in [<paramref name="From"/>, <paramref name="To"/>) in the given sandboxes. Groups come in key
+/// order, at most <paramref name="GroupLimit"/>, after the key <paramref name="GroupsAfter"/> (the last group of the
+/// previous page) when given; the totals always cover every run of the query.
+/// </summary>
+public sealed record UsageQuery(
+    IReadOnlyList<string> SandboxIds, DateTimeOffset From, DateTimeOffset To, UsageGroupBy? GroupBy, string? GroupsAfter = null, int GroupLimit = int.MaxValue);
 
 /// <summary>One group of a usage report. <see cref="Provider"/> and <see cref="Model"/> are set when grouping by model.</summary>
 public sealed record UsageGroup(string Key, string? Provider, string? Model, UsageTotals Usage);

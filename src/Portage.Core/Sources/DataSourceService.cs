@@ -72,8 +72,12 @@ public sealed class DataSourceService(IDataSourceStore store, IEnumerable<IPurge
         return source;
     }
 
-    /// <summary>Sources of the sandbox matching the filters (each validated), newest activity first.</summary>
-    public Task<IReadOnlyList<DataSourceRecord>> ListAsync(string sandboxId, DataSourceFilter filter, CancellationToken cancellationToken)
+    /// <summary>
+    /// A page of the sandbox's sources matching the filters (each validated), newest activity first: at most
+    /// <paramref name="limit"/>, after <paramref name="after"/> (the previous page's last source) when given.
+    /// </summary>
+    public Task<IReadOnlyList<DataSourceRecord>> ListAsync(
+        string sandboxId, DataSourceFilter filter, ListCursor? after, int limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
         OneOf(filter.Kind, "kind", s_kinds);
@@ -83,7 +87,7 @@ public sealed class DataSourceService(IDataSourceStore store, IEnumerable<IPurge
             EndUserIds.Validate(filter.EndUserId);
         }
 
-        return store.ListSourcesAsync(sandboxId, filter, cancellationToken);
+        return store.ListSourcesAsync(sandboxId, filter, after, limit, cancellationToken);
     }
 
     /// <summary>A source of the sandbox, or 404 <c>source_not_found</c>.</summary>

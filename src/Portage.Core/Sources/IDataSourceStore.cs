@@ -13,8 +13,12 @@ public interface IDataSourceStore
     /// <summary>A source of the sandbox, of either kind, or null.</summary>
     Task<DataSourceRecord?> GetSourceAsync(string sandboxId, string sourceId, CancellationToken cancellationToken);
 
-    /// <summary>Sources of the sandbox matching every non-null filter, newest activity first (then by id).</summary>
-    Task<IReadOnlyList<DataSourceRecord>> ListSourcesAsync(string sandboxId, DataSourceFilter filter, CancellationToken cancellationToken);
+    /// <summary>
+    /// A page of the sandbox's sources matching every non-null filter, newest activity first (then by id): at most
+    /// <paramref name="limit"/>, after <paramref name="after"/> (the last source of the previous page: its
+    /// <c>last_active_at</c> and id), or from the start when null.
+    /// </summary>
+    Task<IReadOnlyList<DataSourceRecord>> ListSourcesAsync(string sandboxId, DataSourceFilter filter, ListCursor? after, int limit, CancellationToken cancellationToken);
 
     /// <summary>
     /// Reads the source and writes back what <paramref name="update"/> makes of it, atomically, so concurrent updates

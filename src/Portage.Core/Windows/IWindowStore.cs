@@ -20,8 +20,12 @@ public interface IWindowStore
     /// <summary>Rule 3(d): the most recently active, non-archived window of (sandbox, end user), or null.</summary>
     Task<WindowRecord?> FindActiveWindowAsync(string sandboxId, string endUserId, CancellationToken cancellationToken);
 
-    /// <summary>The turns of a window in order, after a sequence number (0 for all).</summary>
-    Task<IReadOnlyList<TurnRecord>> ListTurnsAsync(string sandboxId, string windowId, long afterSeq, CancellationToken cancellationToken);
+    /// <summary>
+    /// A page of a window's turns in order: at most <paramref name="limit"/> turns after the sequence number
+    /// <paramref name="afterSeq"/> (0 from the start). Readers page with the last seq they got, so no read holds a
+    /// window of any length whole.
+    /// </summary>
+    Task<IReadOnlyList<TurnRecord>> ListTurnsAsync(string sandboxId, string windowId, long afterSeq, int limit, CancellationToken cancellationToken);
 
     /// <summary>
     /// The newest turns of a window strictly between <paramref name="afterSeq"/> and <paramref name="beforeSeq"/>, at

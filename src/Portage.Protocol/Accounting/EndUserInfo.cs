@@ -16,5 +16,12 @@ public sealed record EndUserInfo : TokenTotals
     public DateTimeOffset? LastActiveAt { get; init; }
 }
 
-/// <summary>The end users of a sandbox, most recently active first.</summary>
-public sealed record EndUserList(IReadOnlyList<EndUserInfo> EndUsers, int Count);
+/// <summary>
+/// A page of the end users of a sandbox, most recently active first (<c>limit</c>, 100 by default).
+/// <see cref="Count"/> counts this page's end users.
+/// </summary>
+public sealed record EndUserList(IReadOnlyList<EndUserInfo> EndUsers, int Count)
+{
+    /// <summary>Pass it back as <c>cursor</c> for the next page; null on the last page.</summary>
+    public string? NextCursor { get; init; }
+}

@@ -2,7 +2,7 @@ namespace Portage.Protocol.Accounting;
 
 /// <summary>
 /// <c>GET /api/v1/usage</c>: usage of the runs started in [<see cref="From"/>, <see cref="To"/>] (UTC days, both
-/// included). Totals are integers (tokens, USD·1e-6); <see cref="Groups"/> add up to the totals. <see cref="Summary"/>
+/// included). Totals are integers (tokens, USD·1e-6); the <see cref="Groups"/> of all pages add up to the totals. <see cref="Summary"/>
 /// repeats the totals in copass-compat §7.6's shape for Copass clients.
 /// </summary>
 public sealed record UsageSummary : TokenTotals
@@ -22,8 +22,14 @@ public sealed record UsageSummary : TokenTotals
     /// <summary>Runs started in the range, in any status.</summary>
     public long Runs { get; init; }
 
-    /// <summary>The breakdown asked for by <see cref="GroupBy"/>, ordered by key; empty when not grouped.</summary>
+    /// <summary>
+    /// The breakdown asked for by <see cref="GroupBy"/>, ordered by key, a page at a time (<c>limit</c>, 100 by default);
+    /// empty when not grouped. The groups of all pages add up to the totals.
+    /// </summary>
     public IReadOnlyList<UsageGroupInfo> Groups { get; init; } = [];
+
+    /// <summary>Portage: pass it back as <c>cursor</c> for the next page of groups; null on the last page.</summary>
+    public string? NextCursor { get; init; }
 
     /// <summary>The totals in copass-compat §7.6's <c>summary</c> shape.</summary>
     public required CopassUsageSummary Summary { get; init; }

@@ -67,8 +67,15 @@ public sealed record DataSource
     public string? ArchivedReason { get; init; }
 }
 
-/// <summary>Answer of <c>GET …/sources</c>.</summary>
-public sealed record DataSourceList(IReadOnlyList<DataSource> Sources, int Count);
+/// <summary>
+/// Answer of <c>GET …/sources</c>: a page of sources, newest activity first (<c>limit</c>, 100 by default).
+/// <see cref="Count"/> counts this page's sources.
+/// </summary>
+public sealed record DataSourceList(IReadOnlyList<DataSource> Sources, int Count)
+{
+    /// <summary>Portage: pass it back as <c>cursor</c> for the next page; null on the last page.</summary>
+    public string? NextCursor { get; init; }
+}
 
 /// <summary>Answer of <c>POST …/sources/_sweep_ephemeral</c>.</summary>
 public sealed record SweepResponse(int ArchivedCount, long InactivitySeconds);

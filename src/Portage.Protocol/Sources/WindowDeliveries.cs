@@ -34,5 +34,12 @@ public sealed record WindowDelivery
     public string? SourceType { get; init; }
 }
 
-/// <summary>Answer of <c>GET …/sources/{id}/deliveries</c>, oldest first.</summary>
-public sealed record WindowDeliveryList(string ContextWindowId, string? EndUserId, IReadOnlyList<WindowDelivery> Deliveries, int Count);
+/// <summary>
+/// Answer of <c>GET …/sources/{id}/deliveries</c>: a page of the ledger, oldest first (<c>limit</c>, 100 by default).
+/// <see cref="Count"/> counts this page's entries.
+/// </summary>
+public sealed record WindowDeliveryList(string ContextWindowId, string? EndUserId, IReadOnlyList<WindowDelivery> Deliveries, int Count)
+{
+    /// <summary>Pass it back as <c>cursor</c> for the next page; null on the last page.</summary>
+    public string? NextCursor { get; init; }
+}

@@ -71,5 +71,15 @@ public sealed record TurnPartDto
     public string? Error { get; init; }
 }
 
-/// <summary>Answer of <c>GET …/sources/{id}/turns</c>.</summary>
-public sealed record WindowTurnList(string ContextWindowId, string? EndUserId, IReadOnlyList<WindowTurn> Turns, int Count);
+/// <summary>
+/// Answer of <c>GET …/sources/{id}/turns</c>: one page of the window's turns in order (<c>limit</c> turns, 100 by
+/// default, and at most 4 MiB of them, but always one). <see cref="Count"/> counts this page's turns.
+/// </summary>
+public sealed record WindowTurnList(string ContextWindowId, string? EndUserId, IReadOnlyList<WindowTurn> Turns, int Count)
+{
+    /// <summary>Whether turns follow this page.</summary>
+    public bool HasMore { get; init; }
+
+    /// <summary>The <c>after_seq</c> of the next page (the last seq of this one); null on the last page.</summary>
+    public long? NextAfterSeq { get; init; }
+}

@@ -1,6 +1,3 @@
-using System.Buffers.Text;
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Portage.Core.Errors;
 using Portage.Core.Runs;
@@ -38,22 +35,18 @@ internal static class RunListEndpoints
         string? context_window_id, string? status, string? end_user_id, string? limit, string? cursor)
     {
         await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
-        var size = DefaultLimit;
-        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size is < 1 or > MaxLimit))
-        {
-            throw PortageException.BadRequest("invalid_limit", $"limit is a whole number from 1 to {MaxLimit} (default {DefaultLimit}).");
-        }
+        var size = Paging.Limit(limit, DefaultLimit, MaxLimit);
 
         if (status is not null && !s_statuses.Contains(status))
         {
             throw PortageException.BadRequest("invalid_status", $"status is one of {string.Join(", ", s_statuses)}.");
         }
 
-        var after = cursor is null ? null : DecodeCursor(cursor);
+        var after = Paging.After(cursor) is { } position ? new RunCursor(position.At, position.Id) : null;
         // One extra row says whether another page exists, so the last page has no cursor.
         var found = await runs.ListRunsAsync(sandboxId, new RunFilter(context_window_id, status, end_user_id), after, size + 1, context.RequestAborted);
         var page = found.Take(size).ToList();
-        var next = found.Count > size ? EncodeCursor(new RunCursor(page[^1].StartedAt, page[^1].Id)) : null;
+        var next = found.Count > size ? Paging.Cursor(page[^1].StartedAt, page[^1].Id) : null;
         return TypedResults.Json(new RunList([.. page.Select(ToDto)], next), ProtocolJson.Wire.RunList);
     }
 
@@ -65,10 +58,14 @@ internal static class RunListEndpoints
         return TypedResults.Json(ToDto(run), ProtocolJson.Wire.RunInfo);
     }
 
-    private static async Task<IResult> EndUsersAsync(HttpContext context, string sandboxId, TenancyService tenancy, IRunStore runs)
+    private static async Task<IResult> EndUsersAsync(
+        HttpContext context, string sandboxId, TenancyService tenancy, IRunStore runs, string? limit, string? cursor)
     {
         await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
-        var users = await runs.ListEndUsersAsync(sandboxId, context.RequestAborted);
+        var size = Paging.Limit(limit);
+        var found = await runs.ListEndUsersAsync(sandboxId, Paging.After(cursor), size + 1, context.RequestAborted);
+        var users = found.Take(size).ToList();
+        var next = found.Count > size ? Paging.Cursor(users[^1].LastActiveAt ?? DateTimeOffset.MinValue, users[^1].EndUserId) : null;
         IReadOnlyList<EndUserInfo> dtos = [.. users.Select(u => new EndUserInfo
         {
             EndUserId = u.EndUserId,
@@ -76,7 +73,7 @@ internal static class RunListEndpoints
             RunCount = u.Usage.Runs,
             LastActiveAt = u.LastActiveAt,
         }.WithTotals(u.Usage))];
-        return TypedResults.Json(new EndUserList(dtos, dtos.Count), ProtocolJson.Wire.EndUserList);
+        return TypedResults.Json(new EndUserList(dtos, dtos.Count) { NextCursor = next }, ProtocolJson.Wire.EndUserList);
     }
 
     internal static RunInfo ToDto(RunRecord run)
@@ -105,31 +102,5 @@ internal static class RunListEndpoints
             EndedAt = run.FinishedAt,
             DurationMs = run.FinishedAt is { } end ? (long)(end - run.StartedAt).TotalMilliseconds : null,
         };
-    }
-
-    // Opaque to clients: base64url of "<start ticks UTC>:<run id>". Ticks keep the store's full time precision.
-    private static string EncodeCursor(RunCursor cursor) =>
-        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(
-            cursor.StartedAt.UtcTicks.ToString(CultureInfo.InvariantCulture) + ":" + cursor.RunId));
-
-    private static RunCursor DecodeCursor(string cursor)
-    {
-        try
-        {
-            var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
-            var colon = text.IndexOf(':', StringComparison.Ordinal);
-            if (colon > 0 && colon < text.Length - 1
-                && long.TryParse(text.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                && ticks <= DateTimeOffset.MaxValue.UtcTicks)
-            {
-                return new RunCursor(new DateTimeOffset(ticks, TimeSpan.Zero), text[(colon + 1)..]);
-            }
-        }
-        catch (FormatException)
-        {
-            // Falls through to the error below.
-        }
-
-        throw PortageException.BadRequest("invalid_cursor", "cursor must be a next_cursor value returned by this endpoint.");
     }
 }

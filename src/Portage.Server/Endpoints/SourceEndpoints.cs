@@ -51,12 +51,16 @@ internal static class SourceEndpoints
 
     private static async Task<IResult> ListAsync(
         HttpContext context, string sandboxId, TenancyService tenancy, DataSourceService sources,
-        string? kind, string? provider, string? status, string? end_user_id)
+        string? kind, string? provider, string? status, string? end_user_id, string? limit, string? cursor)
     {
         var sandbox = await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
-        var found = await sources.ListAsync(sandboxId, new DataSourceFilter(provider, status, kind, end_user_id), context.RequestAborted);
-        IReadOnlyList<DataSource> dtos = [.. found.Select(s => SourceDtos.ToDto(s, sandbox.AccountId))];
-        return TypedResults.Json(new DataSourceList(dtos, dtos.Count), ProtocolJson.Wire.DataSourceList);
+        var size = Paging.Limit(limit);
+        // One extra row says whether another page exists, so the last page has no cursor.
+        var found = await sources.ListAsync(sandboxId, new DataSourceFilter(provider, status, kind, end_user_id), Paging.After(cursor), size + 1, context.RequestAborted);
+        var page = found.Take(size).ToList();
+        var next = found.Count > size ? Paging.Cursor(page[^1].LastActiveAt, page[^1].Id) : null;
+        IReadOnlyList<DataSource> dtos = [.. page.Select(s => SourceDtos.ToDto(s, sandbox.AccountId))];
+        return TypedResults.Json(new DataSourceList(dtos, dtos.Count) { NextCursor = next }, ProtocolJson.Wire.DataSourceList);
     }
 
     private static async Task<IResult> GetAsync(HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, DataSourceService sources)
@@ -125,22 +129,27 @@ internal static class SourceEndpoints
     }
 
     private static async Task<IResult> TurnsAsync(
-        HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, IWindowStore windows, IDataSourceStore sources, string? end_user_id)
+        HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, IWindowStore windows, IDataSourceStore sources,
+        string? end_user_id, string? after_seq, string? limit)
     {
+        var after = Paging.AfterSeq(after_seq);
+        var size = Paging.Limit(limit);
         var window = await FindWindowAsync(context, sandboxId, sourceId, end_user_id, "turns", tenancy, windows, sources);
-        var turns = await windows.ListTurnsAsync(sandboxId, window.Id, 0, context.RequestAborted);
-        IReadOnlyList<WindowTurn> dtos = [.. turns.Select(SourceDtos.ToDto)];
-        return TypedResults.Json(new WindowTurnList(window.Id, window.EndUserId, dtos, dtos.Count), ProtocolJson.Wire.WindowTurnList);
+        return new TurnPageResult(windows, window, after, size);
     }
 
     private static async Task<IResult> DeliveriesAsync(
         HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, IWindowStore windows, IDataSourceStore sources,
-        RetrievalService retrieval, string? end_user_id)
+        RetrievalService retrieval, string? end_user_id, string? limit, string? cursor)
     {
+        var size = Paging.Limit(limit);
+        var after = Paging.After(cursor);
         var window = await FindWindowAsync(context, sandboxId, sourceId, end_user_id, "a delivery ledger", tenancy, windows, sources);
-        var ledger = await retrieval.LedgerAsync(sandboxId, window.Id, window.EndUserId, context.RequestAborted);
-        IReadOnlyList<WindowDelivery> dtos = [.. ledger.Select(SourceDtos.ToDto)];
-        return TypedResults.Json(new WindowDeliveryList(window.Id, window.EndUserId, dtos, dtos.Count), ProtocolJson.Wire.WindowDeliveryList);
+        var found = await retrieval.LedgerAsync(sandboxId, window.Id, window.EndUserId, after, size + 1, context.RequestAborted);
+        var page = found.Take(size).ToList();
+        var next = found.Count > size ? Paging.Cursor(page[^1].DeliveredAt, page[^1].StoredId) : null;
+        IReadOnlyList<WindowDelivery> dtos = [.. page.Select(SourceDtos.ToDto)];
+        return TypedResults.Json(new WindowDeliveryList(window.Id, window.EndUserId, dtos, dtos.Count) { NextCursor = next }, ProtocolJson.Wire.WindowDeliveryList);
     }
 
     // The window-scoped reads (Portage extensions) answer alike: another sandbox's window, or another end user's when

@@ -34,9 +34,11 @@ internal static class UsageEndpoints
 
     private static async Task<IResult> SummaryAsync(
         HttpContext context, TenancyService tenancy, ITenancyStore tenancyStore, IRunStore runs, TimeProvider time,
-        string? sandbox_id, string? from, string? to, string? group_by)
+        string? sandbox_id, string? from, string? to, string? group_by, string? limit, string? cursor)
     {
         var caller = ApiKeyFilter.CallerOf(context);
+        var size = Paging.Limit(limit);
+        var after = Paging.AfterKey(cursor);
         UsageGroupBy? groupBy = null;
         if (group_by is not null)
         {
@@ -62,8 +64,11 @@ internal static class UsageEndpoints
         IReadOnlyList<string> sandboxes = sandbox_id is null
             ? [.. (await tenancyStore.ListSandboxesAsync(caller.AccountId, null, context.RequestAborted)).Select(s => s.Id)]
             : [(await tenancy.GetSandboxAsync(caller, sandbox_id, context.RequestAborted)).Id];
+        // One extra group says whether another page exists; the totals cover every run whatever the page.
         var report = await runs.SummarizeUsageAsync(
-            new UsageQuery(sandboxes, StartOf(first), StartOf(last.AddDays(1)), groupBy), context.RequestAborted);
+            new UsageQuery(sandboxes, StartOf(first), StartOf(last.AddDays(1)), groupBy, after, size + 1), context.RequestAborted);
+        var groups = report.Groups.Take(size).ToList();
+        var next = report.Groups.Count > size ? Paging.KeyCursor(groups[^1].Key) : null;
 
         var t = report.Totals;
         var summary = new UsageSummary
@@ -73,7 +78,8 @@ internal static class UsageEndpoints
             SandboxId = sandbox_id,
             GroupBy = group_by,
             Runs = t.Runs,
-            Groups = [.. report.Groups.Select(ToDto)],
+            Groups = [.. groups.Select(ToDto)],
+            NextCursor = next,
             Summary = new CopassUsageSummary
             {
                 TotalPromptTokens = t.InputTokens + t.CacheReadInputTokens + t.CacheCreationInputTokens,

@@ -141,7 +141,7 @@ internal sealed partial class McpTools(
 
         // The Copass turn envelope (§5.3): speaker is the name, else the role capitalised; per-call participants win.
         var speaker = call.Args.Text("name") ?? char.ToUpperInvariant(role[0]) + role[1..];
-        await ingest.EnqueueAsync(call.Caller.SandboxId, new IngestTextRequest
+        var accepted = await ingest.EnqueueAsync(call.Caller.SandboxId, new IngestTextRequest
         {
             Text = call.Args.Text("content"),
             SourceType = IngestService.Conversation,
@@ -151,8 +151,8 @@ internal sealed partial class McpTools(
             Participants = call.Args.Strings("participants") ?? known.Participants,
             EndUserId = call.Caller.EndUserId,
         }, cancellationToken);
-        var turns = await windows.ListTurnsAsync(call.Caller.SandboxId, windowId, 0, cancellationToken);
-        return new JsonObject { ["data_source_id"] = windowId, ["turn_count"] = turns.Count };
+        // The appended turn's seq is the window's turn count: no need to read the window back.
+        return new JsonObject { ["data_source_id"] = windowId, ["turn_count"] = accepted.TurnSeq };
     }
 
     private async Task<JsonNode> AttachAsync(Call call, CancellationToken cancellationToken)
@@ -162,8 +162,10 @@ internal sealed partial class McpTools(
         var window = await WindowAsync(call, windowId, cancellationToken);
         var initial = call.Args.Turns("initial_turns");
         call.Session.Activate(windowId, new McpWindow(window.ProjectId, call.Args.Strings("participants"), initial));
-        var history = await HistoryAsync(call, windowId, int.MaxValue, cancellationToken);
-        return new JsonObject { ["data_source_id"] = windowId, ["turn_count"] = history.Count, ["active"] = true };
+        // The stored turns, plus the attached ones that the window's latest turns do not already hold (one bounded read).
+        var latest = await windows.ListTurnsBeforeAsync(call.Caller.SandboxId, windowId, long.MaxValue, 0, Math.Max(initial.Count, 1), cancellationToken);
+        var added = initial.Count(i => !latest.Any(t => (t.Role, t.Text) == (i.Role, i.Content)));
+        return new JsonObject { ["data_source_id"] = windowId, ["turn_count"] = window.TurnCount + added, ["active"] = true };
     }
 
     private async Task<JsonNode> CloseAsync(Call call, CancellationToken cancellationToken)
@@ -190,10 +192,11 @@ internal sealed partial class McpTools(
     }
 
     // The turns the client attached with, then the window's stored turns (without repeating any), the last `limit`.
+    // Only the latest stored turns are read: a window of any length costs one bounded page.
     private async Task<List<HistoryMessage>> HistoryAsync(Call call, string windowId, int limit, CancellationToken cancellationToken)
     {
-        var stored = await windows.ListTurnsAsync(call.Caller.SandboxId, windowId, 0, cancellationToken);
         var history = call.Session.Window(windowId).InitialTurns.ToList();
+        var stored = await windows.ListTurnsBeforeAsync(call.Caller.SandboxId, windowId, long.MaxValue, 0, limit + history.Count, cancellationToken);
         var seen = history.Select(h => (h.Role, h.Content)).ToHashSet();
         history.AddRange(stored.Select(t => new HistoryMessage { Role = t.Role, Content = t.Text, Name = t.Speaker })
             .Where(h => seen.Add((h.Role, h.Content))));

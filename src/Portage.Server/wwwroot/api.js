@@ -32,6 +32,30 @@ export class Api {
     return response.json();
   }
 
+  /** Every turn of a window in order, a page at a time (a page is at most 500 turns, or 4 MiB of them). */
+  async turns(sandboxId, windowId, endUser) {
+    const turns = [];
+    for (let after = 0; after !== null;) {
+      const page = await this.get(sandboxPath(sandboxId, `sources/${encodeURIComponent(windowId)}/turns`),
+        { end_user_id: endUser, after_seq: after || null, limit: 500 });
+      turns.push(...page.turns);
+      after = page.has_more ? page.next_after_seq : null;
+    }
+    return turns;
+  }
+
+  /** Every item of a list paged by cursor ({[key]: [...], next_cursor}), following the pages to the end. */
+  async all(path, query, key) {
+    const items = [];
+    let cursor = null;
+    do {
+      const page = await this.get(path, { ...query, cursor });
+      items.push(...page[key]);
+      cursor = page.next_cursor ?? null;
+    } while (cursor);
+    return items;
+  }
+
   async post(path, body = {}) {
     const response = await fetch(`/api/v1/${path}`, { method: 'POST', headers: this.headers(true), body: JSON.stringify(body) });
     if (!response.ok) throw await failure(response);

@@ -27,16 +27,17 @@ export async function moreRuns(ctx) {
 }
 
 export async function showBrowse(ctx, actions) {
+  // End users and windows come a page at a time and are followed to the end; runs are shown a page at a time.
   const [users, windows, runs] = await Promise.all([
-    ctx.api.get(sandboxPath(ctx.sandboxId, 'end-users')),
-    ctx.api.get(sandboxPath(ctx.sandboxId, 'sources'), { kind: 'ephemeral', end_user_id: ctx.endUser }),
+    ctx.api.all(sandboxPath(ctx.sandboxId, 'end-users'), { limit: 500 }, 'end_users'),
+    ctx.api.all(sandboxPath(ctx.sandboxId, 'sources'), { kind: 'ephemeral', end_user_id: ctx.endUser, limit: 500 }, 'sources'),
     ctx.api.get(sandboxPath(ctx.sandboxId, 'agents/runs'), { limit: RUNS_PAGE }),
   ]);
   $('windows-owner').textContent = ctx.endUser;
-  $('end-users').tBodies[0].replaceChildren(...users.end_users.map(u => row(
+  $('end-users').tBodies[0].replaceChildren(...users.map(u => row(
     el('button', { type: 'button', class: 'secondary', onclick: () => actions.pickEndUser(u.end_user_id) }, u.end_user_id),
     u.window_count, u.run_count, u.total_tokens, usd(u.cost_microcents), when(u.last_active_at))));
-  $('windows').tBodies[0].replaceChildren(...windows.sources.map(w => row(
+  $('windows').tBodies[0].replaceChildren(...windows.map(w => row(
     el('code', {}, w.data_source_id), el('span', { class: `badge ${w.status}` }, w.status), w.turn_count ?? 0, when(w.last_active_at),
     el('span', {},
       el('button', { type: 'button', onclick: () => actions.openWindow(w), 'aria-label': `Open window ${w.data_source_id}` }, 'Open'),

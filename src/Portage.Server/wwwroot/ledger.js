@@ -14,14 +14,16 @@ function item(d) {
 
 /** Fills the ledger section of the window panel; an empty window (or none) shows the explanation. */
 export async function showLedger(ctx) {
-  const ledger = ctx.windowId
-    ? await ctx.api.get(sandboxPath(ctx.sandboxId, `sources/${encodeURIComponent(ctx.windowId)}/deliveries`), { end_user_id: ctx.windowEndUser ?? ctx.endUser })
-    : { deliveries: [] };
-  const content = ledger.deliveries.filter(d => d.kind === 'content');
-  const menu = ledger.deliveries.filter(d => d.kind === 'menu');
+  // The ledger comes a page at a time; the panel follows it to the end.
+  const deliveries = ctx.windowId
+    ? await ctx.api.all(sandboxPath(ctx.sandboxId, `sources/${encodeURIComponent(ctx.windowId)}/deliveries`),
+      { end_user_id: ctx.windowEndUser ?? ctx.endUser, limit: 500 }, 'deliveries')
+    : [];
+  const content = deliveries.filter(d => d.kind === 'content');
+  const menu = deliveries.filter(d => d.kind === 'menu');
   $('ledger-content').replaceChildren(...content.map(item));
   $('ledger-menu').replaceChildren(...menu.map(item));
-  $('ledger-summary').textContent = ledger.deliveries.length
+  $('ledger-summary').textContent = deliveries.length
     ? `${content.length} read, ${menu.length} shown as menu labels; none of them is delivered again in this window.`
     : 'Nothing yet: retrieval never delivers an item twice in one window.';
 }

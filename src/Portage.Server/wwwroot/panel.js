@@ -37,14 +37,15 @@ export async function showWindow(ctx) {
     await showLedger(ctx);
     return [];
   }
-  const [window, runs] = await Promise.all([
-    ctx.api.get(sandboxPath(ctx.sandboxId, `sources/${encodeURIComponent(ctx.windowId)}/turns`), { end_user_id: ctx.windowEndUser ?? ctx.endUser }),
-    ctx.api.get(sandboxPath(ctx.sandboxId, 'agents/runs'), { context_window_id: ctx.windowId, limit: 200 }),
+  // Both lists come a page at a time; the panel follows them to the end so it shows every turn and its run.
+  const [turns, runs] = await Promise.all([
+    ctx.api.turns(ctx.sandboxId, ctx.windowId, ctx.windowEndUser ?? ctx.endUser),
+    ctx.api.all(sandboxPath(ctx.sandboxId, 'agents/runs'), { context_window_id: ctx.windowId, limit: 200 }, 'runs'),
     showLedger(ctx),
   ]);
-  const byId = new Map(runs.runs.map(r => [r.run_id, r]));
-  list.replaceChildren(...window.turns.map(t => turnItem(t, t.role === 'assistant' ? byId.get(t.run_id) : null)));
-  const sessions = [...new Set(runs.runs.slice().reverse().map(r => `${r.session_id} (${r.provider})`))];
+  const byId = new Map(runs.map(r => [r.run_id, r]));
+  list.replaceChildren(...turns.map(t => turnItem(t, t.role === 'assistant' ? byId.get(t.run_id) : null)));
+  const sessions = [...new Set(runs.slice().reverse().map(r => `${r.session_id} (${r.provider})`))];
   $('window-sessions').textContent = sessions.join(', ') || 'none';
-  return window.turns;
+  return turns;
 }

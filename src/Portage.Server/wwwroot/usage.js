@@ -49,9 +49,13 @@ function chart(groups) {
 
 export async function showUsage(ctx) {
   defaultRange();
-  const usage = await ctx.api.get('usage', {
-    sandbox_id: ctx.sandboxId, group_by: $('usage-group').value, from: $('usage-from').value, to: $('usage-to').value,
-  });
+  const query = { sandbox_id: ctx.sandboxId, group_by: $('usage-group').value, from: $('usage-from').value, to: $('usage-to').value };
+  // The totals come with the first page; the groups a page at a time, followed to the end.
+  const usage = await ctx.api.get('usage', query);
+  for (let page = usage; page.next_cursor;) {
+    page = await ctx.api.get('usage', { ...query, cursor: page.next_cursor });
+    usage.groups.push(...page.groups);
+  }
   $('usage-totals').textContent = `${usage.from} to ${usage.to}: ${count(usage.runs)} runs, ${count(usage.total_tokens)} tokens, ${usd(usage.cost_microcents)}`;
   chart(usage.groups);
   $('usage-table').tBodies[0].replaceChildren(...usage.groups.map(g =>

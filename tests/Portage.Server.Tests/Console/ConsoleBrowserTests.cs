@@ -95,6 +95,30 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser browser, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task The_window_panel_follows_the_pages_and_shows_every_turn_of_a_long_window()
+    {
+        // 520 turns: more than one page of the largest size the API gives.
+        await using var router = await ConsoleRouter.StartAsync("Ingest:Concurrency=0");
+        var sandbox = $"/api/v1/storage/sandboxes/{router.Credentials.SandboxId}";
+        using var created = await router.Api.PostAsJsonAsync($"{sandbox}/sources", new { provider = "custom", kind = "ephemeral", end_user_id = "console" });
+        var window = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data_source_id").GetString()!;
+        for (var i = 1; i <= 520; i++)
+        {
+            using var ingested = await router.Api.PostAsJsonAsync($"{sandbox}/ingest",
+                new { text = $"turn {i}", source_type = "conversation", data_source_id = window, speaker = i % 2 == 1 ? "User" : "Assistant" });
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, ingested.StatusCode);
+        }
+
+        var page = await browser.OpenAsync(router.Url);
+        await page.ClickAsync("nav button[data-view=browse]");
+        await page.ClickAsync($"button[aria-label='Open window {window}']");
+
+        await Assertions.Expect(page.Locator("#turns li")).ToHaveCountAsync(520);
+        var texts = await page.Locator("#turns li .turn-text").AllTextContentsAsync();
+        Assert.Equal(Enumerable.Range(1, 520).Select(i => $"turn {i}"), texts);
+    }
+
+    [Fact]
     public async Task Usage_charts_tokens_and_cost_over_the_chosen_days_and_reads_at_360_px()
     {
         // A priced model (an OpenAI-compatible server on loopback) next to the free echo model, so cost is not all zero.
