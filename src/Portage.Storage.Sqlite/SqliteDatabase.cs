@@ -70,17 +70,7 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
             throw StorageBusyException.Saturated(wait);
         }
 
-        var connection = new WriterConnection(connectionString, _writer);
-        try
-        {
-            await PrepareAsync(connection, cancellationToken);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
+        return await PrepareAsync(new WriterConnection(connectionString, _writer), cancellationToken);
     }
 
     /// <summary>Closes the pooled connections, so the file can be moved or deleted.</summary>
@@ -98,12 +88,20 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
     /// <summary>The schema version now in the database.</summary>
     public static int LatestVersion => Migrations().Count;
 
-    private async Task<SqliteConnection> OpenRawAsync(CancellationToken cancellationToken)
+    private Task<SqliteConnection> OpenRawAsync(CancellationToken cancellationToken) =>
+        PrepareAsync(new SqliteConnection(connectionString), cancellationToken);
+
+    // Opens the connection with the settings every connection needs; a connection that fails to open is closed again
+    // (for a writer, that also gives its turn back).
+    private async Task<SqliteConnection> PrepareAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
-        var connection = new SqliteConnection(connectionString);
         try
         {
-            await PrepareAsync(connection, cancellationToken);
+            await connection.OpenAsync(cancellationToken);
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = string.Create(CultureInfo.InvariantCulture,
+                $"PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {Math.Max(1, _options.BusyTimeoutSeconds) * 1000}; PRAGMA synchronous = NORMAL;");
+            await pragma.ExecuteNonQueryAsync(cancellationToken);
             return connection;
         }
         catch
@@ -111,15 +109,6 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
             await connection.DisposeAsync();
             throw;
         }
-    }
-
-    private async Task PrepareAsync(SqliteConnection connection, CancellationToken cancellationToken)
-    {
-        await connection.OpenAsync(cancellationToken);
-        await using var pragma = connection.CreateCommand();
-        pragma.CommandText = string.Create(CultureInfo.InvariantCulture,
-            $"PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {Math.Max(1, _options.BusyTimeoutSeconds) * 1000}; PRAGMA synchronous = NORMAL;");
-        await pragma.ExecuteNonQueryAsync(cancellationToken);
     }
 
     // A pooled connection that gives the process's write turn back when it is closed, however the caller disposes it.
