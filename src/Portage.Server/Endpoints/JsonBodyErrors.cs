@@ -69,6 +69,12 @@ internal static class JsonBodyErrors
     private static string TypeError(string? path, JsonElement rootElement, JsonTypeInfo root)
     {
         var segments = Segments(path);
+        if (segments.Count == 0 && rootElement.ValueKind == JsonValueKind.Object)
+        {
+            // No path to follow (the serializer did not say where): an object is right, so something inside it is not.
+            return "The request body does not fit this endpoint: one of its fields has the wrong JSON type.";
+        }
+
         JsonTypeInfo? info = root;
         JsonElement? element = rootElement;
         foreach (var segment in segments)
