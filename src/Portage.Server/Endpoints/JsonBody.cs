@@ -15,7 +15,7 @@ internal static class JsonBody
 {
     /// <summary>
     /// Reads the body as <typeparamref name="T"/>. <paramref name="screen"/>, when given, sees the raw JSON first and may
-    /// refuse it (for fields the record does not carry); it is not called for a body that does not parse.
+    /// refuse it (for fields the record does not carry); where the JSON turns out malformed, the deserializer's error is the answer.
     /// </summary>
     public static async Task<T> ReadAsync<T>(
         HttpRequest request, JsonTypeInfo<T> typeInfo, long maxBytes, CancellationToken cancellationToken, BodyScreen? screen = null)
