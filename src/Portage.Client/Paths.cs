@@ -9,6 +9,8 @@ internal static class Paths
 
     public const string Usage = "/api/v1/usage";
 
+    public const string Providers = "/api/v1/providers";
+
     public static string Sandbox(string sandboxId) => $"{Sandboxes}/{Segment(sandboxId, nameof(sandboxId))}";
 
     public static string Runs(string sandboxId) => $"{Sandbox(sandboxId)}/agents/runs";

@@ -26,6 +26,7 @@ public sealed class PortageClient : IDisposable
         Ingest = new IngestResource(connection);
         Runs = new RunsResource(connection);
         Usage = new UsageResource(connection);
+        Providers = new ProvidersResource(connection);
     }
 
     /// <summary>Data sources of a sandbox, including context windows (<c>kind: ephemeral</c>).</summary>
@@ -45,6 +46,9 @@ public sealed class PortageClient : IDisposable
 
     /// <summary>Token and cost usage of the account.</summary>
     public UsageResource Usage { get; }
+
+    /// <summary>The server's providers and whether each is configured (Portage extension).</summary>
+    public ProvidersResource Providers { get; }
 
     /// <summary>Disposes the HTTP client if this client created it.</summary>
     public void Dispose()

@@ -1,5 +1,6 @@
 using System.Net;
 using Portage.Cli.Tests.Fakes;
+using Portage.Testing;
 
 namespace Portage.Cli.Tests;
 
@@ -49,6 +50,84 @@ public sealed class ChatCommandTests
         Assert.False(runs[1].TryGetProperty("session_id", out _));
         Assert.False(runs[1].TryGetProperty("new_window", out _));
         Assert.Contains("provider mirror/mirror-2 (same window)", cli.Out.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Provider_switch_to_an_unknown_name_is_refused_with_the_server_list_and_the_provider_stays()
+    {
+        var cli = ChatCli("one\n/provider nosuch\ntwo\n");
+
+        var exit = await cli.RunAsync("chat");
+
+        Assert.Equal(0, exit);
+        Assert.Contains(cli.Server!.Requests, r => r.Request.RequestUri!.AbsolutePath == "/api/v1/providers");
+        var error = cli.Error.ToString();
+        Assert.Contains("error: unknown provider 'nosuch'. Configured: echo, mirror. Not configured", error, StringComparison.Ordinal);
+        Assert.Contains("anthropic (set ANTHROPIC_API_KEY)", error, StringComparison.Ordinal);
+        Assert.Contains("Still on echo.", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("provider nosuch", cli.Out.ToString(), StringComparison.Ordinal);
+        var runs = cli.Server.Runs;
+        Assert.Equal(("echo", "echo"), (runs[0].GetProperty("provider").GetString(), runs[1].GetProperty("provider").GetString()));
+        Assert.Equal("sess_1", runs[1].GetProperty("session_id").GetString());
+    }
+
+    [Fact]
+    public async Task Provider_switch_to_a_provider_without_a_key_is_refused_with_what_to_set()
+    {
+        var cli = ChatCli("/provider anthropic claude-sonnet-4-6\nhi\n");
+
+        await cli.RunAsync("chat");
+
+        Assert.Contains("error: provider 'anthropic' is not configured on the server: set ANTHROPIC_API_KEY and restart the router. Still on echo.",
+            cli.Error.ToString(), StringComparison.Ordinal);
+        var run = Assert.Single(cli.Server!.Runs);
+        Assert.Equal("echo", run.GetProperty("provider").GetString());
+        Assert.False(run.TryGetProperty("model", out var model) && model.GetString() == "claude-sonnet-4-6");
+    }
+
+    [Fact]
+    public async Task Against_the_real_router_a_bad_provider_switch_is_refused_and_a_good_one_runs_there()
+    {
+        using var app = new PortageApp();
+        var cli = new TestCli { Server = null, Handler = app.Server.CreateHandler(), Stdin = "/provider nosuch\n/provider openai\n/provider mirror\nhi\n" };
+        cli.Environment["PORTAGE_URL"] = "http://localhost";
+        cli.Environment["PORTAGE_API_KEY"] = app.Credentials.ApiKey;
+        cli.Environment["PORTAGE_SANDBOX_ID"] = app.SandboxId;
+
+        var exit = await cli.RunAsync("chat");
+
+        Assert.Equal(0, exit);
+        var error = cli.Error.ToString();
+        Assert.Contains("error: unknown provider 'nosuch'. Configured: echo, mirror. Not configured", error, StringComparison.Ordinal);
+        Assert.Contains("error: provider 'openai' is not configured on the server: set OPENAI_API_KEY", error, StringComparison.Ordinal);
+        Assert.Contains("provider mirror (same window)", cli.Out.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Mirror (model mirror-1) received", cli.Out.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Provider_switch_takes_the_server_spelling_of_the_name()
+    {
+        var cli = ChatCli("/provider MIRROR\nhi\n");
+
+        await cli.RunAsync("chat");
+
+        Assert.Equal("mirror", Assert.Single(cli.Server!.Runs).GetProperty("provider").GetString());
+    }
+
+    [Fact]
+    public async Task Provider_switch_goes_ahead_when_the_server_has_no_provider_list()
+    {
+        var cli = ChatCli("/provider mirror\nhi\n");
+        var chat = cli.Server!.Respond;
+        cli.Server.Respond = (request, body) => request.RequestUri!.AbsolutePath == "/api/v1/providers"
+            ? FakeServer.Json("{\"error\":\"not_found\",\"detail\":\"No endpoint\"}", HttpStatusCode.NotFound)
+            : chat(request, body);
+
+        await cli.RunAsync("chat");
+
+        Assert.Contains("(could not check the provider:", cli.Error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("provider mirror (same window)", cli.Out.ToString(), StringComparison.Ordinal);
+        Assert.Equal("mirror", Assert.Single(cli.Server.Runs).GetProperty("provider").GetString());
     }
 
     [Fact]
@@ -233,6 +312,16 @@ public sealed class ChatCommandTests
                     "{\"seq\":1,\"role\":\"user\",\"speaker\":\"User\",\"text\":\"one\",\"status\":\"succeeded\",\"created_at\":\"2026-01-01T00:00:00Z\"}," +
                     "{\"seq\":2,\"role\":\"assistant\",\"speaker\":\"echo\",\"text\":\"you said: one\",\"provider\":\"echo\",\"model\":\"echo-1\"," +
                     "\"status\":\"succeeded\",\"created_at\":\"2026-01-01T00:00:01Z\"}]}");
+            }
+
+            if (path == "/api/v1/providers")
+            {
+                return FakeServer.Json(
+                    "{\"providers\":[" +
+                    "{\"name\":\"anthropic\",\"default_model\":\"claude-sonnet-4-6\",\"needs\":\"ANTHROPIC_API_KEY\",\"sessions\":\"minted\",\"configured\":false}," +
+                    "{\"name\":\"echo\",\"default_model\":\"echo-1\",\"needs\":\"nothing (offline)\",\"sessions\":\"minted\",\"configured\":true}," +
+                    "{\"name\":\"mirror\",\"default_model\":\"mirror-1\",\"needs\":\"nothing (offline)\",\"sessions\":\"minted\",\"configured\":true}]," +
+                    "\"count\":3}");
             }
 
             if (path.EndsWith("/archive", StringComparison.Ordinal))

@@ -27,6 +27,21 @@ public sealed class RunsAndUsageTests
     }
 
     [Fact]
+    public async Task Providers_lists_what_the_server_knows_and_what_each_needs()
+    {
+        var handler = FakeHandler.Json(
+            "{\"providers\":[{\"name\":\"anthropic\",\"default_model\":\"claude-sonnet-4-6\",\"models\":[],\"needs\":\"ANTHROPIC_API_KEY\"," +
+            "\"sessions\":\"minted\",\"configured\":false,\"agent_engines\":false}],\"count\":1}");
+        using var router = TestRouter.Create(handler);
+
+        var list = await router.Client.Providers.ListAsync();
+
+        var provider = Assert.Single(list.Providers);
+        Assert.Equal(("anthropic", false, "ANTHROPIC_API_KEY"), (provider.Name, provider.Configured, provider.Needs));
+        Assert.Equal("/api/v1/providers", handler.Requests[0].Uri.AbsolutePath);
+    }
+
+    [Fact]
     public async Task Get_reads_one_run_by_escaped_id()
     {
         var handler = FakeHandler.Json(Run);

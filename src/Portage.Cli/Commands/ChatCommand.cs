@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Net;
 using Portage.Client;
+using Portage.Core.Providers;
+using Portage.Protocol.Providers;
 using Portage.Protocol.Runs;
 
 namespace Portage.Cli.Commands;
@@ -13,7 +15,7 @@ internal static class ChatCommand
 {
     public const string Help =
         """
-        /provider NAME [MODEL]  switch provider (and model); the conversation's window is kept
+        /provider NAME [MODEL]  switch to a configured provider (and model); the conversation's window is kept
         /new                    start a new context window with the next message
         /session                show the session id and context window id
         /window                 show the turns of the current window
@@ -187,11 +189,7 @@ internal sealed class ChatRepl(CliHost host, AgentRouter router, string sandboxI
                 await host.Out.WriteLineAsync(ChatCommand.Help);
                 break;
             case "/provider" when words.Length is 2 or 3:
-                Provider = words[1];
-                Model = words.Length == 3 ? words[2] : string.Empty;
-                // Session ids are provider-managed: drop it, and the server continues the active window.
-                SessionId = null;
-                await host.Out.WriteLineAsync($"provider {Describe()} (same window)");
+                await SwitchProviderAsync(words[1], words.Length == 3 ? words[2] : string.Empty, ct);
                 break;
             case "/provider":
                 await host.Out.WriteLineAsync("usage: /provider NAME [MODEL]");
@@ -217,6 +215,48 @@ internal sealed class ChatRepl(CliHost host, AgentRouter router, string sandboxI
         }
 
         return true;
+    }
+
+    // A name the server does not know, or one it cannot run without a key, is refused here with the server's list,
+    // rather than accepted and failing at the next message; the current provider stays.
+    private async Task SwitchProviderAsync(string name, string model, CancellationToken ct)
+    {
+        ProviderList? list = null;
+        try
+        {
+            list = await router.Client.Providers.ListAsync(ct);
+        }
+        catch (AgentRouterException ex) when (ex.StatusCode != HttpStatusCode.Unauthorized)
+        {
+            // A server without the list (a Copass one): its answer to the next message decides.
+            await host.Error.WriteLineAsync($"(could not check the provider: {ex.Message})");
+        }
+
+        if (list is not null)
+        {
+            var known = list.Providers.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+            if (known is null)
+            {
+                var summary = ProviderRegistry.Describe(list.Providers.Select(p => (p.Name, p.Configured, p.Needs)));
+                await host.Error.WriteLineAsync($"error: unknown provider '{name}'. {summary} Still on {Describe()}.");
+                return;
+            }
+
+            if (!known.Configured)
+            {
+                await host.Error.WriteLineAsync(
+                    $"error: provider '{known.Name}' is not configured on the server: set {known.Needs} and restart the router. Still on {Describe()}.");
+                return;
+            }
+
+            name = known.Name;
+        }
+
+        Provider = name;
+        Model = model;
+        // Session ids are provider-managed: drop it, and the server continues the active window.
+        SessionId = null;
+        await host.Out.WriteLineAsync($"provider {Describe()} (same window)");
     }
 
     private async Task ShowWindowAsync(CancellationToken ct)

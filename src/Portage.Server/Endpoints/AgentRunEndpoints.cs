@@ -43,7 +43,8 @@ internal static partial class AgentRunEndpoints
         var ct = context.RequestAborted;
         var caller = ApiKeyFilter.CallerOf(context);
         await tenancy.GetSandboxAsync(caller, sandboxId, ct);
-        var request = await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.AgentRunRequest, options.Value.MaxRequestBodyBytes, ct);
+        var request = await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.AgentRunRequest, options.Value.MaxRequestBodyBytes, ct,
+            UnsupportedOptions.ScreenRunRequest);
         var handle = await host.StartRunAsync(sandboxId, request, ct);
         var logger = loggers.CreateLogger("Portage.Server.Runs");
 

@@ -4,13 +4,21 @@ using Portage.Core.Errors;
 
 namespace Portage.Server.Endpoints;
 
+/// <summary>Looks at a request body's raw JSON before it is deserialized; throws to refuse it.</summary>
+internal delegate void BodyScreen(ReadOnlySpan<byte> json);
+
 /// <summary>
 /// Reads JSON bodies with errors a caller can act on (415, 413, 400 with the JSON path), instead of the framework's
 /// empty 400s. The size limit is enforced here so it holds on every server, Kestrel or test host.
 /// </summary>
 internal static class JsonBody
 {
-    public static async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the body as <typeparamref name="T"/>. <paramref name="screen"/>, when given, sees the raw JSON first and may
+    /// refuse it (for fields the record does not carry); where the JSON turns out malformed, the deserializer's error is the answer.
+    /// </summary>
+    public static async Task<T> ReadAsync<T>(
+        HttpRequest request, JsonTypeInfo<T> typeInfo, long maxBytes, CancellationToken cancellationToken, BodyScreen? screen = null)
         where T : class
     {
         var mediaType = request.ContentType?.Split(';')[0].Trim();
@@ -43,14 +51,24 @@ internal static class JsonBody
             throw PortageException.BadRequest("invalid_json", "The request body is empty; send a JSON object.");
         }
 
+        var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
         try
         {
-            return JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), typeInfo)
+            screen?.Invoke(body.Span);
+        }
+        catch (JsonException)
+        {
+            // Malformed JSON: the deserializer below says where.
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(body.Span, typeInfo)
                 ?? throw PortageException.BadRequest("invalid_json", "The request body is JSON null; send a JSON object.");
         }
         catch (JsonException ex)
         {
-            throw PortageException.BadRequest("invalid_json", $"The request body is not valid JSON for this endpoint: {ex.Message}");
+            throw JsonBodyErrors.Describe(ex, body, typeInfo);
         }
     }
 

@@ -32,6 +32,31 @@ public sealed class ProviderConfigurationTests
     }
 
     [Fact]
+    public async Task An_unknown_provider_lists_the_configured_ones_apart_from_those_that_need_a_key()
+    {
+        using var app = new PortageApp([Unconfigured]);
+
+        var (status, error, detail) = await app.RunErrorAsync(Runs.Body("hi", provider: "nosuch"));
+
+        Assert.Equal((400, "unknown_provider"), (status, error));
+        Assert.Contains("Unknown provider 'nosuch'. Configured: echo, mirror. Not configured", detail, StringComparison.Ordinal);
+        Assert.Contains("anthropic (set ANTHROPIC_API_KEY)", detail, StringComparison.Ordinal);
+        Assert.Contains("keyed (set KEYED_API_KEY)", detail, StringComparison.Ordinal);
+        Assert.Contains("openai (set ", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_known_provider_without_a_key_stays_provider_not_configured_not_unknown()
+    {
+        using var app = new PortageApp();
+
+        var (status, error, detail) = await app.RunErrorAsync(Runs.Body("hi", provider: "anthropic"));
+
+        Assert.Equal((400, "provider_not_configured"), (status, error));
+        Assert.Contains("set ANTHROPIC_API_KEY", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_provider_list_shows_which_providers_are_configured()
     {
         using var app = new PortageApp([Unconfigured]);

@@ -45,6 +45,13 @@ internal sealed class Oracle(FuzzWorld world)
             }
         }
 
+        if (response.Status is >= 400 and < 500 && response.Body.Contains("\"invalid_json\"", StringComparison.Ordinal)
+            && new[] { "System.", "Portage.", "`1" }.FirstOrDefault(m => response.Body.Contains(m, StringComparison.Ordinal)) is { } dotnet)
+        {
+            // A body's type error names the field in JSON terms; .NET type names mean nothing to a caller.
+            yield return $"invalid_json names a .NET type ({dotnet})";
+        }
+
         if (response.Body.Contains("bug in Portage", StringComparison.Ordinal) || response.Body.Contains("\"internal_error\"", StringComparison.Ordinal))
         {
             yield return "Portage reports an internal error";
