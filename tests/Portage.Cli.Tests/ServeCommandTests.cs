@@ -10,7 +10,7 @@ public sealed class ServeCommandTests
     public async Task Serve_listens_on_url_and_forwards_other_arguments_to_the_host()
     {
         string[]? seen = null;
-        var cli = new TestCli { RunServer = (args, _) => { seen = args; return Task.CompletedTask; } };
+        var cli = new TestCli { RunServer = (args, _, _) => { seen = args; return Task.FromResult(0); } };
 
         var exit = await cli.RunAsync("serve", "--url", "http://127.0.0.1:6001/", "--environment", "Staging");
 
@@ -25,18 +25,18 @@ public sealed class ServeCommandTests
     public async Task Serve_uses_PORTAGE_URL_and_keeps_an_explicit_content_root()
     {
         string[]? seen = null;
-        var cli = new TestCli { RunServer = (args, _) => { seen = args; return Task.CompletedTask; } };
+        var cli = new TestCli { RunServer = (args, _, _) => { seen = args; return Task.FromResult(0); } };
 
         await cli.RunAsync("serve", "--contentRoot", "/srv/portage");
 
-        Assert.Equal(["--contentRoot", "/srv/portage", "--urls", "http://portage.test"], seen!);
+        Assert.Equal(["--contentRoot", "/srv/portage", "--environment", "Development", "--urls", "http://portage.test"], seen!);
     }
 
     [Fact]
     public async Task Serve_without_url_leaves_the_listen_address_to_the_server()
     {
         string[]? seen = null;
-        var cli = new TestCli { RunServer = (args, _) => { seen = args; return Task.CompletedTask; } };
+        var cli = new TestCli { RunServer = (args, _, _) => { seen = args; return Task.FromResult(0); } };
         cli.Environment.Clear();
 
         await cli.RunAsync("serve");

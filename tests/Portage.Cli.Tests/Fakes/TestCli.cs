@@ -22,7 +22,7 @@ internal sealed class TestCli
     public string Stdin { get; set; } = string.Empty;
 
     /// <summary>Replaces the in-process server of <c>portage serve</c>; null runs the real one.</summary>
-    public Func<string[], CancellationToken, Task>? RunServer { get; set; }
+    public Func<string[], TextWriter, CancellationToken, Task<int>>? RunServer { get; set; }
 
     public StringWriter Out { get; } = new();
 
