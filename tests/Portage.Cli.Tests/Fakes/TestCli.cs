@@ -12,7 +12,7 @@ internal sealed class TestCli
         ["PORTAGE_URL"] = "http://portage.test",
     };
 
-    public string DataFolder { get; } = Path.Combine(Path.GetTempPath(), "portage-cli-tests", Guid.NewGuid().ToString("n"));
+    public string DataFolder { get; init; } = Path.Combine(Path.GetTempPath(), "portage-cli-tests", Guid.NewGuid().ToString("n"));
 
     public FakeServer? Server { get; set; } = new();
 
