@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
+using Portage.Core.Tenancy;
 
 namespace Portage.Server.Startup;
 
@@ -68,7 +69,7 @@ internal static class StartupFailure
                 "Choose another address: --urls http://127.0.0.1:<port> or ASPNETCORE_URLS (portage serve --url).").Message,
             UnauthorizedAccessException or IOException when dataFolder is not null && failure.Message.Contains(dataFolder, StringComparison.Ordinal) => new StartupException(
                 $"Cannot use the data folder {dataFolder}: {failure.Message}",
-                $"Set {Core.Tenancy.DataFolder.EnvironmentVariable} (or --Portage:DataFolder=) to a folder you may write.").Message,
+                $"Set {DataFolder.EnvironmentVariable} (or --Portage:DataFolder=) to a folder you may write.").Message,
             OptionsValidationException invalid => new StartupException(
                 $"A setting is invalid: {string.Join("; ", invalid.Failures)}", SettingHelp).Message,
             FormatException when failure.Message.StartsWith("Invalid url", StringComparison.Ordinal) => new StartupException(
@@ -86,6 +87,15 @@ internal static class StartupFailure
     {
         try
         {
+            // A router that started on the same new folder meanwhile holds its lock: the folder is its now.
+            using (var alone = Directory.Exists(folder) ? DataFolderLock.TryExclusive(folder) : null)
+            {
+                if (alone is null)
+                {
+                    return;
+                }
+            }
+
             Directory.Delete(folder, recursive: true);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
