@@ -40,7 +40,8 @@ internal static class StartupFailure
         {
             return 0;
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        // HostAbortedException: a test host took the built application over; it is not a failure of this start.
+        catch (Exception ex) when (ex is not (OutOfMemoryException or HostAbortedException))
         {
             await error.WriteLineAsync((started ? "Portage stopped: " : "Portage did not start: ") + Describe(ex, urls, dataFolder));
             return 1;
