@@ -26,8 +26,8 @@ internal sealed class CliHost
     /// <summary>Base delay of the SDK's GET retries; tests set it to zero.</summary>
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Runs the server for <c>portage serve</c>; tests replace it to see the arguments.</summary>
-    public Func<string[], CancellationToken, Task> RunServer { get; init; } = PortageServer.RunAsync;
+    /// <summary>Runs the server for <c>portage serve</c> and returns its exit code; tests replace it to see the arguments.</summary>
+    public Func<string[], TextWriter, CancellationToken, Task<int>> RunServer { get; init; } = PortageServer.RunAsync;
 
     /// <summary>Whether to dim tool lines with ANSI escapes.</summary>
     public bool Color { get; init; }

@@ -64,13 +64,14 @@ internal sealed class ConnectionOptions
         if (string.IsNullOrEmpty(key))
         {
             throw new CliException(
-                $"no API key: start the server once (dotnet run --project src/Portage.Server) or set {ApiKeyVariable}");
+                $"no API key: start the server once (portage serve), or set {ApiKeyVariable}; lost {LocalCredentials.FileName}? " +
+                "stop the server and run `portage keys create --local`");
         }
 
         if (string.IsNullOrEmpty(sandbox))
         {
             throw new CliException(
-                $"no sandbox id: start the server once (dotnet run --project src/Portage.Server) or set {SandboxVariable}");
+                $"no sandbox id: start the server once (portage serve) or set {SandboxVariable}");
         }
 
         return new Connection(Normalize(url ?? AgentRouterOptions.DefaultApiUrl), key, sandbox);

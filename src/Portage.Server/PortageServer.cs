@@ -70,10 +70,11 @@ public static class PortageServer
         return app;
     }
 
-    /// <summary>Builds and runs until <paramref name="cancellationToken"/> or Ctrl+C.</summary>
-    public static async Task RunAsync(string[] args, CancellationToken cancellationToken = default)
-    {
-        await using var app = Build(args);
-        await app.RunAsync(cancellationToken);
-    }
+    /// <summary>
+    /// Builds and runs until <paramref name="cancellationToken"/> or Ctrl+C; returns the exit code. A start that fails
+    /// (address in use, store unusable, bad setting) writes what is wrong and what to do to <paramref name="error"/> in
+    /// two lines, leaves no data folder it created behind, and returns 1.
+    /// </summary>
+    public static Task<int> RunAsync(string[] args, TextWriter error, CancellationToken cancellationToken = default) =>
+        StartupFailure.RunAsync(() => Build(args), error, cancellationToken);
 }

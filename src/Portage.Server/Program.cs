@@ -1,2 +1,2 @@
 // The Portage router. PortageServer.Build is the table of contents: services, middleware, endpoints.
-await Portage.Server.PortageServer.Build(args).RunAsync();
+return await Portage.Server.PortageServer.RunAsync(args, Console.Error);

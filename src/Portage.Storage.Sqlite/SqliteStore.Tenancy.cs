@@ -19,6 +19,14 @@ public sealed partial class SqliteStore(SqliteDatabase database) : IPortageStore
     }
 
     /// <inheritdoc/>
+    public async Task<string?> FirstAccountIdAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await Sql.QueryAsync(connection, "SELECT id FROM accounts ORDER BY created_at, id LIMIT 1", r => r.GetString(0), cancellationToken);
+        return rows.Count > 0 ? rows[0] : null;
+    }
+
+    /// <inheritdoc/>
     public async Task CreateAccountAsync(string accountId, DateTimeOffset createdAt, SandboxRecord sandbox, ApiKeyRecord key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sandbox);

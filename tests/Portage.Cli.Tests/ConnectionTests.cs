@@ -16,7 +16,7 @@ public sealed class ConnectionTests
 
         Assert.Equal(2, exit);
         Assert.Equal(
-            "no API key: start the server once (dotnet run --project src/Portage.Server) or set PORTAGE_API_KEY",
+            "no API key: start the server once (portage serve), or set PORTAGE_API_KEY; lost credentials.json? stop the server and run `portage keys create --local`",
             cli.Error.ToString().Trim());
         Assert.Empty(cli.Server!.Requests);
     }

@@ -10,7 +10,7 @@ public sealed class ServeCommandTests
     public async Task Serve_listens_on_url_and_forwards_other_arguments_to_the_host()
     {
         string[]? seen = null;
-        var cli = new TestCli { RunServer = (args, _) => { seen = args; return Task.CompletedTask; } };
+        var cli = new TestCli { RunServer = (args, _, _) => { seen = args; return Task.FromResult(0); } };
 
         var exit = await cli.RunAsync("serve", "--url", "http://127.0.0.1:6001/", "--environment", "Staging");
 
@@ -25,23 +25,58 @@ public sealed class ServeCommandTests
     public async Task Serve_uses_PORTAGE_URL_and_keeps_an_explicit_content_root()
     {
         string[]? seen = null;
-        var cli = new TestCli { RunServer = (args, _) => { seen = args; return Task.CompletedTask; } };
+        var cli = new TestCli { RunServer = (args, _, _) => { seen = args; return Task.FromResult(0); } };
 
         await cli.RunAsync("serve", "--contentRoot", "/srv/portage");
 
-        Assert.Equal(["--contentRoot", "/srv/portage", "--urls", "http://portage.test"], seen!);
+        Assert.Equal(["--contentRoot", "/srv/portage", "--environment", "Development", "--urls", "http://portage.test"], seen!);
     }
 
     [Fact]
     public async Task Serve_without_url_leaves_the_listen_address_to_the_server()
     {
         string[]? seen = null;
-        var cli = new TestCli { RunServer = (args, _) => { seen = args; return Task.CompletedTask; } };
+        var cli = new TestCli { RunServer = (args, _, _) => { seen = args; return Task.FromResult(0); } };
         cli.Environment.Clear();
 
         await cli.RunAsync("serve");
 
         Assert.DoesNotContain("--urls", seen!);
+    }
+
+    [Fact]
+    public async Task Serve_runs_in_Development_like_dotnet_run_unless_an_argument_or_the_environment_names_one()
+    {
+        string[]? seen = null;
+        var local = new TestCli { RunServer = (args, _, _) => { seen = args; return Task.FromResult(0); } };
+        local.Environment.Clear();
+        await local.RunAsync("serve");
+        var defaulted = seen!;
+        var deployed = new TestCli { RunServer = (args, _, _) => { seen = args; return Task.FromResult(0); } };
+        deployed.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        await deployed.RunAsync("serve");
+
+        Assert.Equal(["--environment", "Development"], defaulted[^2..]);
+        Assert.DoesNotContain("--environment", seen!);
+    }
+
+    [Fact]
+    public async Task Serve_on_a_taken_port_says_so_in_two_lines_exits_with_1_and_leaves_no_data_folder()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var url = $"http://127.0.0.1:{((IPEndPoint)taken.LocalEndpoint).Port}";
+        var cli = new TestCli();
+        cli.Environment.Clear();
+
+        var exit = await cli.RunAsync("serve", "--url", url, $"--Portage:DataFolder={cli.DataFolder}");
+
+        var lines = cli.Error.ToString().Trim().Split('\n');
+        Assert.Equal(1, exit);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains($"{url} is already in use", lines[0], StringComparison.Ordinal);
+        Assert.Contains("portage serve --url", lines[1], StringComparison.Ordinal);
+        Assert.False(Directory.Exists(cli.DataFolder));
     }
 
     [Fact]

@@ -16,6 +16,17 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task The_first_account_is_the_oldest_and_none_before_any_exists()
+    {
+        Assert.Null(await Tenancy.FirstAccountIdAsync(None));
+
+        await Tenancy.CreateAccountAsync(AccountB, T0.AddMinutes(1), SandboxRecordB, KeyB, None);
+        await Tenancy.CreateAccountAsync(AccountA, T0, SandboxRecordA, KeyA, None);
+
+        Assert.Equal(AccountA, await Tenancy.FirstAccountIdAsync(None));
+    }
+
+    [Fact]
     public async Task Creating_an_account_stores_its_first_sandbox_and_key()
     {
         await SeedTenantsAsync();

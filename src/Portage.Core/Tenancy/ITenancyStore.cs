@@ -6,6 +6,9 @@ public interface ITenancyStore
     /// <summary>Whether any account exists (first start creates one).</summary>
     Task<bool> AnyAccountAsync(CancellationToken cancellationToken);
 
+    /// <summary>The oldest account (the one first start made), or null when there is none.</summary>
+    Task<string?> FirstAccountIdAsync(CancellationToken cancellationToken);
+
     /// <summary>Creates an account with its first sandbox and key in one transaction.</summary>
     Task CreateAccountAsync(string accountId, DateTimeOffset createdAt, SandboxRecord sandbox, ApiKeyRecord key, CancellationToken cancellationToken);
 

@@ -176,6 +176,29 @@ public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids
         return (key, sandbox.Id);
     }
 
+    /// <summary>
+    /// A way back for the machine's owner who lost the development key: a new admin key for the account first start
+    /// made (made now, as first start would, when there is none) and its <c>default</c> sandbox (its oldest active
+    /// sandbox when that was renamed away). Called with the data folder's store directly, never through the API.
+    /// </summary>
+    public async Task<(string Key, string SandboxId)> CreateLocalAdminKeyAsync(string name, CancellationToken cancellationToken)
+    {
+        if (await store.FirstAccountIdAsync(cancellationToken) is not { } accountId)
+        {
+            return (await BootstrapAsync(cancellationToken))!.Value;
+        }
+
+        var sandboxes = await store.ListSandboxesAsync(accountId, "active", cancellationToken);
+        var sandbox = sandboxes.OrderBy(s => s.Name != "default").ThenBy(s => s.CreatedAt).FirstOrDefault()
+            ?? throw PortageException.Conflict("no_sandbox", $"Account {accountId} has no active sandbox to name in {LocalCredentials.FileName}.");
+        var now = time.GetUtcNow();
+        var key = ApiKeys.Mint();
+        await store.CreateApiKeyAsync(
+            new ApiKeyRecord(ids.NewId("key"), accountId, name, ApiKeys.VisiblePrefix(key), ApiKeys.Hash(key), now, null, Scope: ApiKeyScopes.Admin),
+            cancellationToken);
+        return (key, sandbox.Id);
+    }
+
     // Bookkeeping only: a busy database must not turn a valid key into a failed request. The next request a minute
     // on writes it again.
     private async Task TouchQuietlyAsync(string keyId, DateTimeOffset now, CancellationToken cancellationToken)

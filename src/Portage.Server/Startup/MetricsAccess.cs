@@ -51,8 +51,8 @@ internal static class MetricsAccess
         null or "" or "loopback" => Mode.Loopback,
         "key" => Mode.Key,
         "open" => Mode.Open,
-        _ => throw new InvalidOperationException(
-            $"{Setting} is '{value}'; use 'loopback' (the default: only callers on this machine), 'key' (an API key is required) or 'open' (anyone)."),
+        _ => throw new StartupException($"{Setting} is '{value}'.",
+            $"Set it to 'loopback' (the default: only callers on this machine), 'key' (an API key is required) or 'open' (anyone)."),
     };
 
     // A loopback address (or none: a Unix socket), a loopback Host (a DNS name rebound to 127.0.0.1 by a web page gets

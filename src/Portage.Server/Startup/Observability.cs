@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -34,6 +35,12 @@ internal static class Observability
             sp.GetRequiredService<IOptionsMonitor<LoggerFilterOptions>>(),
             sp.GetService<IOptions<LoggerFactoryOptions>>(),
             sp.GetService<IExternalScopeProvider>()))));
+
+        // A failed start reaches the console as two lines from StartupFailure; the host's own report of it, a stack
+        // trace, goes to the other log sinks only. Once started, the host's lines (a background service failed) show.
+        var gate = new StartLogGate();
+        builder.Services.AddSingleton(gate);
+        builder.Logging.AddFilter<ConsoleLoggerProvider>(StartLogGate.HostCategory, level => level >= LogLevel.Information && gate.Started);
 
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("portage"))

@@ -22,15 +22,16 @@ internal sealed record StorageChoice(bool IsPostgres, string? PostgresConnection
 
         if (!provider.Equals("postgres", StringComparison.OrdinalIgnoreCase))
         {
-            throw new InvalidOperationException($"{ProviderSetting} is '{provider}': use 'sqlite' (the default, a file in the data folder) or 'postgres'.");
+            throw new StartupException($"{ProviderSetting} is '{provider}'.",
+                $"Set {ProviderSetting} to 'sqlite' (the default, a file in the data folder) or 'postgres'.");
         }
 
         var connectionString = configuration.GetConnectionString("Postgres");
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            throw new InvalidOperationException(
-                $"{ProviderSetting} is 'postgres' but {ConnectionSetting} is not set. Set it (environment: ConnectionStrings__Postgres) to an Npgsql " +
-                "connection string, e.g. \"Host=localhost;Database=portage;Username=portage;Password=…\".");
+            throw new StartupException(
+                $"{ProviderSetting} is 'postgres' but {ConnectionSetting} is not set.",
+                "Set it (environment: ConnectionStrings__Postgres) to an Npgsql connection string, e.g. \"Host=localhost;Database=portage;Username=portage;Password=…\".");
         }
 
         try
@@ -39,7 +40,8 @@ internal sealed record StorageChoice(bool IsPostgres, string? PostgresConnection
         }
         catch (ArgumentException ex)
         {
-            throw new InvalidOperationException($"{ConnectionSetting} is not a valid PostgreSQL connection string: {ex.Message}", ex);
+            throw new StartupException($"{ConnectionSetting} is not a valid PostgreSQL connection string: {ex.Message}",
+                "Fix it: an Npgsql connection string, e.g. \"Host=localhost;Database=portage;Username=portage;Password=…\".", ex);
         }
 
         return new StorageChoice(true, connectionString);

@@ -17,6 +17,8 @@ internal static class StorageSetup
         // First of the hosted services: recovery, first start and the workers all use the store, so a store that cannot
         // be used stops the start here, with a message naming the setting, before any of them runs.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, StorageStartup>());
+        // Before that, the data folder's lock: `portage keys create --local` must not work on a store a router uses.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, DataFolderGuard>());
         // PostgreSQL may be shared by replicas: signals cross processes, and dead runs are found by expired leases.
         builder.Services.Replace(ServiceDescriptor.Singleton<IRunSignals>(sp => sp.GetRequiredService<StorageChoice>().IsPostgres
             ? sp.GetRequiredService<PostgresRunSignals>()

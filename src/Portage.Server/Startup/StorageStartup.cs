@@ -25,9 +25,11 @@ internal sealed partial class StorageStartup(StorageChoice choice, IServiceProvi
         }
         catch (Exception ex) when (ex is NpgsqlException or SocketException or TimeoutException)
         {
-            throw new InvalidOperationException(
+            throw new StartupException(
                 $"The PostgreSQL database of {StorageChoice.ConnectionSetting} (host {where.Host}, port {where.Port}, database {where.Database}) " +
-                $"cannot be used: {ex.Message}", ex);
+                $"cannot be used: {ex.Message}",
+                $"Check that the server runs and that {StorageChoice.ConnectionSetting} names it, the database, the user and the password rightly " +
+                $"(or set {StorageChoice.ProviderSetting}=sqlite).", ex);
         }
     }
 

@@ -12,7 +12,7 @@ internal sealed class TestCli
         ["PORTAGE_URL"] = "http://portage.test",
     };
 
-    public string DataFolder { get; } = Path.Combine(Path.GetTempPath(), "portage-cli-tests", Guid.NewGuid().ToString("n"));
+    public string DataFolder { get; init; } = Path.Combine(Path.GetTempPath(), "portage-cli-tests", Guid.NewGuid().ToString("n"));
 
     public FakeServer? Server { get; set; } = new();
 
@@ -22,7 +22,7 @@ internal sealed class TestCli
     public string Stdin { get; set; } = string.Empty;
 
     /// <summary>Replaces the in-process server of <c>portage serve</c>; null runs the real one.</summary>
-    public Func<string[], CancellationToken, Task>? RunServer { get; set; }
+    public Func<string[], TextWriter, CancellationToken, Task<int>>? RunServer { get; set; }
 
     public StringWriter Out { get; } = new();
 

@@ -179,7 +179,7 @@ internal sealed class ServerProcess : IDisposable
 
     // The build uses UseArtifactsOutput: <repo>/artifacts/bin/<project>/<pivot>/, where the pivot (debug, release,
     // debug_linux-x64, ...) is the same for the server as for this test assembly.
-    private static string LocateServerDll()
+    internal static string LocateServerDll()
     {
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
         var pivot = testOutput.Name;

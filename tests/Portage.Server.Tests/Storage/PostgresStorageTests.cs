@@ -68,7 +68,7 @@ public sealed class PostgresStorageTests
         try
         {
             await using var app = PortageServer.Build([.. args, $"--Portage:DataFolder={folder}", "--urls=http://127.0.0.1:0"]);
-            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
+            var error = await Assert.ThrowsAsync<StartupException>(() => app.StartAsync());
             return error.Message;
         }
         finally
