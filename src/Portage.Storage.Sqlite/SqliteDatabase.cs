@@ -88,6 +88,22 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
     /// <summary>The schema version now in the database.</summary>
     public static int LatestVersion => Migrations().Count;
 
+    /// <summary>
+    /// The schema version in the file (<c>PRAGMA user_version</c>), read on a fresh connection so a file that cannot be
+    /// opened any more shows; null before this process migrated it (the file is created owner-only by the migration,
+    /// so it is not opened before).
+    /// </summary>
+    public async Task<int?> SchemaVersionAsync(CancellationToken cancellationToken)
+    {
+        if (!_migrated)
+        {
+            return null;
+        }
+
+        await using var connection = await OpenRawAsync(cancellationToken);
+        return Convert.ToInt32(await Scalar(connection, "PRAGMA user_version;", cancellationToken), CultureInfo.InvariantCulture);
+    }
+
     private Task<SqliteConnection> OpenRawAsync(CancellationToken cancellationToken) =>
         PrepareAsync(new SqliteConnection(connectionString), cancellationToken);
 
