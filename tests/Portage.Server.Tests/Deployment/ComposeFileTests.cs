@@ -13,7 +13,7 @@ public sealed class ComposeFileTests
 
     public ComposeFileTests()
     {
-        var repository = new DockerBuildEmulation().Repository;
+        var repository = DockerBuildEmulation.FindRepository();
         var yaml = new YamlStream();
         using (var reader = new StreamReader(Path.Combine(repository, "compose.yaml")))
         {

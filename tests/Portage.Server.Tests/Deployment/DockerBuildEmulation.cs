@@ -199,7 +199,8 @@ public sealed class DockerBuildEmulation : IAsyncLifetime
         }
     }
 
-    private static string FindRepository()
+    /// <summary>The repository root (the folder holding Portage.slnx) above the test assembly.</summary>
+    public static string FindRepository()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
