@@ -89,9 +89,8 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
     public static int LatestVersion => Migrations().Count;
 
     /// <summary>
-    /// The schema version in the file (<c>PRAGMA user_version</c>), read on a fresh connection so a file that cannot be
-    /// opened any more shows; null before this process migrated it (the file is created owner-only by the migration,
-    /// so it is not opened before).
+    /// The schema version in the file (<c>PRAGMA user_version</c>), read without migrating; null before this process
+    /// migrated it (the migration creates the file owner-only, so nothing opens it before).
     /// </summary>
     public async Task<int?> SchemaVersionAsync(CancellationToken cancellationToken)
     {
