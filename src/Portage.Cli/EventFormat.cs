@@ -12,11 +12,13 @@ internal static class EventFormat
     private static readonly ProtocolJson s_lineJson = new(
         new JsonSerializerOptions(ProtocolJson.Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
-    public static string ToolCall(AgentToolCall call) => $"[tool {call.Name} {Raw(call.Arguments)}]";
+    /// <summary>One line of at most <see cref="ToolSummary.MaxLine"/> characters; <c>--json</c> shows the arguments whole.</summary>
+    public static string ToolCall(AgentToolCall call) => ToolSummary.Call(call.Name, call.Arguments);
 
+    /// <summary>A one-line summary (counts and first labels); <c>--json</c> shows the result whole.</summary>
     public static string ToolResult(AgentToolResult result) => result.Error is null
-        ? $"[tool {result.Name} -> {Raw(result.Result)}]"
-        : $"[tool {result.Name} error: {result.Error}]";
+        ? ToolSummary.Result(result.Name, result.Result)
+        : ToolSummary.Failure(result.Name, result.Error);
 
     public static string Error(AgentError error) => $"error ({error.Type}): {error.Message}";
 
@@ -28,7 +30,4 @@ internal static class EventFormat
         // Event names are fixed snake_case identifiers: nothing to escape.
         $"{{\"event\":\"{agentEvent.EventName}\"," +
         $"\"data\":{JsonSerializer.Serialize(agentEvent, agentEvent.GetType(), s_lineJson)}}}";
-
-    private static string Raw(JsonElement element) =>
-        element.ValueKind == JsonValueKind.Undefined ? "{}" : element.GetRawText();
 }

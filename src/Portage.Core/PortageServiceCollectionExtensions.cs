@@ -79,6 +79,7 @@ public static class PortageServiceCollectionExtensions
         builder.Services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<IPortageStore>());
         builder.Services.TryAddSingleton<IIngestStore>(sp => sp.GetRequiredService<IPortageStore>());
         builder.Services.TryAddSingleton<IContentIndex>(sp => sp.GetRequiredService<IPortageStore>());
+        builder.Services.TryAddSingleton<IStoreReadiness>(sp => sp.GetRequiredService<IPortageStore>());
         return builder;
     }
 

@@ -54,7 +54,7 @@ public static class PortageServer
         // Endpoints, one class per resource.
         app.MapPortageMetrics();
         app.MapPortageConsole();
-        app.MapGet("/healthz", () => TypedResults.Ok(new StatusResponse(true, "ok")));
+        app.MapPortageHealth();
         var api = app.MapGroup("/api/v1").AddEndpointFilter<ApiKeyFilter>();
         api.MapAgentRuns();
         api.MapSandboxes();

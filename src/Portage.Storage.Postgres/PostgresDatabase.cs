@@ -44,6 +44,33 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
     /// <summary>The schema version the embedded migrations lead to.</summary>
     public static int LatestVersion => Migrations().Count;
 
+    /// <summary>
+    /// The schema version of the database: the last migration of the unbroken run from 1 that is applied (0: none), or
+    /// the highest one when it is beyond this build's; null when the version table does not exist. Never migrates.
+    /// </summary>
+    public async Task<int?> SchemaVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        List<int> applied;
+        try
+        {
+            applied = await Sql.QueryAsync(connection, "SELECT version FROM schema_migrations ORDER BY version", r => r.GetInt32(0), cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return null;
+        }
+
+        // A newer build's migrations make it newer whatever else; otherwise a gap (a migration missing below a later one)
+        // counts as the version before the gap.
+        if (applied.Count > 0 && applied[^1] > LatestVersion)
+        {
+            return applied[^1];
+        }
+
+        return applied.TakeWhile((version, i) => version == i + 1).Count();
+    }
+
     /// <summary>An open connection from the pool; migrates the schema on first use.</summary>
     public async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {

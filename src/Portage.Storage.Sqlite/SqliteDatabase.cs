@@ -88,6 +88,21 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
     /// <summary>The schema version now in the database.</summary>
     public static int LatestVersion => Migrations().Count;
 
+    /// <summary>
+    /// The schema version in the file (<c>PRAGMA user_version</c>), read without migrating; null before this process
+    /// migrated it (the migration creates the file owner-only, so nothing opens it before).
+    /// </summary>
+    public async Task<int?> SchemaVersionAsync(CancellationToken cancellationToken)
+    {
+        if (!_migrated)
+        {
+            return null;
+        }
+
+        await using var connection = await OpenRawAsync(cancellationToken);
+        return Convert.ToInt32(await Scalar(connection, "PRAGMA user_version;", cancellationToken), CultureInfo.InvariantCulture);
+    }
+
     private Task<SqliteConnection> OpenRawAsync(CancellationToken cancellationToken) =>
         PrepareAsync(new SqliteConnection(connectionString), cancellationToken);
 

@@ -20,6 +20,7 @@ internal static class ChatCommand
         /session                show the session id and context window id
         /window                 show the turns of the current window
         /archive                archive the current window
+        /json                   tool calls and results in full (JSON event lines) or as one-line summaries
         /help                   this list
         /quit                   leave (also Ctrl+D)
         /discover|/search|/interpret TEXT
@@ -31,8 +32,10 @@ internal static class ChatCommand
     public static Command Create(CliHost host, ConnectionOptions connection)
     {
         var turn = new TurnOptions();
+        var json = new Option<bool>("--json") { Description = "Show tool calls and results whole, as JSON event lines {\"event\",\"data\"} (/json switches)" };
         var command = new Command("chat", "Chat with an agent; the session carries over between turns");
         turn.AddTo(command);
+        command.Options.Add(json);
         command.SetAction((parseResult, ct) => ConnectedCommand.RunAsync(parseResult, host, connection, (resolved, router, token) =>
         {
             var chat = new ChatRepl(host, router, resolved.SandboxId)
@@ -42,6 +45,7 @@ internal static class ChatCommand
                 System = parseResult.GetValue(turn.System),
                 EndUserId = parseResult.GetValue(turn.EndUser)!,
                 SessionId = parseResult.GetValue(turn.Session),
+                JsonTools = parseResult.GetValue(json),
             };
             return chat.RunAsync(token);
         }, ct));
@@ -63,6 +67,9 @@ internal sealed class ChatRepl(CliHost host, AgentRouter router, string sandboxI
     public string? SessionId { get; set; }
 
     public string? ContextWindowId { get; private set; }
+
+    /// <summary>Tool calls and results as whole JSON event lines instead of one-line summaries.</summary>
+    public bool JsonTools { get; set; }
 
     private bool _newWindow;
 
@@ -141,11 +148,11 @@ internal sealed class ChatRepl(CliHost host, AgentRouter router, string sandboxI
                         break;
                     case AgentToolCall call:
                         atLineStart = await EndLineAsync(atLineStart);
-                        host.WriteDim(host.Out, EventFormat.ToolCall(call));
+                        host.WriteDim(host.Out, JsonTools ? EventFormat.JsonLine(call) : EventFormat.ToolCall(call));
                         break;
                     case AgentToolResult result:
                         atLineStart = await EndLineAsync(atLineStart);
-                        host.WriteDim(host.Out, EventFormat.ToolResult(result));
+                        host.WriteDim(host.Out, JsonTools ? EventFormat.JsonLine(result) : EventFormat.ToolResult(result));
                         break;
                     case AgentFinish finish:
                         await EndLineAsync(atLineStart);
@@ -208,6 +215,10 @@ internal sealed class ChatRepl(CliHost host, AgentRouter router, string sandboxI
                 break;
             case "/archive":
                 await ArchiveAsync(ct);
+                break;
+            case "/json":
+                JsonTools = !JsonTools;
+                await host.Out.WriteLineAsync(JsonTools ? "tool calls and results: whole JSON" : "tool calls and results: one-line summaries");
                 break;
             default:
                 await host.Out.WriteLineAsync($"unknown command {words[0]}: /help lists the commands");

@@ -8,9 +8,11 @@ import { showUsage } from './usage.js';
 
 const $ = id => document.getElementById(id);
 const store = window.localStorage;
+// The CLI's default end user (`portage chat`/`run`), so a conversation started there is the one the console shows.
+const DEFAULT_END_USER = 'local-user';
 
 const ctx = {
-  api: null, sandboxId: null, endUser: 'console', view: 'chat',
+  api: null, sandboxId: null, endUser: DEFAULT_END_USER, view: 'chat',
   windowId: null, windowEndUser: null, pinnedWindow: false, sessionId: null, sessionProvider: null, newWindow: false,
   status(text, error = false) {
     $('status').textContent = text;
@@ -123,7 +125,7 @@ async function bootstrap() {
 function wire() {
   $('connect').addEventListener('submit', event => {
     event.preventDefault();
-    setEndUser($('end-user').value.trim() || 'console');
+    setEndUser($('end-user').value.trim() || DEFAULT_END_USER);
     guard(() => connect($('api-key').value.trim()));
   });
   $('sandbox').addEventListener('change', () => {
@@ -190,7 +192,7 @@ async function start() {
   wire();
   const view = location.hash.slice(1);
   if (['browse', 'usage'].includes(view)) await showView(view);
-  ctx.endUser = store.getItem('portage.endUser') ?? 'console';
+  ctx.endUser = store.getItem('portage.endUser') ?? DEFAULT_END_USER;
   $('end-user').value = ctx.endUser;
   let key = store.getItem('portage.apiKey');
   let sandboxId = null;

@@ -100,7 +100,7 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser browser, ITestOutputHelpe
         // 520 turns: more than one page of the largest size the API gives.
         await using var router = await ConsoleRouter.StartAsync("Ingest:Concurrency=0");
         var sandbox = $"/api/v1/storage/sandboxes/{router.Credentials.SandboxId}";
-        using var created = await router.Api.PostAsJsonAsync($"{sandbox}/sources", new { provider = "custom", kind = "ephemeral", end_user_id = "console" });
+        using var created = await router.Api.PostAsJsonAsync($"{sandbox}/sources", new { provider = "custom", kind = "ephemeral", end_user_id = "local-user" });
         var window = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data_source_id").GetString()!;
         for (var i = 1; i <= 520; i++)
         {
@@ -171,7 +171,7 @@ public sealed class ConsoleBrowserTests(ConsoleBrowser browser, ITestOutputHelpe
     {
         await using var router = await ConsoleRouter.StartAsync();
         await router.IngestAsync(("notes/frost.md", FrostNotes));
-        var run = await router.RunAsync("/search When do frost alerts fire?", "console");
+        var run = await router.RunAsync("/search When do frost alerts fire?", "local-user");
         Assert.True(run.Finished);
         var page = await browser.OpenAsync(router.Url);
 
