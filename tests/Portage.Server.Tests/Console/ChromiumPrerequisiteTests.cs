@@ -39,7 +39,7 @@ public sealed class ChromiumPrerequisiteTests
     [Fact]
     public void A_missing_prerequisite_skips_unless_the_require_list_names_it()
     {
-        Assert.IsType<SkipException>(Prerequisites.Missing("chromium", "no browser", required: null));
+        Assert.IsType<SkipException>(Prerequisites.Missing("chromium", "no browser", required: ""));
         Assert.IsType<SkipException>(Prerequisites.Missing("chromium", "no browser", required: "postgres"));
         Assert.IsType<InvalidOperationException>(Prerequisites.Missing("chromium", "no browser", required: " postgres , Chromium "));
         Assert.IsType<InvalidOperationException>(Prerequisites.Missing("postgres", "no server", required: "chromium,postgres"));
