@@ -7,26 +7,39 @@ using Microsoft.Playwright;
 using Portage.Core.Tenancy;
 using Portage.Server.Tests.Retrieval;
 using Portage.Testing;
+using Portage.Testing.Skipping;
 
 namespace Portage.Server.Tests.Console;
 
 /// <summary>
 /// One headless Chromium (Debian's, never a downloaded one) for a test class; each test opens its own page, so its
-/// own <c>localStorage</c>, against its own router.
+/// own <c>localStorage</c>, against its own router. Without Chromium the class's tests are skipped with the reason
+/// (failed where <c>PORTAGE_TEST_REQUIRE</c> lists <c>chromium</c>, as in CI).
 /// </summary>
 public sealed class ConsoleBrowser : IAsyncLifetime
 {
-    private const string Chromium = "/usr/bin/chromium";
+    /// <summary>Names the browser binary to drive instead of Debian's <c>/usr/bin/chromium</c>.</summary>
+    public const string PathVariable = "PORTAGE_TEST_CHROMIUM";
+
     private IPlaywright? _playwright;
     private IBrowser? _browser;
 
+    /// <summary>The Chromium binary to drive; throws the skip (or, where required, the failure) when it is not there.</summary>
+    public static string FindChromium(string? configured, string? required = null)
+    {
+        var path = string.IsNullOrWhiteSpace(configured) ? "/usr/bin/chromium" : configured;
+        return File.Exists(path)
+            ? path
+            : throw Prerequisites.Missing(Prerequisites.Chromium, $"Chromium not found at {path}; apt-get install chromium (or set {PathVariable})", required);
+    }
+
     public async Task InitializeAsync()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install chromium (.ci/run does).");
+        var chromium = FindChromium(Environment.GetEnvironmentVariable(PathVariable));
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new()
         {
-            ExecutablePath = Chromium,
+            ExecutablePath = chromium,
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
         });

@@ -8,7 +8,7 @@ namespace Portage.Testing.Postgres;
 /// to a database where the tests may create schemas) when set; otherwise a private throwaway cluster started from the
 /// machine's PostgreSQL binaries (<see cref="PrivateCluster"/>), stopped when the process exits. When neither is there,
 /// every test that asks for a schema is skipped, with the reason (test assemblies run under
-/// <see cref="DynamicSkipTestFramework"/>).
+/// <see cref="DynamicSkipTestFramework"/>), or fails where <c>PORTAGE_TEST_REQUIRE</c> lists <c>postgres</c> (CI).
 /// </summary>
 public static class TestPostgres
 {
@@ -26,7 +26,7 @@ public static class TestPostgres
         var server = await s_server.Value;
         if (server.DataSource is null)
         {
-            throw new SkipException(server.SkipReason!);
+            throw Prerequisites.Missing(Prerequisites.Postgres, server.SkipReason!);
         }
 
         var name = "test_" + Guid.NewGuid().ToString("n");
