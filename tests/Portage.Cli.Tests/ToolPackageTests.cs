@@ -1,6 +1,6 @@
+using Portage.Testing;
 using System.Diagnostics;
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using Portage.Cli.Tests.Fakes;
 using Portage.Core.Tenancy;
@@ -110,15 +110,15 @@ public sealed class ToolPackageTests : IDisposable
         catch (OperationCanceledException)
         {
             started.Process.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} {string.Join(' ', args)} did not finish within {s_limit.TotalSeconds} s:\n{Read(started.Output)}");
+            Assert.Fail($"{file} {string.Join(' ', args)} did not finish within {s_limit.TotalSeconds} s:\n{started.Output}");
         }
 
         started.Process.WaitForExit();
-        return (started.Process.ExitCode, $"{file} {string.Join(' ', args)}:\n{Read(started.Output)}");
+        return (started.Process.ExitCode, $"{file} {string.Join(' ', args)}:\n{started.Output}");
     }
 
     // The tool's own home, package cache and runtime: nothing is read from or written to the user's.
-    private (Process Process, StringBuilder Output) Start(string file, string workingDirectory, IDictionary<string, string>? environment, params string[] args)
+    private (Process Process, ProcessOutput Output) Start(string file, string workingDirectory, IDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo(file)
         {
@@ -149,9 +149,7 @@ public sealed class ToolPackageTests : IDisposable
         }
 
         var process = new Process { StartInfo = info };
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        var output = ProcessOutput.Capture(process);
         Assert.True(process.Start(), $"could not start {file}");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -173,14 +171,14 @@ public sealed class ToolPackageTests : IDisposable
         return Path.GetDirectoryName(file.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? file.FullName)!;
     }
 
-    private static async Task WaitUntilHealthyAsync(string url, string data, Process serve, StringBuilder output)
+    private static async Task WaitUntilHealthyAsync(string url, string data, Process serve, ProcessOutput output)
     {
         using var http = new HttpClient();
         var deadline = DateTime.UtcNow + s_limit;
         while (true)
         {
-            Assert.False(serve.HasExited, $"portage serve stopped:\n{Read(output)}");
-            Assert.True(DateTime.UtcNow < deadline, $"portage serve did not answer /healthz:\n{Read(output)}");
+            Assert.False(serve.HasExited, $"portage serve stopped:\n{output}");
+            Assert.True(DateTime.UtcNow < deadline, $"portage serve did not answer /healthz:\n{output}");
             try
             {
                 using var response = await http.GetAsync(new Uri(url + "/healthz"));
@@ -195,25 +193,6 @@ public sealed class ToolPackageTests : IDisposable
             }
 
             await Task.Delay(100);
-        }
-    }
-
-    private static void Append(StringBuilder text, string? line)
-    {
-        if (line is not null)
-        {
-            lock (text)
-            {
-                text.AppendLine(line);
-            }
-        }
-    }
-
-    private static string Read(StringBuilder text)
-    {
-        lock (text)
-        {
-            return text.ToString();
         }
     }
 }

@@ -1,5 +1,5 @@
+using Portage.Testing;
 using System.Diagnostics;
-using System.Text;
 
 namespace Portage.Server.Tests.Deployment;
 
@@ -169,9 +169,7 @@ public sealed class DockerBuildEmulation : IAsyncLifetime
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["DOTNET_NOLOGO"] = "1";
         using var process = new Process { StartInfo = info };
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        var output = ProcessOutput.Capture(process);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -183,33 +181,14 @@ public sealed class DockerBuildEmulation : IAsyncLifetime
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            return (command, -1, $"still running after {s_commandLimit.TotalMinutes} minutes\n{Text(output)}");
+            return (command, -1, $"still running after {s_commandLimit.TotalMinutes} minutes\n{output}");
         }
 
-        return (command, process.ExitCode, Text(output));
+        return (command, process.ExitCode, output.ToString());
     }
 
     internal static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-
-    private static void Append(StringBuilder output, string? line)
-    {
-        if (line is not null)
-        {
-            lock (output)
-            {
-                output.AppendLine(line);
-            }
-        }
-    }
-
-    private static string Text(StringBuilder output)
-    {
-        lock (output)
-        {
-            return output.ToString();
-        }
-    }
 
     /// <summary>The repository root (the folder holding Portage.slnx) above the test assembly.</summary>
     public static string FindRepository()

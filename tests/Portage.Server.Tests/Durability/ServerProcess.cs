@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Text;
 using Portage.Core.Tenancy;
 using Portage.Testing;
 
@@ -15,7 +14,7 @@ namespace Portage.Server.Tests.Durability;
 internal sealed class ServerProcess : IDisposable
 {
     private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly ProcessOutput _output = new();
     private readonly string _folder;
     private LocalCredentials? _credentials;
 
@@ -35,16 +34,7 @@ internal sealed class ServerProcess : IDisposable
     public string RunPath => SandboxPath + "/agents/run";
 
     /// <summary>What the process wrote to stdout and stderr so far, for failure messages.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _output.ToString();
 
     /// <summary>Starts the server with <c>--Key=value</c> settings; call <see cref="WaitUntilReadyAsync"/> before using it.</summary>
     public static ServerProcess Start(string folder, params string[] settings)
@@ -72,8 +62,8 @@ internal sealed class ServerProcess : IDisposable
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var server = new ServerProcess(process, url, folder);
-        process.OutputDataReceived += (_, e) => server.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        process.OutputDataReceived += (_, e) => server._output.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server._output.Append(e.Data);
         if (!process.Start())
         {
             throw new InvalidOperationException($"Could not start {info.FileName} {dll}.");
@@ -155,19 +145,6 @@ internal sealed class ServerProcess : IDisposable
         }
 
         _process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
     }
 
     private static int FreePort()

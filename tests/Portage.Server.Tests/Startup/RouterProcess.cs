@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using Portage.Server.Tests.Durability;
 using Portage.Testing;
 
@@ -14,14 +13,14 @@ namespace Portage.Server.Tests.Startup;
 internal sealed class RouterProcess : IDisposable
 {
     private readonly Process _process;
-    private readonly StringBuilder _out = new();
-    private readonly StringBuilder _error = new();
+    private readonly ProcessOutput _out = new();
+    private readonly ProcessOutput _error = new();
 
     private RouterProcess(Process process) => _process = process;
 
-    public string Out => Read(_out);
+    public string Out => _out.ToString();
 
-    public string Error => Read(_error);
+    public string Error => _error.ToString();
 
     /// <summary>The built server: <c>dotnet Portage.Server.dll ARGS</c> with <c>PORTAGE_DATA</c> set to <paramref name="dataFolder"/>.</summary>
     public static RouterProcess StartBuilt(string dataFolder, IDictionary<string, string>? environment, params string[] args)
@@ -132,30 +131,11 @@ internal sealed class RouterProcess : IDisposable
 
         var process = new Process { StartInfo = info };
         var router = new RouterProcess(process);
-        process.OutputDataReceived += (_, e) => Append(router._out, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(router._error, e.Data);
+        process.OutputDataReceived += (_, e) => router._out.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => router._error.Append(e.Data);
         Assert.True(process.Start(), $"could not start {info.FileName}");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return router;
-    }
-
-    private static void Append(StringBuilder text, string? line)
-    {
-        if (line is not null)
-        {
-            lock (text)
-            {
-                text.AppendLine(line);
-            }
-        }
-    }
-
-    private static string Read(StringBuilder text)
-    {
-        lock (text)
-        {
-            return text.ToString();
-        }
     }
 }
