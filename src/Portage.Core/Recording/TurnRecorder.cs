@@ -35,9 +35,6 @@ public sealed class TurnRecorder
     /// <summary>The provider's own conversation id, when it has server-side sessions.</summary>
     public string? ConversationId { get; private set; }
 
-    /// <summary>True once the current provider response produced a wire event (it can no longer be retried).</summary>
-    public bool CycleEmitted { get; private set; }
-
     /// <summary>Set when the run stopped for a reason of its own (<c>max_cycles</c>, <c>timeout</c>).</summary>
     public string? ForcedStopReason { get; set; }
 
@@ -76,19 +73,7 @@ public sealed class TurnRecorder
             }
         }
 
-        CycleEmitted |= events.Count > 0;
         return events;
-    }
-
-    /// <summary>Forgets the current provider response before a retry (only valid while it emitted nothing).</summary>
-    public void DiscardCycle()
-    {
-        if (CycleEmitted)
-        {
-            throw new InvalidOperationException("A response that already reached the client cannot be retried.");
-        }
-
-        _cycle.Clear();
     }
 
     /// <summary>
@@ -103,7 +88,6 @@ public sealed class TurnRecorder
         var messages = _cycle.ToChatResponse().Messages;
         _messages.AddRange(messages);
         _cycle.Clear();
-        CycleEmitted = false;
         return messages;
     }
 

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.AI;
-using Portage.Core.Errors;
 using Portage.Core.Providers;
 using Portage.Core.Telemetry;
 using Portage.Protocol.Runs;
@@ -10,80 +8,6 @@ namespace Portage.Core.Runs;
 // The executor's spans and metrics, kept apart from the run loop so the loop reads as the rules.
 public sealed partial class RunExecutor
 {
-    // One provider call: the `chat {model}` span and its clock. Its parent is the run span given explicitly: an
-    // async iterator resumes with its consumer's Activity.Current, not its own.
-    private sealed class ProviderCall(Activity? span, long started)
-    {
-        public Activity? Span { get; } = span;
-
-        public long Started { get; } = started;
-
-        public bool SawContent { get; set; }
-    }
-
-    private ProviderCall StartCall(PreparedRun run, int attempt)
-    {
-        var parent = run.Trace?.Activity;
-        var span = parent is null
-            ? PortageTelemetry.Source.StartActivity($"chat {run.Model}", ActivityKind.Client)
-            : PortageTelemetry.Source.StartActivity($"chat {run.Model}", ActivityKind.Client, parent.Context);
-        span?.SetTag("gen_ai.operation.name", "chat");
-        span?.SetTag("gen_ai.system", run.Provider.Name);
-        span?.SetTag("gen_ai.request.model", run.Model);
-        span?.SetTag("portage.run.id", run.RunId);
-        if (attempt > 0)
-        {
-            span?.SetTag("portage.retry", attempt);
-        }
-
-        return new ProviderCall(span, time.GetTimestamp());
-    }
-
-    // The first update with content marks time to first token (an event on the call; a metric for the run's first).
-    private void ObserveUpdate(PreparedRun run, ProviderCall call, ChatResponseUpdate update, ref bool runSawContent)
-    {
-        if (call.SawContent || update.Contents.Count == 0)
-        {
-            return;
-        }
-
-        call.SawContent = true;
-        call.Span?.AddEvent(new ActivityEvent("gen_ai.first_token", time.GetUtcNow()));
-        if (!runSawContent && run.Trace is { } trace)
-        {
-            runSawContent = true;
-            PortageTelemetry.TimeToFirstToken.Record(trace.Elapsed.TotalSeconds, Tags(run));
-        }
-    }
-
-    private void EndCall(PreparedRun run, ProviderCall? call, Exception? failure = null, TimeSpan? retryIn = null)
-    {
-        if (call is null)
-        {
-            return;
-        }
-
-        if (run.Trace is { } trace)
-        {
-            trace.ProviderTime += time.GetElapsedTime(call.Started);
-        }
-
-        if (failure is not null)
-        {
-            PortageTelemetry.Fail(call.Span, failure);
-            PortageTelemetry.Errors.Add(1, new KeyValuePair<string, object?>("error.type", ErrorType(failure)),
-                new KeyValuePair<string, object?>("gen_ai.system", run.Provider.Name));
-            if (retryIn is { } delay)
-            {
-                var attributes = new ActivityTagsCollection { ["error.type"] = ErrorType(failure), ["portage.retry.delay_ms"] = delay.TotalMilliseconds };
-                call.Span?.AddEvent(new ActivityEvent("portage.retry", time.GetUtcNow(), attributes));
-                run.Trace?.Activity?.AddEvent(new ActivityEvent("portage.retry", time.GetUtcNow(), attributes));
-            }
-        }
-
-        call.Span?.Dispose();
-    }
-
     // Tags the run span with the outcome and records the run's metrics. Called once, after the commit.
     private void EndTrace(PreparedRun run, string status, string? finishReason, Usage usage, Exception? failure)
     {
@@ -145,6 +69,4 @@ public sealed partial class RunExecutor
     private KeyValuePair<string, object?>[] Tags(PreparedRun run) =>
         [new("gen_ai.system", run.Provider.Name), new("gen_ai.request.model", ModelNames.MetricLabel(run.Provider, run.Model, prices.Value))];
 
-    private static string ErrorType(Exception exception) =>
-        exception is PortageException p ? p.ErrorType : exception.GetType().Name;
 }

@@ -75,13 +75,15 @@ public sealed partial class RunExecutor(
                 [RunContextKeys.Location] = run.Location,
             },
         };
+        // Each provider call of the run is retried before its first token and traced as one `chat` span per attempt.
+        var client = new ChatClientBuilder(run.Provider.Client)
+            .UseProviderRetry(settings, time, logger, content.Redact, run.RunId)
+            .UseProviderTelemetry(run.Trace, run.Provider.Name, run.Model, run.RunId, Tags(run), time)
+            .Build();
         var recorder = new TurnRecorder();
         Exception? failure = null;
         var status = RunStatus.Running;
         var cycles = 0;
-        var retries = 0;
-        ProviderCall? call = null;
-        var runSawContent = false;
 
         IAsyncEnumerator<ChatResponseUpdate>? updates = null;
         Usage? usage = null;
@@ -91,14 +93,12 @@ public sealed partial class RunExecutor(
             while (status == RunStatus.Running)
             {
                 // One provider response per pass; a response that asks for tools is followed by the results and another.
-                call ??= StartCall(run, retries);
-
                 // yield cannot sit inside try/catch, so the provider is stepped by hand and its failure kept for later.
                 // Starting the call is inside the try too: a client may fail before returning its stream.
                 bool moved;
                 try
                 {
-                    updates ??= run.Provider.Client.GetStreamingResponseAsync([.. sent, .. recorder.ResponseMessages()], chatOptions, token).GetAsyncEnumerator(token);
+                    updates ??= client.GetStreamingResponseAsync([.. sent, .. recorder.ResponseMessages()], chatOptions, token).GetAsyncEnumerator(token);
                     moved = await updates.MoveNextAsync();
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -108,37 +108,13 @@ public sealed partial class RunExecutor(
                 }
                 catch (Exception ex)
                 {
-                    if (updates is not null)
-                    {
-                        await updates.DisposeAsync();
-                        updates = null;
-                    }
-
-                    var retried = retries;
-                    var delay = recorder.CycleEmitted ? null : ProviderRetry.DelayBefore(++retries, ex, settings);
-                    EndCall(run, call, ex, delay);
-                    call = null;
-                    if (delay is null)
-                    {
-                        LogRunFailed(logger, content.Redact(ex), run.RunId, retried);
-                        failure = ex;
-                        status = RunStatus.Failed;
-                        break;
-                    }
-
-                    LogRetry(logger, content.Redact(ex), run.RunId, retries, delay.Value.TotalMilliseconds);
-                    recorder.DiscardCycle();
-                    if (!await DelayAsync(delay.Value, token))
-                    {
-                        status = Stopped(cancellationToken);
-                    }
-
-                    continue;
+                    failure = ex;
+                    status = RunStatus.Failed;
+                    break;
                 }
 
                 if (moved)
                 {
-                    ObserveUpdate(run, call, updates.Current, ref runSawContent);
                     foreach (var agentEvent in recorder.Observe(updates.Current))
                     {
                         yield return agentEvent;
@@ -149,9 +125,6 @@ public sealed partial class RunExecutor(
 
                 await updates.DisposeAsync();
                 updates = null;
-                EndCall(run, call);
-                call = null;
-                retries = 0;
                 var calls = recorder.EndCycle();
                 if (calls.Count == 0)
                 {
@@ -204,7 +177,6 @@ public sealed partial class RunExecutor(
                 await updates.DisposeAsync();
             }
 
-            EndCall(run, call);
             SetCurrent(span);
 
             await leaseKeeper.CancelAsync();
@@ -271,19 +243,6 @@ public sealed partial class RunExecutor(
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             return null;
-        }
-    }
-
-    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken token)
-    {
-        try
-        {
-            await Task.Delay(delay, time, token);
-            return true;
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-            return false;
         }
     }
 
@@ -448,12 +407,6 @@ public sealed partial class RunExecutor(
             LogRenewFailed(logger, content.Redact(ex), run.RunId);
         }
     }
-
-    [LoggerMessage(LogLevel.Warning, "Run {RunId}: provider call failed before its first token; retry {Retry} in {DelayMs} ms")]
-    private static partial void LogRetry(ILogger logger, Exception exception, string runId, int retry, double delayMs);
-
-    [LoggerMessage(LogLevel.Warning, "Run {RunId}: the provider call failed ({Retries} retries before it); the run ends with agent_error")]
-    private static partial void LogRunFailed(ILogger logger, Exception exception, string runId, int retries);
 
     [LoggerMessage(LogLevel.Error, "Recording the end of run {RunId} failed after retrying; the client gets agent_error storage_error")]
     private static partial void LogRecordFailed(ILogger logger, Exception exception, string runId);
