@@ -56,15 +56,17 @@ public static class PortageServer
         app.MapPortageConsole();
         app.MapPortageHealth();
         var api = app.MapGroup("/api/v1").AddEndpointFilter<ApiKeyFilter>();
-        api.MapAgentRuns();
-        api.MapSandboxes();
+        // Everything inside one sandbox sits in a group whose SandboxFilter looks the sandbox up once, after the key.
+        var sandbox = api.MapSandboxGroup("/storage/sandboxes/{sandboxId}");
+        api.MapSandboxes(sandbox);
         api.MapApiKeys();
-        api.MapSources();
-        api.MapIngest();
         api.MapProviders();
-        api.MapQueries();
-        api.MapRunList();
         api.MapUsage();
+        sandbox.MapAgentRuns();
+        sandbox.MapRunList();
+        sandbox.MapSources();
+        sandbox.MapIngest();
+        api.MapSandboxGroup("/query/sandboxes/{sandboxId}").MapQueries();
         // Every unmatched path, file-like ones included ("/api/v1/x.json"): the default pattern skips those, which then got an empty 404.
         app.MapFallback("{*path}", ErrorMiddleware.UnknownRoute);
         return app;

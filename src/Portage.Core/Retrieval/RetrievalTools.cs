@@ -34,34 +34,36 @@ public static class RetrievalTools
     public const string GetOriginDescription =
         "List the source files behind canonical ids (from discover items), with how many indexed pieces came from each. Not window-aware.";
 
-    /// <summary>The four tools, bound to <paramref name="retrieval"/>.</summary>
+    /// <summary>
+    /// The four tools, bound to <paramref name="retrieval"/>. A run's call finds its scope in a <see cref="ToolRunContext"/>;
+    /// an MCP call, which has a session instead of a run, in a <see cref="RetrievalToolScope"/>.
+    /// </summary>
     public static IReadOnlyList<AIFunction> Create(RetrievalService retrieval) =>
     [
         new RetrievalTool("discover", DiscoverDescription,
             """{"type":"object","properties":{"query":{"type":"string","description":"What to look for."}},"required":["query"],"additionalProperties":false}""",
-            async (args, scope, ct) =>
-            {
-                return Project(await retrieval.DiscoverAsync(scope, Text(args, "query"), null, ct));
-            }),
+            async (args, call, ct) => Project(await retrieval.DiscoverAsync(call.Scope, args.Text("query"), call.History, ct))),
         new RetrievalTool("interpret", InterpretDescription,
             """{"type":"object","properties":{"query":{"type":"string","description":"What to know about the items."},"items":{"type":"array","description":"Tuples of canonical_ids, one per discover item.","items":{"type":"array","items":{"type":"string"}},"minItems":1}},"required":["query","items"],"additionalProperties":false}""",
-            async (args, scope, ct) =>
+            async (args, call, ct) =>
             {
-                var brief = await retrieval.InterpretAsync(scope, Text(args, "query"), Tuples(args), null, null, ct);
+                var brief = await retrieval.InterpretAsync(call.Scope, args.Text("query"), args.Tuples("items"), call.History, null, ct);
                 return new JsonObject { ["brief"] = brief.Brief };
             }),
         new RetrievalTool("search", SearchDescription,
             """{"type":"object","properties":{"query":{"type":"string","description":"The question."}},"required":["query"],"additionalProperties":false}""",
-            async (args, scope, ct) =>
+            async (args, call, ct) =>
             {
-                var answer = await retrieval.SearchAsync(scope, Text(args, "query"), null, null, null, null, ct);
+                var answer = await retrieval.SearchAsync(call.Scope, args.Text("query"), call.History, null, null, null, ct);
                 return new JsonObject { ["answer"] = answer.Answer };
             }),
         new RetrievalTool("get_origin", GetOriginDescription,
             """{"type":"object","properties":{"canonical_ids":{"type":"array","items":{"type":"string"},"minItems":1,"maxItems":100},"limit_per_canonical":{"type":"integer","minimum":1,"maximum":50}},"required":["canonical_ids"],"additionalProperties":false}""",
-            async (args, scope, ct) =>
+            async (args, call, ct) =>
             {
-                var origins = await retrieval.OriginsAsync(scope with { WindowId = null, RunId = null }, Strings(args, "canonical_ids"), Integer(args, "limit_per_canonical"), ct);
+                // Not window-aware: the origins of ids are the same whatever the conversation has read.
+                var scope = call.Scope with { ProjectId = null, WindowId = null, RunId = null };
+                var origins = await retrieval.OriginsAsync(scope, args.Strings("canonical_ids"), args.WholeNumber("limit_per_canonical"), ct);
                 return JsonSerializer.SerializeToNode(origins, ProtocolJson.Wire.OriginsResponse)!;
             }),
     ];
@@ -86,33 +88,7 @@ public static class RetrievalTools
         };
     }
 
-    private static string? Text(AIFunctionArguments args, string name) => args.TryGetValue(name, out var value) ? value switch
-    {
-        JsonElement { ValueKind: JsonValueKind.String } json => json.GetString(),
-        string text => text,
-        _ => value?.ToString(),
-    } : null;
-
-    private static List<string>? Strings(AIFunctionArguments args, string name) =>
-        args.TryGetValue(name, out var value) ? AsNode(value)?.AsArray().Select(n => n?.ToString() ?? "").ToList() : null;
-
-    private static int? Integer(AIFunctionArguments args, string name) =>
-        args.TryGetValue(name, out var value) && AsNode(value) is JsonValue number && number.TryGetValue<int>(out var result) ? result : null;
-
-    private static List<IReadOnlyList<string>>? Tuples(AIFunctionArguments args) =>
-        args.TryGetValue("items", out var value) && AsNode(value) is JsonArray array
-            ? [.. array.Select(t => (IReadOnlyList<string>)(t is JsonArray tuple ? [.. tuple.Select(n => n?.ToString() ?? "")] : [t?.ToString() ?? ""]))]
-            : null;
-
-    private static JsonNode? AsNode(object? value) => value switch
-    {
-        null => null,
-        JsonElement json => JsonNode.Parse(json.GetRawText()),
-        JsonNode node => node,
-        _ => JsonSerializer.SerializeToNode(value, AIJsonUtilities.DefaultOptions),
-    };
-
-    private sealed class RetrievalTool(string name, string description, string schema, Func<AIFunctionArguments, RetrievalScope, CancellationToken, Task<JsonNode>> run)
+    private sealed class RetrievalTool(string name, string description, string schema, Func<ToolArguments, RetrievalToolScope, CancellationToken, Task<JsonNode>> run)
         : AIFunction
     {
         private readonly JsonElement _schema = JsonDocument.Parse(schema).RootElement.Clone();
@@ -125,15 +101,33 @@ public static class RetrievalTools
 
         protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
         {
-            var context = arguments.Context?.TryGetValue(typeof(ToolRunContext), out var value) == true ? value as ToolRunContext : null;
-            if (context is null)
+            var call = ScopeOf(arguments) ?? throw new InvalidOperationException(
+                $"{name} runs only inside a run or an MCP session (it needs their sandbox and window).");
+            var result = await run(new ToolArguments(arguments), call, cancellationToken);
+            return JsonSerializer.SerializeToElement(result, AIJsonUtilities.DefaultOptions);
+        }
+
+        private static RetrievalToolScope? ScopeOf(AIFunctionArguments arguments)
+        {
+            if (arguments.Context is not { } context)
             {
-                throw new InvalidOperationException($"{name} runs only inside a run (it needs the run's sandbox and window).");
+                return null;
             }
 
-            var scope = new RetrievalScope(context.SandboxId, null, context.EndUserId, context.WindowId, context.RunId);
-            var result = await run(arguments, scope, cancellationToken);
-            return JsonSerializer.SerializeToElement(result, AIJsonUtilities.DefaultOptions);
+            if (context.TryGetValue(typeof(RetrievalToolScope), out var given) && given is RetrievalToolScope scope)
+            {
+                return scope;
+            }
+
+            // A run's calls carry no history: the run's window is the conversation, and its ledger the exclusion set.
+            return context.TryGetValue(typeof(ToolRunContext), out var value) && value is ToolRunContext run
+                ? new RetrievalToolScope(new RetrievalScope(run.SandboxId, null, run.EndUserId, run.WindowId, run.RunId), null)
+                : null;
         }
     }
 }
+
+/// <summary>What a retrieval tool call works on when it is not a run's: the scope, and the conversation so far as history.</summary>
+/// <param name="Scope">Sandbox, project, end user and window of the call.</param>
+/// <param name="History">The conversation's latest turns, or null for none.</param>
+public sealed record RetrievalToolScope(RetrievalScope Scope, IReadOnlyList<HistoryMessage>? History);

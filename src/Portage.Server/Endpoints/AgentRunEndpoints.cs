@@ -4,7 +4,6 @@ using Portage.Core.Errors;
 using Portage.Core.Runs;
 using Portage.Core.Streams;
 using Portage.Core.Telemetry;
-using Portage.Core.Tenancy;
 using Portage.Protocol;
 using Portage.Protocol.Tenancy;
 using Portage.Server.Sse;
@@ -20,18 +19,18 @@ internal static partial class AgentRunEndpoints
     // How long POST …/cancel waits for the run to stop before answering with its status as it is.
     private static readonly TimeSpan s_cancelWait = TimeSpan.FromSeconds(10);
 
-    public static RouteGroupBuilder MapAgentRuns(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapAgentRuns(this RouteGroupBuilder sandbox)
     {
-        api.MapPost("/storage/sandboxes/{sandboxId}/agents/run", RunAsync).RequireScope(ApiKeyScopes.Runs);
-        api.MapGet("/storage/sandboxes/{sandboxId}/agents/runs/{runId}/events", EventsAsync).RequireScope(ApiKeyScopes.Runs);
-        api.MapPost("/storage/sandboxes/{sandboxId}/agents/runs/{runId}/cancel", CancelAsync).RequireScope(ApiKeyScopes.Runs);
-        return api;
+        var agents = sandbox.MapGroup("/agents").RequireScope(ApiKeyScopes.Runs);
+        agents.MapPost("/run", RunAsync);
+        agents.MapGet("/runs/{runId}/events", EventsAsync);
+        agents.MapPost("/runs/{runId}/cancel", CancelAsync);
+        return sandbox;
     }
 
     private static async Task RunAsync(
         HttpContext context,
         string sandboxId,
-        TenancyService tenancy,
         RunHost host,
         RunFollower follower,
         TimeProvider time,
@@ -42,7 +41,6 @@ internal static partial class AgentRunEndpoints
     {
         var ct = context.RequestAborted;
         var caller = ApiKeyFilter.CallerOf(context);
-        await tenancy.GetSandboxAsync(caller, sandboxId, ct);
         var request = await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.AgentRunRequest, options.Value.MaxRequestBodyBytes, ct,
             UnsupportedOptions.ScreenRunRequest);
         var handle = await host.StartRunAsync(sandboxId, request, ct);
@@ -72,7 +70,6 @@ internal static partial class AgentRunEndpoints
         string sandboxId,
         string runId,
         string? last_event_id,
-        TenancyService tenancy,
         IRunStore runs,
         RunFollower follower,
         TimeProvider time,
@@ -83,7 +80,6 @@ internal static partial class AgentRunEndpoints
     {
         var ct = context.RequestAborted;
         var caller = ApiKeyFilter.CallerOf(context);
-        await tenancy.GetSandboxAsync(caller, sandboxId, ct);
         var run = await runs.GetRunAsync(sandboxId, runId, ct) ?? throw RunNotFound(sandboxId, runId);
         var header = context.Request.Headers["Last-Event-ID"].ToString();
         var after = ParseLastEventId(runId, string.IsNullOrEmpty(header) ? last_event_id : header);
@@ -94,10 +90,9 @@ internal static partial class AgentRunEndpoints
             TimeSpan.FromSeconds(options.Value.PingSeconds), time, logger, content, key.Revoked);
     }
 
-    private static async Task<IResult> CancelAsync(HttpContext context, string sandboxId, string runId, TenancyService tenancy, IRunStore runs, RunHost host, TimeProvider time)
+    private static async Task<IResult> CancelAsync(HttpContext context, string sandboxId, string runId, IRunStore runs, RunHost host, TimeProvider time)
     {
         var ct = context.RequestAborted;
-        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, ct);
         var run = await runs.GetRunAsync(sandboxId, runId, ct) ?? throw RunNotFound(sandboxId, runId);
         if (run.Status == RunStatus.Running)
         {

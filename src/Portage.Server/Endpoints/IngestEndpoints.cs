@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Portage.Core.Ingest;
-using Portage.Core.Tenancy;
 using Portage.Protocol;
 using Portage.Protocol.Ingest;
 using Portage.Protocol.Tenancy;
@@ -14,18 +13,17 @@ namespace Portage.Server.Endpoints;
 /// </summary>
 internal static class IngestEndpoints
 {
-    public static RouteGroupBuilder MapIngest(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapIngest(this RouteGroupBuilder sandbox)
     {
-        var ingest = api.MapGroup("/storage/sandboxes/{sandboxId}/ingest").RequireScope(ApiKeyScopes.Runs);
+        var ingest = sandbox.MapGroup("/ingest").RequireScope(ApiKeyScopes.Runs);
         ingest.MapPost("", IngestAsync);
         ingest.MapGet("/{jobId}", GetAsync);
-        return api;
+        return sandbox;
     }
 
     private static async Task<IResult> IngestAsync(
-        HttpContext context, string sandboxId, TenancyService tenancy, IngestService ingest, IOptions<ServerOptions> options)
+        HttpContext context, string sandboxId, IngestService ingest, IOptions<ServerOptions> options)
     {
-        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
         var request = await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.IngestTextRequest, options.Value.MaxRequestBodyBytes, context.RequestAborted);
         var accepted = await ingest.EnqueueAsync(sandboxId, request, context.RequestAborted);
         var job = accepted.Job;
@@ -42,9 +40,8 @@ internal static class IngestEndpoints
         return TypedResults.Json(body, ProtocolJson.Wire.IngestJobResponse, statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static async Task<IResult> GetAsync(HttpContext context, string sandboxId, string jobId, TenancyService tenancy, IngestService ingest)
+    private static async Task<IResult> GetAsync(HttpContext context, string sandboxId, string jobId, IngestService ingest)
     {
-        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
         var job = await ingest.GetJobAsync(sandboxId, jobId, context.RequestAborted);
         var body = new IngestJobStatus
         {

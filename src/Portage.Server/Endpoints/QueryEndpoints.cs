@@ -13,48 +13,46 @@ namespace Portage.Server.Endpoints;
 /// </summary>
 internal static class QueryEndpoints
 {
-    public static RouteGroupBuilder MapQueries(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapQueries(this RouteGroupBuilder sandbox)
     {
-        var query = api.MapGroup("/query/sandboxes/{sandboxId}").RequireScope(ApiKeyScopes.Runs);
-        query.MapPost("/discover", DiscoverAsync);
-        query.MapPost("/interpret", InterpretAsync);
-        query.MapPost("/search", SearchAsync);
-        query.MapPost("/origins", OriginsAsync);
-        return api;
+        sandbox.RequireScope(ApiKeyScopes.Runs);
+        sandbox.MapPost("/discover", DiscoverAsync);
+        sandbox.MapPost("/interpret", InterpretAsync);
+        sandbox.MapPost("/search", SearchAsync);
+        sandbox.MapPost("/origins", OriginsAsync);
+        return sandbox;
     }
 
-    private static async Task<IResult> DiscoverAsync(HttpContext context, string sandboxId, TenancyService tenancy, RetrievalService retrieval, IOptions<ServerOptions> options)
+    private static async Task<IResult> DiscoverAsync(HttpContext context, string sandboxId, RetrievalService retrieval, IOptions<ServerOptions> options)
     {
-        var (scope, request) = await ReadAsync(context, sandboxId, tenancy, options.Value);
+        var (scope, request) = await ReadAsync(context, sandboxId, options.Value);
         var response = await retrieval.DiscoverAsync(scope, request.Query, request.History, context.RequestAborted);
         return TypedResults.Json(response, ProtocolJson.Wire.DiscoverResponse);
     }
 
-    private static async Task<IResult> InterpretAsync(HttpContext context, string sandboxId, TenancyService tenancy, RetrievalService retrieval, IOptions<ServerOptions> options)
+    private static async Task<IResult> InterpretAsync(HttpContext context, string sandboxId, RetrievalService retrieval, IOptions<ServerOptions> options)
     {
-        var (scope, request) = await ReadAsync(context, sandboxId, tenancy, options.Value);
+        var (scope, request) = await ReadAsync(context, sandboxId, options.Value);
         var response = await retrieval.InterpretAsync(scope, request.Query, request.Items, request.History, request.MaxTokens, context.RequestAborted);
         return TypedResults.Json(response, ProtocolJson.Wire.InterpretResponse);
     }
 
-    private static async Task<IResult> SearchAsync(HttpContext context, string sandboxId, TenancyService tenancy, RetrievalService retrieval, IOptions<ServerOptions> options)
+    private static async Task<IResult> SearchAsync(HttpContext context, string sandboxId, RetrievalService retrieval, IOptions<ServerOptions> options)
     {
-        var (scope, request) = await ReadAsync(context, sandboxId, tenancy, options.Value);
+        var (scope, request) = await ReadAsync(context, sandboxId, options.Value);
         var response = await retrieval.SearchAsync(scope, request.Query, request.History, request.Preset, request.MaxTokens, request.DetailLevel, context.RequestAborted);
         return TypedResults.Json(response, ProtocolJson.Wire.SearchResponse);
     }
 
-    private static async Task<IResult> OriginsAsync(HttpContext context, string sandboxId, TenancyService tenancy, RetrievalService retrieval, IOptions<ServerOptions> options)
+    private static async Task<IResult> OriginsAsync(HttpContext context, string sandboxId, RetrievalService retrieval, IOptions<ServerOptions> options)
     {
-        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
         var request = await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.OriginsRequest, options.Value.MaxRequestBodyBytes, context.RequestAborted);
         var response = await retrieval.OriginsAsync(new RetrievalScope(sandboxId, null, null), request.CanonicalIds, request.LimitPerCanonical, context.RequestAborted);
         return TypedResults.Json(response, ProtocolJson.Wire.OriginsResponse);
     }
 
-    private static async Task<(RetrievalScope Scope, RetrievalRequest Request)> ReadAsync(HttpContext context, string sandboxId, TenancyService tenancy, ServerOptions options)
+    private static async Task<(RetrievalScope Scope, RetrievalRequest Request)> ReadAsync(HttpContext context, string sandboxId, ServerOptions options)
     {
-        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
         var request = await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.RetrievalRequest, options.MaxRequestBodyBytes, context.RequestAborted);
         var endUser = request.EndUserId is null ? null : EndUserIds.Validate(request.EndUserId);
         return (new RetrievalScope(sandboxId, string.IsNullOrWhiteSpace(request.ProjectId) ? null : request.ProjectId, endUser), request);

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Portage.Core.Errors;
 using Portage.Core.Runs;
-using Portage.Core.Tenancy;
 using Portage.Protocol;
 using Portage.Protocol.Accounting;
 using Portage.Protocol.Runs;
@@ -21,20 +20,18 @@ internal static class RunListEndpoints
     private static readonly HashSet<string> s_statuses =
         [RunStatus.Running, RunStatus.Succeeded, RunStatus.Failed, RunStatus.Cancelled, RunStatus.Timeout, RunStatus.Interrupted];
 
-    public static RouteGroupBuilder MapRunList(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapRunList(this RouteGroupBuilder sandbox)
     {
-        var sandbox = api.MapGroup("/storage/sandboxes/{sandboxId}").RequireScope(ApiKeyScopes.Runs);
-        sandbox.MapGet("/agents/runs", ListAsync);
-        sandbox.MapGet("/agents/runs/{runId}", GetAsync);
-        sandbox.MapGet("/end-users", EndUsersAsync);
-        return api;
+        sandbox.MapGet("/agents/runs", ListAsync).RequireScope(ApiKeyScopes.Runs);
+        sandbox.MapGet("/agents/runs/{runId}", GetAsync).RequireScope(ApiKeyScopes.Runs);
+        sandbox.MapGet("/end-users", EndUsersAsync).RequireScope(ApiKeyScopes.Runs);
+        return sandbox;
     }
 
     private static async Task<IResult> ListAsync(
-        HttpContext context, string sandboxId, TenancyService tenancy, IRunStore runs,
+        HttpContext context, string sandboxId, IRunStore runs,
         string? context_window_id, string? status, string? end_user_id, string? limit, string? cursor)
     {
-        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
         var size = Paging.Limit(limit, DefaultLimit, MaxLimit);
 
         if (status is not null && !s_statuses.Contains(status))
@@ -50,18 +47,16 @@ internal static class RunListEndpoints
         return TypedResults.Json(new RunList([.. page.Select(ToDto)], next), ProtocolJson.Wire.RunList);
     }
 
-    private static async Task<IResult> GetAsync(HttpContext context, string sandboxId, string runId, TenancyService tenancy, IRunStore runs)
+    private static async Task<IResult> GetAsync(HttpContext context, string sandboxId, string runId, IRunStore runs)
     {
-        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
         var run = await runs.GetRunAsync(sandboxId, runId, context.RequestAborted)
             ?? throw AgentRunEndpoints.RunNotFound(sandboxId, runId);
         return TypedResults.Json(ToDto(run), ProtocolJson.Wire.RunInfo);
     }
 
     private static async Task<IResult> EndUsersAsync(
-        HttpContext context, string sandboxId, TenancyService tenancy, IRunStore runs, string? limit, string? cursor)
+        HttpContext context, string sandboxId, IRunStore runs, string? limit, string? cursor)
     {
-        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
         var size = Paging.Limit(limit);
         var found = await runs.ListEndUsersAsync(sandboxId, Paging.After(cursor), size + 1, context.RequestAborted);
         var users = found.Take(size).ToList();

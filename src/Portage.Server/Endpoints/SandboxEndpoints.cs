@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Portage.Core.Tenancy;
 using Portage.Protocol;
@@ -9,11 +10,11 @@ namespace Portage.Server.Endpoints;
 /// <summary>Sandboxes of the caller's account (copass-compat §7.1).</summary>
 internal static class SandboxEndpoints
 {
-    public static RouteGroupBuilder MapSandboxes(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapSandboxes(this RouteGroupBuilder api, RouteGroupBuilder sandbox)
     {
         api.MapPost("/storage/sandboxes", CreateAsync).RequireScope(ApiKeyScopes.Admin);
         api.MapGet("/storage/sandboxes", ListAsync).RequireScope(ApiKeyScopes.Runs);
-        api.MapGet("/storage/sandboxes/{sandboxId}", GetAsync).RequireScope(ApiKeyScopes.Runs);
+        sandbox.MapGet("", Get).RequireScope(ApiKeyScopes.Runs);
         return api;
     }
 
@@ -30,11 +31,8 @@ internal static class SandboxEndpoints
         return TypedResults.Json(new SandboxList([.. sandboxes.Select(ToDto)], sandboxes.Count), ProtocolJson.Wire.SandboxList);
     }
 
-    private static async Task<IResult> GetAsync(HttpContext context, string sandboxId, TenancyService tenancy)
-    {
-        var sandbox = await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
-        return TypedResults.Json(ToDto(sandbox), ProtocolJson.Wire.Sandbox);
-    }
+    private static JsonHttpResult<Sandbox> Get(HttpContext context) =>
+        TypedResults.Json(ToDto(SandboxFilter.SandboxOf(context)), ProtocolJson.Wire.Sandbox);
 
     private static Sandbox ToDto(SandboxRecord s) => new()
     {

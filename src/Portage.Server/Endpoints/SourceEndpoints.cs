@@ -17,43 +17,43 @@ namespace Portage.Server.Endpoints;
 /// </summary>
 internal static class SourceEndpoints
 {
-    public static RouteGroupBuilder MapSources(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapSources(this RouteGroupBuilder sandbox)
     {
-        var sources = api.MapGroup("/storage/sandboxes/{sandboxId}/sources").RequireScope(ApiKeyScopes.Runs);
+        var sources = sandbox.MapGroup("/sources").RequireScope(ApiKeyScopes.Runs);
         sources.MapPost("", RegisterAsync);
         sources.MapGet("", ListAsync);
         sources.MapPost("/_sweep_ephemeral", SweepAsync);
         sources.MapGet("/{sourceId}", GetAsync);
         sources.MapPatch("/{sourceId}", UpdateAsync);
         sources.MapDelete("/{sourceId}", DeleteAsync);
-        sources.MapPost("/{sourceId}/pause", (HttpContext c, string sandboxId, string sourceId, TenancyService t, DataSourceService s) =>
-            StatusAsync(c, sandboxId, t, ct => s.PauseAsync(sandboxId, sourceId, ct)));
-        sources.MapPost("/{sourceId}/resume", (HttpContext c, string sandboxId, string sourceId, TenancyService t, DataSourceService s) =>
-            StatusAsync(c, sandboxId, t, ct => s.ResumeAsync(sandboxId, sourceId, ct)));
-        sources.MapPost("/{sourceId}/archive", (HttpContext c, string sandboxId, string sourceId, TenancyService t, DataSourceService s) =>
-            StatusAsync(c, sandboxId, t, ct => s.ArchiveAsync(sandboxId, sourceId, ct)));
-        sources.MapPost("/{sourceId}/disconnect", (HttpContext c, string sandboxId, string sourceId, TenancyService t, DataSourceService s) =>
-            StatusAsync(c, sandboxId, t, ct => s.DisconnectAsync(sandboxId, sourceId, ct)));
+        sources.MapPost("/{sourceId}/pause", (HttpContext c, string sandboxId, string sourceId, DataSourceService s) =>
+            StatusAsync(c, ct => s.PauseAsync(sandboxId, sourceId, ct)));
+        sources.MapPost("/{sourceId}/resume", (HttpContext c, string sandboxId, string sourceId, DataSourceService s) =>
+            StatusAsync(c, ct => s.ResumeAsync(sandboxId, sourceId, ct)));
+        sources.MapPost("/{sourceId}/archive", (HttpContext c, string sandboxId, string sourceId, DataSourceService s) =>
+            StatusAsync(c, ct => s.ArchiveAsync(sandboxId, sourceId, ct)));
+        sources.MapPost("/{sourceId}/disconnect", (HttpContext c, string sandboxId, string sourceId, DataSourceService s) =>
+            StatusAsync(c, ct => s.DisconnectAsync(sandboxId, sourceId, ct)));
         sources.MapPost("/{sourceId}/purge", PurgeAsync);
         sources.MapGet("/{sourceId}/turns", TurnsAsync);
         sources.MapGet("/{sourceId}/deliveries", DeliveriesAsync);
-        return api;
+        return sandbox;
     }
 
     private static async Task<IResult> RegisterAsync(
-        HttpContext context, string sandboxId, TenancyService tenancy, DataSourceService sources, IOptions<ServerOptions> options)
+        HttpContext context, string sandboxId, DataSourceService sources, IOptions<ServerOptions> options)
     {
-        var sandbox = await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
+        var sandbox = SandboxFilter.SandboxOf(context);
         var request = await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.RegisterDataSourceRequest, options.Value.MaxRequestBodyBytes, context.RequestAborted);
         var source = await sources.RegisterAsync(sandboxId, request, context.RequestAborted);
         return TypedResults.Json(SourceDtos.ToDto(source, sandbox.AccountId), ProtocolJson.Wire.DataSource, statusCode: StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> ListAsync(
-        HttpContext context, string sandboxId, TenancyService tenancy, DataSourceService sources,
+        HttpContext context, string sandboxId, DataSourceService sources,
         string? kind, string? provider, string? status, string? end_user_id, string? limit, string? cursor)
     {
-        var sandbox = await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
+        var sandbox = SandboxFilter.SandboxOf(context);
         var size = Paging.Limit(limit);
         // One extra row says whether another page exists, so the last page has no cursor.
         var found = await sources.ListAsync(sandboxId, new DataSourceFilter(provider, status, kind, end_user_id), Paging.After(cursor), size + 1, context.RequestAborted);
@@ -63,18 +63,18 @@ internal static class SourceEndpoints
         return TypedResults.Json(new DataSourceList(dtos, dtos.Count) { NextCursor = next }, ProtocolJson.Wire.DataSourceList);
     }
 
-    private static async Task<IResult> GetAsync(HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, DataSourceService sources)
+    private static async Task<IResult> GetAsync(HttpContext context, string sandboxId, string sourceId, DataSourceService sources)
     {
-        var sandbox = await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
+        var sandbox = SandboxFilter.SandboxOf(context);
         var source = await sources.GetAsync(sandboxId, sourceId, context.RequestAborted);
         return TypedResults.Json(SourceDtos.ToDto(source, sandbox.AccountId), ProtocolJson.Wire.DataSource);
     }
 
     private static async Task<IResult> UpdateAsync(
-        HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, DataSourceService sources, IOptions<ServerOptions> options,
+        HttpContext context, string sandboxId, string sourceId, DataSourceService sources, IOptions<ServerOptions> options,
         string? merge_adapter_config)
     {
-        var sandbox = await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
+        var sandbox = SandboxFilter.SandboxOf(context);
         var merge = false;
         if (merge_adapter_config is not null && !bool.TryParse(merge_adapter_config, out merge))
         {
@@ -87,26 +87,22 @@ internal static class SourceEndpoints
         return TypedResults.Json(SourceDtos.ToDto(source, sandbox.AccountId), ProtocolJson.Wire.DataSource);
     }
 
-    private static async Task<IResult> DeleteAsync(HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, DataSourceService sources)
+    private static async Task<IResult> DeleteAsync(HttpContext context, string sandboxId, string sourceId, DataSourceService sources)
     {
-        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
         await sources.DeleteAsync(sandboxId, sourceId, context.RequestAborted);
         return TypedResults.Json(new StatusResponse(true, $"Source {sourceId} is deleted; content ingested through it stays until purged."),
             ProtocolJson.Wire.StatusResponse);
     }
 
-    private static async Task<IResult> StatusAsync(
-        HttpContext context, string sandboxId, TenancyService tenancy, Func<CancellationToken, Task<SourceStatusChange>> change)
+    private static async Task<IResult> StatusAsync(HttpContext context, Func<CancellationToken, Task<SourceStatusChange>> change)
     {
-        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
         var result = await change(context.RequestAborted);
         return TypedResults.Json(new StatusResponse(true, result.Message), ProtocolJson.Wire.StatusResponse);
     }
 
     private static async Task<IResult> PurgeAsync(
-        HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, DataSourceService sources, IOptions<ServerOptions> options)
+        HttpContext context, string sandboxId, string sourceId, DataSourceService sources, IOptions<ServerOptions> options)
     {
-        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
         // The body is optional: a bare POST purges the content and keeps the registration.
         var request = context.Request.ContentLength is 0 || (context.Request.ContentLength is null && context.Request.ContentType is null)
             ? new PurgeDataSourceRequest()
@@ -115,9 +111,8 @@ internal static class SourceEndpoints
         return TypedResults.Json(SourceDtos.ToDto(purge), ProtocolJson.Wire.PurgeResponse);
     }
 
-    private static async Task<IResult> SweepAsync(HttpContext context, string sandboxId, TenancyService tenancy, WindowSweeper sweeper, string? inactivity_seconds)
+    private static async Task<IResult> SweepAsync(HttpContext context, string sandboxId, WindowSweeper sweeper, string? inactivity_seconds)
     {
-        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
         long seconds = 86_400;
         if (inactivity_seconds is not null && (!long.TryParse(inactivity_seconds, out seconds) || seconds < 0))
         {
@@ -129,22 +124,22 @@ internal static class SourceEndpoints
     }
 
     private static async Task<IResult> TurnsAsync(
-        HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, IWindowStore windows, IDataSourceStore sources,
+        HttpContext context, string sandboxId, string sourceId, IWindowStore windows, IDataSourceStore sources,
         string? end_user_id, string? after_seq, string? limit)
     {
         var after = Paging.AfterSeq(after_seq);
         var size = Paging.Limit(limit);
-        var window = await FindWindowAsync(context, sandboxId, sourceId, end_user_id, "turns", tenancy, windows, sources);
+        var window = await FindWindowAsync(context, sandboxId, sourceId, end_user_id, "turns", windows, sources);
         return new TurnPageResult(windows, window, after, size);
     }
 
     private static async Task<IResult> DeliveriesAsync(
-        HttpContext context, string sandboxId, string sourceId, TenancyService tenancy, IWindowStore windows, IDataSourceStore sources,
+        HttpContext context, string sandboxId, string sourceId, IWindowStore windows, IDataSourceStore sources,
         RetrievalService retrieval, string? end_user_id, string? limit, string? cursor)
     {
         var size = Paging.Limit(limit);
         var after = Paging.After(cursor);
-        var window = await FindWindowAsync(context, sandboxId, sourceId, end_user_id, "a delivery ledger", tenancy, windows, sources);
+        var window = await FindWindowAsync(context, sandboxId, sourceId, end_user_id, "a delivery ledger", windows, sources);
         var found = await retrieval.LedgerAsync(sandboxId, window.Id, window.EndUserId, after, size + 1, context.RequestAborted);
         var page = found.Take(size).ToList();
         var next = found.Count > size ? Paging.Cursor(page[^1].DeliveredAt, page[^1].StoredId) : null;
@@ -155,9 +150,8 @@ internal static class SourceEndpoints
     // The window-scoped reads (Portage extensions) answer alike: another sandbox's window, or another end user's when
     // end_user_id is given, is 404 exactly like a missing one (rule 2); a durable source has no window to read.
     private static async Task<WindowRecord> FindWindowAsync(
-        HttpContext context, string sandboxId, string sourceId, string? endUserId, string what, TenancyService tenancy, IWindowStore windows, IDataSourceStore sources)
+        HttpContext context, string sandboxId, string sourceId, string? endUserId, string what, IWindowStore windows, IDataSourceStore sources)
     {
-        await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(context), sandboxId, context.RequestAborted);
         if (endUserId is not null)
         {
             EndUserIds.Validate(endUserId);

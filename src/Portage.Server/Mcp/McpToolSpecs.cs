@@ -5,9 +5,9 @@ using ModelContextProtocol.Protocol;
 namespace Portage.Server.Mcp;
 
 /// <summary>
-/// The tools <c>/mcp</c> lists: the run tools of <see cref="RetrievalTools"/> (same names, descriptions and schemas,
-/// copass-compat §6.7), <c>ingest</c>, and the Context Window tools of <c>@copass/mcp</c> (§5.5). Constant, like the
-/// run tool specs, so clients' prompt caches keep hitting.
+/// The tools only <c>/mcp</c> has: <c>ingest</c> and the Context Window tools of <c>@copass/mcp</c> (§5.5); the retrieval
+/// tools are <see cref="RetrievalTools"/>' own (copass-compat §6.7). Constant, like the run tool specs, so clients'
+/// prompt caches keep hitting.
 /// </summary>
 internal static class McpToolSpecs
 {
@@ -34,10 +34,7 @@ internal static class McpToolSpecs
             """{"type":"object","properties":{"data_source_id":{"type":"string"}},"additionalProperties":false}"""),
     ];
 
-    /// <summary>Every tool, retrieval first.</summary>
-    public static IReadOnlyList<Tool> All(RetrievalService retrieval) =>
-    [
-        .. RetrievalTools.Create(retrieval).Select(f => new Tool { Name = f.Name, Description = f.Description, InputSchema = f.JsonSchema }),
-        .. s_own.Select(t => new Tool { Name = t.Name, Description = t.Description, InputSchema = JsonDocument.Parse(t.Schema).RootElement.Clone() }),
-    ];
+    /// <summary>The tools of <c>/mcp</c> only (the retrieval tools come from <see cref="RetrievalTools"/>).</summary>
+    public static IReadOnlyList<Tool> Own { get; } =
+        [.. s_own.Select(t => new Tool { Name = t.Name, Description = t.Description, InputSchema = JsonDocument.Parse(t.Schema).RootElement.Clone() })];
 }
