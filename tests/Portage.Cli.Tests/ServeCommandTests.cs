@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Portage.Cli.Tests.Fakes;
+using Portage.Testing;
 
 namespace Portage.Cli.Tests;
 
@@ -82,7 +83,7 @@ public sealed class ServeCommandTests
     [Fact]
     public async Task Serve_then_run_finds_the_first_start_credentials()
     {
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{LoopbackPort.Free()}";
         var server = new TestCli();
         server.Environment.Clear();
         using var stop = new CancellationTokenSource();
@@ -135,14 +136,5 @@ public sealed class ServeCommandTests
         }
 
         Assert.Fail("the server did not answer /healthz within 30 s");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -1,9 +1,8 @@
-using Portage.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
-using Portage.Cli.Tests.Fakes;
 using Portage.Core.Tenancy;
+using Portage.Testing;
 
 namespace Portage.Cli.Tests;
 
@@ -44,7 +43,7 @@ public sealed class ToolPackageTests : IDisposable
         Assert.Contains("serve", help.Output, StringComparison.Ordinal);
 
         var data = Path.Combine(_root, "data");
-        var url = $"http://127.0.0.1:{ServingCli.FreePort()}";
+        var url = $"http://127.0.0.1:{LoopbackPort.Free()}";
         var serve = Start(portage, _root, new Dictionary<string, string> { ["PORTAGE_DATA"] = data }, "serve", "--url", url);
         using var serving = serve.Process;
         try

@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using Portage.Core.Tenancy;
+using Portage.Testing;
 
 namespace Portage.Cli.Tests.Fakes;
 
@@ -22,7 +22,7 @@ internal sealed class ServingCli : IAsyncDisposable
     /// <summary>Starts the router and waits until it answers /healthz and its data folder has <c>credentials.json</c> (when <paramref name="credentials"/>).</summary>
     public static async Task<ServingCli> StartAsync(string dataFolder, bool credentials = true)
     {
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{LoopbackPort.Free()}";
         var cli = new TestCli();
         cli.Environment.Clear();
         var stop = new CancellationTokenSource();
@@ -49,13 +49,6 @@ internal sealed class ServingCli : IAsyncDisposable
 
             await Task.Delay(50);
         }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

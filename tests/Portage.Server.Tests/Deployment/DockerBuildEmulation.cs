@@ -1,5 +1,5 @@
-using Portage.Testing;
 using System.Diagnostics;
+using Portage.Testing;
 
 namespace Portage.Server.Tests.Deployment;
 

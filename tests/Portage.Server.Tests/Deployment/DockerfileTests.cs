@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Portage.Testing;
 
 namespace Portage.Server.Tests.Deployment;
 
@@ -84,7 +84,7 @@ public sealed class DockerfileTests(DockerBuildEmulation image) : IClassFixture<
     {
         Assert.All(image.Runs, run => Assert.Equal(0, run.Exit));
         var environment = image.Final.Environment();
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var data = Path.Combine(image.Root, "data-" + Guid.NewGuid().ToString("n"));
         var entrypoint = image.Final.Last("ENTRYPOINT").ExecForm();
         var info = new ProcessStartInfo(DockerBuildEmulation.DotnetHost())
@@ -228,11 +228,4 @@ public sealed class DockerfileTests(DockerBuildEmulation image) : IClassFixture<
 
     private static string Resolve(string value) =>
         value.StartsWith('$') && s_baseImageEnvironment.TryGetValue(value.TrimStart('$').Trim('{', '}'), out var resolved) ? resolved : value;
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using Portage.Core.Tenancy;
 using Portage.Testing;
 
@@ -40,7 +38,7 @@ internal sealed class ServerProcess : IDisposable
     public static ServerProcess Start(string folder, params string[] settings)
     {
         var dll = LocateServerDll();
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{LoopbackPort.Free()}";
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
@@ -145,13 +143,6 @@ internal sealed class ServerProcess : IDisposable
         }
 
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     // The build uses UseArtifactsOutput: <repo>/artifacts/bin/<project>/<pivot>/, where the pivot (debug, release,

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Portage.Server.Tests.Durability;
 using Portage.Testing;
 
@@ -74,13 +72,6 @@ internal sealed class RouterProcess : IDisposable
 
             await Task.Delay(50);
         }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Portage.Core.Tenancy;
+using Portage.Testing;
 
 namespace Portage.Server.Tests.Startup;
 
@@ -89,7 +90,7 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public async Task ASPNETCORE_URLS_is_where_the_router_listens_and_what_credentials_json_names()
     {
-        var url = $"http://127.0.0.1:{RouterProcess.FreePort()}";
+        var url = $"http://127.0.0.1:{LoopbackPort.Free()}";
         using var router = RouterProcess.StartBuilt(_folder, new Dictionary<string, string> { ["ASPNETCORE_URLS"] = url });
 
         var listening = await router.WaitForLineAsync(l => l.Contains("Listening on", StringComparison.Ordinal), s_limit);
@@ -115,7 +116,7 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public async Task Dotnet_run_of_the_server_project_honours_ASPNETCORE_URLS()
     {
-        var url = $"http://127.0.0.1:{RouterProcess.FreePort()}";
+        var url = $"http://127.0.0.1:{LoopbackPort.Free()}";
         using var router = RouterProcess.StartWithDotnetRun(_folder, new Dictionary<string, string> { ["ASPNETCORE_URLS"] = url });
 
         var listening = await router.WaitForLineAsync(l => l.Contains("Listening on", StringComparison.Ordinal), s_limit);
@@ -175,5 +176,5 @@ public sealed class StartupTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    private static int ClosedPort() => RouterProcess.FreePort();
+    private static int ClosedPort() => LoopbackPort.Free();
 }

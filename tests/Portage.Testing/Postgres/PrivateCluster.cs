@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace Portage.Testing.Postgres;
@@ -45,7 +43,7 @@ internal static class PrivateCluster
         {
             Run(runAs, "mkdir", "-p", folder);
             Run(runAs, Path.Combine(bin, "initdb"), "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync");
-            var port = FreePort();
+            var port = LoopbackPort.Free();
             Run(runAs, Path.Combine(bin, "pg_ctl"), "-D", data, "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60", "-o",
                 $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
                 "start");
@@ -161,13 +159,6 @@ internal static class PrivateCluster
         }
 
         return File.ReadLines("/etc/passwd").Any(line => line.StartsWith("postgres:", StringComparison.Ordinal)) ? ["runuser", "-u", "postgres", "--"] : null;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static void TryRun(string[] runAs, string file, params string[] args)
