@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Portage.Core.Recording;
 using Portage.Core.Runs;
 using Portage.Core.Sessions;
+using Portage.Core.Sources;
 using Portage.Core.Tenancy;
 using Portage.Core.Windows;
 
@@ -128,6 +130,6 @@ internal sealed class WindowAppend(IServiceProvider services, string sandboxId)
     private NewTurn Turn(string role, string runId) => new(role, role == TurnRole.User ? "User" : $"{FillProvider}/fill", FillProvider, "fill", runId,
         RunStatus.Succeeded, _time.GetUtcNow(), 12, [TurnPart.OfText("A filler turn of about twelve tokens, so the window has realistic rows.")]);
 
-    private RunEnd End(string window, string session, string runId) => new(sandboxId, runId, window, session, "fill",
+    private RunEnd End(string window, string session, string runId) => new(new RunScope(sandboxId, EndUser, window, session, runId), "fill",
         Turn(TurnRole.Assistant, runId), null, "[]", RunStatus.Succeeded, "end_turn", null, null, _time.GetUtcNow());
 }

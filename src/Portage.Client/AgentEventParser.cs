@@ -31,8 +31,6 @@ internal static class AgentEventParser
         }
     }
 
-    public static bool IsTerminal(AgentEvent agentEvent) => agentEvent is AgentFinish or AgentError;
-
     // The records' constructor parameters are non-nullable, but a server may leave them out; the deserializer then
     // passes null. These are the defaults the Copass TypeScript client applies.
     private static AgentFinish? WithDefaults(AgentFinish? finish) => finish is null

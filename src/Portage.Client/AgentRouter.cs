@@ -148,7 +148,7 @@ public sealed class AgentRouter : IDisposable
 
                     var agentEvent = string.IsNullOrEmpty(frames.Current.EventId) ? parsed : parsed with { EventId = frames.Current.EventId };
                     yield return agentEvent;
-                    if (AgentEventParser.IsTerminal(agentEvent))
+                    if (agentEvent.IsTerminal)
                     {
                         yield break;
                     }

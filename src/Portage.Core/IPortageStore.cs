@@ -3,6 +3,7 @@ using Portage.Core.Retrieval;
 using Portage.Core.Runs;
 using Portage.Core.Sessions;
 using Portage.Core.Sources;
+using Portage.Core.Storage;
 using Portage.Core.Tenancy;
 using Portage.Core.Windows;
 

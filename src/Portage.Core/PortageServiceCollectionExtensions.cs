@@ -7,7 +7,9 @@ using Portage.Core.Providers;
 using Portage.Core.Retrieval;
 using Portage.Core.Runs;
 using Portage.Core.Sessions;
+using Portage.Core.Signals;
 using Portage.Core.Sources;
+using Portage.Core.Storage;
 using Portage.Core.Streams;
 using Portage.Core.Telemetry;
 using Portage.Core.Tenancy;
@@ -28,7 +30,11 @@ public static class PortageServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IIdGenerator, RandomIdGenerator>();
-        services.AddOptions<RunOptions>().Bind(configuration.GetSection("Runs"));
+        // Runs:* has always held rule 8's waits and the provider retry policy too; each step binds its own part.
+        // Bound at start, so a setting that does not parse stops the start instead of the first run.
+        services.AddOptions<RunOptions>().Bind(configuration.GetSection("Runs")).ValidateOnStart();
+        services.AddOptions<WindowLeaseOptions>().Bind(configuration.GetSection("Runs")).ValidateOnStart();
+        services.AddOptions<ProviderRetryOptions>().Bind(configuration.GetSection("Runs")).ValidateOnStart();
         services.AddOptions<WindowOptions>().Bind(configuration.GetSection("Windows"));
         services.AddOptions<PriceTable>().Bind(configuration.GetSection("Pricing"));
         services.AddOptions<RetrievalOptions>().Bind(configuration.GetSection("Retrieval"));
@@ -42,10 +48,15 @@ public static class PortageServiceCollectionExtensions
         services.TryAddSingleton<BriefWriter>();
         services.TryAddSingleton<RetrievalService>();
         services.TryAddSingleton<DiscoverPrefetch>();
-        services.TryAddSingleton<Portage.Core.Recording.ConversationMemory>();
+        services.TryAddSingleton<ConversationMemory>();
         services.AddSingleton<Portage.Core.Sources.IPurgeParticipant, ContentPurge>();
         services.TryAddSingleton<WindowQueue>();
+        services.TryAddSingleton<WindowLeases>();
+        services.TryAddSingleton<WindowChooser>();
+        services.TryAddSingleton<SessionChooser>();
+        services.TryAddSingleton<RunRequestValidator>();
         services.TryAddSingleton<RunPlanner>();
+        services.TryAddSingleton<RunCommit>();
         services.TryAddSingleton<RunExecutor>();
         services.TryAddSingleton<WindowSweeper>();
         services.TryAddSingleton<IRunSignals, InProcessRunSignals>();
@@ -88,7 +99,7 @@ public static class PortageServiceCollectionExtensions
     private static IEnumerable<PortageTool> RetrievalToolsOf(IServiceProvider services)
     {
         var index = services.GetRequiredService<IContentIndex>();
-        Func<ToolRunContext, CancellationToken, Task<bool>> hasContent = (context, ct) => index.HasContentAsync(context.SandboxId, ct);
+        Func<RunScope, CancellationToken, Task<bool>> hasContent = (context, ct) => index.HasContentAsync(context.SandboxId, ct);
         return RetrievalTools.Create(services.GetRequiredService<RetrievalService>()).Select(tool => new PortageTool(tool, hasContent));
     }
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Portage.Core;
 using Portage.Core.Runs;
-using Portage.Core.Streams;
+using Portage.Core.Signals;
+using Portage.Core;
 using Portage.Storage.Postgres;
 
 namespace Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Portage.Core.Streams;
+using Portage.Core.Signals;
 
 namespace Portage.Storage.Postgres;
 

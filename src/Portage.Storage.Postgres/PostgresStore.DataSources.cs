@@ -1,6 +1,6 @@
 using Npgsql;
-using Portage.Core;
 using Portage.Core.Sources;
+using Portage.Core.Storage;
 
 namespace Portage.Storage.Postgres;
 

@@ -1,4 +1,4 @@
-using Portage.Core;
+using Portage.Core.Storage;
 
 namespace Portage.Storage.Postgres;
 

@@ -1,4 +1,5 @@
 using Npgsql;
+using Portage.Core.Recording;
 using Portage.Core.Runs;
 using Portage.Core.Windows;
 
@@ -65,27 +66,27 @@ public sealed partial class PostgresStore : IRunStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // Window row, then run row, as the orphan sweep locks them: whichever of the two comes second sees the other's outcome.
-        await Sql.ExecuteAsync(connection, "SELECT 1 FROM data_sources WHERE id = @id FOR NO KEY UPDATE", cancellationToken, ("@id", end.WindowId));
+        await Sql.ExecuteAsync(connection, "SELECT 1 FROM data_sources WHERE id = @id FOR NO KEY UPDATE", cancellationToken, ("@id", end.Scope.WindowId));
         var status = await Sql.QueryAsync(connection, "SELECT status FROM runs WHERE id = @id AND sandbox_id = @sandbox FOR UPDATE",
-            r => r.GetString(0), cancellationToken, ("@id", end.RunId), ("@sandbox", end.SandboxId));
+            r => r.GetString(0), cancellationToken, ("@id", end.Scope.RunId), ("@sandbox", end.Scope.SandboxId));
         if (status.Count == 1 && status[0] != RunStatus.Running)
         {
-            throw new RunAlreadyEndedException(end.RunId, status[0]);
+            throw new RunAlreadyEndedException(end.Scope.RunId, status[0]);
         }
 
-        var seq = await AppendTurnAsync(connection, end.WindowId, end.AssistantTurn, cancellationToken);
+        var seq = await AppendTurnAsync(connection, end.Scope.WindowId, end.AssistantTurn, cancellationToken);
         await Sql.ExecuteAsync(connection,
             "UPDATE sessions SET transcript = @transcript::json, model = @model, last_window_seq = @seq, " +
             "provider_session_id = COALESCE(@native, provider_session_id), last_active_at = @at WHERE id = @id AND sandbox_id = @sandbox",
             cancellationToken,
             ("@transcript", end.TranscriptJson), ("@model", end.SessionModel), ("@seq", seq), ("@native", end.ProviderSessionId), ("@at", Sql.Time(end.FinishedAt)),
-            ("@id", end.SessionId), ("@sandbox", end.SandboxId));
+            ("@id", end.Scope.SessionId), ("@sandbox", end.Scope.SandboxId));
         await Sql.ExecuteAsync(connection,
             "UPDATE runs SET status = @status, finished_at = @at, stop_reason = @stop, usage = @usage::jsonb, error = @error WHERE id = @id AND sandbox_id = @sandbox",
             cancellationToken,
             ("@status", end.Status), ("@at", Sql.Time(end.FinishedAt)), ("@stop", end.StopReason), ("@usage", end.UsageJson), ("@error", end.Error),
-            ("@id", end.RunId), ("@sandbox", end.SandboxId));
-        await ReleaseLeaseAsync(connection, end.WindowId, end.RunId, cancellationToken);
+            ("@id", end.Scope.RunId), ("@sandbox", end.Scope.SandboxId));
+        await ReleaseLeaseAsync(connection, end.Scope.WindowId, end.Scope.RunId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return seq;
     }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
-using Portage.Core;
 using Portage.Core.Retrieval;
+using Portage.Core.Storage;
 
 namespace Portage.Storage.Sqlite;
 

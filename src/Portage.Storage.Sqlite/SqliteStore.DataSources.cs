@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
-using Portage.Core;
 using Portage.Core.Sources;
+using Portage.Core.Storage;
 
 namespace Portage.Storage.Sqlite;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
-using Portage.Core;
 using Portage.Core.Runs;
+using Portage.Core.Storage;
 
 namespace Portage.Storage.Sqlite;
 

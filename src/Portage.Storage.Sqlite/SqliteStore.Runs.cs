@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Portage.Core.Recording;
 using Portage.Core.Runs;
 using Portage.Core.Windows;
 
@@ -62,26 +63,26 @@ public sealed partial class SqliteStore : IRunStore
         await using var connection = await database.OpenWriterAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         var status = await Sql.QueryAsync(connection, "SELECT status FROM runs WHERE id = $id AND sandbox_id = $sandbox",
-            r => r.GetString(0), cancellationToken, transaction, ("$id", end.RunId), ("$sandbox", end.SandboxId));
+            r => r.GetString(0), cancellationToken, transaction, ("$id", end.Scope.RunId), ("$sandbox", end.Scope.SandboxId));
         if (status.Count == 1 && status[0] != RunStatus.Running)
         {
-            throw new RunAlreadyEndedException(end.RunId, status[0]);
+            throw new RunAlreadyEndedException(end.Scope.RunId, status[0]);
         }
 
-        var seq = await AppendTurnAsync(connection, transaction, end.WindowId, end.AssistantTurn, cancellationToken);
+        var seq = await AppendTurnAsync(connection, transaction, end.Scope.WindowId, end.AssistantTurn, cancellationToken);
         await Sql.ExecuteAsync(connection,
             "UPDATE sessions SET transcript = $transcript, model = $model, last_window_seq = $seq, provider_session_id = COALESCE($native, provider_session_id), last_active_at = $at " +
             "WHERE id = $id AND sandbox_id = $sandbox",
             cancellationToken, transaction,
             ("$transcript", end.TranscriptJson), ("$model", end.SessionModel), ("$seq", seq), ("$native", end.ProviderSessionId), ("$at", Sql.Time(end.FinishedAt)),
-            ("$id", end.SessionId), ("$sandbox", end.SandboxId));
+            ("$id", end.Scope.SessionId), ("$sandbox", end.Scope.SandboxId));
         await Sql.ExecuteAsync(connection,
             "UPDATE runs SET status = $status, finished_at = $at, stop_reason = $stop, usage = $usage, error = $error WHERE id = $id AND sandbox_id = $sandbox",
             cancellationToken, transaction,
             ("$status", end.Status), ("$at", Sql.Time(end.FinishedAt)), ("$stop", end.StopReason), ("$usage", end.UsageJson), ("$error", end.Error),
-            ("$id", end.RunId), ("$sandbox", end.SandboxId));
+            ("$id", end.Scope.RunId), ("$sandbox", end.Scope.SandboxId));
         await Sql.ExecuteAsync(connection, "UPDATE data_sources SET lease_run_id = NULL, lease_expires_at = NULL WHERE id = $id AND lease_run_id = $run",
-            cancellationToken, transaction, ("$id", end.WindowId), ("$run", end.RunId));
+            cancellationToken, transaction, ("$id", end.Scope.WindowId), ("$run", end.Scope.RunId));
         await transaction.CommitAsync(cancellationToken);
         return seq;
     }

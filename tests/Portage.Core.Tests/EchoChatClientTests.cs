@@ -96,8 +96,8 @@ public sealed class EchoChatClientTests
         var last = updates[^1];
         Assert.Equal(ChatFinishReason.Stop, last.FinishReason);
         var usage = Assert.Single(last.Contents.OfType<UsageContent>()).Details;
-        var expectedInput = s_conversation.Sum(m => EchoChatClient.EstimateTokens(m.Text));
-        var expectedOutput = EchoChatClient.EstimateTokens(TextOf(updates));
+        var expectedInput = s_conversation.Sum(m => TokenEstimator.Estimate(m.Text));
+        var expectedOutput = TokenEstimator.Estimate(TextOf(updates));
         Assert.Equal(expectedInput, usage.InputTokenCount);
         Assert.Equal(expectedOutput, usage.OutputTokenCount);
         Assert.Equal(expectedInput + expectedOutput, usage.TotalTokenCount);
@@ -200,7 +200,7 @@ public sealed class EchoChatClientTests
     [InlineData("abcde", 2)]
     public void Token_estimate_is_four_characters_a_token_rounded_up(string? text, int expected)
     {
-        Assert.Equal(expected, EchoChatClient.EstimateTokens(text));
+        Assert.Equal(expected, TokenEstimator.Estimate(text));
     }
 
     private static EchoChatClient Echo() => new("echo", TimeSpan.Zero, TimeProvider.System);

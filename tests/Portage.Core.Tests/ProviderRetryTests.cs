@@ -1,11 +1,10 @@
 using Portage.Core.Providers;
-using Portage.Core.Runs;
 
 namespace Portage.Core.Tests;
 
 public sealed class ProviderRetryTests
 {
-    private static readonly RunOptions Defaults = new();
+    private static readonly ProviderRetryOptions Defaults = new();
 
     [Theory]
     [InlineData(429, true)]

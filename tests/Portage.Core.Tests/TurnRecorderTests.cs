@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using Portage.Core.Recording;
-using Portage.Core.Runs;
 using Portage.Core.Windows;
 using Portage.Protocol.Runs;
 
@@ -298,8 +297,8 @@ public sealed class TranscriptJsonTests
         var failed = new FunctionResultContent("call_1", new Dictionary<string, string> { ["error"] = "down" }) { Exception = new InvalidOperationException("down") };
         var fine = new FunctionResultContent("call_2", 42);
 
-        var loaded = Portage.Core.Recording.TranscriptJson.Deserialize(
-            Portage.Core.Recording.TranscriptJson.Serialize([new ChatMessage(ChatRole.Tool, [failed, fine])]));
+        var loaded = Portage.Core.Sessions.TranscriptJson.Deserialize(
+            Portage.Core.Sessions.TranscriptJson.Serialize([new ChatMessage(ChatRole.Tool, [failed, fine])]));
 
         var results = loaded.Single().Contents.OfType<FunctionResultContent>().ToList();
         Assert.Equal("down", results[0].Exception?.Message);
@@ -309,7 +308,7 @@ public sealed class TranscriptJsonTests
     [Fact]
     public void Stored_transcripts_are_compact()
     {
-        var json = Portage.Core.Recording.TranscriptJson.Serialize([new ChatMessage(ChatRole.User, "hi"), new ChatMessage(ChatRole.Assistant, "hello")]);
+        var json = Portage.Core.Sessions.TranscriptJson.Serialize([new ChatMessage(ChatRole.User, "hi"), new ChatMessage(ChatRole.Assistant, "hello")]);
 
         Assert.DoesNotContain('\n', json);
     }

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.AI;
-using Portage.Core.Providers;
-using Portage.Core.Runs;
+using Portage.Core.Recording;
 using Portage.Core.Windows;
 
 namespace Portage.Core.Tests;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Portage.Core.Ingest;
+using Portage.Core.Recording;
 using Portage.Core.Runs;
 using Portage.Core.Sources;
 using Portage.Core.Windows;

@@ -1,3 +1,4 @@
+using Portage.Core.Recording;
 using Portage.Core.Runs;
 using Portage.Core.Windows;
 

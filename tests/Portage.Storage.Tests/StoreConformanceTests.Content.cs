@@ -1,5 +1,5 @@
-using Portage.Core;
 using Portage.Core.Retrieval;
+using Portage.Core.Storage;
 
 namespace Portage.Storage.Tests;
 

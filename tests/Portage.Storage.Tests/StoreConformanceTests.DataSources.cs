@@ -1,5 +1,5 @@
-using Portage.Core;
 using Portage.Core.Sources;
+using Portage.Core.Storage;
 using Portage.Core.Windows;
 
 namespace Portage.Storage.Tests;

@@ -1,4 +1,5 @@
-using Portage.Core.Runs;
+using Portage.Core.Recording;
+using Portage.Core.Sources;
 using Portage.Core.Windows;
 
 namespace Portage.Storage.Tests;

@@ -1,5 +1,6 @@
-using Portage.Core;
+using Portage.Core.Recording;
 using Portage.Core.Runs;
+using Portage.Core.Storage;
 
 namespace Portage.Storage.Tests;
 

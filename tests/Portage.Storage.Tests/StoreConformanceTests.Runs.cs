@@ -1,4 +1,4 @@
-using Portage.Core.Runs;
+using Portage.Core.Recording;
 using Portage.Core.Windows;
 
 namespace Portage.Storage.Tests;

@@ -1,3 +1,4 @@
+using Portage.Core.Sources;
 using Portage.Core.Windows;
 
 namespace Portage.Storage.Tests;

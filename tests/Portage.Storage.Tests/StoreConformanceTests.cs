@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Portage.Core.Ingest;
+using Portage.Core.Recording;
 using Portage.Core.Retrieval;
 using Portage.Core.Runs;
 using Portage.Core.Sessions;
@@ -107,7 +108,7 @@ public abstract partial class StoreConformanceTests : IAsyncLifetime
 
     protected static RunEnd End(RunRecord run, DateTimeOffset finishedAt, string status = RunStatus.Succeeded, string? providerSessionId = null,
         string transcriptJson = "[]", params TurnPart[] parts) =>
-        new(run.SandboxId, run.Id, run.WindowId, run.SessionId, run.Model, AssistantTurn(run.Id, finishedAt, status, parts), providerSessionId, transcriptJson,
+        new(run.Scope, run.Model, AssistantTurn(run.Id, finishedAt, status, parts), providerSessionId, transcriptJson,
             status, status == RunStatus.Succeeded ? "end_turn" : null, """{"input_tokens":3,"output_tokens":7}""", status == RunStatus.Failed ? "boom" : null,
             finishedAt);
 

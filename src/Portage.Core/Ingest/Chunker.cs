@@ -132,7 +132,7 @@ public sealed class Chunker
         {
             var hash = HashOf(content);
             var leaf = "chunk:" + Hex(Sha256(string.Join('\n', input.SandboxId, input.DataSourceId, input.EndUserId, input.FilePath, hash)))[..20];
-            chunks.Add(new TextChunk([.. path, leaf], breadcrumb, content, hash, EchoChatClient.EstimateTokens(content)));
+            chunks.Add(new TextChunk([.. path, leaf], breadcrumb, content, hash, TokenEstimator.Estimate(content)));
         }
     }
 

@@ -1,4 +1,5 @@
 using Portage.Core.Sources;
+using Portage.Core.Windows;
 
 namespace Portage.Core.Ingest;
 
@@ -8,6 +9,6 @@ public sealed class DataSourceIngestTargets(IDataSourceStore sources) : IIngestT
     /// <inheritdoc/>
     public async Task<IngestTarget?> FindAsync(string sandboxId, string dataSourceId, CancellationToken cancellationToken) =>
         await sources.GetSourceAsync(sandboxId, dataSourceId, cancellationToken) is { } source
-            ? new IngestTarget(source.Id, source.IsEphemeral ? source.AsWindow() : null)
+            ? new IngestTarget(source.Id, source.IsEphemeral ? WindowRecord.Of(source) : null)
             : null;
 }

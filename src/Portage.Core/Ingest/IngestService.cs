@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Options;
 using Portage.Core.Errors;
 using Portage.Core.Providers;
-using Portage.Core.Runs;
+using Portage.Core.Recording;
+using Portage.Core.Sources;
 using Portage.Core.Tenancy;
 using Portage.Core.Windows;
 using Portage.Protocol.Ingest;
@@ -26,8 +26,7 @@ public sealed partial class IngestService(
     IWindowStore windows,
     IngestSignal signal,
     IIdGenerator ids,
-    WindowQueue windowQueue,
-    IOptions<RunOptions> runOptions,
+    WindowLeases leases,
     TimeProvider time)
 {
     /// <summary>The <c>source_type</c> of a conversation turn.</summary>
@@ -102,8 +101,8 @@ public sealed partial class IngestService(
     private async Task<long> AppendWhenFreeAsync(IngestJobRecord job, NewTurn turn, CancellationToken cancellationToken)
     {
         var windowId = job.DataSourceId!;
-        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(runOptions.Value.LockWaitSeconds);
-        using var slot = await windowQueue.EnterAsync(windowId, deadline - time.GetUtcNow(), cancellationToken) ?? throw new WindowBusyException(windowId);
+        var deadline = leases.WaitDeadline();
+        using var slot = await leases.EnterLineAsync(windowId, deadline, cancellationToken) ?? throw new WindowBusyException(windowId);
         var poll = TimeSpan.FromMilliseconds(25);
         while (true)
         {
@@ -156,7 +155,7 @@ public sealed partial class IngestService(
         speaker ??= "User";
         var isAssistant = speaker.Equals(TurnRole.Assistant, StringComparison.OrdinalIgnoreCase);
         return new NewTurn(isAssistant ? TurnRole.Assistant : TurnRole.User, speaker, null, null, null, RunStatus.Succeeded, now,
-            EchoChatClient.EstimateTokens(text), [TurnPart.OfText(text)]);
+            TokenEstimator.Estimate(text), [TurnPart.OfText(text)]);
     }
 
     private async Task<WindowRecord> PrepareWindowAsync(string sandboxId, WindowRecord window, string? endUserId, CancellationToken cancellationToken)

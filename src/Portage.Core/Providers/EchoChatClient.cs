@@ -38,7 +38,7 @@ public sealed class EchoChatClient(string displayName, TimeSpan delayBetweenDelt
                 Role = ChatRole.Assistant,
                 ModelId = model,
                 FinishReason = ChatFinishReason.ToolCalls,
-                Contents = [new UsageContent(new UsageDetails { InputTokenCount = list.Sum(m => EstimateTokens(m.Text)), OutputTokenCount = 8 })],
+                Contents = [new UsageContent(new UsageDetails { InputTokenCount = list.Sum(m => TokenEstimator.Estimate(m.Text)), OutputTokenCount = 8 })],
             };
             yield break;
         }
@@ -57,14 +57,14 @@ public sealed class EchoChatClient(string displayName, TimeSpan delayBetweenDelt
             yield return new ChatResponseUpdate(ChatRole.Assistant, chunk) { ModelId = model, ResponseId = responseId };
         }
 
-        var input = list.Sum(m => EstimateTokens(m.Text));
+        var input = list.Sum(m => TokenEstimator.Estimate(m.Text));
         yield return new ChatResponseUpdate
         {
             Role = ChatRole.Assistant,
             ModelId = model,
             ResponseId = responseId,
             FinishReason = ChatFinishReason.Stop,
-            Contents = [new UsageContent(new UsageDetails { InputTokenCount = input, OutputTokenCount = EstimateTokens(reply), TotalTokenCount = input + EstimateTokens(reply) })],
+            Contents = [new UsageContent(new UsageDetails { InputTokenCount = input, OutputTokenCount = TokenEstimator.Estimate(reply), TotalTokenCount = input + TokenEstimator.Estimate(reply) })],
         };
     }
 
@@ -76,9 +76,6 @@ public sealed class EchoChatClient(string displayName, TimeSpan delayBetweenDelt
     public void Dispose()
     {
     }
-
-    /// <summary>A rough token estimate (4 characters a token), used where a provider reports none.</summary>
-    public static int EstimateTokens(string? text) => string.IsNullOrEmpty(text) ? 0 : (text.Length + 3) / 4;
 
     internal static string Compose(string displayName, string model, IReadOnlyList<ChatMessage> messages)
     {
@@ -145,7 +142,7 @@ public sealed class EchoChatClient(string displayName, TimeSpan delayBetweenDelt
         var text = new StringBuilder(displayName).Append(" received tool results: ");
         foreach (var result in toolMessage.Contents.OfType<FunctionResultContent>())
         {
-            var json = System.Text.Json.JsonSerializer.Serialize(result.Result, Portage.Core.Recording.TurnRecorder.Compact);
+            var json = System.Text.Json.JsonSerializer.Serialize(result.Result, CompactJson.Options);
             text.Append(json.Length <= 600 ? json : string.Concat(json.AsSpan(0, 600), "…")).Append(' ');
         }
 

@@ -1,16 +1,15 @@
-using Portage.Core.Runs;
 
 namespace Portage.Core.Providers;
 
 /// <summary>
 /// The one retry policy for provider calls (provider SDKs' own retries are off). A call is retried only while nothing
 /// of its answer has reached the client, only for transient failures, and only as long as the provider asks to wait:
-/// <c>retry-after</c> when given, else exponential backoff from <see cref="RunOptions.RetryBaseDelayMilliseconds"/>.
+/// <c>retry-after</c> when given, else exponential backoff from <see cref="ProviderRetryOptions.RetryBaseDelayMilliseconds"/>.
 /// </summary>
 public static class ProviderRetry
 {
     /// <summary>How long to wait before retry number <paramref name="retry"/> (1-based), or null to give up.</summary>
-    public static TimeSpan? DelayBefore(int retry, Exception failure, RunOptions options)
+    public static TimeSpan? DelayBefore(int retry, Exception failure, ProviderRetryOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (retry > options.ProviderRetries || !IsTransient(failure))

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
-using Portage.Core.Runs;
 
 namespace Portage.Core.Providers;
 
@@ -13,7 +12,7 @@ namespace Portage.Core.Providers;
 /// </summary>
 public sealed partial class RetryingChatClient(
     IChatClient innerClient,
-    RunOptions settings,
+    ProviderRetryOptions settings,
     TimeProvider time,
     ILogger logger,
     Func<Exception, Exception> redact,

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
-using Portage.Core.Runs;
 
 namespace Portage.Core.Providers;
 
@@ -12,7 +11,7 @@ public static class RetryingChatClientBuilderExtensions
     /// of run <paramref name="runId"/> (exceptions pass through <paramref name="redact"/> first).
     /// </summary>
     public static ChatClientBuilder UseProviderRetry(
-        this ChatClientBuilder builder, RunOptions settings, TimeProvider time, ILogger logger, Func<Exception, Exception> redact, string runId)
+        this ChatClientBuilder builder, ProviderRetryOptions settings, TimeProvider time, ILogger logger, Func<Exception, Exception> redact, string runId)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Use(inner => new RetryingChatClient(inner, settings, time, logger, redact, runId));

@@ -14,9 +14,6 @@ namespace Portage.Core.Recording;
 /// </summary>
 public sealed class TurnRecorder
 {
-    /// <summary>MEAI's JSON options without indentation: stored transcripts and tool arguments stay compact.</summary>
-    internal static readonly JsonSerializerOptions Compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
-
     private readonly List<ChatResponseUpdate> _cycle = [];
     private readonly List<ChatMessage> _messages = [];
     private readonly List<TurnPart> _parts = [];
@@ -56,7 +53,7 @@ public sealed class TurnRecorder
                     break;
                 case FunctionCallContent call:
                     FlushText();
-                    var arguments = JsonSerializer.SerializeToElement(call.Arguments ?? new Dictionary<string, object?>(), Compact);
+                    var arguments = JsonSerializer.SerializeToElement(call.Arguments ?? new Dictionary<string, object?>(), CompactJson.Options);
                     _toolNames[call.CallId] = call.Name;
                     _parts.Add(new TurnPart(TurnPartType.ToolCall, CallId: call.CallId, Name: call.Name, ArgumentsJson: arguments.GetRawText()));
                     events.Add(new AgentToolCall(call.CallId, call.Name, arguments));
@@ -120,7 +117,7 @@ public sealed class TurnRecorder
     {
         FlushText();
         var parts = _parts.ToList();
-        var tokens = _usageReported && _output > 0 ? (int)Math.Min(_output, int.MaxValue) : parts.Sum(p => EchoChatClient.EstimateTokens(p.Text ?? p.ResultJson));
+        var tokens = _usageReported && _output > 0 ? (int)Math.Min(_output, int.MaxValue) : parts.Sum(p => TokenEstimator.Estimate(p.Text ?? p.ResultJson));
         return new NewTurn(TurnRole.Assistant, speaker, provider, model, runId, status, at, tokens, parts);
     }
 
@@ -157,7 +154,7 @@ public sealed class TurnRecorder
         var answered = messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Select(r => r.CallId).ToHashSet(StringComparer.Ordinal);
         return [.. messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>()
             .Where(c => !c.InformationalOnly && !answered.Contains(c.CallId))
-            .Select(c => new FunctionResultContent(c.CallId, JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["error"] = reason }, Compact))
+            .Select(c => new FunctionResultContent(c.CallId, JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["error"] = reason }, CompactJson.Options))
             {
                 Exception = new InvalidOperationException(reason),
             })];
@@ -168,8 +165,8 @@ public sealed class TurnRecorder
     {
         if (!_usageReported)
         {
-            _input = input.Sum(m => EchoChatClient.EstimateTokens(m.Text));
-            _output = EchoChatClient.EstimateTokens(_text.ToString()) + _parts.Sum(p => EchoChatClient.EstimateTokens(p.Text));
+            _input = input.Sum(m => TokenEstimator.Estimate(m.Text));
+            _output = TokenEstimator.Estimate(_text.ToString()) + _parts.Sum(p => TokenEstimator.Estimate(p.Text));
         }
 
         return new Usage
@@ -225,14 +222,14 @@ public sealed class TurnRecorder
     {
         // Re-serialized compact: tools built with MEAI's defaults return indented JSON, which would cost tokens every
         // time the window is rendered for another provider.
-        var element = JsonSerializer.SerializeToElement(result is JsonElement json ? json : result, Compact);
+        var element = JsonSerializer.SerializeToElement(result is JsonElement json ? json : result, CompactJson.Options);
         if (element.ValueKind == JsonValueKind.Object)
         {
             return element;
         }
 
         // The wire promises an object (the Python client does dict(result)); scalars and arrays are wrapped.
-        return JsonSerializer.SerializeToElement(new Dictionary<string, JsonElement> { ["value"] = element }, Compact);
+        return JsonSerializer.SerializeToElement(new Dictionary<string, JsonElement> { ["value"] = element }, CompactJson.Options);
     }
 
     private static JsonElement EmptyObject() => JsonDocument.Parse("{}").RootElement.Clone();

@@ -69,7 +69,7 @@ public sealed partial class BriefWriter(ProviderRegistry providers, IOptions<Ret
         var budget = maxTokens;
         foreach (var (sentence, index, position, _) in sentences)
         {
-            var cost = EchoChatClient.EstimateTokens(sentence);
+            var cost = TokenEstimator.Estimate(sentence);
             if (picked.Count > 0 && cost > budget)
             {
                 break;

@@ -1,3 +1,5 @@
+using Portage.Core.Storage;
+
 namespace Portage.Core.Retrieval;
 
 /// <summary>

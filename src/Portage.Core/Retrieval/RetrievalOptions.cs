@@ -1,3 +1,5 @@
+using Portage.Core.Tenancy;
+
 namespace Portage.Core.Retrieval;
 
 /// <summary>Settings of retrieval, bound from the <c>Retrieval</c> configuration section.</summary>
@@ -28,4 +30,12 @@ public sealed class RetrievalOptions
 /// <param name="EndUserId">Whose conversation memory is searched too; null: none.</param>
 /// <param name="WindowId">Inside a run: the window whose delivery ledger excludes what its agent already has.</param>
 /// <param name="RunId">Inside a run: the run that records new deliveries.</param>
-public sealed record RetrievalScope(string SandboxId, string? ProjectId, string? EndUserId, string? WindowId = null, string? RunId = null);
+public sealed record RetrievalScope(string SandboxId, string? ProjectId, string? EndUserId, string? WindowId = null, string? RunId = null)
+{
+    /// <summary>A run's retrieval: its sandbox, end user and window (whose ledger is the exclusion set), no project.</summary>
+    public static RetrievalScope Of(RunScope run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return new(run.SandboxId, null, run.EndUserId, run.WindowId, run.RunId);
+    }
+}

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Portage.Core.Errors;
+using Portage.Core.Storage;
 using Portage.Core.Telemetry;
 using Portage.Protocol.Retrieval;
 

@@ -1,9 +1,10 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using Microsoft.Extensions.AI;
+using Portage.Core.Tenancy;
 using Portage.Core.Tools;
-using Portage.Protocol;
 using Portage.Protocol.Retrieval;
+using Portage.Protocol;
 
 namespace Portage.Core.Retrieval;
 
@@ -35,7 +36,7 @@ public static class RetrievalTools
         "List the source files behind canonical ids (from discover items), with how many indexed pieces came from each. Not window-aware.";
 
     /// <summary>
-    /// The four tools, bound to <paramref name="retrieval"/>. A run's call finds its scope in a <see cref="ToolRunContext"/>;
+    /// The four tools, bound to <paramref name="retrieval"/>. A run's call finds its scope in a <see cref="RunScope"/>;
     /// an MCP call, which has a session instead of a run, in a <see cref="RetrievalToolScope"/>.
     /// </summary>
     public static IReadOnlyList<AIFunction> Create(RetrievalService retrieval) =>
@@ -120,8 +121,8 @@ public static class RetrievalTools
             }
 
             // A run's calls carry no history: the run's window is the conversation, and its ledger the exclusion set.
-            return context.TryGetValue(typeof(ToolRunContext), out var value) && value is ToolRunContext run
-                ? new RetrievalToolScope(new RetrievalScope(run.SandboxId, null, run.EndUserId, run.WindowId, run.RunId), null)
+            return context.TryGetValue(typeof(RunScope), out var value) && value is RunScope run
+                ? new RetrievalToolScope(RetrievalScope.Of(run), null)
                 : null;
         }
     }

@@ -1,3 +1,5 @@
+using Portage.Core.Storage;
+
 namespace Portage.Core.Runs;
 
 /// <summary>Storage seam for runs. Starting and ending a run are single transactions across runs, sessions and turns.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Portage.Core.Windows;
 
 namespace Portage.Core.Runs;
 
@@ -11,12 +12,17 @@ namespace Portage.Core.Runs;
 /// renewing it. A single node sweeps the same way while it runs: a run whose final commit the database refused for good
 /// stopped renewing its lease too, and must not stay <c>running</c> until the next start.
 /// </summary>
-public sealed partial class OrphanedRunRecovery(IRunStore runs, TimeProvider time, IOptions<RunOptions> options, ILogger<OrphanedRunRecovery> logger)
+public sealed partial class OrphanedRunRecovery(
+    IRunStore runs, TimeProvider time, IOptions<RunOptions> options, IOptions<WindowLeaseOptions> leases, ILogger<OrphanedRunRecovery> logger)
     : BackgroundService
 {
+    private TimeSpan _interval;
+
     /// <inheritdoc/>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Read at start, not in the background loop: a lease setting that does not parse stops the start, naming it.
+        _interval = TimeSpan.FromSeconds(Math.Max(1, leases.Value.LeaseSeconds / 2));
         // Before the first request is served, so a restarted single node never shows a dead run as running.
         await SweepAsync(allRunning: !options.Value.SharedStore, cancellationToken);
         await base.StartAsync(cancellationToken);
@@ -25,7 +31,7 @@ public sealed partial class OrphanedRunRecovery(IRunStore runs, TimeProvider tim
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = TimeSpan.FromSeconds(Math.Max(1, options.Value.LeaseSeconds / 2));
+        var interval = _interval;
         while (!stoppingToken.IsCancellationRequested)
         {
             try

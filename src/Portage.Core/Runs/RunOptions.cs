@@ -1,14 +1,11 @@
 namespace Portage.Core.Runs;
 
-/// <summary>Settings of the run path, bound from the <c>Runs</c> configuration section.</summary>
+/// <summary>
+/// Settings of the run path, bound from the <c>Runs</c> configuration section. The same section also binds
+/// <see cref="Windows.WindowLeaseOptions"/> (rule 8's waits) and <see cref="Providers.ProviderRetryOptions"/>.
+/// </summary>
 public sealed class RunOptions
 {
-    /// <summary>Rule 8: how long a run that found its window by rule 3(d) waits for a running one (seconds).</summary>
-    public double LockWaitSeconds { get; set; } = 10;
-
-    /// <summary>How long a window lease lasts without renewal; a crashed run's lease expires after this (seconds).</summary>
-    public double LeaseSeconds { get; set; } = 60;
-
     /// <summary>
     /// Most user messages in one run request (each becomes a turn); more is 400 <c>too_many_messages</c>. One is the
     /// normal case: earlier turns come from the window, not from the request.
@@ -20,15 +17,6 @@ public sealed class RunOptions
 
     /// <summary>Wall-clock limit of one run, tools included (seconds); then the run finishes with <c>timeout</c>.</summary>
     public double TimeLimitSeconds { get; set; } = 600;
-
-    /// <summary>Retries of a provider call that failed transiently before its first token (429, 529, 5xx, connection).</summary>
-    public int ProviderRetries { get; set; } = 2;
-
-    /// <summary>First backoff when the provider gave no <c>retry-after</c>; doubles per retry (milliseconds).</summary>
-    public double RetryBaseDelayMilliseconds { get; set; } = 500;
-
-    /// <summary>Longest wait before a retry (seconds); a provider asking for longer is not retried.</summary>
-    public double MaxRetryDelaySeconds { get; set; } = 30;
 
     /// <summary>
     /// How long a run keeps retrying its final commit (the turns and the outcome) when the database refuses it; after

@@ -1,29 +1,8 @@
 using Portage.Core.Sessions;
+using Portage.Core.Tenancy;
 using Portage.Core.Windows;
 
 namespace Portage.Core.Runs;
-
-/// <summary>Rule 10: the statuses of a run.</summary>
-public static class RunStatus
-{
-    /// <summary>In progress.</summary>
-    public const string Running = "running";
-
-    /// <summary>Finished normally.</summary>
-    public const string Succeeded = "succeeded";
-
-    /// <summary>The provider failed.</summary>
-    public const string Failed = "failed";
-
-    /// <summary>The client disconnected.</summary>
-    public const string Cancelled = "cancelled";
-
-    /// <summary>The run exceeded its time limit.</summary>
-    public const string Timeout = "timeout";
-
-    /// <summary>The process died while the run was in progress.</summary>
-    public const string Interrupted = "interrupted";
-}
 
 /// <summary>A run as stored.</summary>
 public sealed record RunRecord(
@@ -41,7 +20,11 @@ public sealed record RunRecord(
     string? UsageJson = null,
     string? Error = null,
     string? IdempotencyKey = null,
-    string? RequestFingerprint = null);
+    string? RequestFingerprint = null)
+{
+    /// <summary>Who the run acts for and where it writes.</summary>
+    public RunScope Scope => new(SandboxId, EndUserId, WindowId, SessionId, Id);
+}
 
 /// <summary>One stored frame of a run's event stream: its sequence number (from 1), event name and JSON data.</summary>
 public sealed record RunEventRecord(long Seq, string Event, string Data);
@@ -76,10 +59,7 @@ public sealed record RunStart(RunRecord Run, SessionRecord? NewSession, IReadOnl
 /// switch models within its provider).
 /// </summary>
 public sealed record RunEnd(
-    string SandboxId,
-    string RunId,
-    string WindowId,
-    string SessionId,
+    RunScope Scope,
     string SessionModel,
     NewTurn AssistantTurn,
     string? ProviderSessionId,

@@ -1,4 +1,3 @@
-using Portage.Core.Windows;
 
 namespace Portage.Core.Sources;
 
@@ -30,7 +29,7 @@ public static class SourceIngestionMode
 
 /// <summary>
 /// A data source of a sandbox, durable or ephemeral. The ephemeral ones are the context windows of the run path, which
-/// <see cref="IWindowStore"/> sees as <see cref="WindowRecord"/>s of the same rows.
+/// the window store sees as window records of the same rows.
 /// </summary>
 public sealed record DataSourceRecord
 {
@@ -87,9 +86,6 @@ public sealed record DataSourceRecord
 
     /// <summary>Number of turns (always 0 for a durable source).</summary>
     public int TurnCount { get; init; }
-
-    /// <summary>The source as the run path sees a context window (meaningful for ephemeral sources).</summary>
-    public WindowRecord AsWindow() => new(Id, SandboxId, EndUserId, Name, Status, ArchivedReason, CreatedAt, LastActiveAt, TurnCount);
 
     /// <summary>Whether it is a context window.</summary>
     public bool IsEphemeral => Kind == SourceKind.Ephemeral;

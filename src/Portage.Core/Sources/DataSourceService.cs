@@ -1,6 +1,6 @@
 using Portage.Core.Errors;
+using Portage.Core.Storage;
 using Portage.Core.Tenancy;
-using Portage.Core.Windows;
 using Portage.Protocol.Sources;
 
 namespace Portage.Core.Sources;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Portage.Core.Runs;
+using Portage.Protocol.Runs;
 
 namespace Portage.Core.Streams;
 
@@ -68,7 +69,7 @@ public sealed class LiveRun : IDisposable
                 position = frame.Seq;
 
                 // The reader is done at the terminal frame; the run may still be storing its last frames.
-                if (RunFollower.IsTerminal(frame.Event))
+                if (EventNames.IsTerminal(frame.Event))
                 {
                     yield break;
                 }

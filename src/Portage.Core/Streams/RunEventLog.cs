@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Portage.Core.Runs;
+using Portage.Core.Signals;
 
 namespace Portage.Core.Streams;
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Portage.Core.Signals;
 
 namespace Portage.Core.Streams;
 

@@ -1,8 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Portage.Core.Recording;
 using Portage.Core.Runs;
-using Portage.Protocol;
 using Portage.Protocol.Runs;
+using Portage.Protocol;
 
 namespace Portage.Core.Streams;
 
@@ -40,7 +41,7 @@ public sealed class RunFollower(RunHost host, IRunStore runs, RunEventWaiters wa
     private async IAsyncEnumerable<RunEventRecord> ReadAsync(RunRecord run, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // A client resuming after the terminal frame it already has gets nothing more.
-        if (afterSeq > 0 && await runs.ListRunEventsAsync(run.Id, afterSeq - 1, 1, cancellationToken) is [{ } last] && IsTerminal(last.Event))
+        if (afterSeq > 0 && await runs.ListRunEventsAsync(run.Id, afterSeq - 1, 1, cancellationToken) is [{ } last] && EventNames.IsTerminal(last.Event))
         {
             yield break;
         }
@@ -65,7 +66,7 @@ public sealed class RunFollower(RunHost host, IRunStore runs, RunEventWaiters wa
             {
                 yield return frame;
                 position = frame.Seq;
-                if (IsTerminal(frame.Event))
+                if (EventNames.IsTerminal(frame.Event))
                 {
                     yield break;
                 }
@@ -106,9 +107,6 @@ public sealed class RunFollower(RunHost host, IRunStore runs, RunEventWaiters wa
     // for a while after the run ended, a missing terminal frame is late, not lost.
     private bool MayStillBeWriting(RunRecord run) =>
         run.Status != RunStatus.Interrupted && run.FinishedAt is { } finished && time.GetUtcNow() - finished < s_lateFrames;
-
-    /// <summary>True for the frames that end a run's stream.</summary>
-    public static bool IsTerminal(string eventName) => eventName is "agent_finish" or "agent_error";
 
     private static RunEventRecord Ended(RunRecord run, long seq)
     {

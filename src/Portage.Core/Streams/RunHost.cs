@@ -4,10 +4,10 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Portage.Core.Errors;
 using Portage.Core.Runs;
+using Portage.Core.Signals;
 using Portage.Core.Telemetry;
-using Portage.Core.Tenancy;
-using Portage.Protocol;
 using Portage.Protocol.Runs;
+using Portage.Protocol;
 
 namespace Portage.Core.Streams;
 
@@ -17,6 +17,7 @@ namespace Portage.Core.Streams;
 /// its run only when the run says <c>on_disconnect: cancel</c>; <see cref="CancelAsync"/> stops one from any replica.
 /// </summary>
 public sealed partial class RunHost(
+    RunRequestValidator validator,
     RunPlanner planner,
     RunExecutor executor,
     IRunStore runs,
@@ -25,9 +26,6 @@ public sealed partial class RunHost(
     ContentLogging content,
     ILogger<RunHost> logger) : IHostedService
 {
-    /// <summary>Longest accepted <c>idempotency_key</c>.</summary>
-    public const int MaxIdempotencyKeyLength = 255;
-
     private readonly ConcurrentDictionary<string, LiveRun> _live = new(StringComparer.Ordinal);
     private IDisposable? _subscription;
 
@@ -38,36 +36,31 @@ public sealed partial class RunHost(
     public async Task<RunHandle> StartRunAsync(string sandboxId, AgentRunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var cancelOnDisconnect = OnDisconnectPolicy(request.OnDisconnect);
-        var key = IdempotencyKey(request.IdempotencyKey);
-        if (key is not null)
+        var valid = validator.Validate(request);
+        if (valid.IdempotencyKey is { } key && await runs.FindRunByIdempotencyKeyAsync(sandboxId, valid.EndUserId, key, cancellationToken) is { } existing)
         {
-            var existing = await runs.FindRunByIdempotencyKeyAsync(sandboxId, EndUserIds.Validate(request.EndUserId), key, cancellationToken);
-            if (existing is not null)
-            {
-                return Join(existing, request);
-            }
+            return Join(existing, valid);
         }
 
         PreparedRun run;
         try
         {
-            run = await planner.PrepareAsync(sandboxId, request with { IdempotencyKey = key }, cancellationToken);
+            run = await planner.PrepareAsync(sandboxId, valid, cancellationToken);
         }
-        catch (Exception ex) when (key is not null && ex is DuplicateIdempotencyKeyException or PortageException { ErrorType: "run_in_progress" })
+        catch (Exception ex) when (valid.IdempotencyKey is not null && ex is DuplicateIdempotencyKeyException or PortageException { ErrorType: "run_in_progress" })
         {
             // A concurrent request with the same key won the race (it holds the window or wrote the key first).
-            var winner = await runs.FindRunByIdempotencyKeyAsync(sandboxId, EndUserIds.Validate(request.EndUserId), key, cancellationToken);
+            var winner = await runs.FindRunByIdempotencyKeyAsync(sandboxId, valid.EndUserId, valid.IdempotencyKey, cancellationToken);
             if (winner is null)
             {
                 throw;
             }
 
-            return Join(winner, request);
+            return Join(winner, valid);
         }
 
-        var live = new LiveRun(run.Record, cancelOnDisconnect);
-        _live[run.RunId] = live;
+        var live = new LiveRun(run.Record, valid.CancelOnDisconnect);
+        _live[run.Scope.RunId] = live;
         _ = Task.Run(() => PumpAsync(live, run), CancellationToken.None);
         return new RunHandle(run.Record, run);
     }
@@ -118,16 +111,16 @@ public sealed partial class RunHost(
 
     private async Task PumpAsync(LiveRun live, PreparedRun run)
     {
-        var runId = run.RunId;
+        var runId = run.Scope.RunId;
         var terminal = false;
 
         // Every log line of the run (executor, tools, providers) carries its ids, whoever is reading its stream.
-        using var scope = logger.BeginScope(RunLogScope.Of(run));
+        using var scope = logger.BeginScope(RunLogScope.Of(run.Scope));
         try
         {
             await foreach (var agentEvent in executor.StreamAsync(run, live.Token))
             {
-                terminal = agentEvent is AgentFinish or AgentError;
+                terminal = agentEvent.IsTerminal;
                 Emit(live, agentEvent);
             }
         }
@@ -155,8 +148,8 @@ public sealed partial class RunHost(
         }
         finally
         {
-            // Normally given up right after the run's commit; here also when the executor failed before reaching it.
-            run.Slot?.Dispose();
+            // Normally given back by the executor after the run's commit; here also when it failed before reaching it.
+            await run.Lease.DisposeAsync();
             live.Complete();
             _live.TryRemove(runId, out _);
             live.Dispose();
@@ -165,9 +158,9 @@ public sealed partial class RunHost(
 
     // A retry joins the run its key started, but only as the same turn: the key reused for another message (a client
     // bug that would hand one question another's answer) is refused. Runs stored before fingerprints existed join as before.
-    private static RunHandle Join(RunRecord existing, AgentRunRequest request)
+    private static RunHandle Join(RunRecord existing, RunRequest request)
     {
-        if (existing.RequestFingerprint is { } stored && stored != RunRequestFingerprint.Of(request))
+        if (existing.RequestFingerprint is { } stored && stored != request.Fingerprint)
         {
             throw PortageException.Conflict("idempotency_key_reused",
                 $"idempotency_key '{existing.IdempotencyKey}' already started run '{existing.Id}' with a different request. Use a new key for a new turn; reuse a key only to retry the same request.");
@@ -181,30 +174,6 @@ public sealed partial class RunHost(
         var data = JsonSerializer.Serialize(agentEvent, agentEvent.GetType(), ProtocolJson.Wire);
         var seq = live.Add(agentEvent.EventName, data);
         log.Append(live.Record.Id, new RunEventRecord(seq, agentEvent.EventName, data));
-    }
-
-    private static bool OnDisconnectPolicy(string? value) => value switch
-    {
-        null or "cancel" => true,
-        "continue" => false,
-        _ => throw PortageException.BadRequest("invalid_on_disconnect",
-            "on_disconnect is \"cancel\" (the default: a client disconnect stops the run) or \"continue\" (the run finishes and can be re-joined at GET …/agents/runs/{run_id}/events)."),
-    };
-
-    private static string? IdempotencyKey(string? value)
-    {
-        if (value is null)
-        {
-            return null;
-        }
-
-        if (value.Length is 0 or > MaxIdempotencyKeyLength || value.Any(char.IsControl) || string.IsNullOrWhiteSpace(value))
-        {
-            throw PortageException.BadRequest("invalid_idempotency_key",
-                $"idempotency_key is 1–{MaxIdempotencyKeyLength} printable characters (for example a UUID the client makes once per turn and reuses on retry).");
-        }
-
-        return value;
     }
 
     [LoggerMessage(LogLevel.Error, "Run {RunId} failed while streaming")]

@@ -1,4 +1,4 @@
-using Portage.Core.Runs;
+using Portage.Core.Tenancy;
 
 namespace Portage.Core.Telemetry;
 
@@ -9,26 +9,12 @@ namespace Portage.Core.Telemetry;
 public static class RunLogScope
 {
     /// <summary>The scope's state for <c>ILogger.BeginScope</c>.</summary>
-    public static IReadOnlyList<KeyValuePair<string, object?>> Of(PreparedRun run)
+    public static IReadOnlyList<KeyValuePair<string, object?>> Of(RunScope run)
     {
         ArgumentNullException.ThrowIfNull(run);
         return
         [
             new("RunId", run.RunId),
-            new("SessionId", run.Session.Id),
-            new("WindowId", run.Window.Id),
-            new("SandboxId", run.Window.SandboxId),
-            new("EndUserId", run.EndUserId),
-        ];
-    }
-
-    /// <summary>The scope of a stored run (a run that is joined or followed rather than started here).</summary>
-    public static IReadOnlyList<KeyValuePair<string, object?>> Of(RunRecord run)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        return
-        [
-            new("RunId", run.Id),
             new("SessionId", run.SessionId),
             new("WindowId", run.WindowId),
             new("SandboxId", run.SandboxId),

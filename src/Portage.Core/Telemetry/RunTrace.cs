@@ -1,5 +1,7 @@
 using System.Diagnostics;
-using Portage.Core.Runs;
+using Portage.Core.Providers;
+using Portage.Core.Tenancy;
+using Portage.Protocol.Runs;
 
 namespace Portage.Core.Telemetry;
 
@@ -30,7 +32,7 @@ public sealed class RunTrace(Activity? activity, TimeProvider time) : IDisposabl
     }
 
     /// <summary>Tags the span with what planning decided.</summary>
-    public void Planned(PreparedRun run)
+    public void Planned(RunScope run, string provider, string model)
     {
         ArgumentNullException.ThrowIfNull(run);
         if (Activity is null)
@@ -39,11 +41,67 @@ public sealed class RunTrace(Activity? activity, TimeProvider time) : IDisposabl
         }
 
         Activity.SetTag("portage.run.id", run.RunId);
-        Activity.SetTag("portage.session.id", run.Session.Id);
-        Activity.SetTag("portage.window.id", run.Window.Id);
+        Activity.SetTag("portage.session.id", run.SessionId);
+        Activity.SetTag("portage.window.id", run.WindowId);
         Activity.SetTag("portage.end_user.id", run.EndUserId);
-        Activity.SetTag("gen_ai.system", run.Provider.Name);
-        Activity.SetTag("gen_ai.request.model", run.Model);
+        Activity.SetTag("gen_ai.system", provider);
+        Activity.SetTag("gen_ai.request.model", model);
+    }
+
+    /// <summary>
+    /// Ends the run: tags the span with the outcome, records the run's metrics under <paramref name="tags"/> (provider
+    /// and model, see <see cref="MetricTags"/>) and closes the span; a run that did not complete (failed, cancelled) marks
+    /// the span as an error. Called once, after the commit.
+    /// </summary>
+    public void End(string status, bool completed, string? finishReason, Usage usage, Exception? failure, KeyValuePair<string, object?>[] tags)
+    {
+        ArgumentNullException.ThrowIfNull(usage);
+        var span = Activity;
+        span?.SetTag("gen_ai.usage.input_tokens", usage.InputTokens + usage.CacheReadInputTokens + usage.CacheCreationInputTokens);
+        span?.SetTag("gen_ai.usage.output_tokens", usage.OutputTokens);
+        span?.SetTag("portage.cost_microcents", usage.CostMicrocents);
+        span?.SetTag("portage.run.status", status);
+        if (finishReason is not null)
+        {
+            span?.SetTag("gen_ai.response.finish_reasons", new[] { finishReason });
+        }
+
+        if (failure is not null)
+        {
+            PortageTelemetry.Fail(span, failure);
+        }
+        else if (!completed)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, status);
+        }
+
+        PortageTelemetry.Runs.Add(1, [.. tags, new("portage.run.status", status)]);
+        foreach (var (type, count) in new[] { ("input", usage.InputTokens), ("output", usage.OutputTokens), ("cache_read", usage.CacheReadInputTokens), ("cache_creation", usage.CacheCreationInputTokens) })
+        {
+            if (count > 0)
+            {
+                PortageTelemetry.Tokens.Add(count, [.. tags, new("gen_ai.token.type", type)]);
+                PortageTelemetry.TokenUsage.Record(count, [.. tags, new("gen_ai.token.type", type)]);
+            }
+        }
+
+        PortageTelemetry.Cost.Add(usage.CostMicrocents, tags);
+        var elapsed = Elapsed;
+        var overhead = TimeSpan.FromTicks(Math.Max(0, (elapsed - ProviderTime).Ticks));
+        PortageTelemetry.RunDuration.Record(elapsed.TotalSeconds, [.. tags, new("portage.run.status", status)]);
+        PortageTelemetry.RouterOverhead.Record(overhead.TotalSeconds, tags);
+        span?.SetTag("portage.router.overhead_ms", overhead.TotalMilliseconds);
+        Dispose();
+    }
+
+    /// <summary>
+    /// The metric labels of a run. Metrics name only models the router knows (<see cref="ModelNames.MetricLabel"/>): the
+    /// caller picks the model, and every label value is a series kept for the life of the process.
+    /// </summary>
+    public static KeyValuePair<string, object?>[] MetricTags(ProviderDefinition provider, string model, PriceTable prices)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        return [new("gen_ai.system", provider.Name), new("gen_ai.request.model", ModelNames.MetricLabel(provider, model, prices))];
     }
 
     /// <inheritdoc />

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Portage.Core.Errors;
-using Portage.Core.Streams;
+using Portage.Core.Signals;
 using Portage.Protocol.Tenancy;
 
 namespace Portage.Core.Tenancy;

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
-using Portage.Core.Recording;
+using Portage.Core.Providers;
+using Portage.Core.Tenancy;
 using Portage.Core.Telemetry;
 
 namespace Portage.Core.Tools;
@@ -14,14 +15,14 @@ namespace Portage.Core.Tools;
 public sealed partial class ToolInvoker(ToolRegistry registry, IServiceProvider services, ContentLogging content, ILogger<ToolInvoker> logger)
 {
     /// <summary>The tools offered to a run, or null when there are none.</summary>
-    public async Task<IList<AITool>?> OfferedAsync(ToolRunContext context, CancellationToken cancellationToken)
+    public async Task<IList<AITool>?> OfferedAsync(RunScope context, CancellationToken cancellationToken)
     {
         var offered = await registry.OfferedAsync(context, cancellationToken);
         return offered.Count == 0 ? null : [.. offered];
     }
 
     /// <summary>Executes each call and returns one result per call, in the same order.</summary>
-    public async Task<List<FunctionResultContent>> InvokeAsync(IReadOnlyList<FunctionCallContent> calls, ToolRunContext context, CancellationToken cancellationToken)
+    public async Task<List<FunctionResultContent>> InvokeAsync(IReadOnlyList<FunctionCallContent> calls, RunScope context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(calls);
         var results = new List<FunctionResultContent>(calls.Count);
@@ -33,7 +34,7 @@ public sealed partial class ToolInvoker(ToolRegistry registry, IServiceProvider 
         return results;
     }
 
-    private async Task<FunctionResultContent> InvokeOneAsync(FunctionCallContent call, ToolRunContext context, CancellationToken cancellationToken)
+    private async Task<FunctionResultContent> InvokeOneAsync(FunctionCallContent call, RunScope context, CancellationToken cancellationToken)
     {
         using var span = PortageTelemetry.Source.StartActivity($"execute_tool {call.Name}");
         span?.SetTag("gen_ai.operation.name", "execute_tool");
@@ -50,7 +51,7 @@ public sealed partial class ToolInvoker(ToolRegistry registry, IServiceProvider 
         return result;
     }
 
-    private async Task<FunctionResultContent> RunOneAsync(FunctionCallContent call, ToolRunContext context, CancellationToken cancellationToken)
+    private async Task<FunctionResultContent> RunOneAsync(FunctionCallContent call, RunScope context, CancellationToken cancellationToken)
     {
         var tool = registry.Find(call.Name);
         if (tool is null)
@@ -70,10 +71,10 @@ public sealed partial class ToolInvoker(ToolRegistry registry, IServiceProvider 
             var arguments = new AIFunctionArguments(call.Arguments)
             {
                 Services = services,
-                Context = new Dictionary<object, object?> { [typeof(ToolRunContext)] = context },
+                Context = new Dictionary<object, object?> { [typeof(RunScope)] = context },
             };
             var value = await tool.InvokeAsync(arguments, cancellationToken);
-            return new FunctionResultContent(call.CallId, JsonSerializer.SerializeToElement(value is JsonElement json ? json : value, TurnRecorder.Compact));
+            return new FunctionResultContent(call.CallId, JsonSerializer.SerializeToElement(value is JsonElement json ? json : value, CompactJson.Options));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -88,7 +89,7 @@ public sealed partial class ToolInvoker(ToolRegistry registry, IServiceProvider 
 
     // The model is told what went wrong in the result itself; Exception marks it failed for the wire (error, result {}).
     private static FunctionResultContent Failed(FunctionCallContent call, string message) =>
-        new(call.CallId, JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["error"] = message }, TurnRecorder.Compact))
+        new(call.CallId, JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["error"] = message }, CompactJson.Options))
         {
             Exception = new InvalidOperationException(message),
         };

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Portage.Core.Tenancy;
 
 namespace Portage.Core.Tools;
 
@@ -6,7 +7,7 @@ namespace Portage.Core.Tools;
 /// <param name="Function">The tool: name, description, JSON schema of its arguments, and the code that runs it.</param>
 /// <param name="OfferedWhen">When set, the tool is offered only to runs for which it answers true (e.g. retrieval tools
 /// only where the sandbox has content), so requests carry no tool that cannot help.</param>
-public sealed record PortageTool(AIFunction Function, Func<ToolRunContext, CancellationToken, Task<bool>>? OfferedWhen = null);
+public sealed record PortageTool(AIFunction Function, Func<RunScope, CancellationToken, Task<bool>>? OfferedWhen = null);
 
 /// <summary>
 /// The tools offered to every run. A model's tool call is looked up here by name; an unknown name becomes a failed
@@ -30,10 +31,10 @@ public sealed class ToolRegistry
     public IReadOnlyList<AIFunction> All => [.. _tools.Values.Select(t => t.Function).OrderBy(t => t.Name, StringComparer.Ordinal)];
 
     /// <summary>The tools offered to one run, in name order.</summary>
-    public async Task<IReadOnlyList<AIFunction>> OfferedAsync(ToolRunContext context, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<AIFunction>> OfferedAsync(RunScope context, CancellationToken cancellationToken)
     {
         // Tools sharing one condition (the retrieval tools) have it evaluated once per run.
-        var answers = new Dictionary<Func<ToolRunContext, CancellationToken, Task<bool>>, bool>();
+        var answers = new Dictionary<Func<RunScope, CancellationToken, Task<bool>>, bool>();
         var offered = new List<AIFunction>();
         foreach (var tool in _tools.Values.OrderBy(t => t.Function.Name, StringComparer.Ordinal))
         {

@@ -1,40 +1,6 @@
+using Portage.Core.Sources;
+
 namespace Portage.Core.Windows;
-
-/// <summary>Status values of a data source (durable or ephemeral; a context window is an ephemeral one).</summary>
-public static class SourceStatus
-{
-    /// <summary>Usable.</summary>
-    public const string Active = "active";
-
-    /// <summary>Paused by <c>POST …/pause</c>: runs naming a paused window are refused until <c>…/resume</c>.</summary>
-    public const string Paused = "paused";
-
-    /// <summary>An adapter failed; <c>…/resume</c> makes it active again.</summary>
-    public const string Error = "error";
-
-    /// <summary>Archived: readable, never chosen as the active window.</summary>
-    public const string Archived = "archived";
-
-    /// <summary>Closed by a Copass client's <c>window.close()</c>; treated like an explicit archive.</summary>
-    public const string Disconnected = "disconnected";
-
-    /// <summary>
-    /// Whether a source was closed by an explicit archive or disconnect: terminal for pause and resume, and a run naming
-    /// such a window is refused (rule 9). A window archived for inactivity is not closed explicitly.
-    /// </summary>
-    public static bool IsClosedExplicitly(string status, string? archivedReason) =>
-        status == Disconnected || (status == Archived && archivedReason == ArchiveReason.Explicit);
-}
-
-/// <summary>Why a window was archived: decides whether a run naming it is refused or reactivates it (rule 9).</summary>
-public static class ArchiveReason
-{
-    /// <summary>By archive/disconnect: runs naming the window get 409 <c>window_archived</c>.</summary>
-    public const string Explicit = "explicit";
-
-    /// <summary>By the sweeper: a run naming the window reactivates it.</summary>
-    public const string Inactivity = "inactivity";
-}
 
 /// <summary>A context window: an ephemeral data source of one sandbox and one end user.</summary>
 public sealed record WindowRecord(
@@ -53,6 +19,13 @@ public sealed record WindowRecord(
 
     /// <summary>Whether only an explicit call (not inactivity) closed it.</summary>
     public bool IsClosedExplicitly => SourceStatus.IsClosedExplicitly(Status, ArchivedReason);
+
+    /// <summary>An ephemeral data source as the run path sees it: a context window of the same row.</summary>
+    public static WindowRecord Of(DataSourceRecord source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return new(source.Id, source.SandboxId, source.EndUserId, source.Name, source.Status, source.ArchivedReason, source.CreatedAt, source.LastActiveAt, source.TurnCount);
+    }
 }
 
 /// <summary>The role of a turn.</summary>

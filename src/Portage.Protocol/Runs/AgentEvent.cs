@@ -17,6 +17,10 @@ public abstract record AgentEvent
     [JsonIgnore]
     public abstract string EventName { get; }
 
+    /// <summary>True for the frames that end a run's stream (<c>agent_finish</c>, <c>agent_error</c>).</summary>
+    [JsonIgnore]
+    public bool IsTerminal => EventNames.IsTerminal(EventName);
+
     /// <summary>
     /// The frame's SSE id, <c>run_id:seq</c>, when it was read from a stream: pass the last one received as
     /// <c>Last-Event-ID</c> to resume the run's stream after it.
@@ -111,4 +115,7 @@ public static class EventNames
 
     /// <summary><c>agent_error</c>.</summary>
     public const string Error = "agent_error";
+
+    /// <summary>True for the names of the frames that end a run's stream: exactly one of them ends every stream.</summary>
+    public static bool IsTerminal(string eventName) => eventName is Finish or Error;
 }

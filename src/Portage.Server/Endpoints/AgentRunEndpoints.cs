@@ -1,11 +1,12 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Portage.Core.Errors;
+using Portage.Core.Recording;
 using Portage.Core.Runs;
 using Portage.Core.Streams;
 using Portage.Core.Telemetry;
-using Portage.Protocol;
 using Portage.Protocol.Tenancy;
+using Portage.Protocol;
 using Portage.Server.Sse;
 
 namespace Portage.Server.Endpoints;
@@ -47,10 +48,10 @@ internal static partial class AgentRunEndpoints
         var logger = loggers.CreateLogger("Portage.Server.Runs");
 
         // The stream writer's lines carry the run's ids too (the run itself logs under RunHost's scope).
-        using var scope = logger.BeginScope(handle.Prepared is { } prepared ? RunLogScope.Of(prepared) : RunLogScope.Of(handle.Run));
+        using var scope = logger.BeginScope(RunLogScope.Of(handle.Run.Scope));
         if (handle.Prepared is not null && content.Enabled)
         {
-            LogContent(logger, handle.Run.Id, string.Join("\n", handle.Prepared.UserMessages));
+            LogContent(logger, handle.Run.Id, string.Join("\n", handle.Prepared.Request.UserMessages));
         }
 
         using var key = keys.Start(caller);
@@ -84,7 +85,7 @@ internal static partial class AgentRunEndpoints
         var header = context.Request.Headers["Last-Event-ID"].ToString();
         var after = ParseLastEventId(runId, string.IsNullOrEmpty(header) ? last_event_id : header);
         var logger = loggers.CreateLogger("Portage.Server.Runs");
-        using var scope = logger.BeginScope(RunLogScope.Of(run));
+        using var scope = logger.BeginScope(RunLogScope.Of(run.Scope));
         using var key = keys.Start(caller);
         await RunStreamWriter.WriteAsync(context, follower.FollowAsync(run, after, ct), runId,
             TimeSpan.FromSeconds(options.Value.PingSeconds), time, logger, content, key.Revoked);

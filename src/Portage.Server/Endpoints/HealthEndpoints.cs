@@ -1,4 +1,4 @@
-using Portage.Core;
+using Portage.Core.Storage;
 using Portage.Protocol;
 
 namespace Portage.Server.Endpoints;

@@ -1,8 +1,8 @@
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
-using Portage.Core;
 using Portage.Core.Errors;
+using Portage.Core.Storage;
 
 namespace Portage.Server.Endpoints;
 

@@ -1,10 +1,11 @@
 using System.Text.Json;
 using Portage.Core.Errors;
+using Portage.Core.Recording;
 using Portage.Core.Runs;
-using Portage.Protocol;
 using Portage.Protocol.Accounting;
 using Portage.Protocol.Runs;
 using Portage.Protocol.Tenancy;
+using Portage.Protocol;
 
 namespace Portage.Server.Endpoints;
 

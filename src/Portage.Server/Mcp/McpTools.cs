@@ -240,7 +240,7 @@ internal sealed partial class McpTools
 
     private sealed record Call(McpCaller Caller, McpSessionState Session, ToolArguments Args);
 
-    // An agent tool called over MCP: it gets the session's scope and history where a run would give its ToolRunContext,
+    // An agent tool called over MCP: it gets the session's scope and history where a run would give its RunScope,
     // and its JSON result becomes the tool result (text and structured content alike).
     private sealed class SessionScopedFunction(
         AIFunction inner, Func<RequestContext<CallToolRequestParams>, CancellationToken, Task<RetrievalToolScope>> scopeOf)

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Portage.Core.Runs;
-using Portage.Core.Streams;
 using Portage.Core.Telemetry;
 using Portage.Protocol;
 using Portage.Protocol.Runs;
@@ -81,7 +80,7 @@ internal static partial class RunStreamWriter
                 }
 
                 var current = enumerator.Current;
-                terminal = RunFollower.IsTerminal(current.Event);
+                terminal = EventNames.IsTerminal(current.Event);
                 seq = current.Seq;
                 await WriteFrameAsync(response, runId, current, context.RequestAborted);
             }

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using Portage.Core.Streams;
+using Portage.Core.Signals;
 using Portage.Core.Tenancy;
 
 namespace Portage.Server.Sse;

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 using Portage.Core.Providers;
-using Portage.Core.Runs;
 
 namespace Portage.Core.Tests.Providers;
 
@@ -11,7 +10,7 @@ namespace Portage.Core.Tests.Providers;
 /// </summary>
 public sealed class RetryingChatClientTests
 {
-    private static readonly RunOptions Settings = new() { ProviderRetries = 2, RetryBaseDelayMilliseconds = 500, MaxRetryDelaySeconds = 30 };
+    private static readonly ProviderRetryOptions Settings = new() { ProviderRetries = 2, RetryBaseDelayMilliseconds = 500, MaxRetryDelaySeconds = 30 };
 
     [Fact]
     public async Task A_transient_failure_before_the_first_update_is_retried_after_the_backoff()

@@ -146,10 +146,10 @@ public sealed class ToolLoopTests
     [Fact]
     public async Task Tools_run_with_the_runs_sandbox_end_user_and_window()
     {
-        Portage.Core.Tools.ToolRunContext? seen = null;
+        Portage.Core.Tenancy.RunScope? seen = null;
         var probe = AIFunctionFactory.Create((AIFunctionArguments args) =>
         {
-            seen = args.Context![typeof(Portage.Core.Tools.ToolRunContext)] as Portage.Core.Tools.ToolRunContext;
+            seen = args.Context![typeof(Portage.Core.Tenancy.RunScope)] as Portage.Core.Tenancy.RunScope;
             return "ok";
         }, "probe", "Reports its context.");
         var provider = new ScriptedChatClient();
@@ -158,7 +158,7 @@ public sealed class ToolLoopTests
 
         var run = await app.RunAsync(Runs.Body("Who am I?", endUser: "alice", provider: "scripted"));
 
-        Assert.Equal(new Portage.Core.Tools.ToolRunContext(app.SandboxId, "alice", run.WindowId, run.RunId), seen);
+        Assert.Equal(new Portage.Core.Tenancy.RunScope(app.SandboxId, "alice", run.WindowId, run.SessionId, run.RunId), seen);
         Assert.Equal("ok", run.Frames.Single(f => f.Event == "agent_tool_result").Json.GetProperty("result").GetProperty("value").GetString());
     }
 

@@ -1,8 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.AI;
-using Portage.Core.Windows;
 
-namespace Portage.Core.Providers;
+namespace Portage.Core.Windows;
 
 /// <summary>
 /// Rule 6: turns of a window become a fresh provider session's messages, as neutral text. Tool calls and their results

@@ -1,4 +1,4 @@
-namespace Portage.Core.Streams;
+namespace Portage.Core.Signals;
 
 /// <summary>The local subscribers of an <see cref="IRunSignals"/>; a failing handler does not stop the others.</summary>
 public sealed class SignalHandlers

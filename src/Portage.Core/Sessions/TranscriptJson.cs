@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using Portage.Core.Providers;
 
-namespace Portage.Core.Recording;
+namespace Portage.Core.Sessions;
 
 /// <summary>
 /// A session's provider-native transcript as stored: MEAI's JSON of the messages, compact. MEAI does not serialize
@@ -22,7 +23,7 @@ public static class TranscriptJson
             result.AdditionalProperties[ErrorKey] = result.Exception!.Message;
         }
 
-        return JsonSerializer.Serialize(list, TurnRecorder.Compact);
+        return JsonSerializer.Serialize(list, CompactJson.Options);
     }
 
     /// <summary>The messages of a stored transcript, failed tool results marked failed again.</summary>

@@ -1,4 +1,4 @@
-namespace Portage.Core.Streams;
+namespace Portage.Core.Signals;
 
 /// <summary>Signals within one process: enough when one router owns the store (SQLite).</summary>
 public sealed class InProcessRunSignals : IRunSignals

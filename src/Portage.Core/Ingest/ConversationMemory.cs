@@ -1,10 +1,9 @@
 using Microsoft.Extensions.Logging;
-using Portage.Core.Ingest;
-using Portage.Core.Runs;
 using Portage.Core.Telemetry;
+using Portage.Core.Tenancy;
 using Portage.Core.Windows;
 
-namespace Portage.Core.Recording;
+namespace Portage.Core.Ingest;
 
 /// <summary>
 /// Makes each run's turns retrievable memory of its end user only (issue 4, scope 8): the user's messages and the
@@ -18,13 +17,15 @@ public sealed partial class ConversationMemory(IngestService ingest, ContentLogg
     private static readonly TimeSpan s_firstBackoff = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Queues the run's user messages and the assistant's answer for indexing.</summary>
-    public async Task RememberAsync(PreparedRun run, NewTurn assistant)
+    public async Task RememberAsync(RunScope run, WindowRecord runWindow, IReadOnlyList<string> userMessages, NewTurn assistant)
     {
         ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(runWindow);
+        ArgumentNullException.ThrowIfNull(userMessages);
         ArgumentNullException.ThrowIfNull(assistant);
-        var window = run.Window with { EndUserId = run.EndUserId };
+        var window = runWindow with { EndUserId = run.EndUserId };
         var answer = string.Concat(assistant.Parts.Where(p => p.Type == TurnPartType.Text).Select(p => p.Text)).Trim();
-        List<IngestTurn> turns = [.. run.UserMessages.Select(message => new IngestTurn("User", message))];
+        List<IngestTurn> turns = [.. userMessages.Select(message => new IngestTurn("User", message))];
         if (answer.Length > 0)
         {
             turns.Add(new IngestTurn(assistant.Speaker, answer));

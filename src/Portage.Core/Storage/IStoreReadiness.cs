@@ -1,4 +1,4 @@
-namespace Portage.Core;
+namespace Portage.Core.Storage;
 
 /// <summary>
 /// Whether a store can serve requests now: it answers a query and its schema is at the version this build's

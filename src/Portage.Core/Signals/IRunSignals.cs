@@ -1,4 +1,4 @@
-namespace Portage.Core.Streams;
+namespace Portage.Core.Signals;
 
 /// <summary>What a signal tells the replicas that share a store.</summary>
 public enum RunSignalKind

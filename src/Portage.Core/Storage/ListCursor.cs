@@ -1,4 +1,4 @@
-namespace Portage.Core;
+namespace Portage.Core.Storage;
 
 /// <summary>
 /// A position in a list ordered by a time and then an id (data sources, end users, a window's delivery ledger): the

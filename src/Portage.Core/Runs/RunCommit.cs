@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portage.Core.Providers;
+using Portage.Core.Recording;
+using Portage.Core.Sessions;
+using Portage.Core.Telemetry;
+using Portage.Core.Windows;
+using Portage.Protocol;
+using Portage.Protocol.Runs;
+
+namespace Portage.Core.Runs;
+
+/// <summary>What the end of a run stored: the assistant turn and the priced usage (which <c>agent_finish</c> repeats),
+/// or the failure when the database would not take it even after retrying.</summary>
+public sealed record CommittedRun(NewTurn Assistant, Usage Usage, Exception? Failure);
+
+/// <summary>
+/// Rule 7's second half: the assistant turn, the session's transcript, the run's outcome and the release of the window
+/// lease in one transaction, before the terminal frame, on every path (finished, failed, cancelled, timed out). The
+/// client has seen the whole answer by then, so a database that refuses for a moment (locked, overloaded, a failover)
+/// is retried for <c>Runs:CommitRetrySeconds</c>; the transaction cannot store the end twice.
+/// </summary>
+public sealed partial class RunCommit(
+    IRunStore runs,
+    TimeProvider time,
+    IOptions<RunOptions> options,
+    IOptions<PriceTable> prices,
+    ContentLogging content,
+    ILogger<RunCommit> logger)
+{
+    private static readonly TimeSpan s_firstPause = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan s_maxPause = TimeSpan.FromSeconds(2);
+
+    /// <summary>Stores the end of <paramref name="run"/> and ends its trace.</summary>
+    public async Task<CommittedRun> CommitAsync(PreparedRun run, Conversation conversation, TurnRecorder recorder, string status, Exception? failure)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(conversation);
+        ArgumentNullException.ThrowIfNull(recorder);
+        var request = run.Request;
+        var now = time.GetUtcNow();
+        var usage = PriceTable.Price(recorder.BuildUsage(conversation.Sent), prices.Value.Find(request.Provider.Name, request.Model), request.Provider.Free);
+        var stopReason = status is RunStatus.Succeeded or RunStatus.Timeout ? recorder.StopReason() : null;
+        var end = new RunEnd(
+            run.Scope,
+            request.Model,
+            recorder.BuildTurn($"{request.Provider.Name}/{request.Model}", request.Provider.Name, request.Model, run.Scope.RunId, status, now),
+            recorder.ConversationId ?? run.Session.Session.ProviderSessionId,
+            TranscriptJson.Serialize(conversation.History.Concat(recorder.ResponseMessages())),
+            status,
+            stopReason,
+            JsonSerializer.Serialize(usage, ProtocolJson.Default.Usage),
+            failure?.Message,
+            now);
+
+        // Ended by hand on both paths: the commit span must close before the run span.
+        var commit = PortageTelemetry.Source.StartActivity("commit_turn");
+        commit?.SetTag("portage.run.id", run.Scope.RunId);
+        commit?.SetTag("portage.run.status", status);
+        var refused = await StoreWithRetriesAsync(end);
+        var tags = TelemetryTags(run);
+        if (refused is not null)
+        {
+            PortageTelemetry.Fail(commit, refused);
+            commit?.Dispose();
+            run.Trace?.End(RunStatus.Failed, completed: false, null, usage, refused, tags);
+            LogRecordFailed(logger, content.Redact(refused), run.Scope.RunId);
+            return new CommittedRun(end.AssistantTurn, usage, refused);
+        }
+
+        // The store's lease went with the commit.
+        run.Lease.EndedWithCommit();
+        commit?.Dispose();
+        run.Trace?.End(status, completed: status is not (RunStatus.Failed or RunStatus.Cancelled), stopReason, usage, failure, tags);
+        return new CommittedRun(end.AssistantTurn, usage, null);
+    }
+
+    /// <summary>The metric labels of the run's provider and model.</summary>
+    public KeyValuePair<string, object?>[] TelemetryTags(PreparedRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return RunTrace.MetricTags(run.Request.Provider, run.Request.Model, prices.Value);
+    }
+
+    private async Task<Exception?> StoreWithRetriesAsync(RunEnd end)
+    {
+        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(Math.Max(0, options.Value.CommitRetrySeconds));
+        var pause = s_firstPause;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                // CancellationToken.None: the client may be gone, and the turn is owed all the same.
+                await runs.EndRunAsync(end, CancellationToken.None);
+                return null;
+            }
+            catch (Exception ex) when (ex is not RunAlreadyEndedException && time.GetUtcNow() + pause < deadline)
+            {
+                LogCommitRetry(logger, content.Redact(ex), end.Scope.RunId, attempt);
+                await Task.Delay(pause, time, CancellationToken.None);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, s_maxPause.Ticks));
+            }
+            catch (Exception ex)
+            {
+                return ex;
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Error, "Recording the end of run {RunId} failed after retrying; the client gets agent_error storage_error")]
+    private static partial void LogRecordFailed(ILogger logger, Exception exception, string runId);
+
+    [LoggerMessage(LogLevel.Warning, "Recording the end of run {RunId} failed (attempt {Attempt}); retrying")]
+    private static partial void LogCommitRetry(ILogger logger, Exception exception, string runId, int attempt);
+}

@@ -1,0 +1,47 @@
+using Portage.Core.Providers;
+using Portage.Core.Windows;
+
+namespace Portage.Core.Runs;
+
+/// <summary>
+/// A run request after validation (<see cref="RunRequestValidator"/>): every field checked once, trimmed, defaulted,
+/// and the provider resolved. Everything after it reads this, never the wire request.
+/// </summary>
+public sealed record RunRequest
+{
+    /// <summary>The end user the run acts for (validated; <c>default</c> when the request named none).</summary>
+    public required string EndUserId { get; init; }
+
+    /// <summary>The new user messages, in order (each becomes a user turn).</summary>
+    public required IReadOnlyList<string> UserMessages { get; init; }
+
+    /// <summary>The provider, configured; the Agent Engine variant when <see cref="ReasoningEngineId"/> is set.</summary>
+    public required ProviderDefinition Provider { get; init; }
+
+    /// <summary>The model: the request's, else the provider's default (for an Agent Engine, the engine).</summary>
+    public required string Model { get; init; }
+
+    /// <summary>The system prompt, possibly empty.</summary>
+    public string SystemPrompt { get; init; } = "";
+
+    /// <summary>Output token cap, if any (positive).</summary>
+    public int? MaxTokens { get; init; }
+
+    /// <summary>The request's <c>reasoning_engine_id</c>, for Google's Agent Engine.</summary>
+    public string? ReasoningEngineId { get; init; }
+
+    /// <summary>The request's <c>location</c> (a Google region), if any.</summary>
+    public string? Location { get; init; }
+
+    /// <summary>What the request says about its window and session (rule 3's inputs, before the session is looked up).</summary>
+    public required WindowReference Window { get; init; }
+
+    /// <summary>The <c>idempotency_key</c>, if any.</summary>
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>The request's fingerprint when it has an idempotency key (a reused key must carry the same request).</summary>
+    public string? Fingerprint { get; init; }
+
+    /// <summary>True unless <c>on_disconnect</c> is <c>continue</c>: a client disconnect stops the run.</summary>
+    public bool CancelOnDisconnect { get; init; } = true;
+}

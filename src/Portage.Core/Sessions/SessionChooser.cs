@@ -1,0 +1,52 @@
+using Portage.Core.Providers;
+using Portage.Core.Tenancy;
+using Portage.Core.Windows;
+
+namespace Portage.Core.Sessions;
+
+/// <summary>The session a run continues or starts.</summary>
+/// <param name="Session">The session (not yet stored unless <paramref name="Continues"/>).</param>
+/// <param name="Continues">It existed before this run: its transcript is replayed (rule 4).</param>
+public sealed record SessionChoice(SessionRecord Session, bool Continues);
+
+/// <summary>
+/// Rules 4 and 5: a run continues a session of the same provider (and, for server-side sessions, the same engine); a
+/// session of another provider means "continue its window on this provider" in a fresh session; without
+/// <c>session_id</c>, the window's latest session of this provider and model goes on.
+/// </summary>
+public sealed class SessionChooser(ISessionStore sessions, IIdGenerator ids, TimeProvider time)
+{
+    /// <summary>The session a request names, if it exists for this end user (rule 3(b) reads its window).</summary>
+    public async Task<SessionRecord?> FindNamedAsync(string sandboxId, string endUserId, string? sessionId, CancellationToken cancellationToken) =>
+        string.IsNullOrEmpty(sessionId) ? null : await sessions.GetSessionAsync(sandboxId, sessionId, endUserId, cancellationToken);
+
+    /// <summary>
+    /// Chooses the session of a run on <paramref name="provider"/>/<paramref name="model"/> in <paramref name="window"/>.
+    /// <paramref name="named"/> is the request's session (from <see cref="FindNamedAsync"/>), null when it named none.
+    /// </summary>
+    public async Task<SessionChoice> ChooseAsync(
+        WindowChoice window, string endUserId, ProviderDefinition provider, string model, SessionRecord? named, bool sessionNamed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        ArgumentNullException.ThrowIfNull(provider);
+        // A new window has no sessions yet: nothing to read.
+        var existing = window.IsNew ? null
+            : sessionNamed ? (Continuable(named, window.Window, provider, model) ? named : null)
+            : await sessions.FindLatestSessionAsync(window.Window.SandboxId, window.Window.Id, provider.Name, model, cancellationToken);
+        if (existing is not null)
+        {
+            return new SessionChoice(existing with { Model = model }, Continues: true);
+        }
+
+        var now = time.GetUtcNow();
+        var fresh = new SessionRecord(ids.NewId("sess"), window.Window.SandboxId, endUserId, window.Window.Id, provider.Name, model, null, "[]", 0, now, now);
+        return new SessionChoice(fresh, Continues: false);
+    }
+
+    // A server-side session lives in one engine: the same provider name on another engine is a switch (rule 5).
+    private static bool Continuable(SessionRecord? named, WindowRecord window, ProviderDefinition provider, string model) =>
+        named is not null
+        && named.WindowId == window.Id
+        && string.Equals(named.Provider, provider.Name, StringComparison.OrdinalIgnoreCase)
+        && (!provider.ServerSideSessions || string.Equals(named.Model, model, StringComparison.Ordinal));
+}
