@@ -1,10 +1,10 @@
-using Npgsql;
 using Portage.Core;
 using Portage.Core.Runs;
+using Portage.Storage.Sql;
 
 namespace Portage.Storage.Postgres;
 
-// Reads for the console: run listing, end users and usage. Usage is summed from the stored usage JSON, so the totals
+// Reads for the console: end users and usage. Usage is summed from the stored usage JSON, so the totals
 // are the same numbers each run reported on agent_finish.
 public sealed partial class PostgresStore
 {
@@ -18,25 +18,10 @@ public sealed partial class PostgresStore
         "COALESCE(SUM((usage ->> 'cost_microcents')::bigint), 0)::bigint";
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<RunRecord>> ListRunsAsync(
-        string sandboxId, RunFilter filter, RunCursor? after, int limit, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(filter);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var sql = $"SELECT {RunColumns} FROM runs WHERE sandbox_id = @sandbox " +
-            "AND (@window::text IS NULL OR window_id = @window) AND (@status::text IS NULL OR status = @status) AND (@user::text IS NULL OR end_user_id = @user) " +
-            (after is null ? "" : "AND (started_at < @afterAt OR (started_at = @afterAt AND id < @afterId)) ") +
-            "ORDER BY started_at DESC, id DESC LIMIT @limit";
-        return await Sql.QueryAsync(connection, sql, ReadRun, cancellationToken,
-            ("@sandbox", sandboxId), ("@window", filter.WindowId), ("@status", filter.Status), ("@user", filter.EndUserId),
-            ("@afterAt", after is null ? null : Sql.Time(after.StartedAt)), ("@afterId", after?.RunId), ("@limit", limit));
-    }
-
-    /// <inheritdoc/>
-    public async Task<IReadOnlyList<EndUserSummary>> ListEndUsersAsync(string sandboxId, ListCursor? after, int limit, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<EndUserSummary>> ListEndUsersAsync(string sandboxId, ListCursor? after, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var db = await ReadAsync(cancellationToken);
         // Windows give the count and their last activity; runs give usage and theirs. An end user may have either only
         // (a window created through the API and never run, or runs whose window was deleted).
         var sql =
@@ -48,13 +33,13 @@ public sealed partial class PostgresStore
             "FROM u LEFT JOIN w ON w.end_user_id = u.end_user_id LEFT JOIN r ON r.end_user_id = u.end_user_id " +
             "WHERE @at::timestamptz IS NULL OR GREATEST(w.last, r.last) < @at OR (GREATEST(w.last, r.last) = @at AND u.end_user_id > @id::text) " +
             "ORDER BY last_active DESC NULLS LAST, u.end_user_id LIMIT @limit";
-        return await Sql.QueryAsync(connection, sql, r => new EndUserSummary(
-            r.GetString(0), r.GetInt64(1), Sql.ReadTimeOrNull(r, 2), r.IsDBNull(5) ? UsageTotals.Zero : ReadTotals(r, 5)),
-            cancellationToken, ("@sandbox", sandboxId), ("@at", Sql.TimeOrNull(after?.At)), ("@id", after?.Id), ("@limit", limit));
+        return await db.QueryAsync(sql, r => new EndUserSummary(
+            r.GetString(0), r.GetInt64(1), Dialect.ReadTimeOrNull(r, 2), r.IsDBNull(5) ? UsageTotals.Zero : ReadTotals(r, 5)),
+            cancellationToken, ("@sandbox", sandboxId), ("@at", Dialect.TimeOrNull(after?.At)), ("@id", after?.Id), ("@limit", limit));
     }
 
     /// <inheritdoc/>
-    public async Task<UsageReport> SummarizeUsageAsync(UsageQuery query, CancellationToken cancellationToken)
+    public override async Task<UsageReport> SummarizeUsageAsync(UsageQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
         if (query.SandboxIds.Count == 0)
@@ -62,10 +47,10 @@ public sealed partial class PostgresStore
             return new UsageReport(UsageTotals.Zero, []);
         }
 
-        (string, object?)[] parameters = [("@sandboxes", query.SandboxIds.ToArray()), ("@from", Sql.LowerBound(query.From)), ("@to", Sql.LowerBound(query.To))];
+        (string, object?)[] parameters = [("@sandboxes", query.SandboxIds.ToArray()), ("@from", Dialect.LowerBound(query.From)), ("@to", Dialect.LowerBound(query.To))];
         const string Where = "FROM runs WHERE sandbox_id = ANY(@sandboxes) AND started_at >= @from AND started_at < @to";
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var totals = (await Sql.QueryAsync(connection, $"SELECT {UsageSums} {Where}", r => ReadTotals(r, 0), cancellationToken, parameters))[0];
+        await using var db = await ReadAsync(cancellationToken);
+        var totals = (await db.QueryAsync($"SELECT {UsageSums} {Where}", r => ReadTotals(r, 0), cancellationToken, parameters))[0];
         if (query.GroupBy is not { } groupBy)
         {
             return new UsageReport(totals, []);
@@ -79,14 +64,10 @@ public sealed partial class PostgresStore
             UsageGroupBy.Provider => ("provider", "NULL::text, NULL::text"),
             _ => throw new ArgumentOutOfRangeException(nameof(query), groupBy, "Unknown grouping."),
         };
-        var groups = await Sql.QueryAsync(connection,
+        var groups = await db.QueryAsync(
             $"SELECT {key}, {columns}, {UsageSums} {Where} GROUP BY 1, 2, 3 HAVING @after::text IS NULL OR {key} > @after ORDER BY 1 LIMIT @limit",
-            r => new UsageGroup(r.GetString(0), Sql.ReadStringOrNull(r, 1), Sql.ReadStringOrNull(r, 2), ReadTotals(r, 3)),
+            r => new UsageGroup(r.GetString(0), r.StringOrNull(1), r.StringOrNull(2), ReadTotals(r, 3)),
             cancellationToken, [.. parameters, ("@after", query.GroupsAfter), ("@limit", query.GroupLimit)]);
         return new UsageReport(totals, groups);
     }
-
-    private static UsageTotals ReadTotals(NpgsqlDataReader r, int first) => new(
-        r.GetInt64(first), r.GetInt64(first + 1), r.GetInt64(first + 2), r.GetInt64(first + 3), r.GetInt64(first + 4), r.GetInt64(first + 5),
-        r.GetInt64(first + 6));
 }

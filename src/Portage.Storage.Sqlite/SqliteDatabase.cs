@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Portage.Core.Errors;
 using Portage.Core.Tenancy;
+using Portage.Storage.Sql;
 
 namespace Portage.Storage.Sqlite;
 
@@ -229,18 +230,6 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
         return await command.ExecuteScalarAsync(cancellationToken);
     }
 
-    private static List<string> Migrations()
-    {
-        var assembly = typeof(SqliteDatabase).Assembly;
-        const string prefix = "Portage.Storage.Sqlite.Migrations.";
-        return assembly.GetManifestResourceNames()
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal)
-            .Select(n =>
-            {
-                using var reader = new StreamReader(assembly.GetManifestResourceStream(n)!);
-                return reader.ReadToEnd();
-            })
-            .ToList();
-    }
+    private static List<string> Migrations() =>
+        [.. EmbeddedMigrations.Read(typeof(SqliteDatabase).Assembly, "Portage.Storage.Sqlite.Migrations.").Select(m => m.Text)];
 }
