@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Npgsql;
 using Portage.Storage.Sql;
 
@@ -8,7 +9,7 @@ namespace Portage.Storage.Postgres;
 /// the embedded migrations are applied once, before the first use, each in its own transaction. Several router
 /// processes may start on one database at once: an advisory lock serializes their migrations, so each is applied once.
 /// </summary>
-public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
+public sealed class PostgresDatabase : ISqlDatabase, IDisposable, IAsyncDisposable
 {
     // The advisory lock every Portage process takes to migrate a database ("PORTAGE1" in ASCII).
     private const long MigrationLockKey = 0x504F_5254_4147_4531;
@@ -82,6 +83,13 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
 
         return await _dataSource.OpenConnectionAsync(cancellationToken);
     }
+
+    int ISqlDatabase.LatestVersion => LatestVersion;
+
+    async Task<DbConnection> ISqlDatabase.OpenReaderAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken);
+
+    // Every connection may write: PostgreSQL takes concurrent writers, and what must not race takes row locks.
+    async Task<DbConnection> ISqlDatabase.OpenWriterAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken);
 
     /// <summary>
     /// Applies the migrations this database lacks (none when it is up to date). Called by the first

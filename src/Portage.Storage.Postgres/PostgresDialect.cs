@@ -49,6 +49,10 @@ internal sealed class PostgresDialect : SqlDialect
     public override string JsonSet(string json, params (string Key, string Value)[] members) =>
         $"{Jsonb(json)} || jsonb_build_object({string.Join(", ", members.Select(m => $"'{m.Key}', {m.Value}"))})";
 
+    public override string JsonSum(string column, string key) => $"COALESCE(SUM(({column} ->> '{key}')::bigint), 0)::bigint";
+
+    public override string UtcDay(string column) => $"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')";
+
     public override bool IsUniqueViolation(DbException exception, string constraint) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } e && e.ConstraintName == constraint;
 

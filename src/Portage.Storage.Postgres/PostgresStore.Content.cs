@@ -1,5 +1,3 @@
-using Portage.Core.Retrieval;
-
 namespace Portage.Storage.Postgres;
 
 public sealed partial class PostgresStore
@@ -20,8 +18,8 @@ public sealed partial class PostgresStore
         $"c.sandbox_id = @sandbox AND (@project::text IS NULL OR c.project_id = @project) AND {VisibleTo} " +
         "AND c.id <> ALL(@excluded) AND (@window::text IS NULL OR NOT (c.source_type = 'conversation' AND c.data_source_id = @window))";
 
-    // Both branches are one statement; the condition on the English query alone (no column in it) is evaluated once,
-    // so only one branch ever scans.
+    // ts_rank_cd is positive, higher is better. Both branches are one statement; the condition on the English query
+    // alone (no column in it) is evaluated once, so only one branch ever scans.
     internal const string SearchSql =
         $"SELECT {ChunkColumns}, c.seq, ts_rank_cd({Weights}, c.search, to_tsquery('english', @query)) AS score FROM chunks c " +
         $"WHERE c.search @@ to_tsquery('english', @query) AND {Candidates} " +
@@ -31,26 +29,8 @@ public sealed partial class PostgresStore
         "ORDER BY score DESC, seq LIMIT @limit";
 
     /// <inheritdoc/>
-    public override async Task<IReadOnlyList<ChunkHit>> SearchAsync(ContentQuery query, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        var tsquery = SearchQuery.From(query.Text);
-        if (tsquery is null || query.Limit <= 0)
-        {
-            return [];
-        }
+    protected override string SearchStatement => SearchSql;
 
-        await using var db = await ReadAsync(cancellationToken);
-        var rows = await db.QueryAsync(SearchSql, r => (Chunk: ReadChunk(r), Rank: (double)r.GetFloat(15)), cancellationToken,
-            ("@query", tsquery), ("@sandbox", query.SandboxId), ("@project", query.ProjectId), ("@user", query.EndUserId),
-            ("@excluded", query.Excluded.ToArray()), ("@window", query.ExcludedConversation), ("@limit", query.Limit));
-        if (rows.Count == 0)
-        {
-            return [];
-        }
-
-        // ts_rank_cd is positive, higher is better: the best hit scores 1 and the rest in proportion to it.
-        var best = rows[0].Rank;
-        return [.. rows.Select(row => new ChunkHit(row.Chunk, best > 0 ? Math.Clamp(row.Rank / best, 0, 1) : 1.0))];
-    }
+    /// <inheritdoc/>
+    protected override string? ToSearchQuery(string? text) => SearchQuery.From(text);
 }

@@ -45,7 +45,7 @@ public abstract class SqlDialect
     /// <summary>A list of strings read back.</summary>
     public abstract IReadOnlyList<string> ReadStringList(DbDataReader reader, int ordinal);
 
-    /// <summary>A parameter that may be NULL, typed as text where the database must know its type.</summary>
+    /// <summary>A parameter (or NULL) that may be NULL, typed as text where the database must know its type.</summary>
     public string Text(string parameter) => Cast(parameter, "text");
 
     /// <summary>A parameter that may be NULL, typed as an instant where the database must know its type.</summary>
@@ -74,6 +74,12 @@ public abstract class SqlDialect
 
     /// <summary>A JSON object with members set (added or replaced): keys are literals, values are SQL expressions.</summary>
     public abstract string JsonSet(string json, params (string Key, string Value)[] members);
+
+    /// <summary>The sum over the rows of an integer member of a JSON column, 0 without rows, as a 64-bit integer.</summary>
+    public abstract string JsonSum(string column, string key);
+
+    /// <summary>The UTC day (<c>yyyy-MM-dd</c>) of an instant column.</summary>
+    public abstract string UtcDay(string column);
 
     /// <summary>Whether an error is a uniqueness failure of the named constraint (as far as the driver tells it).</summary>
     public abstract bool IsUniqueViolation(DbException exception, string constraint);

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using Portage.Core;
 using Portage.Core.Retrieval;
 
@@ -17,6 +18,38 @@ public abstract partial class SqlStore : IContentIndex
     /// </summary>
     protected const string VisibleTo = "(c.end_user_id IS NULL OR c.end_user_id = @user)";
 
+    /// <summary>
+    /// The search statement: <see cref="ChunkColumns"/> then the rank as the last column, best first, for the
+    /// parameters <c>@query</c> (<see cref="ToSearchQuery"/>), <c>@sandbox</c>, <c>@project</c>, <c>@user</c>,
+    /// <c>@excluded</c> (a string list), <c>@window</c> and <c>@limit</c>.
+    /// </summary>
+    protected abstract string SearchStatement { get; }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<ChunkHit>> SearchAsync(ContentQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var terms = ToSearchQuery(query.Text);
+        if (terms is null || query.Limit <= 0)
+        {
+            return [];
+        }
+
+        // The exclusions are part of the query, so LIMIT is filled from the next-ranked chunks.
+        var rows = await ReadListAsync(SearchStatement, r => (Chunk: ReadChunk(r), Rank: Convert.ToDouble(r.GetValue(r.FieldCount - 1), CultureInfo.InvariantCulture)),
+            cancellationToken, ("@query", terms), ("@sandbox", query.SandboxId), ("@project", query.ProjectId), ("@user", query.EndUserId),
+            ("@excluded", dialect.StringList(query.Excluded)), ("@window", query.ExcludedConversation), ("@limit", query.Limit));
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+
+        // The best hit scores 1 and the rest in proportion to it (ranks share the best one's sign: bm25 is negative,
+        // lower is better; ts_rank_cd is positive, higher is better).
+        var best = rows[0].Rank;
+        return [.. rows.Select(row => new ChunkHit(row.Chunk, best != 0 ? Math.Clamp(row.Rank / best, 0, 1) : 1.0))];
+    }
+
     /// <inheritdoc/>
     public async Task<IReadOnlyList<ChunkRecord>> GetChunksAsync(string sandboxId, IReadOnlyCollection<string> canonicalIds, string? endUserId, CancellationToken cancellationToken)
     {
@@ -26,8 +59,7 @@ public abstract partial class SqlStore : IContentIndex
             return [];
         }
 
-        await using var db = await ReadAsync(cancellationToken);
-        return await db.QueryAsync(
+        return await ReadListAsync(
             $"SELECT {ChunkColumns} FROM chunks c WHERE c.sandbox_id = @sandbox AND {VisibleTo} " +
             $"AND ({dialect.InList("c.id", "@ids")} OR {dialect.Overlaps("c.canonical_path", "@ids")}) ORDER BY c.seq",
             ReadChunk, cancellationToken, ("@sandbox", sandboxId), ("@user", endUserId), ("@ids", dialect.StringList(canonicalIds)));
@@ -42,8 +74,7 @@ public abstract partial class SqlStore : IContentIndex
             return;
         }
 
-        await using var db = await WriteAsync(cancellationToken);
-        await db.ExecuteAsync(
+        await WriteOnceAsync(
             dialect.InsertOrIgnore("deliveries (sandbox_id, window_id, canonical_id, run_id, delivered_at) " +
                 $"SELECT @sandbox, @window, value, @run, @at FROM {dialect.Rows("@ids")}"),
             cancellationToken,
@@ -91,8 +122,7 @@ public abstract partial class SqlStore : IContentIndex
         string sandboxId, string windowId, ListCursor? after, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        await using var db = await ReadAsync(cancellationToken);
-        return await db.QueryAsync(
+        return await ReadListAsync(
             "SELECT canonical_id, run_id, delivered_at FROM deliveries WHERE window_id = @window AND sandbox_id = @sandbox " +
             $"AND ({dialect.Timestamp("@at")} IS NULL OR delivered_at > @at OR (delivered_at = @at AND canonical_id > {dialect.Text("@id")})) " +
             "ORDER BY delivered_at, canonical_id LIMIT @limit",
@@ -100,13 +130,11 @@ public abstract partial class SqlStore : IContentIndex
             ("@window", windowId), ("@sandbox", sandboxId), ("@at", dialect.TimeOrNull(after?.At)), ("@id", after?.Id), ("@limit", limit));
     }
 
-    /// <summary>A chunk read from <see cref="ChunkColumns"/>.</summary>
-    protected ChunkRecord ReadChunk(DbDataReader r)
-    {
-        ArgumentNullException.ThrowIfNull(r);
-        return new(
-            r.GetString(0), r.GetString(1), r.StringOrNull(2), r.StringOrNull(3), r.StringOrNull(4),
-            dialect.ReadStringList(r, 5), r.GetString(6), r.StringOrNull(7), r.GetString(8),
-            r.GetString(9), r.GetString(10), r.GetInt32(11), r.GetString(12), dialect.ReadTime(r, 13));
-    }
+    /// <summary>The text of the <c>@query</c> parameter of <see cref="SearchStatement"/> for a user's text; null when it has no word.</summary>
+    protected abstract string? ToSearchQuery(string? text);
+
+    private ChunkRecord ReadChunk(DbDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.StringOrNull(2), r.StringOrNull(3), r.StringOrNull(4),
+        dialect.ReadStringList(r, 5), r.GetString(6), r.StringOrNull(7), r.GetString(8),
+        r.GetString(9), r.GetString(10), r.GetInt32(11), r.GetString(12), dialect.ReadTime(r, 13));
 }

@@ -14,8 +14,7 @@ public abstract partial class SqlStore : IDataSourceStore
     public async Task CreateSourceAsync(DataSourceRecord source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
-        await using var db = await WriteAsync(cancellationToken);
-        await db.ExecuteAsync(
+        await WriteOnceAsync(
             $"INSERT INTO data_sources ({SourceColumns}) VALUES (@id, @sandbox, @kind, @provider, @name, @mode, @status, @reason, @user, @external, {dialect.Json("@config")}, " +
             "@poll, @project, @webhook, @sync, @created, @active, @turns)",
             cancellationToken,
@@ -39,8 +38,7 @@ public abstract partial class SqlStore : IDataSourceStore
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        await using var db = await ReadAsync(cancellationToken);
-        return await db.QueryAsync(
+        return await ReadListAsync(
             $"SELECT {SourceColumns} FROM data_sources WHERE sandbox_id = @sandbox AND ({dialect.Text("@provider")} IS NULL OR provider = @provider) " +
             $"AND ({dialect.Text("@status")} IS NULL OR status = @status) AND ({dialect.Text("@kind")} IS NULL OR kind = @kind) " +
             $"AND ({dialect.Text("@user")} IS NULL OR end_user_id = @user) " +

@@ -14,11 +14,9 @@ public abstract partial class SqlStore : IIngestStore
         "id, sandbox_id, data_source_id, project_id, end_user_id, text, source_type, file_path, occurred_at, speaker, participants, " +
         "status, retry_count, error_message, result, created_at, started_at, completed_at, turns";
 
-    /// <summary>
-    /// How far down the round a claim looks for a sandbox below its concurrency: every sandbox with waiting jobs has
-    /// one near the head, so this bounds the work of a claim without passing any of them over.
-    /// </summary>
-    protected const int ClaimLookahead = 64;
+    // How far down the round a claim looks for a sandbox below its concurrency: every sandbox with waiting jobs has
+    // one near the head, so this bounds the work of a claim without passing any of them over.
+    private const int ClaimLookahead = 64;
 
     /// <summary>The parameters of <see cref="InsertChunkSql"/>, in the order of <see cref="ChunkValues"/>.</summary>
     protected static readonly IReadOnlyList<string> ChunkParameters =
@@ -32,8 +30,20 @@ public abstract partial class SqlStore : IIngestStore
         "content, content_hash, token_estimate, job_id, created_at) " +
         "VALUES (@id, @sandbox, @source, @project, @user, @path, @breadcrumb, @file, @type, @content, @hash, @tokens, @job, @at)");
 
+    /// <summary>
+    /// The claim: one statement that takes the next job of the fair round and returns it (<see cref="JobColumns"/>),
+    /// for the parameters <c>@now</c>, <c>@lease</c> (the new lease's end), <c>@lookahead</c> and <c>@cap</c> (the
+    /// per-sandbox concurrency).
+    /// </summary>
+    protected abstract string ClaimStatement { get; }
+
     /// <inheritdoc/>
-    public abstract Task<IngestJobRecord?> ClaimNextAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int perSandboxConcurrency, CancellationToken cancellationToken);
+    public async Task<IngestJobRecord?> ClaimNextAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int perSandboxConcurrency, CancellationToken cancellationToken)
+    {
+        await using var db = await WriteAsync(cancellationToken);
+        return await db.FirstOrDefaultAsync(ClaimStatement, ReadJob, cancellationToken,
+            ("@now", dialect.Time(now)), ("@lease", dialect.Time(leaseUntil)), ("@lookahead", ClaimLookahead), ("@cap", perSandboxConcurrency));
+    }
 
     /// <inheritdoc/>
     public async Task EnqueueAsync(IngestJobRecord job, CancellationToken cancellationToken)
@@ -70,12 +80,9 @@ public abstract partial class SqlStore : IIngestStore
     }
 
     /// <inheritdoc/>
-    public async Task<IngestJobRecord?> GetJobAsync(string sandboxId, string jobId, CancellationToken cancellationToken)
-    {
-        await using var db = await ReadAsync(cancellationToken);
-        return await db.FirstOrDefaultAsync($"SELECT {JobColumns} FROM ingest_jobs WHERE id = @id AND sandbox_id = @sandbox",
+    public Task<IngestJobRecord?> GetJobAsync(string sandboxId, string jobId, CancellationToken cancellationToken) =>
+        ReadFirstAsync($"SELECT {JobColumns} FROM ingest_jobs WHERE id = @id AND sandbox_id = @sandbox",
             ReadJob, cancellationToken, ("@id", jobId), ("@sandbox", sandboxId));
-    }
 
     /// <inheritdoc/>
     public async Task<int> CompleteAsync(string jobId, IReadOnlyList<ChunkRecord> chunks, string resultJson, DateTimeOffset now, CancellationToken cancellationToken)
@@ -142,16 +149,11 @@ public abstract partial class SqlStore : IIngestStore
         ];
     }
 
-    /// <summary>A job read from <see cref="JobColumns"/>.</summary>
-    protected IngestJobRecord ReadJob(DbDataReader r)
-    {
-        ArgumentNullException.ThrowIfNull(r);
-        return new(
-            r.GetString(0), r.GetString(1), r.StringOrNull(2), r.StringOrNull(3), r.StringOrNull(4), r.GetString(5), r.GetString(6),
-            r.StringOrNull(7), dialect.ReadTimeOrNull(r, 8), r.StringOrNull(9), r.IsDBNull(10) ? null : dialect.ReadStringList(r, 10),
-            r.GetString(11), r.GetInt32(12), r.StringOrNull(13), r.StringOrNull(14), dialect.ReadTime(r, 15), dialect.ReadTimeOrNull(r, 16),
-            dialect.ReadTimeOrNull(r, 17), r.IsDBNull(18) ? null : JsonSerializer.Deserialize<List<IngestTurn>>(r.GetString(18), s_turnsJson));
-    }
+    private IngestJobRecord ReadJob(DbDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.StringOrNull(2), r.StringOrNull(3), r.StringOrNull(4), r.GetString(5), r.GetString(6),
+        r.StringOrNull(7), dialect.ReadTimeOrNull(r, 8), r.StringOrNull(9), r.IsDBNull(10) ? null : dialect.ReadStringList(r, 10),
+        r.GetString(11), r.GetInt32(12), r.StringOrNull(13), r.StringOrNull(14), dialect.ReadTime(r, 15), dialect.ReadTimeOrNull(r, 16),
+        dialect.ReadTimeOrNull(r, 17), r.IsDBNull(18) ? null : JsonSerializer.Deserialize<List<IngestTurn>>(r.GetString(18), s_turnsJson));
 
     // The job's place in the round (fair_seq): after the sandbox's own waiting jobs, and not before the head of the
     // queue, so a sandbox that was idle joins the round at once instead of behind another sandbox's backlog.

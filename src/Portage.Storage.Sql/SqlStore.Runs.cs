@@ -84,12 +84,9 @@ public abstract partial class SqlStore : IRunStore
     }
 
     /// <inheritdoc/>
-    public async Task<RunRecord?> GetRunAsync(string sandboxId, string runId, CancellationToken cancellationToken)
-    {
-        await using var db = await ReadAsync(cancellationToken);
-        return await db.FirstOrDefaultAsync($"SELECT {RunColumns} FROM runs WHERE id = @id AND sandbox_id = @sandbox",
+    public Task<RunRecord?> GetRunAsync(string sandboxId, string runId, CancellationToken cancellationToken) =>
+        ReadFirstAsync($"SELECT {RunColumns} FROM runs WHERE id = @id AND sandbox_id = @sandbox",
             ReadRun, cancellationToken, ("@id", runId), ("@sandbox", sandboxId));
-    }
 
     /// <inheritdoc/>
     public async Task<int> InterruptOrphanedRunsAsync(DateTimeOffset now, bool allRunning, CancellationToken cancellationToken)
@@ -133,12 +130,9 @@ public abstract partial class SqlStore : IRunStore
     }
 
     /// <inheritdoc/>
-    public async Task<RunRecord?> FindRunByIdempotencyKeyAsync(string sandboxId, string endUserId, string idempotencyKey, CancellationToken cancellationToken)
-    {
-        await using var db = await ReadAsync(cancellationToken);
-        return await db.FirstOrDefaultAsync($"SELECT {RunColumns} FROM runs WHERE sandbox_id = @sandbox AND end_user_id = @user AND idempotency_key = @key",
+    public Task<RunRecord?> FindRunByIdempotencyKeyAsync(string sandboxId, string endUserId, string idempotencyKey, CancellationToken cancellationToken) =>
+        ReadFirstAsync($"SELECT {RunColumns} FROM runs WHERE sandbox_id = @sandbox AND end_user_id = @user AND idempotency_key = @key",
             ReadRun, cancellationToken, ("@sandbox", sandboxId), ("@user", endUserId), ("@key", idempotencyKey));
-    }
 
     /// <inheritdoc/>
     /// <remarks>One prepared insert per frame, in one transaction; a store that can send the batch as one statement does.</remarks>
@@ -157,22 +151,16 @@ public abstract partial class SqlStore : IRunStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<RunEventRecord>> ListRunEventsAsync(string runId, long afterSeq, int limit, CancellationToken cancellationToken)
-    {
-        await using var db = await ReadAsync(cancellationToken);
-        return await db.QueryAsync("SELECT seq, event, data FROM run_events WHERE run_id = @run AND seq > @after ORDER BY seq LIMIT @limit",
+    public async Task<IReadOnlyList<RunEventRecord>> ListRunEventsAsync(string runId, long afterSeq, int limit, CancellationToken cancellationToken) =>
+        await ReadListAsync("SELECT seq, event, data FROM run_events WHERE run_id = @run AND seq > @after ORDER BY seq LIMIT @limit",
             r => new RunEventRecord(r.GetInt64(0), r.GetString(1), r.GetString(2)), cancellationToken,
             ("@run", runId), ("@after", afterSeq), ("@limit", limit));
-    }
 
     /// <inheritdoc/>
-    public async Task<long> DeleteRunEventsAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken)
-    {
-        await using var db = await WriteAsync(cancellationToken);
-        return await db.ExecuteAsync(
+    public async Task<long> DeleteRunEventsAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken) =>
+        await WriteOnceAsync(
             "DELETE FROM run_events WHERE run_id IN (SELECT id FROM runs WHERE status <> 'running' AND finished_at < @before)",
             cancellationToken, ("@before", dialect.LowerBound(endedBefore)));
-    }
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<RunRecord>> ListRunsAsync(string sandboxId, RunFilter filter, RunCursor? after, int limit, CancellationToken cancellationToken)
@@ -186,15 +174,6 @@ public abstract partial class SqlStore : IRunStore
         return await db.QueryAsync(sql, ReadRun, cancellationToken,
             ("@sandbox", sandboxId), ("@window", filter.WindowId), ("@status", filter.Status), ("@user", filter.EndUserId),
             ("@afterAt", after is null ? null : dialect.Time(after.StartedAt)), ("@afterId", after?.RunId), ("@limit", limit));
-    }
-
-    /// <summary>Usage totals read from seven columns (count, then the token and cost sums), the first at <paramref name="first"/>.</summary>
-    protected static UsageTotals ReadTotals(DbDataReader r, int first)
-    {
-        ArgumentNullException.ThrowIfNull(r);
-        return new(
-            r.GetInt64(first), r.GetInt64(first + 1), r.GetInt64(first + 2), r.GetInt64(first + 3), r.GetInt64(first + 4), r.GetInt64(first + 5),
-            r.GetInt64(first + 6));
     }
 
     private static string Prefixed(string prefix, string columns) => string.Join(", ", columns.Split(", ").Select(c => prefix + c));

@@ -9,32 +9,23 @@ public abstract partial class SqlStore : ISessionStore
         "id, sandbox_id, end_user_id, window_id, provider, model, provider_session_id, transcript, last_window_seq, created_at, last_active_at";
 
     /// <inheritdoc/>
-    public async Task<SessionRecord?> GetSessionAsync(string sandboxId, string sessionId, string? endUserId, CancellationToken cancellationToken)
-    {
-        await using var db = await ReadAsync(cancellationToken);
-        return await db.FirstOrDefaultAsync(
+    public Task<SessionRecord?> GetSessionAsync(string sandboxId, string sessionId, string? endUserId, CancellationToken cancellationToken) =>
+        ReadFirstAsync(
             $"SELECT {SessionColumns} FROM sessions WHERE (id = @id OR provider_session_id = @id) AND sandbox_id = @sandbox " +
             $"AND ({dialect.Text("@user")} IS NULL OR end_user_id = @user) ORDER BY last_active_at DESC LIMIT 1",
             ReadSession, cancellationToken, ("@id", sessionId), ("@sandbox", sandboxId), ("@user", endUserId));
-    }
 
     /// <inheritdoc/>
-    public async Task<SessionRecord?> FindLatestSessionAsync(string sandboxId, string windowId, string provider, string model, CancellationToken cancellationToken)
-    {
-        await using var db = await ReadAsync(cancellationToken);
-        return await db.FirstOrDefaultAsync(
+    public Task<SessionRecord?> FindLatestSessionAsync(string sandboxId, string windowId, string provider, string model, CancellationToken cancellationToken) =>
+        ReadFirstAsync(
             $"SELECT {SessionColumns} FROM sessions WHERE window_id = @window AND sandbox_id = @sandbox AND provider = @provider AND model = @model " +
             "ORDER BY last_active_at DESC, created_at DESC LIMIT 1",
             ReadSession, cancellationToken, ("@window", windowId), ("@sandbox", sandboxId), ("@provider", provider), ("@model", model));
-    }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(string sandboxId, string windowId, CancellationToken cancellationToken)
-    {
-        await using var db = await ReadAsync(cancellationToken);
-        return await db.QueryAsync($"SELECT {SessionColumns} FROM sessions WHERE window_id = @window AND sandbox_id = @sandbox ORDER BY created_at, id",
+    public async Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(string sandboxId, string windowId, CancellationToken cancellationToken) =>
+        await ReadListAsync($"SELECT {SessionColumns} FROM sessions WHERE window_id = @window AND sandbox_id = @sandbox ORDER BY created_at, id",
             ReadSession, cancellationToken, ("@window", windowId), ("@sandbox", sandboxId));
-    }
 
     private Task<int> InsertSessionAsync(SqlSession db, SessionRecord s, CancellationToken cancellationToken) =>
         db.ExecuteAsync(

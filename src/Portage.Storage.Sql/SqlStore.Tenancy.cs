@@ -16,11 +16,8 @@ public abstract partial class SqlStore
     }
 
     /// <inheritdoc/>
-    public async Task<string?> FirstAccountIdAsync(CancellationToken cancellationToken)
-    {
-        await using var db = await ReadAsync(cancellationToken);
-        return await db.FirstOrDefaultAsync("SELECT id FROM accounts ORDER BY created_at, id LIMIT 1", r => r.GetString(0), cancellationToken);
-    }
+    public Task<string?> FirstAccountIdAsync(CancellationToken cancellationToken) =>
+        ReadFirstAsync("SELECT id FROM accounts ORDER BY created_at, id LIMIT 1", r => r.GetString(0), cancellationToken);
 
     /// <inheritdoc/>
     public async Task CreateAccountAsync(string accountId, DateTimeOffset createdAt, SandboxRecord sandbox, ApiKeyRecord key, CancellationToken cancellationToken)
@@ -43,28 +40,19 @@ public abstract partial class SqlStore
     }
 
     /// <inheritdoc/>
-    public async Task<ApiKeyRecord?> FindApiKeyByHashAsync(string keyHash, CancellationToken cancellationToken)
-    {
-        await using var db = await ReadAsync(cancellationToken);
-        return await db.FirstOrDefaultAsync($"SELECT {KeyColumns} FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL",
+    public Task<ApiKeyRecord?> FindApiKeyByHashAsync(string keyHash, CancellationToken cancellationToken) =>
+        ReadFirstAsync($"SELECT {KeyColumns} FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL",
             ReadKey, cancellationToken, ("@hash", keyHash));
-    }
 
     /// <inheritdoc/>
-    public async Task TouchApiKeyAsync(string keyId, DateTimeOffset usedAt, CancellationToken cancellationToken)
-    {
-        await using var db = await WriteAsync(cancellationToken);
-        await db.ExecuteAsync("UPDATE api_keys SET last_used_at = @at, use_count = use_count + 1 WHERE id = @id", cancellationToken,
+    public Task TouchApiKeyAsync(string keyId, DateTimeOffset usedAt, CancellationToken cancellationToken) =>
+        WriteOnceAsync("UPDATE api_keys SET last_used_at = @at, use_count = use_count + 1 WHERE id = @id", cancellationToken,
             ("@at", dialect.Time(usedAt)), ("@id", keyId));
-    }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<ApiKeyRecord>> ListApiKeysAsync(string accountId, CancellationToken cancellationToken)
-    {
-        await using var db = await ReadAsync(cancellationToken);
-        return await db.QueryAsync($"SELECT {KeyColumns} FROM api_keys WHERE account_id = @account AND revoked_at IS NULL ORDER BY created_at, id",
+    public async Task<IReadOnlyList<ApiKeyRecord>> ListApiKeysAsync(string accountId, CancellationToken cancellationToken) =>
+        await ReadListAsync($"SELECT {KeyColumns} FROM api_keys WHERE account_id = @account AND revoked_at IS NULL ORDER BY created_at, id",
             ReadKey, cancellationToken, ("@account", accountId));
-    }
 
     /// <inheritdoc/>
     public async Task<ApiKeyRevocation> RevokeApiKeyAsync(string accountId, string keyId, DateTimeOffset revokedAt, CancellationToken cancellationToken)
@@ -103,21 +91,15 @@ public abstract partial class SqlStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<SandboxRecord>> ListSandboxesAsync(string accountId, string? status, CancellationToken cancellationToken)
-    {
-        await using var db = await ReadAsync(cancellationToken);
-        return await db.QueryAsync(
+    public async Task<IReadOnlyList<SandboxRecord>> ListSandboxesAsync(string accountId, string? status, CancellationToken cancellationToken) =>
+        await ReadListAsync(
             $"SELECT {SandboxColumns} FROM sandboxes WHERE account_id = @account AND ({dialect.Text("@status")} IS NULL OR status = @status) ORDER BY created_at, id",
             ReadSandbox, cancellationToken, ("@account", accountId), ("@status", status));
-    }
 
     /// <inheritdoc/>
-    public async Task<SandboxRecord?> GetSandboxAsync(string accountId, string sandboxId, CancellationToken cancellationToken)
-    {
-        await using var db = await ReadAsync(cancellationToken);
-        return await db.FirstOrDefaultAsync($"SELECT {SandboxColumns} FROM sandboxes WHERE id = @id AND account_id = @account",
+    public Task<SandboxRecord?> GetSandboxAsync(string accountId, string sandboxId, CancellationToken cancellationToken) =>
+        ReadFirstAsync($"SELECT {SandboxColumns} FROM sandboxes WHERE id = @id AND account_id = @account",
             ReadSandbox, cancellationToken, ("@id", sandboxId), ("@account", accountId));
-    }
 
     private Task<int> InsertKeyAsync(SqlSession db, ApiKeyRecord key, CancellationToken cancellationToken) =>
         db.ExecuteAsync(

@@ -23,41 +23,31 @@ public abstract partial class SqlStore : IWindowStore
     }
 
     /// <inheritdoc/>
-    public async Task<WindowRecord?> GetWindowAsync(string sandboxId, string windowId, string? endUserId, CancellationToken cancellationToken)
-    {
-        await using var db = await ReadAsync(cancellationToken);
-        return await db.FirstOrDefaultAsync(
+    public Task<WindowRecord?> GetWindowAsync(string sandboxId, string windowId, string? endUserId, CancellationToken cancellationToken) =>
+        ReadFirstAsync(
             $"SELECT {WindowColumns} FROM data_sources WHERE id = @id AND sandbox_id = @sandbox AND {IsWindow} AND ({dialect.Text("@user")} IS NULL OR end_user_id = @user)",
             ReadWindow, cancellationToken, ("@id", windowId), ("@sandbox", sandboxId), ("@user", endUserId));
-    }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<WindowRecord>> ListWindowsAsync(string sandboxId, string? endUserId, string? status, CancellationToken cancellationToken)
-    {
-        await using var db = await ReadAsync(cancellationToken);
-        return await db.QueryAsync(
+    public async Task<IReadOnlyList<WindowRecord>> ListWindowsAsync(string sandboxId, string? endUserId, string? status, CancellationToken cancellationToken) =>
+        await ReadListAsync(
             $"SELECT {WindowColumns} FROM data_sources WHERE sandbox_id = @sandbox AND {IsWindow} AND ({dialect.Text("@user")} IS NULL OR end_user_id = @user) " +
             $"AND ({dialect.Text("@status")} IS NULL OR status = @status) ORDER BY last_active_at DESC, id",
             ReadWindow, cancellationToken, ("@sandbox", sandboxId), ("@user", endUserId), ("@status", status));
-    }
 
     /// <inheritdoc/>
-    public async Task<WindowRecord?> FindActiveWindowAsync(string sandboxId, string endUserId, CancellationToken cancellationToken)
-    {
-        await using var db = await ReadAsync(cancellationToken);
-        return await db.FirstOrDefaultAsync(
+    public Task<WindowRecord?> FindActiveWindowAsync(string sandboxId, string endUserId, CancellationToken cancellationToken) =>
+        ReadFirstAsync(
             $"SELECT {WindowColumns} FROM data_sources WHERE sandbox_id = @sandbox AND end_user_id = @user AND {IsWindow} AND status = 'active' " +
             "ORDER BY last_active_at DESC, created_at DESC LIMIT 1",
             ReadWindow, cancellationToken, ("@sandbox", sandboxId), ("@user", endUserId));
-    }
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<TurnRecord>> ListTurnsAsync(string sandboxId, string windowId, long afterSeq, int limit, CancellationToken cancellationToken)
     {
         // SQLite reads a negative LIMIT as no limit at all: refuse it rather than read a whole window.
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        await using var db = await ReadAsync(cancellationToken);
-        return await db.QueryAsync($"{TurnsOfWindow} AND t.seq > @after ORDER BY t.seq LIMIT @limit",
+        return await ReadListAsync($"{TurnsOfWindow} AND t.seq > @after ORDER BY t.seq LIMIT @limit",
             ReadTurn, cancellationToken, ("@window", windowId), ("@sandbox", sandboxId), ("@after", afterSeq), ("@limit", limit));
     }
 
@@ -74,32 +64,25 @@ public abstract partial class SqlStore : IWindowStore
     /// <inheritdoc/>
     public async Task<bool> SetWindowStatusAsync(string sandboxId, string windowId, string status, string? archivedReason, CancellationToken cancellationToken)
     {
-        await using var db = await WriteAsync(cancellationToken);
-        var changed = await db.ExecuteAsync(
+        var changed = await WriteOnceAsync(
             $"UPDATE data_sources SET status = @status, archived_reason = @reason WHERE id = @id AND sandbox_id = @sandbox AND {IsWindow}",
             cancellationToken, ("@status", status), ("@reason", archivedReason), ("@id", windowId), ("@sandbox", sandboxId));
         return changed == 1;
     }
 
     /// <inheritdoc/>
-    public async Task BindEndUserAsync(string sandboxId, string windowId, string endUserId, CancellationToken cancellationToken)
-    {
-        await using var db = await WriteAsync(cancellationToken);
-        await db.ExecuteAsync(
+    public Task BindEndUserAsync(string sandboxId, string windowId, string endUserId, CancellationToken cancellationToken) =>
+        WriteOnceAsync(
             $"UPDATE data_sources SET end_user_id = @user WHERE id = @id AND sandbox_id = @sandbox AND {IsWindow} AND end_user_id IS NULL",
             cancellationToken, ("@user", endUserId), ("@id", windowId), ("@sandbox", sandboxId));
-    }
 
     /// <inheritdoc/>
-    public async Task<int> ArchiveInactiveWindowsAsync(string? sandboxId, DateTimeOffset inactiveSince, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var db = await WriteAsync(cancellationToken);
-        return await db.ExecuteAsync(
+    public Task<int> ArchiveInactiveWindowsAsync(string? sandboxId, DateTimeOffset inactiveSince, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteOnceAsync(
             "UPDATE data_sources SET status = 'archived', archived_reason = 'inactivity' " +
             $"WHERE {IsWindow} AND status = 'active' AND last_active_at < @since AND ({dialect.Text("@sandbox")} IS NULL OR sandbox_id = @sandbox) " +
             "AND (lease_run_id IS NULL OR lease_expires_at <= @now)",
             cancellationToken, ("@since", dialect.LowerBound(inactiveSince)), ("@sandbox", sandboxId), ("@now", dialect.Time(now)));
-    }
 
     /// <inheritdoc/>
     public async Task<bool> TryAcquireLeaseAsync(string windowId, string runId, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken)
@@ -126,12 +109,9 @@ public abstract partial class SqlStore : IWindowStore
     }
 
     /// <inheritdoc/>
-    public async Task RenewLeaseAsync(string windowId, string runId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
-    {
-        await using var db = await WriteAsync(cancellationToken);
-        await db.ExecuteAsync("UPDATE data_sources SET lease_expires_at = @expires WHERE id = @id AND lease_run_id = @run",
+    public Task RenewLeaseAsync(string windowId, string runId, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        WriteOnceAsync("UPDATE data_sources SET lease_expires_at = @expires WHERE id = @id AND lease_run_id = @run",
             cancellationToken, ("@expires", dialect.Time(expiresAt)), ("@id", windowId), ("@run", runId));
-    }
 
     /// <inheritdoc/>
     public async Task ReleaseLeaseAsync(string windowId, string runId, CancellationToken cancellationToken)

@@ -47,6 +47,11 @@ internal sealed class SqliteDialect : SqlDialect
     public override string JsonSet(string json, params (string Key, string Value)[] members) =>
         $"json_set({json}, {string.Join(", ", members.Select(m => $"'$.{m.Key}', {m.Value}"))})";
 
+    public override string JsonSum(string column, string key) => $"COALESCE(SUM(json_extract({column}, '$.{key}')), 0)";
+
+    // Times are stored as fixed-format UTC text, so the first ten characters are the UTC day.
+    public override string UtcDay(string column) => $"substr({column}, 1, 10)";
+
     // SQLite names the columns of a failed unique constraint, not the constraint: any uniqueness failure counts
     // (SQLITE_CONSTRAINT_UNIQUE).
     public override bool IsUniqueViolation(DbException exception, string constraint) => exception is SqliteException { SqliteExtendedErrorCode: 2067 };
