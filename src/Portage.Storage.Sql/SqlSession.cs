@@ -24,9 +24,14 @@ public sealed class SqlSession(DbConnection connection) : IAsyncDisposable
         return this;
     }
 
-    /// <summary>Commits the transaction.</summary>
-    public Task CommitAsync(CancellationToken cancellationToken) =>
-        (_transaction ?? throw new InvalidOperationException("No transaction was begun.")).CommitAsync(cancellationToken);
+    /// <summary>Commits the transaction; commands after it run outside any transaction.</summary>
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        var transaction = _transaction ?? throw new InvalidOperationException("No transaction was begun.");
+        await transaction.CommitAsync(cancellationToken);
+        _transaction = null;
+        await transaction.DisposeAsync();
+    }
 
     /// <summary>A command in the session's transaction.</summary>
     public DbCommand Command(string sql, params (string Name, object? Value)[] parameters) => SqlCommands.Command(connection, _transaction, sql, parameters);
