@@ -8,6 +8,7 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Portage.Protocol/Portage.Protocol.csproj src/Portage.Protocol/
 COPY src/Portage.Core/Portage.Core.csproj src/Portage.Core/
+COPY src/Portage.Storage.Sql/Portage.Storage.Sql.csproj src/Portage.Storage.Sql/
 COPY src/Portage.Storage.Sqlite/Portage.Storage.Sqlite.csproj src/Portage.Storage.Sqlite/
 COPY src/Portage.Storage.Postgres/Portage.Storage.Postgres.csproj src/Portage.Storage.Postgres/
 COPY src/Portage.Providers.Anthropic/Portage.Providers.Anthropic.csproj src/Portage.Providers.Anthropic/

@@ -1,4 +1,6 @@
+using System.Data.Common;
 using Npgsql;
+using Portage.Storage.Sql;
 
 namespace Portage.Storage.Postgres;
 
@@ -7,7 +9,7 @@ namespace Portage.Storage.Postgres;
 /// the embedded migrations are applied once, before the first use, each in its own transaction. Several router
 /// processes may start on one database at once: an advisory lock serializes their migrations, so each is applied once.
 /// </summary>
-public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
+public sealed class PostgresDatabase : ISqlDatabase, IDisposable, IAsyncDisposable
 {
     // The advisory lock every Portage process takes to migrate a database ("PORTAGE1" in ASCII).
     private const long MigrationLockKey = 0x504F_5254_4147_4531;
@@ -54,7 +56,7 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
         List<int> applied;
         try
         {
-            applied = await Sql.QueryAsync(connection, "SELECT version FROM schema_migrations ORDER BY version", r => r.GetInt32(0), cancellationToken);
+            applied = await SqlCommands.QueryAsync(connection, null, "SELECT version FROM schema_migrations ORDER BY version", r => r.GetInt32(0), cancellationToken);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
         {
@@ -81,6 +83,13 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
 
         return await _dataSource.OpenConnectionAsync(cancellationToken);
     }
+
+    int ISqlDatabase.LatestVersion => LatestVersion;
+
+    async Task<DbConnection> ISqlDatabase.OpenReaderAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken);
+
+    // Every connection may write: PostgreSQL takes concurrent writers, and what must not race takes row locks.
+    async Task<DbConnection> ISqlDatabase.OpenWriterAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken);
 
     /// <summary>
     /// Applies the migrations this database lacks (none when it is up to date). Called by the first
@@ -134,8 +143,8 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
         // Under the lock, so two processes starting on an empty database never both create the version table.
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await LockAsync(connection, cancellationToken);
-        await Sql.ExecuteAsync(connection, VersionTable, cancellationToken);
-        var versions = await Sql.QueryAsync(connection, "SELECT version FROM schema_migrations", r => r.GetInt32(0), cancellationToken);
+        await SqlCommands.ExecuteAsync(connection, null, VersionTable, cancellationToken);
+        var versions = await SqlCommands.QueryAsync(connection, null, "SELECT version FROM schema_migrations", r => r.GetInt32(0), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return [.. versions];
     }
@@ -145,19 +154,19 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await LockAsync(connection, cancellationToken);
-        var done = await Sql.QueryAsync(connection, "SELECT 1 FROM schema_migrations WHERE version = @version", r => 1, cancellationToken, ("@version", version));
+        var done = await SqlCommands.QueryAsync(connection, null, "SELECT 1 FROM schema_migrations WHERE version = @version", r => 1, cancellationToken, ("@version", version));
         if (done.Count == 0)
         {
             try
             {
-                await Sql.ExecuteAsync(connection, migration.Text, cancellationToken);
+                await SqlCommands.ExecuteAsync(connection, null, migration.Text, cancellationToken);
             }
             catch (PostgresException ex)
             {
                 throw new InvalidOperationException($"PostgreSQL migration {migration.Name} failed: {ex.MessageText}", ex);
             }
 
-            await Sql.ExecuteAsync(connection, "INSERT INTO schema_migrations (version, name) VALUES (@version, @name)", cancellationToken,
+            await SqlCommands.ExecuteAsync(connection, null, "INSERT INTO schema_migrations (version, name) VALUES (@version, @name)", cancellationToken,
                 ("@version", version), ("@name", migration.Name));
         }
 
@@ -166,22 +175,10 @@ public sealed class PostgresDatabase : IDisposable, IAsyncDisposable
 
     // Transaction-scoped: released by the commit or rollback, also when the process dies mid-migration.
     private static Task<int> LockAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        Sql.ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(@key)", cancellationToken, ("@key", MigrationLockKey));
+        SqlCommands.ExecuteAsync(connection, null, "SELECT pg_advisory_xact_lock(@key)", cancellationToken, ("@key", MigrationLockKey));
 
-    private static List<Migration> Migrations()
-    {
-        var assembly = typeof(PostgresDatabase).Assembly;
-        const string prefix = "Portage.Storage.Postgres.Migrations.";
-        return assembly.GetManifestResourceNames()
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal)
-            .Select(n =>
-            {
-                using var reader = new StreamReader(assembly.GetManifestResourceStream(n)!);
-                return new Migration(n[prefix.Length..^".sql".Length], reader.ReadToEnd());
-            })
-            .ToList();
-    }
+    private static List<Migration> Migrations() =>
+        [.. EmbeddedMigrations.Read(typeof(PostgresDatabase).Assembly, "Portage.Storage.Postgres.Migrations.").Select(m => new Migration(m.Name, m.Text))];
 
     private sealed record Migration(string Name, string Text);
 }

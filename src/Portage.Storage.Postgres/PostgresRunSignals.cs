@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Portage.Core.Signals;
+using Portage.Storage.Sql;
 
 namespace Portage.Storage.Postgres;
 
@@ -36,7 +37,7 @@ public sealed partial class PostgresRunSignals : IRunSignals, IAsyncDisposable, 
     {
         _handlers.Deliver(signal);
         await using var connection = await _database.OpenAsync(cancellationToken);
-        await Sql.ExecuteAsync(connection, "SELECT pg_notify(@channel, @payload)", cancellationToken,
+        await SqlCommands.ExecuteAsync(connection, null, "SELECT pg_notify(@channel, @payload)", cancellationToken,
             ("@channel", Channel), ("@payload", $"{_node}|{Code(signal.Kind)}|{signal.RunId}"));
     }
 
@@ -83,7 +84,7 @@ public sealed partial class PostgresRunSignals : IRunSignals, IAsyncDisposable, 
             {
                 await using var connection = await _database.OpenAsync(token);
                 connection.Notification += OnNotification;
-                await Sql.ExecuteAsync(connection, $"LISTEN {Channel}", token);
+                await SqlCommands.ExecuteAsync(connection, null, $"LISTEN {Channel}", token);
                 retry = TimeSpan.FromMilliseconds(250);
                 while (true)
                 {

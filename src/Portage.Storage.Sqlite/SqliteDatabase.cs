@@ -1,7 +1,9 @@
+using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Portage.Core.Errors;
 using Portage.Core.Tenancy;
+using Portage.Storage.Sql;
 
 namespace Portage.Storage.Sqlite;
 
@@ -19,7 +21,7 @@ namespace Portage.Storage.Sqlite;
 /// <param name="connectionString">The SQLite connection string.</param>
 /// <param name="options">Write queue and busy timeouts.</param>
 /// <param name="ownerOnlyFile">A database file to create (or tighten) owner-only before SQLite first opens it.</param>
-public sealed class SqliteDatabase(string connectionString, SqliteOptions? options = null, string? ownerOnlyFile = null) : IDisposable
+public sealed class SqliteDatabase(string connectionString, SqliteOptions? options = null, string? ownerOnlyFile = null) : ISqlDatabase, IDisposable
 {
     private readonly SemaphoreSlim _migrationLock = new(1, 1);
     private readonly SemaphoreSlim _writer = new(1, 1);
@@ -72,6 +74,12 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
 
         return await PrepareAsync(new WriterConnection(connectionString, _writer), cancellationToken);
     }
+
+    int ISqlDatabase.LatestVersion => LatestVersion;
+
+    async Task<DbConnection> ISqlDatabase.OpenReaderAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken);
+
+    async Task<DbConnection> ISqlDatabase.OpenWriterAsync(CancellationToken cancellationToken) => await OpenWriterAsync(cancellationToken);
 
     /// <summary>Closes the pooled connections, so the file can be moved or deleted.</summary>
     public void Dispose()
@@ -229,18 +237,6 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
         return await command.ExecuteScalarAsync(cancellationToken);
     }
 
-    private static List<string> Migrations()
-    {
-        var assembly = typeof(SqliteDatabase).Assembly;
-        const string prefix = "Portage.Storage.Sqlite.Migrations.";
-        return assembly.GetManifestResourceNames()
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal)
-            .Select(n =>
-            {
-                using var reader = new StreamReader(assembly.GetManifestResourceStream(n)!);
-                return reader.ReadToEnd();
-            })
-            .ToList();
-    }
+    private static List<string> Migrations() =>
+        [.. EmbeddedMigrations.Read(typeof(SqliteDatabase).Assembly, "Portage.Storage.Sqlite.Migrations.").Select(m => m.Text)];
 }

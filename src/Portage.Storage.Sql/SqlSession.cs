@@ -1,0 +1,89 @@
+using System.Data.Common;
+
+namespace Portage.Storage.Sql;
+
+/// <summary>
+/// An open connection and, once begun, its transaction: every command it runs joins the transaction, and disposing it
+/// rolls back what was not committed and gives the connection back.
+/// </summary>
+/// <param name="connection">The open connection, owned from now on.</param>
+public sealed class SqlSession(DbConnection connection) : IAsyncDisposable
+{
+    private DbTransaction? _transaction;
+
+    /// <summary>The open connection.</summary>
+    public DbConnection Connection => connection;
+
+    /// <summary>The transaction begun on it, if any.</summary>
+    public DbTransaction? Transaction => _transaction;
+
+    /// <summary>Begins the transaction the following commands join (SQLite: IMMEDIATE, the write lock is taken now).</summary>
+    public async Task<SqlSession> BeginAsync(CancellationToken cancellationToken)
+    {
+        _transaction = await connection.BeginTransactionAsync(cancellationToken);
+        return this;
+    }
+
+    /// <summary>Commits the transaction; commands after it run outside any transaction.</summary>
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        var transaction = _transaction ?? throw new InvalidOperationException("No transaction was begun.");
+        await transaction.CommitAsync(cancellationToken);
+        _transaction = null;
+        await transaction.DisposeAsync();
+    }
+
+    /// <summary>A command in the session's transaction.</summary>
+    public DbCommand Command(string sql, params (string Name, object? Value)[] parameters) => SqlCommands.Command(connection, _transaction, sql, parameters);
+
+    /// <summary>Runs a statement; the rows it changed.</summary>
+    public Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        SqlCommands.ExecuteAsync(connection, _transaction, sql, cancellationToken, parameters);
+
+    /// <summary>Runs a query; each row mapped.</summary>
+    public Task<List<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> map, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        SqlCommands.QueryAsync(connection, _transaction, sql, map, cancellationToken, parameters);
+
+    /// <summary>Runs a query; its first row mapped, or the default when it has none.</summary>
+    public async Task<T?> FirstOrDefaultAsync<T>(string sql, Func<DbDataReader, T> map, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        (await QueryAsync(sql, map, cancellationToken, parameters)).FirstOrDefault();
+
+    /// <summary>Runs one prepared statement once per row of values (in the order of <paramref name="names"/>); the rows it changed in all.</summary>
+    public async Task<int> ExecuteEachAsync(string sql, IReadOnlyList<string> names, IEnumerable<object?[]> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(rows);
+        await using var command = Command(sql);
+        var parameters = new DbParameter[names.Count];
+        for (var i = 0; i < names.Count; i++)
+        {
+            parameters[i] = command.CreateParameter();
+            parameters[i].ParameterName = names[i];
+            command.Parameters.Add(parameters[i]);
+        }
+
+        var changed = 0;
+        foreach (var values in rows)
+        {
+            for (var i = 0; i < parameters.Length; i++)
+            {
+                parameters[i].Value = values[i] ?? DBNull.Value;
+            }
+
+            changed += await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return changed;
+    }
+
+    /// <summary>Rolls back an uncommitted transaction and closes the connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_transaction is not null)
+        {
+            await _transaction.DisposeAsync();
+        }
+
+        await connection.DisposeAsync();
+    }
+}

@@ -1,0 +1,186 @@
+using System.Data.Common;
+using Portage.Core.Recording;
+using Portage.Core.Runs;
+using Portage.Core.Windows;
+
+namespace Portage.Storage.Sql;
+
+public abstract partial class SqlStore : IRunStore
+{
+    private const string RunColumns =
+        "id, sandbox_id, end_user_id, window_id, session_id, provider, model, status, started_at, finished_at, stop_reason, usage, error, idempotency_key, request_hash";
+
+    // A running run whose window lease is no longer its own and unexpired: its process stopped renewing it.
+    private const string LeaseGone = "(w.lease_run_id IS NULL OR w.lease_run_id <> r.id OR w.lease_expires_at <= @now)";
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<long>> StartRunAsync(RunStart start, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        var run = start.Run;
+        await using var db = await WriteTransactionAsync(cancellationToken);
+        if (start.NewWindow is { } window)
+        {
+            await InsertWindowAsync(db, window, run.Id, start.LeaseExpiresAt, cancellationToken);
+        }
+
+        try
+        {
+            await db.ExecuteAsync(
+                $"INSERT INTO runs ({RunColumns}) VALUES (@id, @sandbox, @user, @window, @session, @provider, @model, @status, @started, NULL, NULL, NULL, NULL, @key, @hash)",
+                cancellationToken,
+                ("@id", run.Id), ("@sandbox", run.SandboxId), ("@user", run.EndUserId), ("@window", run.WindowId), ("@session", run.SessionId),
+                ("@provider", run.Provider), ("@model", run.Model), ("@status", run.Status), ("@started", dialect.Time(run.StartedAt)), ("@key", run.IdempotencyKey),
+                ("@hash", run.RequestFingerprint));
+        }
+        catch (DbException ex) when (dialect.IsUniqueViolation(ex, "ux_runs_idempotency") && run.IdempotencyKey is not null)
+        {
+            throw new DuplicateIdempotencyKeyException(run.IdempotencyKey, ex);
+        }
+
+        if (start.NewSession is { } session)
+        {
+            await InsertSessionAsync(db, session, cancellationToken);
+        }
+
+        var seqs = new List<long>(start.UserTurns.Count);
+        foreach (var turn in start.UserTurns)
+        {
+            seqs.Add(await AppendTurnAsync(db, run.WindowId, turn, cancellationToken));
+        }
+
+        await db.CommitAsync(cancellationToken);
+        return seqs;
+    }
+
+    /// <inheritdoc/>
+    public async Task<long> EndRunAsync(RunEnd end, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(end);
+        await using var db = await WriteTransactionAsync(cancellationToken);
+        // Window row, then run row, as the orphan sweep locks them: whichever of the two comes second sees the other's outcome.
+        await LockRowsAsync(db, "SELECT 1 FROM data_sources WHERE id = @id FOR NO KEY UPDATE", cancellationToken, ("@id", end.Scope.WindowId));
+        var status = await db.QueryAsync($"SELECT status FROM runs WHERE id = @id AND sandbox_id = @sandbox{dialect.Lock("FOR UPDATE")}",
+            r => r.GetString(0), cancellationToken, ("@id", end.Scope.RunId), ("@sandbox", end.Scope.SandboxId));
+        if (status.Count == 1 && status[0] != RunStatus.Running)
+        {
+            throw new RunAlreadyEndedException(end.Scope.RunId, status[0]);
+        }
+
+        var seq = await AppendTurnAsync(db, end.Scope.WindowId, end.AssistantTurn, cancellationToken);
+        await db.ExecuteAsync(
+            $"UPDATE sessions SET transcript = {dialect.Json("@transcript")}, model = @model, last_window_seq = @seq, " +
+            "provider_session_id = COALESCE(@native, provider_session_id), last_active_at = @at WHERE id = @id AND sandbox_id = @sandbox",
+            cancellationToken,
+            ("@transcript", end.TranscriptJson), ("@model", end.SessionModel), ("@seq", seq), ("@native", end.ProviderSessionId), ("@at", dialect.Time(end.FinishedAt)),
+            ("@id", end.Scope.SessionId), ("@sandbox", end.Scope.SandboxId));
+        await db.ExecuteAsync(
+            $"UPDATE runs SET status = @status, finished_at = @at, stop_reason = @stop, usage = {dialect.Jsonb("@usage")}, error = @error WHERE id = @id AND sandbox_id = @sandbox",
+            cancellationToken,
+            ("@status", end.Status), ("@at", dialect.Time(end.FinishedAt)), ("@stop", end.StopReason), ("@usage", end.UsageJson), ("@error", end.Error),
+            ("@id", end.Scope.RunId), ("@sandbox", end.Scope.SandboxId));
+        await ReleaseLeaseAsync(db, end.Scope.WindowId, end.Scope.RunId, cancellationToken);
+        await db.CommitAsync(cancellationToken);
+        return seq;
+    }
+
+    /// <inheritdoc/>
+    public Task<RunRecord?> GetRunAsync(string sandboxId, string runId, CancellationToken cancellationToken) =>
+        ReadFirstAsync($"SELECT {RunColumns} FROM runs WHERE id = @id AND sandbox_id = @sandbox",
+            ReadRun, cancellationToken, ("@id", runId), ("@sandbox", sandboxId));
+
+    /// <inheritdoc/>
+    public async Task<int> InterruptOrphanedRunsAsync(DateTimeOffset now, bool allRunning, CancellationToken cancellationToken)
+    {
+        await using var db = await WriteTransactionAsync(cancellationToken);
+        var sql = allRunning
+            ? $"SELECT {RunColumns} FROM runs WHERE status = 'running' ORDER BY started_at, id"
+            : $"SELECT {Prefixed("r.", RunColumns)} FROM runs r JOIN data_sources w ON w.id = r.window_id " +
+              $"WHERE r.status = 'running' AND {LeaseGone} ORDER BY r.started_at, r.id";
+        var candidates = await db.QueryAsync(sql, ReadRun, cancellationToken, ("@now", dialect.Time(now)));
+        var interrupted = 0;
+        foreach (var run in candidates)
+        {
+            // Window row, then run row: the order EndRunAsync locks them in, so a run ending meanwhile (another process on
+            // this database) is waited for, never deadlocked with, and then no longer counts as running.
+            await LockRowsAsync(db, "SELECT 1 FROM data_sources WHERE id = @id FOR NO KEY UPDATE", cancellationToken, ("@id", run.WindowId));
+            // Checked again under the locks: the run may have ended, or (replicas) renewed its lease, meanwhile.
+            var still = await db.QueryAsync(
+                allRunning
+                    ? $"SELECT 1 FROM runs WHERE id = @id AND status = 'running'{dialect.Lock("FOR UPDATE")}"
+                    : $"SELECT 1 FROM runs r JOIN data_sources w ON w.id = r.window_id WHERE r.id = @id AND r.status = 'running' AND {LeaseGone}{dialect.Lock("FOR UPDATE OF r")}",
+                r => 1, cancellationToken, ("@id", run.Id), ("@now", dialect.Time(now)));
+            if (still.Count == 0)
+            {
+                continue;
+            }
+
+            // An empty assistant turn marks the outcome in the window, so the log shows where the crash happened; the
+            // session is not advanced, so its next turn catches up on the user turn as a window gap (rule 4).
+            await AppendTurnAsync(db, run.WindowId,
+                new NewTurn(TurnRole.Assistant, $"{run.Provider}/{run.Model}", run.Provider, run.Model, run.Id, RunStatus.Interrupted, now, 0, []),
+                cancellationToken);
+            await db.ExecuteAsync("UPDATE runs SET status = 'interrupted', finished_at = @at, error = @error WHERE id = @id",
+                cancellationToken, ("@at", dialect.Time(now)), ("@error", "The server stopped while the run was in progress."), ("@id", run.Id));
+            await ReleaseLeaseAsync(db, run.WindowId, run.Id, cancellationToken);
+            interrupted++;
+        }
+
+        await db.CommitAsync(cancellationToken);
+        return interrupted;
+    }
+
+    /// <inheritdoc/>
+    public Task<RunRecord?> FindRunByIdempotencyKeyAsync(string sandboxId, string endUserId, string idempotencyKey, CancellationToken cancellationToken) =>
+        ReadFirstAsync($"SELECT {RunColumns} FROM runs WHERE sandbox_id = @sandbox AND end_user_id = @user AND idempotency_key = @key",
+            ReadRun, cancellationToken, ("@sandbox", sandboxId), ("@user", endUserId), ("@key", idempotencyKey));
+
+    /// <inheritdoc/>
+    /// <remarks>One prepared insert per frame, in one transaction; a store that can send the batch as one statement does.</remarks>
+    public virtual async Task AppendRunEventsAsync(string runId, IReadOnlyList<RunEventRecord> events, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        await using var db = await WriteTransactionAsync(cancellationToken);
+        await db.ExecuteEachAsync(dialect.InsertOrIgnore("run_events (run_id, seq, event, data) VALUES (@run, @seq, @event, @data)"),
+            ["@run", "@seq", "@event", "@data"], events.Select(e => new object?[] { runId, e.Seq, e.Event, e.Data }), cancellationToken);
+        await db.CommitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<RunEventRecord>> ListRunEventsAsync(string runId, long afterSeq, int limit, CancellationToken cancellationToken) =>
+        await ReadListAsync("SELECT seq, event, data FROM run_events WHERE run_id = @run AND seq > @after ORDER BY seq LIMIT @limit",
+            r => new RunEventRecord(r.GetInt64(0), r.GetString(1), r.GetString(2)), cancellationToken,
+            ("@run", runId), ("@after", afterSeq), ("@limit", limit));
+
+    /// <inheritdoc/>
+    public async Task<long> DeleteRunEventsAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken) =>
+        await WriteOnceAsync(
+            "DELETE FROM run_events WHERE run_id IN (SELECT id FROM runs WHERE status <> 'running' AND finished_at < @before)",
+            cancellationToken, ("@before", dialect.LowerBound(endedBefore)));
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<RunRecord>> ListRunsAsync(string sandboxId, RunFilter filter, RunCursor? after, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await using var db = await ReadAsync(cancellationToken);
+        var sql = $"SELECT {RunColumns} FROM runs WHERE sandbox_id = @sandbox AND ({dialect.Text("@window")} IS NULL OR window_id = @window) " +
+            $"AND ({dialect.Text("@status")} IS NULL OR status = @status) AND ({dialect.Text("@user")} IS NULL OR end_user_id = @user) " +
+            (after is null ? "" : "AND (started_at < @afterAt OR (started_at = @afterAt AND id < @afterId)) ") +
+            "ORDER BY started_at DESC, id DESC LIMIT @limit";
+        return await db.QueryAsync(sql, ReadRun, cancellationToken,
+            ("@sandbox", sandboxId), ("@window", filter.WindowId), ("@status", filter.Status), ("@user", filter.EndUserId),
+            ("@afterAt", after is null ? null : dialect.Time(after.StartedAt)), ("@afterId", after?.RunId), ("@limit", limit));
+    }
+
+    private static string Prefixed(string prefix, string columns) => string.Join(", ", columns.Split(", ").Select(c => prefix + c));
+
+    private RunRecord ReadRun(DbDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7),
+        dialect.ReadTime(r, 8), dialect.ReadTimeOrNull(r, 9), r.StringOrNull(10), r.StringOrNull(11), r.StringOrNull(12),
+        r.StringOrNull(13), r.StringOrNull(14));
+}

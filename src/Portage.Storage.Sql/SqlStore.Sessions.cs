@@ -1,0 +1,41 @@
+using System.Data.Common;
+using Portage.Core.Sessions;
+
+namespace Portage.Storage.Sql;
+
+public abstract partial class SqlStore : ISessionStore
+{
+    private const string SessionColumns =
+        "id, sandbox_id, end_user_id, window_id, provider, model, provider_session_id, transcript, last_window_seq, created_at, last_active_at";
+
+    /// <inheritdoc/>
+    public Task<SessionRecord?> GetSessionAsync(string sandboxId, string sessionId, string? endUserId, CancellationToken cancellationToken) =>
+        ReadFirstAsync(
+            $"SELECT {SessionColumns} FROM sessions WHERE (id = @id OR provider_session_id = @id) AND sandbox_id = @sandbox " +
+            $"AND ({dialect.Text("@user")} IS NULL OR end_user_id = @user) ORDER BY last_active_at DESC LIMIT 1",
+            ReadSession, cancellationToken, ("@id", sessionId), ("@sandbox", sandboxId), ("@user", endUserId));
+
+    /// <inheritdoc/>
+    public Task<SessionRecord?> FindLatestSessionAsync(string sandboxId, string windowId, string provider, string model, CancellationToken cancellationToken) =>
+        ReadFirstAsync(
+            $"SELECT {SessionColumns} FROM sessions WHERE window_id = @window AND sandbox_id = @sandbox AND provider = @provider AND model = @model " +
+            "ORDER BY last_active_at DESC, created_at DESC LIMIT 1",
+            ReadSession, cancellationToken, ("@window", windowId), ("@sandbox", sandboxId), ("@provider", provider), ("@model", model));
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(string sandboxId, string windowId, CancellationToken cancellationToken) =>
+        await ReadListAsync($"SELECT {SessionColumns} FROM sessions WHERE window_id = @window AND sandbox_id = @sandbox ORDER BY created_at, id",
+            ReadSession, cancellationToken, ("@window", windowId), ("@sandbox", sandboxId));
+
+    private Task<int> InsertSessionAsync(SqlSession db, SessionRecord s, CancellationToken cancellationToken) =>
+        db.ExecuteAsync(
+            $"INSERT INTO sessions ({SessionColumns}) VALUES (@id, @sandbox, @user, @window, @provider, @model, @native, {dialect.Json("@transcript")}, @seq, @created, @active)",
+            cancellationToken,
+            ("@id", s.Id), ("@sandbox", s.SandboxId), ("@user", s.EndUserId), ("@window", s.WindowId), ("@provider", s.Provider), ("@model", s.Model),
+            ("@native", s.ProviderSessionId), ("@transcript", s.TranscriptJson), ("@seq", s.LastWindowSeq), ("@created", dialect.Time(s.CreatedAt)),
+            ("@active", dialect.Time(s.LastActiveAt)));
+
+    private SessionRecord ReadSession(DbDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.StringOrNull(6),
+        r.GetString(7), r.GetInt64(8), dialect.ReadTime(r, 9), dialect.ReadTime(r, 10));
+}
