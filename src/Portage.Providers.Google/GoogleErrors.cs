@@ -46,6 +46,28 @@ internal static class GoogleErrors
     public static ProviderException Malformed(string what, string data, Exception inner) =>
         new(Provider, $"{what} sent a malformed stream frame: {Truncate(data)}", innerException: inner);
 
+    /// <summary>
+    /// One frame of a stream as a JSON object; anything else is <see cref="Malformed"/>. <paramref name="frame"/> names
+    /// the frame in the error ("An event", "A frame").
+    /// </summary>
+    public static JsonElement ParseFrame(string what, string data, string frame)
+    {
+        JsonElement root;
+        try
+        {
+            using var document = JsonDocument.Parse(data);
+            root = document.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw Malformed(what, data, ex);
+        }
+
+        return root.ValueKind == JsonValueKind.Object
+            ? root
+            : throw Malformed(what, data, new JsonException($"{frame} must be a JSON object."));
+    }
+
     /// <summary>Parses Google's duration strings: <c>"42s"</c>, <c>"57.238747106s"</c>.</summary>
     public static TimeSpan? ParseDuration(string? value)
     {

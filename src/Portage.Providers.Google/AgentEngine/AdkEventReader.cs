@@ -25,22 +25,7 @@ internal sealed class AdkEventReader(string sessionId)
             return null;
         }
 
-        JsonElement root;
-        try
-        {
-            using var document = JsonDocument.Parse(data);
-            root = document.RootElement.Clone();
-        }
-        catch (JsonException ex)
-        {
-            throw GoogleErrors.Malformed("Agent Engine", data, ex);
-        }
-
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            throw GoogleErrors.Malformed("Agent Engine", data, new JsonException("An event must be a JSON object."));
-        }
-
+        var root = GoogleErrors.ParseFrame("Agent Engine", data, "An event");
         _events++;
         if (root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
         {

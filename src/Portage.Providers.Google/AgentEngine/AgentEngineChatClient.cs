@@ -14,16 +14,12 @@ namespace Portage.Providers.Google.AgentEngine;
 /// id travels in <see cref="ChatOptions.ConversationId"/> (in) and <see cref="ChatResponseUpdate.ConversationId"/> (out).
 /// The engine id, the end user and an optional region come from <see cref="RunContextKeys"/>.
 /// </summary>
-internal sealed partial class AgentEngineChatClient(GoogleHttp http, GoogleSettings settings, IAccessTokenSource tokens) : IChatClient
+internal sealed partial class AgentEngineChatClient(GoogleHttp http, GoogleSettings settings, IAccessTokenSource tokens) : GoogleChatClient
 {
     private const string What = "Vertex AI Agent Engine";
 
     /// <inheritdoc/>
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
-
-    /// <inheritdoc/>
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages,
         ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -92,16 +88,6 @@ internal sealed partial class AgentEngineChatClient(GoogleHttp http, GoogleSetti
         }
 
         return composed.Append("\nThe user now says:\n").Append(message).ToString();
-    }
-
-    /// <inheritdoc/>
-    public object? GetService(Type serviceType, object? serviceKey = null) =>
-        serviceKey is null && serviceType?.IsInstanceOfType(this) == true ? this : null;
-
-    /// <inheritdoc/>
-    public void Dispose()
-    {
-        // The HTTP client is shared and owned by the container.
     }
 
     private async Task<string> CreateSessionAsync(string engine, string userId, Action<HttpRequestMessage> authorize, CancellationToken cancellationToken)
