@@ -1,15 +1,12 @@
 using Microsoft.Extensions.Configuration;
 using Portage.Core;
-using Portage.Core.Providers;
 using Portage.Core.Tenancy;
 using Portage.Providers.Google;
-using Portage.Providers.Google.AgentEngine;
-using Portage.Providers.Google.Gemini;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the <c>google</c> provider.</summary>
-public static class GoogleBuilderExtensions
+public static class GooglePortageBuilderExtensions
 {
     /// <summary>
     /// Adds provider <c>google</c>: the Gemini API (configured by <c>Providers:Google:ApiKey</c> or
@@ -27,32 +24,10 @@ public static class GoogleBuilderExtensions
         builder.Services.AddSingleton(sp => new GoogleHttp(
             sp.GetRequiredService<TimeProvider>(),
             GoogleSettings.From(sp.GetRequiredService<IConfiguration>()).Timeout));
-        builder.Services.AddSingleton(sp =>
-        {
-            var settings = GoogleSettings.From(sp.GetRequiredService<IConfiguration>());
-            var http = sp.GetRequiredService<GoogleHttp>();
-            IAccessTokenSource tokens = settings.AccessToken is { } token ? new StaticAccessToken(token) : new ApplicationDefaultAccessToken();
-            return new ProviderDefinition
-            {
-                Name = GoogleErrors.Provider,
-                Client = new GeminiChatClient(http, settings.BaseUrl, settings.ApiKey ?? "", settings.DefaultModel, sp.GetRequiredService<IIdGenerator>()),
-                DefaultModel = settings.DefaultModel,
-                Models = settings.Models,
-                ContextBudgetTokens = settings.ContextBudgetTokens,
-                Needs = "GEMINI_API_KEY",
-                Configured = settings.ApiKey is not null,
-                AgentEngine = new ProviderDefinition
-                {
-                    Name = GoogleErrors.Provider,
-                    Client = new AgentEngineChatClient(http, settings, tokens),
-                    DefaultModel = "agent-engine",
-                    ContextBudgetTokens = settings.ContextBudgetTokens,
-                    ServerSideSessions = true,
-                    Needs = "GOOGLE_CLOUD_PROJECT and Google credentials (gcloud auth application-default login)",
-                    Configured = settings.Project is not null,
-                },
-            };
-        });
+        builder.Services.AddSingleton(sp => GoogleProvider.Create(
+            GoogleSettings.From(sp.GetRequiredService<IConfiguration>()),
+            sp.GetRequiredService<GoogleHttp>(),
+            sp.GetRequiredService<IIdGenerator>()));
         return builder;
     }
 }

@@ -36,7 +36,7 @@ internal sealed class AdkEventReader(string sessionId)
         if (code is not null || message is not null)
         {
             message ??= "The agent failed.";
-            throw new ProviderException(GoogleErrors.Provider, code is null ? message : $"{message} ({code})");
+            throw new ProviderException(GoogleProvider.Name, code is null ? message : $"{message} ({code})");
         }
 
         var partial = root.TryGetProperty("partial", out var p) && p.ValueKind == JsonValueKind.True;
@@ -50,7 +50,7 @@ internal sealed class AdkEventReader(string sessionId)
         if (_events == 0)
         {
             // Seen in the field when the engine's service account lacks a role: a 200 that says nothing.
-            throw new ProviderException(GoogleErrors.Provider,
+            throw new ProviderException(GoogleProvider.Name,
                 "Agent Engine answered with an empty stream. Check that the reasoning engine exists and that its service account may use sessions (aiplatform.sessions.*).",
                 transient: false);
         }

@@ -105,7 +105,7 @@ internal sealed partial class AgentEngineChatClient(GoogleHttp http, GoogleSetti
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
         {
-            throw new ProviderException(GoogleErrors.Provider, $"The connection to {What} was lost while creating a session: {ex.Message}", innerException: ex);
+            throw new ProviderException(GoogleProvider.Name, $"The connection to {What} was lost while creating a session: {ex.Message}", innerException: ex);
         }
 
         try
@@ -121,7 +121,7 @@ internal sealed partial class AgentEngineChatClient(GoogleHttp http, GoogleSetti
             throw GoogleErrors.Malformed(What, text, ex);
         }
 
-        throw new ProviderException(GoogleErrors.Provider, $"{What} created no session (no output.id in its answer to async_create_session); is the engine an ADK agent?", transient: false);
+        throw new ProviderException(GoogleProvider.Name, $"{What} created no session (no output.id in its answer to async_create_session); is the engine an ADK agent?", transient: false);
     }
 
     // The location becomes part of a host name and the ids part of a path that carries a bearer token: both are
@@ -156,7 +156,7 @@ internal sealed partial class AgentEngineChatClient(GoogleHttp http, GoogleSetti
             : null;
 
     private static ProviderException Refused(string why) =>
-        new(GoogleErrors.Provider, $"Cannot call {What}: {why}.", transient: false);
+        new(GoogleProvider.Name, $"Cannot call {What}: {why}.", transient: false);
 
     private static async IAsyncEnumerable<string> ReadLinesAsync(Stream body, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

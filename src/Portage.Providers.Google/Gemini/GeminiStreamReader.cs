@@ -64,7 +64,7 @@ internal sealed class GeminiStreamReader(string model, IIdGenerator ids)
         var finish = FinishReason();
         if (finish is null)
         {
-            throw new ProviderException(GoogleErrors.Provider, "The Gemini stream ended before its last chunk (no finishReason): the connection was cut.");
+            throw new ProviderException(GoogleProvider.Name, "The Gemini stream ended before its last chunk (no finishReason): the connection was cut.");
         }
 
         var update = Update(_usage is { } usage ? [new UsageContent(Usage(usage))] : []);
