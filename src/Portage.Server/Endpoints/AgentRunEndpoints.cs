@@ -26,7 +26,7 @@ internal static partial class AgentRunEndpoints
         return sandbox;
     }
 
-    private static async Task RunAsync(HttpContext context, string sandboxId, RunHost host, [AsParameters] RunStreaming streaming)
+    private static async Task RunAsync(HttpContext context, string sandboxId, RunHost host, RunStreaming streaming)
     {
         var ct = context.RequestAborted;
         var request = await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.AgentRunRequest, streaming.Options.MaxRequestBodyBytes, ct,
@@ -51,7 +51,7 @@ internal static partial class AgentRunEndpoints
     }
 
     private static async Task EventsAsync(
-        HttpContext context, string sandboxId, string runId, string? last_event_id, IRunStore runs, [AsParameters] RunStreaming streaming)
+        HttpContext context, string sandboxId, string runId, string? last_event_id, IRunStore runs, RunStreaming streaming)
     {
         var run = await runs.GetRunAsync(sandboxId, runId, context.RequestAborted) ?? throw RunNotFound(sandboxId, runId);
         var header = context.Request.Headers["Last-Event-ID"].ToString();

@@ -8,7 +8,7 @@ namespace Portage.Server.Endpoints;
 
 /// <summary>
 /// What streaming a run's frames to a client needs, the same for the connection that starts the run and one that
-/// re-joins it; bound into the handlers with <c>[AsParameters]</c>.
+/// re-joins it (a singleton).
 /// </summary>
 internal sealed class RunStreaming(
     RunFollower follower, TimeProvider time, IOptions<ServerOptions> options, ILoggerFactory loggers, ContentLogging content, StreamKeyWatch keys)
