@@ -17,13 +17,8 @@ public sealed class ApiKeysResource
     /// Creates a key (<c>POST /api/v1/api-keys</c>); the answer carries the plaintext key, shown only this once. Its scope
     /// is <see cref="CreateApiKeyRequest.Scope"/>, <c>runs</c> when not set.
     /// </summary>
-    public Task<CreatedApiKey> CreateAsync(CreateApiKeyRequest request, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return _connection.SendJsonAsync(
-            "apiKeys.create", HttpMethod.Post, Paths.ApiKeys, ProtocolJson.Default.CreatedApiKey,
-            () => RouterConnection.JsonBody(request), cancellationToken);
-    }
+    public Task<CreatedApiKey> CreateAsync(CreateApiKeyRequest request, CancellationToken cancellationToken = default) =>
+        _connection.SendBodyAsync("apiKeys.create", HttpMethod.Post, Paths.ApiKeys, request, ProtocolJson.Default.CreatedApiKey, cancellationToken);
 
     /// <summary>Lists the keys (<c>GET /api/v1/api-keys</c>), never the keys themselves.</summary>
     public Task<IReadOnlyList<ApiKeyInfo>> ListAsync(CancellationToken cancellationToken = default) =>

@@ -11,7 +11,6 @@ namespace Portage.Client;
 /// </summary>
 public sealed class DataSourcesResource
 {
-
     private readonly RouterConnection _connection;
 
     internal DataSourcesResource(RouterConnection connection) => _connection = connection;
@@ -21,13 +20,9 @@ public sealed class DataSourcesResource
     /// once as the <c>context_window_id</c> of a run (what a Copass <c>contextWindow.create</c> does).
     /// </summary>
     public Task<DataSource> RegisterAsync(
-        string sandboxId, RegisterDataSourceRequest request, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return _connection.SendJsonAsync(
-            "dataSources.register", HttpMethod.Post, Paths.Sources(sandboxId),
-            ProtocolJson.Default.DataSource, () => RouterConnection.JsonBody(request), cancellationToken);
-    }
+        string sandboxId, RegisterDataSourceRequest request, CancellationToken cancellationToken = default) =>
+        _connection.SendBodyAsync(
+            "dataSources.register", HttpMethod.Post, Paths.Sources(sandboxId), request, ProtocolJson.Default.DataSource, cancellationToken);
 
     /// <summary>
     /// Changes the non-null fields of a data source (<c>PATCH …/sources/{id}</c>). <c>AdapterConfig</c> replaces the
@@ -40,28 +35,21 @@ public sealed class DataSourcesResource
     /// <param name="cancellationToken">Cancels the call.</param>
     public Task<DataSource> UpdateAsync(
         string sandboxId, string dataSourceId, UpdateDataSourceRequest request, bool mergeAdapterConfig = false,
-        CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return _connection.SendJsonAsync(
+        CancellationToken cancellationToken = default) =>
+        _connection.SendBodyAsync(
             "dataSources.update", HttpMethod.Patch,
             Paths.Query(Paths.Source(sandboxId, dataSourceId), ("merge_adapter_config", mergeAdapterConfig ? "true" : null)),
-            ProtocolJson.Default.DataSource, () => RouterConnection.JsonBody(request), cancellationToken);
-    }
+            request, ProtocolJson.Default.DataSource, cancellationToken);
 
     /// <summary>Pauses a data source (<c>POST …/sources/{id}/pause</c>); runs refuse a paused context window until it is resumed.</summary>
     public Task<StatusResponse> PauseAsync(
         string sandboxId, string dataSourceId, CancellationToken cancellationToken = default) =>
-        _connection.SendJsonAsync(
-            "dataSources.pause", HttpMethod.Post, $"{Paths.Source(sandboxId, dataSourceId)}/pause",
-            ProtocolJson.Default.StatusResponse, content: null, cancellationToken);
+        StatusActionAsync("pause", sandboxId, dataSourceId, cancellationToken);
 
     /// <summary>Resumes a paused data source (<c>POST …/sources/{id}/resume</c>); archived or disconnected ones answer 409.</summary>
     public Task<StatusResponse> ResumeAsync(
         string sandboxId, string dataSourceId, CancellationToken cancellationToken = default) =>
-        _connection.SendJsonAsync(
-            "dataSources.resume", HttpMethod.Post, $"{Paths.Source(sandboxId, dataSourceId)}/resume",
-            ProtocolJson.Default.StatusResponse, content: null, cancellationToken);
+        StatusActionAsync("resume", sandboxId, dataSourceId, cancellationToken);
 
     /// <summary>
     /// Deletes a data source's registration only (<c>DELETE …/sources/{id}</c>); content ingested through it stays. A
@@ -78,13 +66,10 @@ public sealed class DataSourcesResource
     /// chunks, and with <paramref name="deleteSource"/> the registration too. The answer counts what went.
     /// </summary>
     public Task<PurgeResponse> PurgeAsync(
-        string sandboxId, string dataSourceId, bool deleteSource = false, CancellationToken cancellationToken = default)
-    {
-        var request = new PurgeDataSourceRequest { DeleteSource = deleteSource };
-        return _connection.SendJsonAsync(
+        string sandboxId, string dataSourceId, bool deleteSource = false, CancellationToken cancellationToken = default) =>
+        _connection.SendBodyAsync(
             "dataSources.purge", HttpMethod.Post, $"{Paths.Source(sandboxId, dataSourceId)}/purge",
-            ProtocolJson.Default.PurgeResponse, () => RouterConnection.JsonBody(request), cancellationToken);
-    }
+            new PurgeDataSourceRequest { DeleteSource = deleteSource }, ProtocolJson.Default.PurgeResponse, cancellationToken);
 
     /// <summary>
     /// Archives a data source at once (<c>POST …/sources/{id}/archive</c>); idempotent. An archived context window
@@ -92,16 +77,12 @@ public sealed class DataSourcesResource
     /// </summary>
     public Task<StatusResponse> ArchiveAsync(
         string sandboxId, string dataSourceId, CancellationToken cancellationToken = default) =>
-        _connection.SendJsonAsync(
-            "dataSources.archive", HttpMethod.Post, $"{Paths.Source(sandboxId, dataSourceId)}/archive",
-            ProtocolJson.Default.StatusResponse, content: null, cancellationToken);
+        StatusActionAsync("archive", sandboxId, dataSourceId, cancellationToken);
 
     /// <summary>Disconnects a data source (<c>POST …/sources/{id}/disconnect</c>); for a context window, the same as archive.</summary>
     public Task<StatusResponse> DisconnectAsync(
         string sandboxId, string dataSourceId, CancellationToken cancellationToken = default) =>
-        _connection.SendJsonAsync(
-            "dataSources.disconnect", HttpMethod.Post, $"{Paths.Source(sandboxId, dataSourceId)}/disconnect",
-            ProtocolJson.Default.StatusResponse, content: null, cancellationToken);
+        StatusActionAsync("disconnect", sandboxId, dataSourceId, cancellationToken);
 
     /// <summary>Gets one data source (<c>GET …/sources/{id}</c>).</summary>
     public Task<DataSource> GetAsync(
@@ -285,4 +266,10 @@ public sealed class DataSourcesResource
             Paths.Query($"{Paths.Sources(sandboxId)}/_sweep_ephemeral",
                 ("inactivity_seconds", inactivitySeconds.ToString(CultureInfo.InvariantCulture))),
             ProtocolJson.Default.SweepResponse, content: null, cancellationToken);
+
+    // pause, resume, archive and disconnect: a POST to the source's action path, answered with its status.
+    private Task<StatusResponse> StatusActionAsync(string action, string sandboxId, string dataSourceId, CancellationToken cancellationToken) =>
+        _connection.SendJsonAsync(
+            $"dataSources.{action}", HttpMethod.Post, $"{Paths.Source(sandboxId, dataSourceId)}/{action}",
+            ProtocolJson.Default.StatusResponse, content: null, cancellationToken);
 }

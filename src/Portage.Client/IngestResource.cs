@@ -15,13 +15,8 @@ public sealed class IngestResource
     internal IngestResource(RouterConnection connection) => _connection = connection;
 
     /// <summary>Ingests a text (<c>POST …/ingest</c>); the answer is the queued job. Sent once, never retried.</summary>
-    public Task<IngestJobResponse> TextAsync(string sandboxId, IngestTextRequest request, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return _connection.SendJsonAsync(
-            "ingest.text", HttpMethod.Post, Path(sandboxId), ProtocolJson.Default.IngestJobResponse,
-            () => RouterConnection.JsonBody(request), cancellationToken);
-    }
+    public Task<IngestJobResponse> TextAsync(string sandboxId, IngestTextRequest request, CancellationToken cancellationToken = default) =>
+        _connection.SendBodyAsync("ingest.text", HttpMethod.Post, Path(sandboxId), request, ProtocolJson.Default.IngestJobResponse, cancellationToken);
 
     /// <summary>The status of an ingest job (<c>GET …/ingest/{job_id}</c>).</summary>
     public Task<IngestJobStatus> GetJobAsync(string sandboxId, string jobId, CancellationToken cancellationToken = default) =>

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -75,6 +76,23 @@ internal sealed class RouterConnection : IDisposable
     /// <summary>Sends a request once and returns the response as soon as its headers arrive (for streams).</summary>
     public Task<HttpResponseMessage> SendStreamingAsync(HttpRequestMessage request, CancellationToken ct) =>
         _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+
+    /// <summary>
+    /// Sends a JSON call with <paramref name="body"/> as its JSON body, refusing a null body by the caller's parameter name
+    /// (retried as <see cref="SendJsonAsync{TResponse}"/> says).
+    /// </summary>
+    public Task<TResponse> SendBodyAsync<TRequest, TResponse>(
+        string operation,
+        HttpMethod method,
+        string path,
+        TRequest body,
+        JsonTypeInfo<TResponse> responseType,
+        CancellationToken ct,
+        [CallerArgumentExpression(nameof(body))] string bodyName = "")
+    {
+        ArgumentNullException.ThrowIfNull(body, bodyName);
+        return SendJsonAsync(operation, method, path, responseType, () => JsonBody(body), ct);
+    }
 
     /// <summary>Sends a JSON call; GETs are retried on 5xx and network errors, anything else is sent once.</summary>
     public async Task<TResponse> SendJsonAsync<TResponse>(

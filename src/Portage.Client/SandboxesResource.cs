@@ -11,13 +11,8 @@ public sealed class SandboxesResource
     internal SandboxesResource(RouterConnection connection) => _connection = connection;
 
     /// <summary>Creates a sandbox (<c>POST /api/v1/storage/sandboxes</c>).</summary>
-    public Task<Sandbox> CreateAsync(CreateSandboxRequest request, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return _connection.SendJsonAsync(
-            "sandboxes.create", HttpMethod.Post, Paths.Sandboxes, ProtocolJson.Default.Sandbox,
-            () => RouterConnection.JsonBody(request), cancellationToken);
-    }
+    public Task<Sandbox> CreateAsync(CreateSandboxRequest request, CancellationToken cancellationToken = default) =>
+        _connection.SendBodyAsync("sandboxes.create", HttpMethod.Post, Paths.Sandboxes, request, ProtocolJson.Default.Sandbox, cancellationToken);
 
     /// <summary>Lists the sandboxes (<c>GET /api/v1/storage/sandboxes?status=…</c>).</summary>
     /// <param name="status">Only sandboxes with this status (<c>active</c>, <c>suspended</c>, <c>archived</c>).</param>

@@ -11,8 +11,6 @@ namespace Portage.Providers.Google;
 /// </summary>
 internal static class GoogleErrors
 {
-    public const string Provider = "google";
-
     private const string RetryInfoType = "type.googleapis.com/google.rpc.RetryInfo";
     private const string QuotaFailureType = "type.googleapis.com/google.rpc.QuotaFailure";
 
@@ -29,7 +27,7 @@ internal static class GoogleErrors
 
         // A daily quota will not come back within a retry's wait; a per-minute one will.
         var transient = status == 429 && error is { } quota && IsDailyQuota(quota) ? false : (bool?)null;
-        return new ProviderException(Provider, message, status, retryAfter, transient);
+        return new ProviderException(GoogleProvider.Name, message, status, retryAfter, transient);
     }
 
     /// <summary>An error object that arrived inside a 200 stream (<c>data: {"error": …}</c>).</summary>
@@ -39,12 +37,34 @@ internal static class GoogleErrors
         var status = Text(error, "status");
         var message = Text(error, "message") is { Length: > 0 } m ? m : "The provider reported an error mid-stream.";
         var context = string.Join(", ", new[] { code?.ToString(CultureInfo.InvariantCulture), status }.Where(s => !string.IsNullOrEmpty(s)));
-        return new ProviderException(Provider, context.Length > 0 ? $"{message} (mid-stream, {context})" : $"{message} (mid-stream)", code, RetryDelay(error));
+        return new ProviderException(GoogleProvider.Name, context.Length > 0 ? $"{message} (mid-stream, {context})" : $"{message} (mid-stream)", code, RetryDelay(error));
     }
 
     /// <summary>A frame that is not JSON: the stream cannot be trusted any further.</summary>
     public static ProviderException Malformed(string what, string data, Exception inner) =>
-        new(Provider, $"{what} sent a malformed stream frame: {Truncate(data)}", innerException: inner);
+        new(GoogleProvider.Name, $"{what} sent a malformed stream frame: {Truncate(data)}", innerException: inner);
+
+    /// <summary>
+    /// One frame of a stream as a JSON object; anything else is <see cref="Malformed"/>. <paramref name="frame"/> names
+    /// the frame in the error ("An event", "A frame").
+    /// </summary>
+    public static JsonElement ParseFrame(string what, string data, string frame)
+    {
+        JsonElement root;
+        try
+        {
+            using var document = JsonDocument.Parse(data);
+            root = document.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw Malformed(what, data, ex);
+        }
+
+        return root.ValueKind == JsonValueKind.Object
+            ? root
+            : throw Malformed(what, data, new JsonException($"{frame} must be a JSON object."));
+    }
 
     /// <summary>Parses Google's duration strings: <c>"42s"</c>, <c>"57.238747106s"</c>.</summary>
     public static TimeSpan? ParseDuration(string? value)

@@ -90,9 +90,9 @@ internal sealed class GoogleHttp(TimeProvider time, TimeSpan timeout) : IDisposa
         return exception switch
         {
             ProviderException => null,
-            TaskCanceledException or TimeoutException => new ProviderException(GoogleErrors.Provider, $"{what} did not answer in time ({exception.Message}).", innerException: exception),
-            HttpRequestException http => new ProviderException(GoogleErrors.Provider, $"Could not reach {what}: {http.Message}", innerException: http),
-            IOException io => new ProviderException(GoogleErrors.Provider, $"The connection to {what} was lost mid-stream: {io.Message}", innerException: io),
+            TaskCanceledException or TimeoutException => new ProviderException(GoogleProvider.Name, $"{what} did not answer in time ({exception.Message}).", innerException: exception),
+            HttpRequestException http => new ProviderException(GoogleProvider.Name, $"Could not reach {what}: {http.Message}", innerException: http),
+            IOException io => new ProviderException(GoogleProvider.Name, $"The connection to {what} was lost mid-stream: {io.Message}", innerException: io),
             _ => null,
         };
     }

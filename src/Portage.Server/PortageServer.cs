@@ -35,6 +35,7 @@ public static class PortageServer
         builder.Services.AddHostedService<FirstStart>();
         builder.Services.AddSingleton<StreamKeyWatch>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamKeyWatch>());
+        builder.Services.AddSingleton<RunStreaming>();
         builder.Services.AddPortageMcp();
         builder.AddPortageTelemetry();
 

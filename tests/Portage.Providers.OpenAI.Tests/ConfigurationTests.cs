@@ -80,11 +80,11 @@ public sealed class ConfigurationTests
             ["Providers:OpenAICompatible:vllm:BaseUrl"] = "http://localhost:8000/v1",
         }).Build();
 
-        Assert.Equal(["ollama", "vllm"], OpenAIProviders.CompatibleNames(configuration).Order(StringComparer.Ordinal));
-        var ollama = OpenAIProviders.Compatible("ollama", configuration, TimeProvider.System);
+        Assert.Equal(["ollama", "vllm"], OpenAIProvider.CompatibleNames(configuration).Order(StringComparer.Ordinal));
+        var ollama = OpenAIProvider.Compatible("ollama", configuration, TimeProvider.System);
         Assert.Equal((true, "llama3.2", 8_192), (ollama.Configured, ollama.DefaultModel, ollama.ContextBudgetTokens));
         Assert.Equal(["llama3.2", "qwen2.5"], ollama.Models);
-        var vllm = OpenAIProviders.Compatible("vllm", configuration, TimeProvider.System);
+        var vllm = OpenAIProvider.Compatible("vllm", configuration, TimeProvider.System);
         Assert.False(vllm.Configured);
         Assert.Contains("Providers:OpenAICompatible:vllm:DefaultModel", vllm.Needs, StringComparison.Ordinal);
     }

@@ -11,7 +11,7 @@ namespace Portage.Providers.OpenAI.Tests;
 internal static class OpenAITestClient
 {
     public static ProviderDefinition Provider(IDictionary<string, string?> settings, TimeProvider? time = null) =>
-        OpenAIProviders.OpenAI(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), time ?? TimeProvider.System);
+        OpenAIProvider.OpenAI(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), time ?? TimeProvider.System);
 
     /// <summary>The provider with a key and the fake's <c>/v1</c> as its base URL.</summary>
     public static IChatClient For(FakeProviderServer fake, TimeProvider? time = null) => Provider(new Dictionary<string, string?>

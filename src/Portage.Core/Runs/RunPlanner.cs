@@ -66,17 +66,7 @@ public sealed class RunPlanner(
             resolution?.SetTag("portage.session.id", scope.SessionId);
             resolution?.SetTag("portage.session.continues", session.Continues);
             var record = await StoreStartAsync(scope, request, window, session, cancellationToken);
-            return new PreparedRun
-            {
-                Request = request,
-                Scope = scope,
-                Record = record,
-                Window = window.Window,
-                Session = session,
-                PriorTurns = priorTurns,
-                Lease = lease,
-                Trace = trace,
-            };
+            return new PreparedRun(request, scope, record, window.Window, session, priorTurns, lease, trace);
         }
         catch
         {

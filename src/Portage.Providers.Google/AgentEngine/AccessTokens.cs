@@ -37,13 +37,13 @@ internal sealed class ApplicationDefaultAccessToken : IAccessTokenSource
         catch (InvalidOperationException ex)
         {
             // GetApplicationDefaultAsync's way of saying that no credentials were found: no retry will find them.
-            throw new ProviderException(GoogleErrors.Provider,
+            throw new ProviderException(GoogleProvider.Name,
                 $"No Google credentials for Vertex AI Agent Engine: run `gcloud auth application-default login` (or set GOOGLE_APPLICATION_CREDENTIALS) and retry. {ex.Message}",
                 transient: false, innerException: ex);
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not ProviderException)
         {
-            throw new ProviderException(GoogleErrors.Provider, $"Could not get a Google access token: {ex.Message}", innerException: ex);
+            throw new ProviderException(GoogleProvider.Name, $"Could not get a Google access token: {ex.Message}", innerException: ex);
         }
     }
 }

@@ -25,22 +25,7 @@ internal sealed class AdkEventReader(string sessionId)
             return null;
         }
 
-        JsonElement root;
-        try
-        {
-            using var document = JsonDocument.Parse(data);
-            root = document.RootElement.Clone();
-        }
-        catch (JsonException ex)
-        {
-            throw GoogleErrors.Malformed("Agent Engine", data, ex);
-        }
-
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            throw GoogleErrors.Malformed("Agent Engine", data, new JsonException("An event must be a JSON object."));
-        }
-
+        var root = GoogleErrors.ParseFrame("Agent Engine", data, "An event");
         _events++;
         if (root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
         {
@@ -51,7 +36,7 @@ internal sealed class AdkEventReader(string sessionId)
         if (code is not null || message is not null)
         {
             message ??= "The agent failed.";
-            throw new ProviderException(GoogleErrors.Provider, code is null ? message : $"{message} ({code})");
+            throw new ProviderException(GoogleProvider.Name, code is null ? message : $"{message} ({code})");
         }
 
         var partial = root.TryGetProperty("partial", out var p) && p.ValueKind == JsonValueKind.True;
@@ -65,7 +50,7 @@ internal sealed class AdkEventReader(string sessionId)
         if (_events == 0)
         {
             // Seen in the field when the engine's service account lacks a role: a 200 that says nothing.
-            throw new ProviderException(GoogleErrors.Provider,
+            throw new ProviderException(GoogleProvider.Name,
                 "Agent Engine answered with an empty stream. Check that the reasoning engine exists and that its service account may use sessions (aiplatform.sessions.*).",
                 transient: false);
         }

@@ -14,16 +14,12 @@ namespace Portage.Providers.Google.AgentEngine;
 /// id travels in <see cref="ChatOptions.ConversationId"/> (in) and <see cref="ChatResponseUpdate.ConversationId"/> (out).
 /// The engine id, the end user and an optional region come from <see cref="RunContextKeys"/>.
 /// </summary>
-internal sealed partial class AgentEngineChatClient(GoogleHttp http, GoogleSettings settings, IAccessTokenSource tokens) : IChatClient
+internal sealed partial class AgentEngineChatClient(GoogleHttp http, GoogleSettings settings, IAccessTokenSource tokens) : GoogleChatClient
 {
     private const string What = "Vertex AI Agent Engine";
 
     /// <inheritdoc/>
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
-
-    /// <inheritdoc/>
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages,
         ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -94,16 +90,6 @@ internal sealed partial class AgentEngineChatClient(GoogleHttp http, GoogleSetti
         return composed.Append("\nThe user now says:\n").Append(message).ToString();
     }
 
-    /// <inheritdoc/>
-    public object? GetService(Type serviceType, object? serviceKey = null) =>
-        serviceKey is null && serviceType?.IsInstanceOfType(this) == true ? this : null;
-
-    /// <inheritdoc/>
-    public void Dispose()
-    {
-        // The HTTP client is shared and owned by the container.
-    }
-
     private async Task<string> CreateSessionAsync(string engine, string userId, Action<HttpRequestMessage> authorize, CancellationToken cancellationToken)
     {
         var create = new JsonObject
@@ -119,7 +105,7 @@ internal sealed partial class AgentEngineChatClient(GoogleHttp http, GoogleSetti
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
         {
-            throw new ProviderException(GoogleErrors.Provider, $"The connection to {What} was lost while creating a session: {ex.Message}", innerException: ex);
+            throw new ProviderException(GoogleProvider.Name, $"The connection to {What} was lost while creating a session: {ex.Message}", innerException: ex);
         }
 
         try
@@ -135,7 +121,7 @@ internal sealed partial class AgentEngineChatClient(GoogleHttp http, GoogleSetti
             throw GoogleErrors.Malformed(What, text, ex);
         }
 
-        throw new ProviderException(GoogleErrors.Provider, $"{What} created no session (no output.id in its answer to async_create_session); is the engine an ADK agent?", transient: false);
+        throw new ProviderException(GoogleProvider.Name, $"{What} created no session (no output.id in its answer to async_create_session); is the engine an ADK agent?", transient: false);
     }
 
     // The location becomes part of a host name and the ids part of a path that carries a bearer token: both are
@@ -170,7 +156,7 @@ internal sealed partial class AgentEngineChatClient(GoogleHttp http, GoogleSetti
             : null;
 
     private static ProviderException Refused(string why) =>
-        new(GoogleErrors.Provider, $"Cannot call {What}: {why}.", transient: false);
+        new(GoogleProvider.Name, $"Cannot call {What}: {why}.", transient: false);
 
     private static async IAsyncEnumerable<string> ReadLinesAsync(Stream body, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

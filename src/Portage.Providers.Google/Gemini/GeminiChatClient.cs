@@ -9,16 +9,12 @@ namespace Portage.Providers.Google.Gemini;
 /// The Gemini API (<c>streamGenerateContent?alt=sse</c>) as an <see cref="IChatClient"/>, over plain HTTP. Every
 /// failure surfaces as a <see cref="Portage.Core.Providers.ProviderException"/>; no retries happen here.
 /// </summary>
-internal sealed class GeminiChatClient(GoogleHttp http, string baseUrl, string apiKey, string defaultModel, IIdGenerator ids) : IChatClient
+internal sealed class GeminiChatClient(GoogleHttp http, string baseUrl, string apiKey, string defaultModel, IIdGenerator ids) : GoogleChatClient
 {
     private const string What = "Gemini";
 
     /// <inheritdoc/>
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
-
-    /// <inheritdoc/>
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages,
         ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -50,15 +46,5 @@ internal sealed class GeminiChatClient(GoogleHttp http, string baseUrl, string a
         }
 
         yield return reader.Complete();
-    }
-
-    /// <inheritdoc/>
-    public object? GetService(Type serviceType, object? serviceKey = null) =>
-        serviceKey is null && serviceType?.IsInstanceOfType(this) == true ? this : null;
-
-    /// <inheritdoc/>
-    public void Dispose()
-    {
-        // The HTTP client is shared and owned by the container.
     }
 }

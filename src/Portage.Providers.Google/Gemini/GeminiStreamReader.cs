@@ -22,22 +22,7 @@ internal sealed class GeminiStreamReader(string model, IIdGenerator ids)
     /// <summary>The update for one frame's data, or null when it carries no content.</summary>
     public ChatResponseUpdate? Read(string data)
     {
-        JsonElement root;
-        try
-        {
-            using var document = JsonDocument.Parse(data);
-            root = document.RootElement.Clone();
-        }
-        catch (JsonException ex)
-        {
-            throw GoogleErrors.Malformed("Gemini", data, ex);
-        }
-
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            throw GoogleErrors.Malformed("Gemini", data, new JsonException("A frame must be a JSON object."));
-        }
-
+        var root = GoogleErrors.ParseFrame("Gemini", data, "A frame");
         if (root.TryGetProperty("error", out var error))
         {
             throw GoogleErrors.FromStreamError(error);
@@ -79,7 +64,7 @@ internal sealed class GeminiStreamReader(string model, IIdGenerator ids)
         var finish = FinishReason();
         if (finish is null)
         {
-            throw new ProviderException(GoogleErrors.Provider, "The Gemini stream ended before its last chunk (no finishReason): the connection was cut.");
+            throw new ProviderException(GoogleProvider.Name, "The Gemini stream ended before its last chunk (no finishReason): the connection was cut.");
         }
 
         var update = Update(_usage is { } usage ? [new UsageContent(Usage(usage))] : []);

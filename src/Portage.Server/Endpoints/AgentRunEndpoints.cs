@@ -1,13 +1,11 @@
 using System.Globalization;
-using Microsoft.Extensions.Options;
 using Portage.Core.Errors;
 using Portage.Core.Recording;
 using Portage.Core.Runs;
 using Portage.Core.Streams;
 using Portage.Core.Telemetry;
-using Portage.Protocol.Tenancy;
 using Portage.Protocol;
-using Portage.Server.Sse;
+using Portage.Protocol.Tenancy;
 
 namespace Portage.Server.Endpoints;
 
@@ -29,66 +27,38 @@ internal static partial class AgentRunEndpoints
         return sandbox;
     }
 
-    private static async Task RunAsync(
-        HttpContext context,
-        string sandboxId,
-        RunHost host,
-        RunFollower follower,
-        TimeProvider time,
-        IOptions<ServerOptions> options,
-        ILoggerFactory loggers,
-        ContentLogging content,
-        StreamKeyWatch keys)
+    private static async Task RunAsync(HttpContext context, string sandboxId, RunHost host, RunStreaming streaming)
     {
         var ct = context.RequestAborted;
-        var caller = ApiKeyFilter.CallerOf(context);
-        var request = await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.AgentRunRequest, options.Value.MaxRequestBodyBytes, ct,
+        var request = await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.AgentRunRequest, streaming.Options.MaxRequestBodyBytes, ct,
             UnsupportedOptions.ScreenRunRequest);
         var handle = await host.StartRunAsync(sandboxId, request, ct);
-        var logger = loggers.CreateLogger("Portage.Server.Runs");
 
         // The stream writer's lines carry the run's ids too (the run itself logs under RunHost's scope).
-        using var scope = logger.BeginScope(RunLogScope.Of(handle.Run.Scope));
-        if (handle.Prepared is not null && content.Enabled)
+        using var scope = streaming.Logger.BeginScope(RunLogScope.Of(handle.Run.Scope));
+        if (handle.Prepared is not null && streaming.Content.Enabled)
         {
-            LogContent(logger, handle.Run.Id, string.Join("\n", handle.Prepared.Request.UserMessages));
+            LogContent(streaming.Logger, handle.Run.Id, string.Join("\n", handle.Prepared.Request.UserMessages));
         }
 
-        using var key = keys.Start(caller);
-        await RunStreamWriter.WriteAsync(context, follower.FollowAsync(handle.Run, 0, ct), handle.Run.Id,
-            TimeSpan.FromSeconds(options.Value.PingSeconds), time, logger, content, key.Revoked);
+        var revoked = await streaming.WriteAsync(context, handle.Run, 0);
 
         // Only the connection that started the run can stop it by going away, and only with on_disconnect: cancel. A
         // stream ended because its key was revoked counts as gone away.
-        if ((ct.IsCancellationRequested || key.IsRevoked) && !handle.Joined && host.FindLive(handle.Run.Id) is { CancelOnDisconnect: true } live)
+        if ((ct.IsCancellationRequested || revoked) && !handle.Joined && host.FindLive(handle.Run.Id) is { CancelOnDisconnect: true } live)
         {
             live.Cancel();
         }
     }
 
     private static async Task EventsAsync(
-        HttpContext context,
-        string sandboxId,
-        string runId,
-        string? last_event_id,
-        IRunStore runs,
-        RunFollower follower,
-        TimeProvider time,
-        IOptions<ServerOptions> options,
-        ILoggerFactory loggers,
-        ContentLogging content,
-        StreamKeyWatch keys)
+        HttpContext context, string sandboxId, string runId, string? last_event_id, IRunStore runs, RunStreaming streaming)
     {
-        var ct = context.RequestAborted;
-        var caller = ApiKeyFilter.CallerOf(context);
-        var run = await runs.GetRunAsync(sandboxId, runId, ct) ?? throw RunNotFound(sandboxId, runId);
+        var run = await runs.GetRunAsync(sandboxId, runId, context.RequestAborted) ?? throw RunNotFound(sandboxId, runId);
         var header = context.Request.Headers["Last-Event-ID"].ToString();
         var after = ParseLastEventId(runId, string.IsNullOrEmpty(header) ? last_event_id : header);
-        var logger = loggers.CreateLogger("Portage.Server.Runs");
-        using var scope = logger.BeginScope(RunLogScope.Of(run.Scope));
-        using var key = keys.Start(caller);
-        await RunStreamWriter.WriteAsync(context, follower.FollowAsync(run, after, ct), runId,
-            TimeSpan.FromSeconds(options.Value.PingSeconds), time, logger, content, key.Revoked);
+        using var scope = streaming.Logger.BeginScope(RunLogScope.Of(run.Scope));
+        await streaming.WriteAsync(context, run, after);
     }
 
     private static async Task<IResult> CancelAsync(HttpContext context, string sandboxId, string runId, IRunStore runs, RunHost host, TimeProvider time)

@@ -31,24 +31,33 @@ internal static class UnsupportedOptions
     public static void ScreenRunRequest(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        if (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
         {
-            return;
+            ScreenProperties(ref reader, ScreenRunField);
         }
+    }
 
+    private delegate void PropertyScreen(ref Utf8JsonReader reader, string name);
+
+    // The reader is on an object's start: each property's name, with the reader on its value, which the screen reads or skips.
+    private static void ScreenProperties(ref Utf8JsonReader reader, PropertyScreen screen)
+    {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var name = reader.GetString()!;
             reader.Read();
-            if (reader.TokenType != JsonTokenType.Null && s_fields.Contains(name))
-            {
-                throw Unsupported(name, $"'{name}' is not supported yet: Portage would ignore it and the model would run with its own default. " +
-                    $"Remove '{name}' from the request. Not supported yet: {string.Join(", ", Fields)}.");
-            }
+            screen(ref reader, name);
+        }
+    }
 
-            if (name == "messages" && reader.TokenType == JsonTokenType.StartArray)
+    // The reader is on an array's start: the properties of each object in it, by the object's index; other items pass.
+    private static void ScreenObjects(ref Utf8JsonReader reader, Func<int, PropertyScreen> screen)
+    {
+        for (var i = 0; reader.Read() && reader.TokenType != JsonTokenType.EndArray; i++)
+        {
+            if (reader.TokenType == JsonTokenType.StartObject)
             {
-                ScreenMessages(ref reader);
+                ScreenProperties(ref reader, screen(i));
             }
             else
             {
@@ -57,58 +66,48 @@ internal static class UnsupportedOptions
         }
     }
 
-    private static void ScreenMessages(ref Utf8JsonReader reader)
+    private static void ScreenRunField(ref Utf8JsonReader reader, string name)
     {
-        for (var i = 0; reader.Read() && reader.TokenType != JsonTokenType.EndArray; i++)
+        if (reader.TokenType != JsonTokenType.Null && s_fields.Contains(name))
         {
-            if (reader.TokenType != JsonTokenType.StartObject)
-            {
-                reader.Skip();
-                continue;
-            }
+            throw Unsupported(name, $"'{name}' is not supported yet: Portage would ignore it and the model would run with its own default. " +
+                $"Remove '{name}' from the request. Not supported yet: {string.Join(", ", Fields)}.");
+        }
 
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = reader.GetString()!;
-                reader.Read();
-                if (name == "content" && reader.TokenType == JsonTokenType.StartArray)
-                {
-                    ScreenBlocks(ref reader, i);
-                }
-                else if (name == "images" && reader.TokenType != JsonTokenType.Null)
-                {
-                    throw NotText(Path(i, "images"), "images");
-                }
-                else
-                {
-                    reader.Skip();
-                }
-            }
+        if (name == "messages" && reader.TokenType == JsonTokenType.StartArray)
+        {
+            ScreenObjects(ref reader, message => (ref Utf8JsonReader r, string field) => ScreenMessageField(ref r, message, field));
+        }
+        else
+        {
+            reader.Skip();
         }
     }
 
-    private static void ScreenBlocks(ref Utf8JsonReader reader, int message)
+    private static void ScreenMessageField(ref Utf8JsonReader reader, int message, string name)
     {
-        for (var j = 0; reader.Read() && reader.TokenType != JsonTokenType.EndArray; j++)
+        if (name == "content" && reader.TokenType == JsonTokenType.StartArray)
         {
-            if (reader.TokenType != JsonTokenType.StartObject)
-            {
-                reader.Skip();
-                continue;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = reader.GetString()!;
-                reader.Read();
-                if (name == "type" && reader.TokenType == JsonTokenType.String && reader.GetString() is { } type && ContentBlockTypes.Contains(type))
-                {
-                    throw NotText(string.Create(CultureInfo.InvariantCulture, $"{Path(message, "content")}[{j}]"), type);
-                }
-
-                reader.Skip();
-            }
+            ScreenObjects(ref reader, block => (ref Utf8JsonReader r, string field) => ScreenBlockField(ref r, message, block, field));
         }
+        else if (name == "images" && reader.TokenType != JsonTokenType.Null)
+        {
+            throw NotText(Path(message, "images"), "images");
+        }
+        else
+        {
+            reader.Skip();
+        }
+    }
+
+    private static void ScreenBlockField(ref Utf8JsonReader reader, int message, int block, string name)
+    {
+        if (name == "type" && reader.TokenType == JsonTokenType.String && reader.GetString() is { } type && ContentBlockTypes.Contains(type))
+        {
+            throw NotText(string.Create(CultureInfo.InvariantCulture, $"{Path(message, "content")}[{block}]"), type);
+        }
+
+        reader.Skip();
     }
 
     private static string Path(int message, string field) => string.Create(CultureInfo.InvariantCulture, $"messages[{message}].{field}");

@@ -12,7 +12,7 @@ internal sealed partial class StorageStartup(StorageChoice choice, IServiceProvi
     {
         if (!choice.IsPostgres)
         {
-            LogSqlite(logger, Path.Combine(dataFolder.Path, SqliteBuilderExtensions.FileName));
+            LogSqlite(logger, Path.Combine(dataFolder.Path, SqlitePortageBuilderExtensions.FileName));
             return;
         }
 

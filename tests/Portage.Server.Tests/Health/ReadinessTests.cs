@@ -39,7 +39,7 @@ public sealed class ReadinessTests
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, "/readyz")).Status);
 
         // What a newer Portage leaves behind when this build is rolled back onto its data folder.
-        var file = Path.Combine(app.DataFolderPath, Microsoft.Extensions.DependencyInjection.SqliteBuilderExtensions.FileName);
+        var file = Path.Combine(app.DataFolderPath, Microsoft.Extensions.DependencyInjection.SqlitePortageBuilderExtensions.FileName);
         await using (var connection = new SqliteConnection($"Data Source={file};Pooling=False"))
         {
             await connection.OpenAsync();

@@ -7,7 +7,7 @@ using Portage.Storage.Postgres;
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the PostgreSQL store.</summary>
-public static class PostgresBuilderExtensions
+public static class PostgresPortageBuilderExtensions
 {
     /// <summary>Stores everything in the PostgreSQL database of an Npgsql connection string.</summary>
     public static PortageBuilder UsePostgres(this PortageBuilder builder, string connectionString) => builder.UsePostgres(_ => connectionString);

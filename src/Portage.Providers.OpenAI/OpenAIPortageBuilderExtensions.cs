@@ -5,7 +5,7 @@ using Portage.Providers.OpenAI;
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the <c>openai</c> provider and named OpenAI-compatible endpoints.</summary>
-public static class OpenAIServiceCollectionExtensions
+public static class OpenAIPortageBuilderExtensions
 {
     /// <summary>
     /// Adds <c>openai</c> (section <c>Providers:OpenAI</c>: <c>ApiKey</c>, <c>BaseUrl</c>, <c>DefaultModel</c>, <c>Models</c>,
@@ -17,12 +17,12 @@ public static class OpenAIServiceCollectionExtensions
     public static PortageBuilder AddOpenAI(this PortageBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddSingleton(sp => OpenAIProviders.OpenAI(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => OpenAIProvider.OpenAI(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<TimeProvider>()));
 
         // Endpoint names must be known now, to register one definition each; their settings are still read lazily.
-        foreach (var name in OpenAIProviders.CompatibleNames(builder.Configuration))
+        foreach (var name in OpenAIProvider.CompatibleNames(builder.Configuration))
         {
-            builder.Services.AddSingleton(sp => OpenAIProviders.Compatible(name, sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<TimeProvider>()));
+            builder.Services.AddSingleton(sp => OpenAIProvider.Compatible(name, sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<TimeProvider>()));
         }
 
         return builder;

@@ -3,9 +3,15 @@ using Portage.Core.Providers;
 
 namespace Portage.Providers.OpenAI;
 
-/// <summary>Reads the OpenAI provider settings from configuration and builds their <see cref="ProviderDefinition"/>s.</summary>
-internal static class OpenAIProviders
+/// <summary>
+/// The <c>openai</c> provider and the OpenAI-compatible ones: reads their settings from configuration and builds
+/// their <see cref="ProviderDefinition"/>s.
+/// </summary>
+public static class OpenAIProvider
 {
+    /// <summary>The wire's <c>provider</c> value of the OpenAI API itself (compatible endpoints are named by their section).</summary>
+    public const string Name = "openai";
+
     internal const string OpenAISection = "Providers:OpenAI";
     internal const string CompatibleSection = "Providers:OpenAICompatible";
     internal const string DefaultModel = "gpt-4o-mini";
@@ -13,7 +19,7 @@ internal static class OpenAIProviders
     // Local models often run with small context windows; 8k fits the common defaults of Ollama and llama.cpp models.
     internal const int CompatibleBudgetTokens = 8_192;
 
-    public static ProviderDefinition OpenAI(IConfiguration configuration, TimeProvider time)
+    internal static ProviderDefinition OpenAI(IConfiguration configuration, TimeProvider time)
     {
         var section = configuration.GetSection(OpenAISection);
         var apiKey = Value(section, "ApiKey") ?? Value(configuration, "OPENAI_API_KEY");
@@ -27,13 +33,13 @@ internal static class OpenAIProviders
             baseUrl = null;
         }
 
-        return Definition("openai", section, apiKey, baseUrl, Value(section, "DefaultModel") ?? DefaultModel, 100_000, needs, configured, time);
+        return Definition(Name, section, apiKey, baseUrl, Value(section, "DefaultModel") ?? DefaultModel, 100_000, needs, configured, time);
     }
 
-    public static IEnumerable<string> CompatibleNames(IConfiguration configuration) =>
+    internal static IEnumerable<string> CompatibleNames(IConfiguration configuration) =>
         configuration.GetSection(CompatibleSection).GetChildren().Select(c => c.Key);
 
-    public static ProviderDefinition Compatible(string name, IConfiguration configuration, TimeProvider time)
+    internal static ProviderDefinition Compatible(string name, IConfiguration configuration, TimeProvider time)
     {
         var section = configuration.GetSection($"{CompatibleSection}:{name}");
         var key = $"{CompatibleSection}:{name}";

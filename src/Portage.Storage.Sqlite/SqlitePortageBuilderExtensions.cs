@@ -6,7 +6,7 @@ using Portage.Storage.Sqlite;
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the embedded SQLite store.</summary>
-public static class SqliteBuilderExtensions
+public static class SqlitePortageBuilderExtensions
 {
     /// <summary>The database file name inside the data folder.</summary>
     public const string FileName = "portage.db";
