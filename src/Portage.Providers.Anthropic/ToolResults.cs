@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using Portage.Core.Providers;
 
 namespace Portage.Providers.Anthropic;
 
@@ -11,7 +12,6 @@ namespace Portage.Providers.Anthropic;
 /// </summary>
 internal static class ToolResults
 {
-    private static readonly JsonSerializerOptions s_compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
     /// <summary>The messages with tool results rewritten as text; the caller's messages are not changed.</summary>
     public static IEnumerable<ChatMessage> Compact(IEnumerable<ChatMessage> messages)
@@ -45,7 +45,7 @@ internal static class ToolResults
     {
         null => content.Exception!.Message,
         JsonElement { ValueKind: JsonValueKind.String } text => text.GetString()!,
-        JsonElement json => JsonSerializer.Serialize(json, s_compact),
-        var result => JsonSerializer.Serialize(result, s_compact.GetTypeInfo(typeof(object))),
+        JsonElement json => JsonSerializer.Serialize(json, CompactJson.Options),
+        var result => JsonSerializer.Serialize(result, CompactJson.Options.GetTypeInfo(typeof(object))),
     };
 }

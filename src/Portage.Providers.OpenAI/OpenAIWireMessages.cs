@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using OpenAI.Chat;
+using Portage.Core.Providers;
 using ChatMessage = Microsoft.Extensions.AI.ChatMessage;
 
 namespace Portage.Providers.OpenAI;
@@ -12,7 +13,6 @@ namespace Portage.Providers.OpenAI;
 /// </summary>
 internal static class OpenAIWireMessages
 {
-    private static readonly JsonSerializerOptions CompactJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
     public static IEnumerable<ChatMessage> Compact(IEnumerable<ChatMessage> messages) => messages.Select(Compact);
 
@@ -26,7 +26,7 @@ internal static class OpenAIWireMessages
         if (message.Role == ChatRole.Assistant && message.Contents.Any(c => c is FunctionCallContent))
         {
             var calls = message.Contents.OfType<FunctionCallContent>().Select(call => ChatToolCall.CreateFunctionToolCall(
-                call.CallId, call.Name, BinaryData.FromString(JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), CompactJson))));
+                call.CallId, call.Name, BinaryData.FromString(JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), CompactJson.Options))));
             var text = message.Contents.OfType<TextContent>().Where(t => t.Text.Length > 0).Select(t => ChatMessageContentPart.CreateTextPart(t.Text)).ToList();
             AssistantChatMessage wire;
             if (text.Count == 0)
@@ -51,7 +51,7 @@ internal static class OpenAIWireMessages
         {
             var copy = message.Clone();
             copy.Contents = [.. message.Contents.Select(c => c is FunctionResultContent result && IsStructuredResult(c)
-                ? new FunctionResultContent(result.CallId, JsonSerializer.Serialize(result.Result, CompactJson))
+                ? new FunctionResultContent(result.CallId, JsonSerializer.Serialize(result.Result, CompactJson.Options))
                 : c)];
             return copy;
         }

@@ -16,13 +16,9 @@ public sealed partial class OrphanedRunRecovery(
     IRunStore runs, TimeProvider time, IOptions<RunOptions> options, IOptions<WindowLeaseOptions> leases, ILogger<OrphanedRunRecovery> logger)
     : BackgroundService
 {
-    private TimeSpan _interval;
-
     /// <inheritdoc/>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        // Read at start, not in the background loop: a lease setting that does not parse stops the start, naming it.
-        _interval = TimeSpan.FromSeconds(Math.Max(1, leases.Value.LeaseSeconds / 2));
         // Before the first request is served, so a restarted single node never shows a dead run as running.
         await SweepAsync(allRunning: !options.Value.SharedStore, cancellationToken);
         await base.StartAsync(cancellationToken);
@@ -31,7 +27,7 @@ public sealed partial class OrphanedRunRecovery(
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = _interval;
+        var interval = TimeSpan.FromSeconds(Math.Max(1, leases.Value.LeaseSeconds / 2));
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -18,4 +18,4 @@ namespace Portage.Core.Runs;
 /// <param name="Lease">The run's hold on its window (rule 8); the executor renews it and disposes it after the commit.</param>
 /// <param name="Trace">The run's span and clock (telemetry); the executor ends it.</param>
 public sealed record PreparedRun(
-    RunRequest Request, RunScope Scope, RunRecord Record, WindowRecord Window, SessionChoice Session, IReadOnlyList<TurnRecord> PriorTurns, WindowLease Lease, RunTrace? Trace);
+    RunRequest Request, RunScope Scope, RunRecord Record, WindowRecord Window, SessionChoice Session, IReadOnlyList<TurnRecord> PriorTurns, WindowLease Lease, RunTrace Trace);

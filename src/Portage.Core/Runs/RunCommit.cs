@@ -32,8 +32,9 @@ public sealed partial class RunCommit(
     private static readonly TimeSpan s_firstPause = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan s_maxPause = TimeSpan.FromSeconds(2);
 
-    /// <summary>Stores the end of <paramref name="run"/> and ends its trace.</summary>
-    public async Task<CommittedRun> CommitAsync(PreparedRun run, Conversation conversation, TurnRecorder recorder, string status, Exception? failure)
+    /// <summary>Stores the end of <paramref name="run"/> and ends its trace, recording its metrics under <paramref name="metricTags"/>.</summary>
+    public async Task<CommittedRun> CommitAsync(
+        PreparedRun run, Conversation conversation, TurnRecorder recorder, string status, Exception? failure, KeyValuePair<string, object?>[] metricTags)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(conversation);
@@ -59,12 +60,11 @@ public sealed partial class RunCommit(
         commit?.SetTag("portage.run.id", run.Scope.RunId);
         commit?.SetTag("portage.run.status", status);
         var refused = await StoreWithRetriesAsync(end);
-        var tags = TelemetryTags(run);
         if (refused is not null)
         {
             PortageTelemetry.Fail(commit, refused);
             commit?.Dispose();
-            run.Trace?.End(RunStatus.Failed, completed: false, null, usage, refused, tags);
+            run.Trace.End(RunStatus.Failed, completed: false, null, usage, refused, metricTags);
             LogRecordFailed(logger, content.Redact(refused), run.Scope.RunId);
             return new CommittedRun(end.AssistantTurn, usage, refused);
         }
@@ -72,15 +72,8 @@ public sealed partial class RunCommit(
         // The store's lease went with the commit.
         run.Lease.EndedWithCommit();
         commit?.Dispose();
-        run.Trace?.End(status, completed: status is not (RunStatus.Failed or RunStatus.Cancelled), stopReason, usage, failure, tags);
+        run.Trace.End(status, completed: status is not (RunStatus.Failed or RunStatus.Cancelled), stopReason, usage, failure, metricTags);
         return new CommittedRun(end.AssistantTurn, usage, null);
-    }
-
-    /// <summary>The metric labels of the run's provider and model.</summary>
-    public KeyValuePair<string, object?>[] TelemetryTags(PreparedRun run)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        return RunTrace.MetricTags(run.Request.Provider, run.Request.Model, prices.Value);
     }
 
     private async Task<Exception?> StoreWithRetriesAsync(RunEnd end)

@@ -27,6 +27,7 @@ public sealed class RunExecutor(
     TimeProvider time,
     IOptions<RunOptions> options,
     IOptions<ProviderRetryOptions> retry,
+    IOptions<PriceTable> prices,
     ContentLogging content,
     ILogger<RunExecutor> logger)
 {
@@ -41,13 +42,14 @@ public sealed class RunExecutor(
         var settings = options.Value;
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(settings.TimeLimitSeconds), time);
         using var runToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        var span = run.Trace?.Activity;
+        var span = run.Trace.Activity;
+        var metricTags = RunTrace.MetricTags(run.Request.Provider, run.Request.Model, prices.Value);
         AgentLoop.SetCurrent(span);
 
         var conversation = await ConversationAsync(run, cancellationToken);
         var chatOptions = await ChatOptionsAsync(run, cancellationToken);
         var recorder = new TurnRecorder();
-        var loop = new AgentLoop(ProviderClient(run), tools, run.Scope, settings, recorder, span);
+        var loop = new AgentLoop(ProviderClient(run, metricTags), tools, run.Scope, settings, recorder, span);
         CommittedRun? committed = null;
         try
         {
@@ -62,7 +64,7 @@ public sealed class RunExecutor(
             // turn is recorded.
             AgentLoop.SetCurrent(span);
             await lease.StopRenewingAsync();
-            committed = await commit.CommitAsync(run, conversation, recorder, EndStatus(loop), loop.Failure);
+            committed = await commit.CommitAsync(run, conversation, recorder, EndStatus(loop), loop.Failure, metricTags);
             // The next run of the window in this process may go; memory is queued after that, not before.
             lease.LeaveLine();
             if (committed.Failure is null)
@@ -114,10 +116,10 @@ public sealed class RunExecutor(
     }
 
     // Each provider call of the run is retried before its first token and traced as one `chat` span per attempt.
-    private IChatClient ProviderClient(PreparedRun run) =>
+    private IChatClient ProviderClient(PreparedRun run, KeyValuePair<string, object?>[] metricTags) =>
         new ChatClientBuilder(run.Request.Provider.Client)
             .UseProviderRetry(retry.Value, time, logger, content.Redact, run.Scope.RunId)
-            .UseProviderTelemetry(run.Trace, run.Request.Provider.Name, run.Request.Model, run.Scope.RunId, commit.TelemetryTags(run), time)
+            .UseProviderTelemetry(run.Trace, run.Request.Provider.Name, run.Request.Model, run.Scope.RunId, metricTags, time)
             .Build();
 
     // Exactly one terminal frame, and agent_finish only for a stored turn (rule 7). A cancelled run has nobody to tell.

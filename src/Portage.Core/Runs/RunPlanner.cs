@@ -52,7 +52,7 @@ public sealed class RunPlanner(
         resolution?.SetTag("portage.run.id", runId);
 
         var namedSession = await sessionChooser.FindNamedAsync(sandboxId, request.EndUserId, request.Window.SessionId, cancellationToken);
-        var window = await windowChooser.ChooseAsync(sandboxId, request.EndUserId, request.Window with { SessionWindowId = namedSession?.WindowId }, cancellationToken);
+        var window = await windowChooser.ChooseAsync(sandboxId, request.EndUserId, request.Window, namedSession?.WindowId, cancellationToken);
         var lease = await leases.AcquireAsync(window.Window, runId, window.Named, window.IsNew, cancellationToken);
         try
         {

@@ -41,7 +41,7 @@ public sealed partial class RunRequestValidator(ProviderRegistry providers, IOpt
             MaxTokens = request.MaxTokens,
             ReasoningEngineId = Trimmed(request.ReasoningEngineId),
             Location = Trimmed(request.Location),
-            Window = new WindowReference(request.ContextWindowId, request.SessionId, null, request.NewWindow == true),
+            Window = new WindowReference(request.ContextWindowId, request.SessionId, request.NewWindow == true),
             IdempotencyKey = key,
             Fingerprint = key is null ? null : RunRequestFingerprint.Of(request),
             CancelOnDisconnect = cancelOnDisconnect,

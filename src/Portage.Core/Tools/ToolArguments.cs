@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
-using Portage.Protocol.Retrieval;
 
 namespace Portage.Core.Tools;
 
@@ -65,29 +64,6 @@ public sealed class ToolArguments
             [.. value.EnumerateArray().Select(t => (IReadOnlyList<string>)[.. t.EnumerateArray().Select(v => v.GetString()!)])],
         _ => throw Wrong(name, "a list of tuples of canonical ids, e.g. [[\"id1\",\"id2\"]]"),
     };
-
-    /// <summary>A list of <c>{role, content, name?}</c> turns, empty when omitted.</summary>
-    public List<HistoryMessage> Turns(string name)
-    {
-        if (Get(name) is not { } value)
-        {
-            return [];
-        }
-
-        if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(t => t.ValueKind != JsonValueKind.Object))
-        {
-            throw Wrong(name, "a list of {role, content, name?} objects");
-        }
-
-        return [.. value.EnumerateArray().Select(t =>
-        {
-            var turn = new ToolArguments(t.EnumerateObject().Select(p => new KeyValuePair<string, object?>(p.Name, p.Value)));
-            var role = turn.Text("role");
-            return role is "user" or "assistant" or "system"
-                ? new HistoryMessage { Role = role, Content = turn.Text("content") ?? "", Name = turn.Text("name") }
-                : throw new ToolArgumentException($"{name}: role is '{role}'; use user, assistant or system.");
-        })];
-    }
 
     // JSON null is the same as an omitted argument. A provider adapter may hand over parsed values (strings, numbers,
     // nodes): they are read as the JSON they stand for.

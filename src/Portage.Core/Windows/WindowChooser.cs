@@ -7,9 +7,8 @@ namespace Portage.Core.Windows;
 /// <summary>What a run request says about its window (rule 3's inputs).</summary>
 /// <param name="ContextWindowId">The request's <c>context_window_id</c>, if any.</param>
 /// <param name="SessionId">The request's <c>session_id</c>, if any.</param>
-/// <param name="SessionWindowId">The window of that session when it exists for this end user; null when it does not.</param>
 /// <param name="NewWindow">The request's <c>new_window</c>.</param>
-public sealed record WindowReference(string? ContextWindowId, string? SessionId, string? SessionWindowId, bool NewWindow);
+public sealed record WindowReference(string? ContextWindowId, string? SessionId, bool NewWindow);
 
 /// <summary>The window a run uses.</summary>
 /// <param name="Window">The window (not yet stored when <paramref name="IsNew"/>).</param>
@@ -24,8 +23,13 @@ public sealed record WindowChoice(WindowRecord Window, bool Named, bool IsNew);
 /// </summary>
 public sealed class WindowChooser(IWindowStore windows, IDataSourceStore sources, IIdGenerator ids, TimeProvider time)
 {
-    /// <summary>Chooses the window of a run of <paramref name="endUserId"/> in <paramref name="sandboxId"/>.</summary>
-    public async Task<WindowChoice> ChooseAsync(string sandboxId, string endUserId, WindowReference reference, CancellationToken cancellationToken)
+    /// <summary>
+    /// Chooses the window of a run of <paramref name="endUserId"/> in <paramref name="sandboxId"/>.
+    /// <paramref name="sessionWindowId"/> is the window of the session the request names, null when that session does
+    /// not exist for this end user.
+    /// </summary>
+    public async Task<WindowChoice> ChooseAsync(
+        string sandboxId, string endUserId, WindowReference reference, string? sessionWindowId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
         if (!string.IsNullOrEmpty(reference.ContextWindowId))
@@ -36,7 +40,7 @@ public sealed class WindowChooser(IWindowStore windows, IDataSourceStore sources
 
         if (!string.IsNullOrEmpty(reference.SessionId))
         {
-            var windowId = reference.SessionWindowId
+            var windowId = sessionWindowId
                 ?? throw PortageException.NotFound("session_not_found",
                     $"No session '{reference.SessionId}' for end user '{endUserId}' in this sandbox. Omit session_id to continue the end user's active window, or set new_window: true.");
             var window = await windows.GetWindowAsync(sandboxId, windowId, endUserId, cancellationToken)

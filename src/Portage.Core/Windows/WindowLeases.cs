@@ -22,8 +22,7 @@ public sealed partial class WindowLeases(
     private static readonly TimeSpan s_firstPoll = TimeSpan.FromMilliseconds(25);
     private static readonly TimeSpan s_maxPoll = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>How long a lease lasts without renewal.</summary>
-    public TimeSpan Duration => TimeSpan.FromSeconds(options.Value.LeaseSeconds);
+    private TimeSpan Duration => TimeSpan.FromSeconds(options.Value.LeaseSeconds);
 
     /// <summary>
     /// Takes the window for run <paramref name="runId"/>, or throws 409 <c>run_in_progress</c>. A window the caller
@@ -64,8 +63,7 @@ public sealed partial class WindowLeases(
     /// <summary>The deadline of a wait that starts now and lasts <c>Runs:LockWaitSeconds</c>.</summary>
     public DateTimeOffset WaitDeadline() => time.GetUtcNow() + TimeSpan.FromSeconds(options.Value.LockWaitSeconds);
 
-    /// <summary>409 <c>run_in_progress</c> for the window.</summary>
-    public static PortageException RunInProgress(string windowId) => PortageException.Conflict("run_in_progress",
+    private static PortageException RunInProgress(string windowId) => PortageException.Conflict("run_in_progress",
         $"Context window '{windowId}' has a run in progress; one run at a time per window. Wait for its agent_finish and retry, or set new_window: true for a parallel conversation.");
 
     // A run of this process has released the lease by the time the next one gets here; a run of another replica

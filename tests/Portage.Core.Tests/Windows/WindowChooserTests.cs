@@ -21,7 +21,7 @@ public sealed class WindowChooserTests
     {
         var window = Add("ds_w", "alice");
 
-        var choice = await Choose("alice", new WindowReference(window.Id, null, null, false));
+        var choice = await Choose("alice", new WindowReference(window.Id, null, false));
 
         Assert.Equal(new WindowChoice(window, Named: true, IsNew: false), choice);
     }
@@ -31,7 +31,7 @@ public sealed class WindowChooserTests
     {
         Add("ds_w", "bob");
 
-        var error = await Assert.ThrowsAsync<PortageException>(() => Choose("alice", new WindowReference("ds_w", null, null, false)));
+        var error = await Assert.ThrowsAsync<PortageException>(() => Choose("alice", new WindowReference("ds_w", null, false)));
 
         Assert.Equal((ErrorKind.NotFound, "window_not_found"), (error.Kind, error.ErrorType));
     }
@@ -44,7 +44,7 @@ public sealed class WindowChooserTests
             Id = "ds_docs", SandboxId = Sandbox, Kind = SourceKind.Durable, Provider = "custom", Name = "docs", CreatedAt = _time.GetUtcNow(), LastActiveAt = _time.GetUtcNow(),
         });
 
-        var error = await Assert.ThrowsAsync<PortageException>(() => Choose("alice", new WindowReference("ds_docs", null, null, false)));
+        var error = await Assert.ThrowsAsync<PortageException>(() => Choose("alice", new WindowReference("ds_docs", null, false)));
 
         Assert.Equal((ErrorKind.BadRequest, "not_a_context_window"), (error.Kind, error.ErrorType));
     }
@@ -54,11 +54,11 @@ public sealed class WindowChooserTests
     {
         Add("ds_w", null);
 
-        var choice = await Choose("alice", new WindowReference("ds_w", null, null, false));
+        var choice = await Choose("alice", new WindowReference("ds_w", null, false));
 
         Assert.Equal("alice", choice.Window.EndUserId);
         Assert.Equal("alice", _windows.Windows["ds_w"].EndUserId);
-        await Assert.ThrowsAsync<PortageException>(() => Choose("bob", new WindowReference("ds_w", null, null, false)));
+        await Assert.ThrowsAsync<PortageException>(() => Choose("bob", new WindowReference("ds_w", null, false)));
     }
 
     [Fact]
@@ -66,8 +66,8 @@ public sealed class WindowChooserTests
     {
         var window = Add("ds_w", "alice");
 
-        var choice = await Choose("alice", new WindowReference(null, "sess_1", window.Id, false));
-        var error = await Assert.ThrowsAsync<PortageException>(() => Choose("alice", new WindowReference(null, "sess_gone", null, false)));
+        var choice = await Choose("alice", new WindowReference(null, "sess_1", false), sessionWindowId: window.Id);
+        var error = await Assert.ThrowsAsync<PortageException>(() => Choose("alice", new WindowReference(null, "sess_gone", false)));
 
         Assert.Equal((window.Id, true), (choice.Window.Id, choice.Named));
         Assert.Equal((ErrorKind.NotFound, "session_not_found"), (error.Kind, error.ErrorType));
@@ -80,7 +80,7 @@ public sealed class WindowChooserTests
         var latest = Add("ds_new", "alice");
         Add("ds_bob", "bob");
 
-        var choice = await Choose("alice", new WindowReference(null, null, null, false));
+        var choice = await Choose("alice", new WindowReference(null, null, false));
 
         Assert.Equal(new WindowChoice(latest, Named: false, IsNew: false), choice);
     }
@@ -90,8 +90,8 @@ public sealed class WindowChooserTests
     {
         Add("ds_w", "alice");
 
-        var asked = await Choose("alice", new WindowReference(null, null, null, NewWindow: true));
-        var none = await Choose("carol", new WindowReference(null, null, null, false));
+        var asked = await Choose("alice", new WindowReference(null, null, NewWindow: true));
+        var none = await Choose("carol", new WindowReference(null, null, false));
 
         Assert.True(asked.IsNew && none.IsNew);
         Assert.Equal(("alice", "carol", SourceStatus.Active), (asked.Window.EndUserId, none.Window.EndUserId, none.Window.Status));
@@ -107,7 +107,7 @@ public sealed class WindowChooserTests
     {
         Add("ds_w", "alice", status, reason);
 
-        var refused = await Assert.ThrowsAsync<PortageException>(() => Choose("alice", new WindowReference("ds_w", null, null, false)));
+        var refused = await Assert.ThrowsAsync<PortageException>(() => Choose("alice", new WindowReference("ds_w", null, false)));
 
         Assert.Equal((ErrorKind.Conflict, error), (refused.Kind, refused.ErrorType));
         Assert.Equal(status, _windows.Windows["ds_w"].Status);
@@ -118,13 +118,14 @@ public sealed class WindowChooserTests
     {
         Add("ds_w", "alice", SourceStatus.Archived, ArchiveReason.Inactivity);
 
-        var choice = await Choose("alice", new WindowReference("ds_w", null, null, false));
+        var choice = await Choose("alice", new WindowReference("ds_w", null, false));
 
         Assert.Equal((SourceStatus.Active, null), (choice.Window.Status, choice.Window.ArchivedReason));
         Assert.Equal(SourceStatus.Active, _windows.Windows["ds_w"].Status);
     }
 
-    private Task<WindowChoice> Choose(string endUser, WindowReference reference) => _chooser.ChooseAsync(Sandbox, endUser, reference, CancellationToken.None);
+    private Task<WindowChoice> Choose(string endUser, WindowReference reference, string? sessionWindowId = null) =>
+        _chooser.ChooseAsync(Sandbox, endUser, reference, sessionWindowId, CancellationToken.None);
 
     private WindowRecord Add(string id, string? endUser, string status = SourceStatus.Active, string? reason = null, DateTimeOffset? lastActive = null)
     {
