@@ -29,11 +29,16 @@ internal sealed partial class RequestGenerator
     }
 
     // Request-wide tricks: another method, another content type, a body where none belongs.
-    private void Harden(FuzzRequest request)
+    private void Harden(FuzzRequest request, Tenant me)
     {
         if (random.Chance(0.04))
         {
-            request.Method = new HttpMethod(random.Pick(s_methods));
+            // A GET of the caller's own marked source turned into DELETE would delete it with the caller's own key:
+            // allowed, and then the check that nothing of a tenant was changed by another finds it gone. Destructive
+            // calls name only spare resources (see the class comment), so the switch keeps to that too.
+            var protectedIds = me.EndUsers.Select(u => u.WindowId).Append(me.MarkedSourceId);
+            var methods = protectedIds.Any(id => request.Path.Contains(id, StringComparison.Ordinal)) ? s_methods.Where(m => m != "DELETE").ToArray() : s_methods;
+            request.Method = new HttpMethod(random.Pick(methods));
             request.Tricks.Add("method " + request.Method);
         }
 

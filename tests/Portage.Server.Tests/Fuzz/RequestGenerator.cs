@@ -73,7 +73,7 @@ internal sealed partial class RequestGenerator(FuzzWorld world, Random random)
         else
         {
             request.Authorization ??= Authorization(me, them, request.Tricks);
-            Harden(request);
+            Harden(request, me);
         }
 
         _serial++;
