@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Portage.Core.Sessions;
 using Portage.Server.Tests.Sources;
 using Portage.Testing;
@@ -95,6 +96,28 @@ public sealed class ContextBudgetTests
 
         Assert.Equal((400, "message_too_large"), (status, error));
         Assert.True(run.Finished, run.Terminal.Json.ToString());
+    }
+
+    [Fact]
+    public async Task A_model_table_entry_that_cannot_be_right_stops_the_start_naming_its_key()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "portage-tests", Guid.NewGuid().ToString("n"));
+        await using var server = PortageServer.Build(
+            ["--urls=http://127.0.0.1:0", $"--Portage:DataFolder={folder}", "--Models:Providers:echo:echo-1:MaxOutputTokens=40000"]);
+
+        try
+        {
+            var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => server.StartAsync());
+
+            Assert.Contains(failure.Failures, f => f.StartsWith("Models:Providers:echo:echo-1:MaxOutputTokens", StringComparison.Ordinal));
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
     }
 
     private static async Task<JsonElement[]> RunsOfAsync(PortageApp app, string endUser) =>
