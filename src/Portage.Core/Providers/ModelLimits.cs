@@ -26,16 +26,7 @@ public sealed class ModelLimits
     public Dictionary<string, Dictionary<string, ModelLimit>> Providers { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The listed limits of a model, or null.</summary>
-    public ModelLimit? Find(string provider, string model)
-    {
-        if (!Providers.TryGetValue(provider, out var models))
-        {
-            return null;
-        }
-
-        return models.TryGetValue(model, out var limit) ? limit
-            : models.FirstOrDefault(p => string.Equals(p.Key, model, StringComparison.OrdinalIgnoreCase)).Value;
-    }
+    public ModelLimit? Find(string provider, string model) => PriceTable.Find(Providers, provider, model);
 
     /// <summary>The limits of a model of <paramref name="provider"/>: the table's, else the provider's fallback.</summary>
     public ModelLimit For(ProviderDefinition provider, string model)
