@@ -21,6 +21,7 @@ namespace Portage.Protocol;
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow)]
 [JsonSerializable(typeof(AgentRunRequest))]
 [JsonSerializable(typeof(RunStarted))]
+[JsonSerializable(typeof(ContextCompacted))]
 [JsonSerializable(typeof(AgentTextDelta))]
 [JsonSerializable(typeof(AgentToolCall))]
 [JsonSerializable(typeof(AgentToolResult))]

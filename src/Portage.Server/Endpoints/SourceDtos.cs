@@ -61,6 +61,7 @@ internal static class SourceDtos
             Arguments = Parse(p.ArgumentsJson),
             Result = Parse(p.ResultJson),
             Error = p.Error,
+            Compaction = p.Compacts is { } c ? new CompactionInfo(c.FromSeq, c.ToSeq, c.TokensBefore, c.TokensAfter) : null,
         })],
     };
 
