@@ -75,6 +75,7 @@ internal static class SourceDtos
         FilePath = e.Chunk?.FilePath,
         DataSourceId = e.Chunk?.DataSourceId,
         SourceType = e.Chunk?.SourceType,
+        EvictedAt = e.EvictedAt,
     };
 
     private static JsonElement? Parse(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
