@@ -43,6 +43,8 @@ namespace Portage.Protocol;
 [JsonSerializable(typeof(UpdateDataSourceRequest))]
 [JsonSerializable(typeof(PurgeDataSourceRequest))]
 [JsonSerializable(typeof(PurgeResponse))]
+[JsonSerializable(typeof(CompactWindowRequest))]
+[JsonSerializable(typeof(CompactWindowResponse))]
 [JsonSerializable(typeof(WindowTurnList))]
 [JsonSerializable(typeof(WindowDeliveryList))]
 [JsonSerializable(typeof(ProviderList))]

@@ -60,7 +60,8 @@ public sealed class Compactor(IWindowStore windows, IContentIndex index, Summari
         var summary = await summariser.SummariseAsync(provider, model, previous?.Text, summarised, cancellationToken);
         var keptRuns = kept.Select(t => t.RunId).ToHashSet(StringComparer.Ordinal);
         var runs = summarised.Select(t => t.RunId).OfType<string>().Where(r => !keptRuns.Contains(r) && r != runId).ToHashSet(StringComparer.Ordinal);
-        return new CompactionPlan(summary, previous?.Compacts?.FromSeq ?? summarised[0].Seq, summarised[^1].Seq, kept, keep, runs);
+        return new CompactionPlan(summary, previous?.Compacts?.FromSeq ?? summarised[0].Seq, summarised[^1].Seq, kept, keep, runs,
+            (previous?.TokenEstimate ?? 0) + summarised.Sum(t => t.TokenEstimate));
     }
 
     /// <summary>Appends the plan's compaction turn and evicts the summarised runs' deliveries; returns the turn's seq, or null when the window is gone.</summary>
