@@ -20,6 +20,11 @@ internal static class EventFormat
         ? ToolSummary.Result(result.Name, result.Result)
         : ToolSummary.Failure(result.Name, result.Error);
 
+    /// <summary>One line saying which turns the summary stands for and what it saved.</summary>
+    public static string Compacted(ContextCompacted compacted) =>
+        $"(context compacted: turns {compacted.ReplacedFromSeq}–{compacted.ReplacedToSeq} summarised as turn {compacted.SummarySeq}, " +
+        $"~{compacted.TokensBefore:N0} → ~{compacted.TokensAfter:N0} tokens)";
+
     public static string Error(AgentError error) => $"error ({error.Type}): {error.Message}";
 
     public static string SessionLine(string? sessionId, string? contextWindowId) =>

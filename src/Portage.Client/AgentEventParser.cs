@@ -22,6 +22,7 @@ internal static class AgentEventParser
                 EventNames.Finish => WithDefaults(JsonSerializer.Deserialize(data, ProtocolJson.Default.AgentFinish)),
                 EventNames.Error => WithDefaults(JsonSerializer.Deserialize(data, ProtocolJson.Default.AgentError)),
                 EventNames.RunStarted => JsonSerializer.Deserialize(data, ProtocolJson.Default.RunStarted),
+                EventNames.ContextCompacted => JsonSerializer.Deserialize(data, ProtocolJson.Default.ContextCompacted),
                 _ => null,
             };
         }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Portage.Core;
+using Portage.Core.Compaction;
 using Portage.Core.Ingest;
 using Portage.Core.Providers;
 using Portage.Core.Retrieval;
@@ -42,6 +43,12 @@ public static class PortageServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelLimits>, ModelLimitsValidator>());
         services.AddOptions<RetrievalOptions>().Bind(configuration.GetSection("Retrieval"));
         services.AddOptions<TelemetryOptions>().Bind(configuration.GetSection("Telemetry"));
+        services.AddOptions<CompactionOptions>().Bind(configuration.GetSection("Compaction"))
+            .Validate(o => o.Problem() is null, "Compaction settings are out of range: see docs/configuration.md (Compaction).")
+            .Validate<ProviderRegistry>(
+                (o, providers) => string.IsNullOrWhiteSpace(o.Provider) || providers.All.Any(p => string.Equals(p.Name, o.Provider, StringComparison.OrdinalIgnoreCase)),
+                "Compaction:Provider names a provider this router does not have (GET /api/v1/providers lists them); leave it empty to summarise with each run's own provider.")
+            .ValidateOnStart();
         services.TryAddSingleton<ContentLogging>();
         services.TryAddSingleton<TenancyService>();
         services.TryAddSingleton<DataSourceService>();
@@ -58,6 +65,9 @@ public static class PortageServiceCollectionExtensions
         services.TryAddSingleton<WindowChooser>();
         services.TryAddSingleton<SessionChooser>();
         services.TryAddSingleton<RunRequestValidator>();
+        services.TryAddSingleton<Summariser>();
+        services.TryAddSingleton<Compactor>();
+        services.TryAddSingleton<WindowCompaction>();
         services.TryAddSingleton<RunPlanner>();
         services.TryAddSingleton<RunCommit>();
         services.TryAddSingleton<RunExecutor>();

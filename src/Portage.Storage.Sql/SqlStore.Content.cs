@@ -74,9 +74,12 @@ public abstract partial class SqlStore : IContentIndex
             return;
         }
 
+        // "WHERE true" keeps SQLite from reading ON CONFLICT as part of the SELECT's join.
         await WriteOnceAsync(
-            dialect.InsertOrIgnore("deliveries (sandbox_id, window_id, canonical_id, run_id, delivered_at) " +
-                $"SELECT @sandbox, @window, value, @run, @at FROM {dialect.Rows("@ids")}"),
+            "INSERT INTO deliveries (sandbox_id, window_id, canonical_id, run_id, delivered_at) " +
+            $"SELECT @sandbox, @window, value, @run, @at FROM {dialect.Rows("@ids")} WHERE true " +
+            "ON CONFLICT (window_id, canonical_id) DO UPDATE SET run_id = excluded.run_id, delivered_at = excluded.delivered_at, evicted_at = NULL " +
+            "WHERE deliveries.evicted_at IS NOT NULL",
             cancellationToken,
             ("@sandbox", sandboxId), ("@window", windowId), ("@run", runId), ("@at", dialect.Time(at)), ("@ids", dialect.StringList(canonicalIds)));
     }
@@ -109,10 +112,19 @@ public abstract partial class SqlStore : IContentIndex
     }
 
     /// <inheritdoc/>
+    public async Task<int> EvictDeliveriesAsync(string sandboxId, string windowId, IReadOnlyCollection<string> runIds, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runIds);
+        return runIds.Count == 0 ? 0 : await WriteOnceAsync(
+            $"UPDATE deliveries SET evicted_at = @at WHERE sandbox_id = @sandbox AND window_id = @window AND evicted_at IS NULL AND {dialect.InList("run_id", "@runs")}",
+            cancellationToken, ("@at", dialect.Time(at)), ("@sandbox", sandboxId), ("@window", windowId), ("@runs", dialect.StringList(runIds)));
+    }
+
+    /// <inheritdoc/>
     public async Task<IReadOnlySet<string>> GetDeliveredAsync(string sandboxId, string windowId, CancellationToken cancellationToken)
     {
         await using var db = await ReadAsync(cancellationToken);
-        var ids = await db.QueryAsync("SELECT canonical_id FROM deliveries WHERE window_id = @window AND sandbox_id = @sandbox",
+        var ids = await db.QueryAsync("SELECT canonical_id FROM deliveries WHERE window_id = @window AND sandbox_id = @sandbox AND evicted_at IS NULL",
             r => r.GetString(0), cancellationToken, ("@window", windowId), ("@sandbox", sandboxId));
         return ids.ToHashSet(StringComparer.Ordinal);
     }
@@ -123,10 +135,10 @@ public abstract partial class SqlStore : IContentIndex
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         return await ReadListAsync(
-            "SELECT canonical_id, run_id, delivered_at FROM deliveries WHERE window_id = @window AND sandbox_id = @sandbox " +
+            "SELECT canonical_id, run_id, delivered_at, evicted_at FROM deliveries WHERE window_id = @window AND sandbox_id = @sandbox " +
             $"AND ({dialect.Timestamp("@at")} IS NULL OR delivered_at > @at OR (delivered_at = @at AND canonical_id > {dialect.Text("@id")})) " +
             "ORDER BY delivered_at, canonical_id LIMIT @limit",
-            r => new DeliveryRecord(r.GetString(0), r.StringOrNull(1), dialect.ReadTime(r, 2)), cancellationToken,
+            r => new DeliveryRecord(r.GetString(0), r.StringOrNull(1), dialect.ReadTime(r, 2), dialect.ReadTimeOrNull(r, 3)), cancellationToken,
             ("@window", windowId), ("@sandbox", sandboxId), ("@at", dialect.TimeOrNull(after?.At)), ("@id", after?.Id), ("@limit", limit));
     }
 

@@ -62,6 +62,23 @@ public abstract partial class SqlStore : IWindowStore
     }
 
     /// <inheritdoc/>
+    public async Task<long?> AppendTurnAsync(string sandboxId, string windowId, NewTurn turn, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        await using var db = await WriteTransactionAsync(cancellationToken);
+        var found = await db.QueryAsync($"SELECT 1 FROM data_sources WHERE id = @id AND sandbox_id = @sandbox AND {IsWindow}",
+            r => 1, cancellationToken, ("@id", windowId), ("@sandbox", sandboxId));
+        if (found.Count == 0)
+        {
+            return null;
+        }
+
+        var seq = await AppendTurnAsync(db, windowId, turn, cancellationToken);
+        await db.CommitAsync(cancellationToken);
+        return seq;
+    }
+
+    /// <inheritdoc/>
     public async Task<bool> SetWindowStatusAsync(string sandboxId, string windowId, string status, string? archivedReason, CancellationToken cancellationToken)
     {
         var changed = await WriteOnceAsync(

@@ -204,6 +204,37 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task Evicted_deliveries_leave_the_exclusion_set_stay_in_the_ledger_and_are_recorded_anew_when_delivered_again()
+    {
+        await SeedTenantsAsync();
+        await Content.RecordDeliveriesAsync(SandboxA, "ds_1", "run_1", ["chunk:a", "menu:chunk:a"], T0, None);
+        await Content.RecordDeliveriesAsync(SandboxA, "ds_1", "run_2", ["chunk:b"], T0.AddMinutes(1), None);
+
+        var evicted = await Content.EvictDeliveriesAsync(SandboxA, "ds_1", ["run_1"], T0.AddMinutes(5), None);
+        var again = await Content.EvictDeliveriesAsync(SandboxA, "ds_1", ["run_1"], T0.AddMinutes(6), None);
+        var otherSandbox = await Content.EvictDeliveriesAsync(SandboxB, "ds_1", ["run_2"], T0.AddMinutes(6), None);
+
+        Assert.Equal(2, evicted);
+        Assert.Equal(0, again);
+        Assert.Equal(0, otherSandbox);
+        Assert.Equal(["chunk:b"], await Content.GetDeliveredAsync(SandboxA, "ds_1", None));
+        Assert.Equal(
+            [
+                new DeliveryRecord("chunk:a", "run_1", T0, T0.AddMinutes(5)),
+                new DeliveryRecord("menu:chunk:a", "run_1", T0, T0.AddMinutes(5)),
+                new DeliveryRecord("chunk:b", "run_2", T0.AddMinutes(1)),
+            ],
+            await Content.ListDeliveriesAsync(SandboxA, "ds_1", null, 100, None));
+
+        await Content.RecordDeliveriesAsync(SandboxA, "ds_1", "run_9", ["chunk:a", "chunk:b"], T0.AddMinutes(9), None);
+
+        Assert.Equal(["chunk:a", "chunk:b"], (await Content.GetDeliveredAsync(SandboxA, "ds_1", None)).Order(StringComparer.Ordinal));
+        var ledger = await Content.ListDeliveriesAsync(SandboxA, "ds_1", null, 100, None);
+        Assert.Contains(new DeliveryRecord("chunk:a", "run_9", T0.AddMinutes(9)), ledger);
+        Assert.Contains(new DeliveryRecord("chunk:b", "run_2", T0.AddMinutes(1)), ledger);
+    }
+
+    [Fact]
     public async Task The_ledger_is_listed_a_page_at_a_time_after_the_last_entry_even_when_times_are_equal()
     {
         await SeedTenantsAsync();

@@ -1,5 +1,6 @@
 using Portage.Core.Recording;
 using Portage.Core.Runs;
+using Portage.Core.Windows;
 
 namespace Portage.Storage.Tests;
 
@@ -144,6 +145,33 @@ public abstract partial class StoreConformanceTests
         Assert.Equal([8L, 9, 10], floored.Select(t => t.Seq));
         Assert.Equal("question 5", newest[1].Text);
         Assert.Empty(await Windows.ListTurnsBeforeAsync(SandboxB, "ds_1", long.MaxValue, 0, 3, None));
+    }
+
+    [Fact]
+    public async Task A_compaction_turn_is_appended_after_the_runs_turns_and_read_back_with_its_range()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        var run = Run("run_1", window, session);
+        await StartAsync(run, session, newSession: true, "question 1");
+        await Runs.EndRunAsync(End(run, T0.AddMinutes(1)), None);
+        var range = new CompactedRange(1, 2, 900, 120);
+        var summary = new NewTurn(TurnRole.Compaction, "Summary", "echo", "echo-1", null, RunStatus.Succeeded, T0.AddMinutes(2), 30,
+            [new TurnPart(TurnPartType.Compaction, Text: "The user asked question 1.", Compacts: range)]);
+
+        var seq = await Windows.AppendTurnAsync(SandboxA, "ds_1", summary, None);
+        var missing = await Windows.AppendTurnAsync(SandboxB, "ds_1", summary, None);
+
+        Assert.Equal(3, seq);
+        Assert.Null(missing);
+        var turns = await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, 10, None);
+        Assert.Equal(3, turns.Count);
+        Assert.Equal(TurnRole.Compaction, turns[2].Role);
+        Assert.Equal(range, turns[2].Compacts);
+        Assert.Equal("The user asked question 1.", turns[2].Text);
+        Assert.Null(turns[0].Compacts);
+        Assert.Equal(3, (await Windows.GetWindowAsync(SandboxA, "ds_1", null, None))!.TurnCount);
     }
 
     private static RunEventRecord Frame(long seq, string name, string data = """{"n":1}""") => new(seq, name, data);

@@ -94,6 +94,9 @@ internal sealed class ChatRepl(CliHost host, AgentRouter router, string sandboxI
                         ContextWindowId = started.ContextWindowId;
                         _newWindow = false;
                         break;
+                    case ContextCompacted compacted:
+                        host.WriteDim(host.Out, EventFormat.Compacted(compacted));
+                        break;
                     case AgentTextDelta delta:
                         await host.Out.WriteAsync(delta.Text);
                         await host.Out.FlushAsync(ct);

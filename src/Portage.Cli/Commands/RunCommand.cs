@@ -54,6 +54,9 @@ internal static class RunCommand
                 case RunStarted started:
                     windowId = started.ContextWindowId;
                     break;
+                case ContextCompacted compacted:
+                    host.WriteDim(host.Error, EventFormat.Compacted(compacted));
+                    break;
                 case AgentTextDelta delta:
                     await host.Out.WriteAsync(delta.Text);
                     await host.Out.FlushAsync(ct);

@@ -18,7 +18,10 @@ public interface IContentIndex
     /// <summary>Chunks of the sandbox by canonical id (the leaf id of a chunk, or any id on its path), for interpret and origins.</summary>
     Task<IReadOnlyList<ChunkRecord>> GetChunksAsync(string sandboxId, IReadOnlyCollection<string> canonicalIds, string? endUserId, CancellationToken cancellationToken);
 
-    /// <summary>Records that a window's agent received these canonical ids (the delivery ledger); repeats are ignored.</summary>
+    /// <summary>
+    /// Records that a window's agent received these canonical ids (the delivery ledger); repeats are ignored, except of
+    /// an evicted delivery, which is recorded anew.
+    /// </summary>
     Task RecordDeliveriesAsync(string sandboxId, string windowId, string runId, IReadOnlyCollection<string> canonicalIds, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>
@@ -30,7 +33,13 @@ public interface IContentIndex
     /// <summary>Whether the sandbox has any ingested content (conversation memory not counted).</summary>
     Task<bool> HasContentAsync(string sandboxId, CancellationToken cancellationToken);
 
-    /// <summary>Everything the window's agent has received so far.</summary>
+    /// <summary>
+    /// Marks the deliveries of these runs evicted: a compaction summarised their turns away, so the agent no longer has
+    /// what they delivered and retrieval may deliver it again. Returns how many were marked.
+    /// </summary>
+    Task<int> EvictDeliveriesAsync(string sandboxId, string windowId, IReadOnlyCollection<string> runIds, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Everything the window's agent has received so far and still has (evicted deliveries left out).</summary>
     Task<IReadOnlySet<string>> GetDeliveredAsync(string sandboxId, string windowId, CancellationToken cancellationToken);
 
     /// <summary>
@@ -46,7 +55,8 @@ public interface IContentIndex
 /// <param name="CanonicalId">What was delivered, as recorded (a menu label carries <see cref="Exclusions.MenuPrefix"/>).</param>
 /// <param name="RunId">The run that delivered it.</param>
 /// <param name="DeliveredAt">When it was first delivered (a repeat is never recorded).</param>
-public sealed record DeliveryRecord(string CanonicalId, string? RunId, DateTimeOffset DeliveredAt);
+/// <param name="EvictedAt">When a compaction summarised its run's turns away, or null while the agent still has it.</param>
+public sealed record DeliveryRecord(string CanonicalId, string? RunId, DateTimeOffset DeliveredAt, DateTimeOffset? EvictedAt = null);
 
 /// <summary>A ranked full-text query.</summary>
 /// <param name="SandboxId">The sandbox searched.</param>

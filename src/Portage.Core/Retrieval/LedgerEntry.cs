@@ -9,7 +9,8 @@ namespace Portage.Core.Retrieval;
 /// <param name="RunId">The run that delivered it.</param>
 /// <param name="DeliveredAt">When.</param>
 /// <param name="Chunk">The chunk, or null when it was purged since.</param>
-public sealed record LedgerEntry(string CanonicalId, bool IsMenu, string? RunId, DateTimeOffset DeliveredAt, ChunkRecord? Chunk)
+/// <param name="EvictedAt">When a compaction summarised the delivering run away (it may be delivered again), or null.</param>
+public sealed record LedgerEntry(string CanonicalId, bool IsMenu, string? RunId, DateTimeOffset DeliveredAt, ChunkRecord? Chunk, DateTimeOffset? EvictedAt = null)
 {
     /// <summary>The id as the ledger stores it (a menu label's with its prefix): with the time, a position in the ledger.</summary>
     public string StoredId => IsMenu ? Exclusions.MenuPrefix + CanonicalId : CanonicalId;

@@ -138,7 +138,7 @@ public sealed class RetrievalService(IContentIndex index, BriefWriter writer, Ti
         return [.. ledger.Select(d =>
         {
             var (id, menu) = Unprefixed(d.CanonicalId);
-            return new LedgerEntry(id, menu, d.RunId, d.DeliveredAt, chunks.GetValueOrDefault(id));
+            return new LedgerEntry(id, menu, d.RunId, d.DeliveredAt, chunks.GetValueOrDefault(id), d.EvictedAt);
         })];
     }
 

@@ -34,6 +34,12 @@ public interface IWindowStore
     /// </summary>
     Task<IReadOnlyList<TurnRecord>> ListTurnsBeforeAsync(string sandboxId, string windowId, long beforeSeq, long afterSeq, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Appends a turn outside a run's start and end (a compaction's summary) in its own transaction, and returns its
+    /// seq; null when the sandbox has no such window. The caller holds the window's lease (rule 8).
+    /// </summary>
+    Task<long?> AppendTurnAsync(string sandboxId, string windowId, NewTurn turn, CancellationToken cancellationToken);
+
     /// <summary>Sets status and archive reason; false when the sandbox has no such window.</summary>
     Task<bool> SetWindowStatusAsync(string sandboxId, string windowId, string status, string? archivedReason, CancellationToken cancellationToken);
 

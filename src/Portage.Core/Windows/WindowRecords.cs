@@ -36,6 +36,12 @@ public static class TurnRole
 
     /// <summary>The model's answer.</summary>
     public const string Assistant = "assistant";
+
+    /// <summary>
+    /// A summary that stands for a range of earlier turns when the conversation outgrew the model's budget. The turns
+    /// it replaces stay in the window; runs read the summary instead of them.
+    /// </summary>
+    public const string Compaction = "compaction";
 }
 
 /// <summary>Kinds of turn parts.</summary>
@@ -49,7 +55,17 @@ public static class TurnPartType
 
     /// <summary>The result of a tool call.</summary>
     public const string ToolResult = "tool_result";
+
+    /// <summary>The summary text of a compaction turn, with the range it replaces (<see cref="TurnPart.Compacts"/>).</summary>
+    public const string Compaction = "compaction";
 }
+
+/// <summary>What a compaction turn stands for: window turns <paramref name="FromSeq"/> to <paramref name="ToSeq"/>.</summary>
+/// <param name="FromSeq">First turn replaced.</param>
+/// <param name="ToSeq">Last turn replaced.</param>
+/// <param name="TokensBefore">Estimated input tokens of the run that compacted, before.</param>
+/// <param name="TokensAfter">The same, after.</param>
+public sealed record CompactedRange(long FromSeq, long ToSeq, int TokensBefore, int TokensAfter);
 
 /// <summary>One ordered part of a turn. JSON values are kept as raw JSON text.</summary>
 public sealed record TurnPart(
@@ -59,7 +75,8 @@ public sealed record TurnPart(
     string? Name = null,
     string? ArgumentsJson = null,
     string? ResultJson = null,
-    string? Error = null)
+    string? Error = null,
+    CompactedRange? Compacts = null)
 {
     /// <summary>A text part.</summary>
     public static TurnPart OfText(string text) => new(TurnPartType.Text, Text: text);
@@ -91,6 +108,9 @@ public sealed record TurnRecord(
     int TokenEstimate,
     IReadOnlyList<TurnPart> Parts)
 {
-    /// <summary>The text parts joined, in order.</summary>
-    public string Text => string.Concat(Parts.Where(p => p.Type == TurnPartType.Text).Select(p => p.Text));
+    /// <summary>The text parts (and a compaction's summary) joined, in order.</summary>
+    public string Text => string.Concat(Parts.Where(p => p.Type is TurnPartType.Text or TurnPartType.Compaction).Select(p => p.Text));
+
+    /// <summary>The range a compaction turn stands for, or null for any other turn.</summary>
+    public CompactedRange? Compacts => Role == TurnRole.Compaction ? Parts.FirstOrDefault(p => p.Compacts is not null)?.Compacts : null;
 }

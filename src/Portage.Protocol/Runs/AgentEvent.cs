@@ -5,7 +5,7 @@ namespace Portage.Protocol.Runs;
 
 /// <summary>
 /// One frame of a run's event stream. The SSE <c>event:</c> name is <see cref="EventName"/>; the <c>data:</c> line is
-/// the concrete record serialized with <see cref="ProtocolJson"/>. The hierarchy is closed: these six are all there is.
+/// the concrete record serialized with <see cref="ProtocolJson"/>. The hierarchy is closed: these seven are all there is.
 /// </summary>
 public abstract record AgentEvent
 {
@@ -35,6 +35,23 @@ public sealed record RunStarted(string RunId, string? SessionId, string ContextW
     /// <inheritdoc/>
     [JsonIgnore]
     public override string EventName => EventNames.RunStarted;
+}
+
+/// <summary>
+/// Portage extension, sent before the first delta: the conversation outgrew the model's input budget, so its oldest part
+/// was replaced by a summary, stored as window turn <see cref="SummarySeq"/> (the original turns stay in the window).
+/// Copass clients skip it as an unknown frame.
+/// </summary>
+/// <param name="SummarySeq">The compaction turn's seq.</param>
+/// <param name="ReplacedFromSeq">First window turn the summary stands for.</param>
+/// <param name="ReplacedToSeq">Last window turn the summary stands for.</param>
+/// <param name="TokensBefore">Estimated input tokens of the run before compaction.</param>
+/// <param name="TokensAfter">Estimated input tokens after.</param>
+public sealed record ContextCompacted(long SummarySeq, long ReplacedFromSeq, long ReplacedToSeq, int TokensBefore, int TokensAfter) : AgentEvent
+{
+    /// <inheritdoc/>
+    [JsonIgnore]
+    public override string EventName => EventNames.ContextCompacted;
 }
 
 /// <summary>Incremental assistant text; concatenate the deltas for the full message.</summary>
@@ -100,6 +117,9 @@ public static class EventNames
 {
     /// <summary><c>run_started</c> (Portage extension).</summary>
     public const string RunStarted = "run_started";
+
+    /// <summary><c>context_compacted</c> (Portage extension).</summary>
+    public const string ContextCompacted = "context_compacted";
 
     /// <summary><c>agent_text_delta</c>.</summary>
     public const string TextDelta = "agent_text_delta";

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Portage.Protocol.Sources;
 
 /// <summary>
@@ -32,6 +34,13 @@ public sealed record WindowDelivery
 
     /// <summary>Advisory content type: <c>markdown</c>, <c>code</c>, <c>conversation</c>, …</summary>
     public string? SourceType { get; init; }
+
+    /// <summary>
+    /// When a compaction summarised the delivering run's turns away; from then on retrieval may deliver the item again.
+    /// Absent while the agent still has it.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? EvictedAt { get; init; }
 }
 
 /// <summary>

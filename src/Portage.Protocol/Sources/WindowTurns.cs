@@ -9,7 +9,10 @@ public sealed record WindowTurn
     /// <summary>Position in the window, from 1.</summary>
     public required long Seq { get; init; }
 
-    /// <summary><c>user</c> or <c>assistant</c>.</summary>
+    /// <summary>
+    /// <c>user</c>, <c>assistant</c>, or <c>compaction</c>: a summary that runs read instead of the turns its
+    /// <c>compaction</c> part names (those turns stay in the window).
+    /// </summary>
     public required string Role { get; init; }
 
     /// <summary>Who spoke (<c>User</c>, or the provider/model for assistant turns).</summary>
@@ -43,7 +46,7 @@ public sealed record WindowTurn
 /// <summary>One part of a turn.</summary>
 public sealed record TurnPartDto
 {
-    /// <summary><c>text</c>, <c>tool_call</c> or <c>tool_result</c>.</summary>
+    /// <summary><c>text</c>, <c>tool_call</c>, <c>tool_result</c> or <c>compaction</c> (a summary's text and range).</summary>
     public required string Type { get; init; }
 
     /// <summary>Text of a text part.</summary>
@@ -69,7 +72,18 @@ public sealed record TurnPartDto
     /// <summary>Tool error.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Error { get; init; }
+
+    /// <summary>Of a compaction part: the range of turns the summary stands for and what it saved.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public CompactionInfo? Compaction { get; init; }
 }
+
+/// <summary>What a compaction turn stands for.</summary>
+/// <param name="ReplacedFromSeq">First window turn replaced.</param>
+/// <param name="ReplacedToSeq">Last window turn replaced.</param>
+/// <param name="TokensBefore">Estimated input tokens of the compacting run before.</param>
+/// <param name="TokensAfter">The same, after.</param>
+public sealed record CompactionInfo(long ReplacedFromSeq, long ReplacedToSeq, int TokensBefore, int TokensAfter);
 
 /// <summary>
 /// Answer of <c>GET …/sources/{id}/turns</c>: one page of the window's turns in order (<c>limit</c> turns, 100 by

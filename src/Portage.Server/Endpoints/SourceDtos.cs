@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Portage.Core.Compaction;
 using Portage.Core.Retrieval;
 using Portage.Core.Sources;
 using Portage.Core.Windows;
@@ -61,7 +62,22 @@ internal static class SourceDtos
             Arguments = Parse(p.ArgumentsJson),
             Result = Parse(p.ResultJson),
             Error = p.Error,
+            Compaction = p.Compacts is { } c ? new CompactionInfo(c.FromSeq, c.ToSeq, c.TokensBefore, c.TokensAfter) : null,
         })],
+    };
+
+    public static CompactWindowResponse ToDto(string windowId, ForcedCompaction done) => new()
+    {
+        ContextWindowId = windowId,
+        Compacted = done.Compacted,
+        SummarySeq = done.SummarySeq,
+        ReplacedFromSeq = done.Plan?.FromSeq,
+        ReplacedToSeq = done.Plan?.ToSeq,
+        TokensBefore = done.TokensBefore,
+        TokensAfter = done.TokensAfter,
+        Provider = done.Plan?.Summary.Provider,
+        Model = done.Plan?.Summary.Model,
+        Summary = done.Plan?.Summary.Text,
     };
 
     public static WindowDelivery ToDto(LedgerEntry e) => new()
@@ -74,6 +90,7 @@ internal static class SourceDtos
         FilePath = e.Chunk?.FilePath,
         DataSourceId = e.Chunk?.DataSourceId,
         SourceType = e.Chunk?.SourceType,
+        EvictedAt = e.EvictedAt,
     };
 
     private static JsonElement? Parse(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Portage.Core.Compaction;
 using Portage.Core.Errors;
 using Portage.Core.Retrieval;
 using Portage.Core.Sources;
@@ -35,6 +36,7 @@ internal static class SourceEndpoints
         sources.MapPost("/{sourceId}/disconnect", (HttpContext c, string sandboxId, string sourceId, DataSourceService s) =>
             StatusAsync(c, ct => s.DisconnectAsync(sandboxId, sourceId, ct)));
         sources.MapPost("/{sourceId}/purge", PurgeAsync);
+        sources.MapPost("/{sourceId}/compact", CompactAsync);
         sources.MapGet("/{sourceId}/turns", TurnsAsync);
         sources.MapGet("/{sourceId}/deliveries", DeliveriesAsync);
         return sandbox;
@@ -109,6 +111,19 @@ internal static class SourceEndpoints
             : await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.PurgeDataSourceRequest, options.Value.MaxRequestBodyBytes, context.RequestAborted);
         var purge = await sources.PurgeAsync(sandboxId, sourceId, request.DeleteSource == true, context.RequestAborted);
         return TypedResults.Json(SourceDtos.ToDto(purge), ProtocolJson.Wire.PurgeResponse);
+    }
+
+    private static async Task<IResult> CompactAsync(
+        HttpContext context, string sandboxId, string sourceId, IWindowStore windows, IDataSourceStore sources, WindowCompaction compaction,
+        IOptions<ServerOptions> options)
+    {
+        // The body is optional: a bare POST compacts with the configured defaults.
+        var request = context.Request.ContentLength is 0 || (context.Request.ContentLength is null && context.Request.ContentType is null)
+            ? new CompactWindowRequest()
+            : await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.CompactWindowRequest, options.Value.MaxRequestBodyBytes, context.RequestAborted);
+        var window = await FindWindowAsync(context, sandboxId, sourceId, request.EndUserId, "turns to compact", windows, sources);
+        var done = await compaction.CompactAsync(sandboxId, window, request.Provider, request.Model, request.KeepExchanges, context.RequestAborted);
+        return TypedResults.Json(SourceDtos.ToDto(window.Id, done), ProtocolJson.Wire.CompactWindowResponse);
     }
 
     private static async Task<IResult> SweepAsync(HttpContext context, string sandboxId, WindowSweeper sweeper, string? inactivity_seconds)

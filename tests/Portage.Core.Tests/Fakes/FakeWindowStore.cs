@@ -44,6 +44,19 @@ internal sealed class FakeWindowStore : IWindowStore
         Task.FromResult<IReadOnlyList<TurnRecord>>([.. Turns.Where(t => t.WindowId == windowId && t.Seq > afterSeq && t.Seq < beforeSeq)
             .OrderByDescending(t => t.Seq).Take(limit).OrderBy(t => t.Seq)]);
 
+    public Task<long?> AppendTurnAsync(string sandboxId, string windowId, NewTurn turn, CancellationToken cancellationToken)
+    {
+        if (!Windows.TryGetValue(windowId, out var window) || window.SandboxId != sandboxId)
+        {
+            return Task.FromResult<long?>(null);
+        }
+
+        long seq = Turns.Where(t => t.WindowId == windowId).Select(t => t.Seq).DefaultIfEmpty(0).Max() + 1;
+        Turns.Add(new TurnRecord(windowId, seq, turn.Role, turn.Speaker, turn.Provider, turn.Model, turn.RunId, turn.Status, turn.CreatedAt, turn.TokenEstimate, turn.Parts));
+        Windows[windowId] = window with { TurnCount = window.TurnCount + 1 };
+        return Task.FromResult<long?>(seq);
+    }
+
     public Task<bool> SetWindowStatusAsync(string sandboxId, string windowId, string status, string? archivedReason, CancellationToken cancellationToken)
     {
         if (!Windows.TryGetValue(windowId, out var w))

@@ -1,0 +1,98 @@
+using System.Text;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+using Portage.Core.Providers;
+using Portage.Core.Windows;
+
+namespace Portage.Core.Compaction;
+
+/// <summary>A summary and who wrote it.</summary>
+/// <param name="Text">Readable text, stored as the compaction turn.</param>
+/// <param name="Provider">The provider that wrote it.</param>
+/// <param name="Model">Its model.</param>
+public sealed record Summary(string Text, string Provider, string Model);
+
+/// <summary>
+/// Writes the summary of a range of window turns, folding in the previous summary, with the configured summariser
+/// (<see cref="CompactionOptions.Provider"/>, else the run's provider). Offline models write an
+/// <see cref="ExtractiveSummary"/>. Only neutral text reaches the summariser: turns hold text and tool parts, never
+/// thinking or signatures. Input larger than the summariser's budget is summarised a part at a time, rolling.
+/// </summary>
+public sealed class Summariser(ProviderRegistry providers, IOptions<CompactionOptions> options)
+{
+    private const string Instructions =
+        "You maintain the running summary of a conversation between a user and an assistant, so the assistant can continue it " +
+        "without the original turns. Keep the user's goals, the facts, names and numbers they gave, decisions made, tool results " +
+        "that matter, commitments, and open questions. Drop pleasantries and repetition. Write plain text in the third person, " +
+        "no preamble.";
+
+    /// <summary>The summary of <paramref name="turns"/> (oldest first) after <paramref name="previous"/>.</summary>
+    /// <exception cref="ProviderException">The summariser failed; the caller falls back to dropping the oldest turns.</exception>
+    public async Task<Summary> SummariseAsync(
+        ProviderDefinition runProvider, string runModel, string? previous, IReadOnlyList<TurnRecord> turns, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runProvider);
+        var settings = options.Value;
+        var (provider, model) = Choose(runProvider, runModel, settings);
+        if (provider.Free)
+        {
+            return new Summary(ExtractiveSummary.Write(previous, turns, settings.SummaryMaxTokens), provider.Name, model);
+        }
+
+        // Each call gets the summary so far and as many turns as fit beside it; the last call's answer is the summary.
+        var room = Math.Max(provider.ContextBudgetTokens - 2 * settings.SummaryMaxTokens - TokenEstimator.Estimate(Instructions), 1000);
+        var summary = previous;
+        foreach (var part in Parts(turns, room))
+        {
+            var response = await provider.Client.GetResponseAsync(
+                [new ChatMessage(ChatRole.System, Instructions), new ChatMessage(ChatRole.User, Prompt(summary, part, settings.SummaryMaxTokens))],
+                new ChatOptions { ModelId = model, MaxOutputTokens = settings.SummaryMaxTokens },
+                cancellationToken);
+            summary = string.IsNullOrWhiteSpace(response.Text)
+                ? throw new ProviderException(provider.Name, "the summariser answered with no text", transient: false)
+                : response.Text.Trim();
+        }
+
+        return new Summary(summary ?? "", provider.Name, model);
+    }
+
+    private (ProviderDefinition Provider, string Model) Choose(ProviderDefinition runProvider, string runModel, CompactionOptions settings)
+    {
+        if (string.IsNullOrWhiteSpace(settings.Provider) || string.Equals(settings.Provider, runProvider.Name, StringComparison.OrdinalIgnoreCase))
+        {
+            return (runProvider, string.IsNullOrWhiteSpace(settings.Model) ? runModel : settings.Model);
+        }
+
+        var chosen = providers.Resolve(settings.Provider);
+        return (chosen, string.IsNullOrWhiteSpace(settings.Model) ? chosen.DefaultModel : settings.Model);
+    }
+
+    private static string Prompt(string? summary, string turns, int maxTokens) =>
+        new StringBuilder()
+            .Append("Summary so far:\n").Append(string.IsNullOrWhiteSpace(summary) ? "(none)" : summary).Append("\n\n")
+            .Append("Turns to fold into it:\n").Append(turns).Append("\n\n")
+            .Append("Write the updated summary, at most about ").Append(maxTokens * 3 / 4).Append(" words.")
+            .ToString();
+
+    // Neutral "User: …" / "Assistant: …" lines, cut into parts of at most `room` tokens at exchange boundaries.
+    private static IEnumerable<string> Parts(IReadOnlyList<TurnRecord> turns, int room)
+    {
+        var part = new StringBuilder();
+        foreach (var message in WindowRenderer.Render(turns.Where(t => t.Role != TurnRole.Compaction), 1_000_000_000))
+        {
+            var line = (message.Role == ChatRole.User ? "User: " : "Assistant: ") + message.Text + "\n";
+            if (part.Length > 0 && message.Role == ChatRole.User && TokenEstimator.Estimate(part.ToString()) + TokenEstimator.Estimate(line) > room)
+            {
+                yield return part.ToString();
+                part.Clear();
+            }
+
+            part.Append(line);
+        }
+
+        if (part.Length > 0)
+        {
+            yield return part.ToString();
+        }
+    }
+}
