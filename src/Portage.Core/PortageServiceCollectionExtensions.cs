@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Portage.Core;
 using Portage.Core.Compaction;
 using Portage.Core.Ingest;
@@ -38,6 +39,8 @@ public static class PortageServiceCollectionExtensions
         services.AddOptions<ProviderRetryOptions>().Bind(configuration.GetSection("Runs")).ValidateOnStart();
         services.AddOptions<WindowOptions>().Bind(configuration.GetSection("Windows"));
         services.AddOptions<PriceTable>().Bind(configuration.GetSection("Pricing"));
+        services.AddOptions<ModelLimits>().Bind(configuration.GetSection("Models")).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelLimits>, ModelLimitsValidator>());
         services.AddOptions<RetrievalOptions>().Bind(configuration.GetSection("Retrieval"));
         services.AddOptions<TelemetryOptions>().Bind(configuration.GetSection("Telemetry"));
         services.AddOptions<CompactionOptions>().Bind(configuration.GetSection("Compaction"))

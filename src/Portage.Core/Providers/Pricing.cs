@@ -31,14 +31,21 @@ public sealed class PriceTable
     public Dictionary<string, Dictionary<string, ModelPrice>> Providers { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The price of a model, or null.</summary>
-    public ModelPrice? Find(string provider, string model)
+    public ModelPrice? Find(string provider, string model) => Find(Providers, provider, model);
+
+    /// <summary>
+    /// The entry of a model in a table of provider → model → entry, or null: the exact model id first, else one that
+    /// differs only in case. The price table and the model table look models up alike.
+    /// </summary>
+    public static T? Find<T>(Dictionary<string, Dictionary<string, T>> providers, string provider, string model) where T : class
     {
-        if (!Providers.TryGetValue(provider, out var models))
+        ArgumentNullException.ThrowIfNull(providers);
+        if (!providers.TryGetValue(provider, out var models))
         {
             return null;
         }
 
-        return models.TryGetValue(model, out var price) ? price
+        return models.TryGetValue(model, out var entry) ? entry
             : models.FirstOrDefault(p => string.Equals(p.Key, model, StringComparison.OrdinalIgnoreCase)).Value;
     }
 

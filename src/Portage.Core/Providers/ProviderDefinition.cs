@@ -21,7 +21,11 @@ public sealed record ProviderDefinition
     /// <summary>Models offered to clients (any model id is passed through).</summary>
     public IReadOnlyList<string> Models { get; init; } = [];
 
-    /// <summary>Input token budget for rendering a window (rule 6): oldest turns go first beyond it.</summary>
+    /// <summary>
+    /// The most tokens of earlier turns a run of this provider sends (the replayed transcript, catch-up turns and a
+    /// rendered window; the oldest exchanges go first beyond it), on any model: a cost limit below the model's own. A
+    /// model the <see cref="ModelLimits"/> table does not list takes it as its context.
+    /// </summary>
     public int ContextBudgetTokens { get; init; } = 100_000;
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using Portage.Core.Sessions;
 using Portage.Core.Telemetry;
 using Portage.Core.Tenancy;
@@ -17,5 +18,8 @@ namespace Portage.Core.Runs;
 /// <param name="PriorTurns">The window's turns before this run that the conversation may render, oldest first.</param>
 /// <param name="Lease">The run's hold on its window (rule 8); the executor renews it and disposes it after the commit.</param>
 /// <param name="Trace">The run's span and clock (telemetry); the executor ends it.</param>
+/// <param name="Tools">The tools offered to the run, or null when there are none.</param>
+/// <param name="Budget">The run's input budget (without the prefetch block, which the executor adds when it fits).</param>
 public sealed record PreparedRun(
-    RunRequest Request, RunScope Scope, RunRecord Record, WindowRecord Window, SessionChoice Session, IReadOnlyList<TurnRecord> PriorTurns, WindowLease Lease, RunTrace Trace);
+    RunRequest Request, RunScope Scope, RunRecord Record, WindowRecord Window, SessionChoice Session, IReadOnlyList<TurnRecord> PriorTurns, WindowLease Lease, RunTrace Trace,
+    IList<AITool>? Tools, ContextBudget Budget);

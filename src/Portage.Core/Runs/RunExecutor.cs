@@ -47,7 +47,7 @@ public sealed class RunExecutor(
         AgentLoop.SetCurrent(span);
 
         var conversation = await ConversationAsync(run, cancellationToken);
-        var chatOptions = await ChatOptionsAsync(run, cancellationToken);
+        var chatOptions = ChatOptions(run);
         var recorder = new TurnRecorder();
         var loop = new AgentLoop(ProviderClient(run, metricTags), tools, run.Scope, settings, recorder, span);
         CommittedRun? committed = null;
@@ -90,12 +90,14 @@ public sealed class RunExecutor(
         var prefetch = run.Session.Continues || request.Provider.ServerSideSessions ? null
             : await prefetcher.BlockAsync(RetrievalScope.Of(run.Scope), request.UserMessages[^1], cancellationToken);
         using var building = PortageTelemetry.Source.StartActivity("build_messages");
-        var conversation = ConversationBuilder.Build(run.Session, request.Provider, run.PriorTurns, prefetch, request.UserMessages, request.SystemPrompt);
+        var conversation = ConversationBuilder.Build(run.Session, request.Provider, run.PriorTurns, prefetch, request.UserMessages, request.SystemPrompt, run.Budget);
         building?.SetTag("portage.messages", conversation.Sent.Count);
+        building?.SetTag("portage.context.tokens_before", conversation.Fitted.TokensBefore);
+        building?.SetTag("portage.context.tokens_after", conversation.Fitted.TokensAfter);
         return conversation;
     }
 
-    private async Task<ChatOptions> ChatOptionsAsync(PreparedRun run, CancellationToken cancellationToken)
+    private static ChatOptions ChatOptions(PreparedRun run)
     {
         var request = run.Request;
         var serverSide = request.Provider.ServerSideSessions;
@@ -104,8 +106,7 @@ public sealed class RunExecutor(
             ModelId = request.Model,
             MaxOutputTokens = request.MaxTokens,
             ConversationId = serverSide ? run.Session.Session.ProviderSessionId : null,
-            // A server-side agent (Agent Engine) brings and runs its own tools.
-            Tools = serverSide ? null : await tools.OfferedAsync(run.Scope, cancellationToken),
+            Tools = run.Tools,
             AdditionalProperties = new AdditionalPropertiesDictionary
             {
                 [RunContextKeys.EndUserId] = run.Scope.EndUserId,

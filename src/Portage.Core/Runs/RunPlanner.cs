@@ -1,18 +1,20 @@
+using Microsoft.Extensions.Options;
 using Portage.Core.Errors;
 using Portage.Core.Recording;
 using Portage.Core.Sessions;
 using Portage.Core.Providers;
 using Portage.Core.Telemetry;
 using Portage.Core.Tenancy;
+using Portage.Core.Tools;
 using Portage.Core.Windows;
 
 namespace Portage.Core.Runs;
 
 /// <summary>
 /// The part of a run that happens before the first byte, as named stages: choose the window (rules 3, 9), take it
-/// (rule 8), choose the session (rules 4, 5), read the turns the conversation may need, and store the run's start with
-/// its user turns (rule 7's first half: the user turn is written before the provider is called). Everything it throws
-/// becomes an HTTP status.
+/// (rule 8), choose the session (rules 4, 5), compute the run's context budget (refusing a message that cannot fit), read
+/// the turns the conversation may need, and store the run's start with its user turns (rule 7's first half: the user
+/// turn is written before the provider is called). Everything it throws becomes an HTTP status.
 /// </summary>
 public sealed class RunPlanner(
     WindowChooser windowChooser,
@@ -20,6 +22,8 @@ public sealed class RunPlanner(
     SessionChooser sessionChooser,
     IWindowStore windows,
     IRunStore runs,
+    ToolInvoker tools,
+    IOptions<ModelLimits> models,
     IIdGenerator ids,
     TimeProvider time)
 {
@@ -58,15 +62,22 @@ public sealed class RunPlanner(
         {
             var session = await sessionChooser.ChooseAsync(window, request.EndUserId, request.Provider, request.Model, namedSession,
                 sessionNamed: !string.IsNullOrEmpty(request.Window.SessionId), cancellationToken);
-            var priorTurns = window.IsNew ? []
-                : await PriorTurns.ReadAsync(windows, sandboxId, window.Window.Id, session.Continues ? session.Session.LastWindowSeq : 0,
-                    request.Provider.ContextBudgetTokens, cancellationToken);
             var scope = new RunScope(sandboxId, request.EndUserId, window.Window.Id, session.Session.Id, runId);
             resolution?.SetTag("portage.window.id", scope.WindowId);
             resolution?.SetTag("portage.session.id", scope.SessionId);
             resolution?.SetTag("portage.session.continues", session.Continues);
+
+            // A server-side agent (Agent Engine) brings and runs its own tools.
+            var offered = request.Provider.ServerSideSessions ? null : await tools.OfferedAsync(scope, cancellationToken);
+            var budget = ContextBudget.Compute(request.Provider, request.Model, models.Value.For(request.Provider, request.Model),
+                request.MaxTokens, request.SystemPrompt, offered);
+            budget.EnsureFits(request.UserMessages);
+            var history = budget.HistoryTokens(request.UserMessages.Sum(TokenEstimator.Estimate));
+            var priorTurns = window.IsNew ? []
+                : await PriorTurns.ReadAsync(windows, sandboxId, window.Window.Id, session.Continues ? session.Session.LastWindowSeq : 0,
+                    history, cancellationToken);
             var record = await StoreStartAsync(scope, request, window, session, cancellationToken);
-            return new PreparedRun(request, scope, record, window.Window, session, priorTurns, lease, trace);
+            return new PreparedRun(request, scope, record, window.Window, session, priorTurns, lease, trace, offered, budget);
         }
         catch
         {

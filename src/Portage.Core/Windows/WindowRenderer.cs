@@ -16,33 +16,16 @@ public static class WindowRenderer
     /// <summary>Renders turns (oldest first) into messages that fit <paramref name="budgetTokens"/>.</summary>
     public static List<ChatMessage> Render(IEnumerable<TurnRecord> turns, int budgetTokens)
     {
-        var exchanges = new List<List<TurnRecord>>();
-        foreach (var turn in turns)
-        {
-            if (turn.Role == TurnRole.User || exchanges.Count == 0)
-            {
-                exchanges.Add([]);
-            }
+        var exchanges = Exchanges(turns);
+        var first = FirstKept(exchanges.Select(e => e.Sum(t => t.TokenEstimate)).ToList(), budgetTokens);
+        return Render(exchanges.Skip(first).SelectMany(e => e));
+    }
 
-            exchanges[^1].Add(turn);
-        }
-
-        var kept = new List<List<TurnRecord>>();
-        var used = 0;
-        for (var i = exchanges.Count - 1; i >= 0; i--)
-        {
-            var cost = exchanges[i].Sum(t => t.TokenEstimate);
-            if (used + cost > budgetTokens)
-            {
-                break;
-            }
-
-            used += cost;
-            kept.Insert(0, exchanges[i]);
-        }
-
+    /// <summary>Renders every one of <paramref name="turns"/> (oldest first): the budget was applied by the caller.</summary>
+    public static List<ChatMessage> Render(IEnumerable<TurnRecord> turns)
+    {
         var messages = new List<ChatMessage>();
-        foreach (var turn in kept.SelectMany(e => e))
+        foreach (var turn in turns)
         {
             var text = RenderText(turn);
             if (string.IsNullOrWhiteSpace(text))
@@ -54,6 +37,45 @@ public static class WindowRenderer
         }
 
         return MergeAdjacent(messages);
+    }
+
+    /// <summary>
+    /// Turns (oldest first) grouped into exchanges: a user turn and the answers to it. Only the first may open with
+    /// another role (the turns before the first user turn).
+    /// </summary>
+    public static List<List<TurnRecord>> Exchanges(IEnumerable<TurnRecord> turns)
+    {
+        ArgumentNullException.ThrowIfNull(turns);
+        var exchanges = new List<List<TurnRecord>>();
+        foreach (var turn in turns)
+        {
+            if (turn.Role == TurnRole.User || exchanges.Count == 0)
+            {
+                exchanges.Add([]);
+            }
+
+            exchanges[^1].Add(turn);
+        }
+
+        return exchanges;
+    }
+
+    /// <summary>
+    /// The index of the oldest unit kept when units (oldest first) of these costs are kept from the newest back while
+    /// they fit <paramref name="budgetTokens"/>: a recent tail, never a gap (an older unit that would fit alone still
+    /// goes once a newer one did not fit). <paramref name="costs"/>.Count when none fits.
+    /// </summary>
+    public static int FirstKept(IReadOnlyList<int> costs, long budgetTokens)
+    {
+        ArgumentNullException.ThrowIfNull(costs);
+        var first = costs.Count;
+        long used = 0;
+        while (first > 0 && used + costs[first - 1] <= budgetTokens)
+        {
+            used += costs[--first];
+        }
+
+        return first;
     }
 
     /// <summary>
