@@ -44,13 +44,13 @@ public sealed class RouterTests
         Assert.Equal("agent_finish", second.Terminal().Event);
         Assert.Equal(session, Str(second.Terminal().Json, "session_id"));
         var body = JsonNode.Parse(fake.Requests[1].Body)!;
-        JsonAssert.Equal("""[{"type": "text", "text": "You are a helpful agent."}]""", body["system"]);
+        JsonAssert.Equal("""[{"type": "text", "text": "You are a helpful agent.", "cache_control": {"type": "ephemeral"}}]""", body["system"]);
         JsonAssert.Equal("""
             [{"role": "user", "content": [{"type": "text", "text": "What is 27 * 453?"}]},
              {"role": "assistant", "content": [
                {"type": "thinking", "thinking": "Let me solve this step by step:\n\n1. First break down 27 * 453\n2. 453 = 400 + 50 + 3",
                 "signature": "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds..."},
-               {"type": "text", "text": "27 * 453 = 12,231"}]},
+               {"type": "text", "text": "27 * 453 = 12,231", "cache_control": {"type": "ephemeral"}}]},
              {"role": "user", "content": [{"type": "text", "text": "And 27 * 454?"}]}]
             """, body["messages"]);
     }
@@ -168,7 +168,7 @@ public sealed class RouterTests
     {
         ["Providers:Anthropic:ApiKey"] = AnthropicFake.Key,
         ["Providers:Anthropic:BaseUrl"] = fake.BaseUrl,
-        ["Providers:Anthropic:PromptCaching"] = promptCaching ? null : "false",
+        ["Providers:Anthropic:PromptCaching"] = promptCaching ? "true" : "false",
     });
 
     private static Dictionary<string, object?> Body(string message, string? session = null, string? model = null) => new()
