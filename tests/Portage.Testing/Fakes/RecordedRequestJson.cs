@@ -1,0 +1,26 @@
+using System.Text.Json;
+
+namespace Portage.Testing.Fakes;
+
+/// <summary>
+/// Byte-exact views of a recorded JSON request body, for checks that a continued session's request starts with the
+/// previous one unchanged (the condition for a provider's implicit prompt cache to match it).
+/// </summary>
+public static class RecordedRequestJson
+{
+    /// <summary>The raw text of a top-level member of the body, or null when it has none.</summary>
+    public static string? RawMember(this RecordedRequest request, string member)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var body = JsonDocument.Parse(request.Body);
+        return body.RootElement.TryGetProperty(member, out var value) ? value.GetRawText() : null;
+    }
+
+    /// <summary>The raw text of each element of a top-level array member of the body, in order.</summary>
+    public static List<string> RawElements(this RecordedRequest request, string member)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var body = JsonDocument.Parse(request.Body);
+        return [.. body.RootElement.GetProperty(member).EnumerateArray().Select(e => e.GetRawText())];
+    }
+}
