@@ -19,32 +19,21 @@ public sealed class PrefixStabilityTests
             fake.Enqueue(FakeResponse.Sse(Transcripts.Read("openai/chat-text.sse")));
         }
 
-        AIFunction[] tools = [AIFunctionFactory.Create(() => "z", "zeta_lookup", "Looks up z."), AIFunctionFactory.Create(() => "a", "alpha_lookup", "Looks up a.")];
-        using var app = new PortageApp(settings: new Dictionary<string, string?> { ["OPENAI_BASE_URL"] = fake.BaseUrl + "/v1" }, tools: tools);
+        AIFunction[] offered = [AIFunctionFactory.Create(() => "z", "zeta_lookup", "Looks up z."), AIFunctionFactory.Create(() => "a", "alpha_lookup", "Looks up a.")];
+        using var app = new PortageApp(settings: new Dictionary<string, string?> { ["OPENAI_BASE_URL"] = fake.BaseUrl + "/v1" }, tools: offered);
 
-        string? session = null;
-        foreach (var message in new[] { "hello", "i'm good. how are you?", "tell me more" })
+        await SseFrames.RunSessionAsync(app.Client, app.RunPath(), new[] { "hello", "i'm good. how are you?", "tell me more" }.Select(message => new Dictionary<string, object?>
         {
-            var frames = await SseFrames.RunAsync(app.Client, app.RunPath(), new Dictionary<string, object?>
-            {
-                ["provider"] = "openai",
-                ["system_prompt"] = "You are a helpful agent.",
-                ["messages"] = new[] { new { role = "user", content = message } },
-                ["end_user_id"] = "u-123",
-                ["session_id"] = session,
-            });
-            session = frames.Terminal().Json.GetProperty("session_id").GetString();
-        }
+            ["provider"] = "openai",
+            ["system_prompt"] = "You are a helpful agent.",
+            ["messages"] = new[] { new { role = "user", content = message } },
+            ["end_user_id"] = "u-123",
+        }));
 
-        var firstTools = fake.Requests[0].RawMember("tools")!;
-        Assert.True(firstTools.IndexOf("alpha_lookup", StringComparison.Ordinal) is >= 0 and var alpha && alpha < firstTools.IndexOf("zeta_lookup", StringComparison.Ordinal));
-        for (var turn = 1; turn < 3; turn++)
-        {
-            var earlier = fake.Requests[turn - 1].RawElements("messages");
-            var later = fake.Requests[turn].RawElements("messages");
-            Assert.Equal(fake.Requests[turn - 1].RawMember("tools"), fake.Requests[turn].RawMember("tools"));
-            Assert.Equal(earlier, later.Take(earlier.Count));
-            Assert.Equal(earlier.Count + 2, later.Count);
-        }
+        var tools = fake.Requests[0].RawMember("tools")!;
+        Assert.True(tools.IndexOf("alpha_lookup", StringComparison.Ordinal) is >= 0 and var alpha && alpha < tools.IndexOf("zeta_lookup", StringComparison.Ordinal));
+        Assert.Null(RecordedRequestJson.PrefixDifference(fake.Requests[0], fake.Requests[1], "messages", "tools"));
+        Assert.Null(RecordedRequestJson.PrefixDifference(fake.Requests[1], fake.Requests[2], "messages", "tools"));
+        Assert.Equal([2, 4, 6], fake.Requests.Select(r => r.RawElements("messages").Count));
     }
 }

@@ -23,4 +23,30 @@ public static class RecordedRequestJson
         using var body = JsonDocument.Parse(request.Body);
         return [.. body.RootElement.GetProperty(member).EnumerateArray().Select(e => e.GetRawText())];
     }
+
+    /// <summary>
+    /// Null when <paramref name="later"/> starts with <paramref name="earlier"/> unchanged: the members named
+    /// <paramref name="same"/> (system prompt, tools) byte-equal, and the array <paramref name="list"/> beginning with all
+    /// of the earlier one's elements; otherwise what differs.
+    /// </summary>
+    public static string? PrefixDifference(RecordedRequest earlier, RecordedRequest later, string list, params string[] same)
+    {
+        foreach (var member in same)
+        {
+            if (earlier.RawMember(member) is not { } before)
+            {
+                return $"the earlier request has no {member}";
+            }
+
+            if (before != later.RawMember(member))
+            {
+                return $"{member} changed";
+            }
+        }
+
+        var first = earlier.RawElements(list);
+        var second = later.RawElements(list);
+        var changed = first.Select((element, i) => (element, i)).FirstOrDefault(p => p.i >= second.Count || second[p.i] != p.element);
+        return changed.element is null ? null : $"{list}[{changed.i}] changed";
+    }
 }
