@@ -7,11 +7,11 @@ namespace Portage.Providers.Anthropic;
 /// <summary>
 /// Wraps the SDK's <see cref="IChatClient"/> with what Portage needs on top: a per-model <c>max_tokens</c> when the run
 /// gives none (the Messages API requires one), no sampling parameters (API version 2026-10-21 rejects
-/// <c>temperature</c>, <c>top_p</c> and <c>top_k</c>), compact tool results (see <see cref="ToolResults"/>), and every
-/// SDK failure as a <see cref="ProviderException"/>.
+/// <c>temperature</c>, <c>top_p</c> and <c>top_k</c>), compact tool results (see <see cref="ToolResults"/>), prompt-cache
+/// breakpoints unless switched off (see <see cref="PromptCache"/>), and every SDK failure as a <see cref="ProviderException"/>.
 /// Cancellation by the caller propagates untranslated.
 /// </summary>
-internal sealed class AnthropicChatClient(IChatClient inner, string providerName, string defaultModel, MaxTokensTable maxTokens)
+internal sealed class AnthropicChatClient(IChatClient inner, string providerName, string defaultModel, MaxTokensTable maxTokens, bool promptCaching)
     : DelegatingChatClient(inner)
 {
     /// <inheritdoc/>
@@ -21,7 +21,8 @@ internal sealed class AnthropicChatClient(IChatClient inner, string providerName
         ErrorResponseHeaders.Current = headers;
         try
         {
-            return await base.GetResponseAsync(ToolResults.Compact(messages), Prepare(options), cancellationToken);
+            var prepared = Prepare(options);
+            return await base.GetResponseAsync(Messages(messages, prepared), prepared, cancellationToken);
         }
         catch (Exception ex) when (AnthropicErrors.Translate(providerName, ex, headers, cancellationToken) is { } translated)
         {
@@ -36,7 +37,8 @@ internal sealed class AnthropicChatClient(IChatClient inner, string providerName
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var headers = new ErrorResponseHeaders();
-        var updates = base.GetStreamingResponseAsync(ToolResults.Compact(messages), Prepare(options), cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var prepared = Prepare(options);
+        var updates = base.GetStreamingResponseAsync(Messages(messages, prepared), prepared, cancellationToken).GetAsyncEnumerator(cancellationToken);
         var finished = false;
         try
         {
@@ -72,6 +74,12 @@ internal sealed class AnthropicChatClient(IChatClient inner, string providerName
         {
             throw new ProviderException(providerName, "Anthropic's stream ended before the answer was complete (no stop_reason).");
         }
+    }
+
+    private IEnumerable<ChatMessage> Messages(IEnumerable<ChatMessage> messages, ChatOptions prepared)
+    {
+        var compact = ToolResults.Compact(messages);
+        return promptCaching ? PromptCache.Mark(compact, prepared) : compact;
     }
 
     private ChatOptions Prepare(ChatOptions? options)

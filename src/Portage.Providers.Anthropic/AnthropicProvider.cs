@@ -45,6 +45,6 @@ public static class AnthropicProvider
             MaxRetries = 0,
             Handlers = [new ErrorHeadersHandler(time)],
         });
-        return new AnthropicChatClient(sdk.AsIChatClient(settings.DefaultModel), Name, settings.DefaultModel, settings.MaxTokens);
+        return new AnthropicChatClient(sdk.AsIChatClient(settings.DefaultModel), Name, settings.DefaultModel, settings.MaxTokens, settings.PromptCaching);
     }
 }

@@ -32,6 +32,12 @@ public sealed record AnthropicSettings
     /// <summary>Input budget for rendering a window into a fresh session.</summary>
     public int ContextBudgetTokens { get; init; } = 100_000;
 
+    /// <summary>
+    /// Whether requests carry prompt-cache breakpoints (system prompt or last tool, and the last replayed turn), so a
+    /// continued session reads its earlier turns from Anthropic's cache. On by default.
+    /// </summary>
+    public bool PromptCaching { get; init; } = true;
+
     /// <summary>Reads the settings; empty strings count as unset.</summary>
     public static AnthropicSettings From(IConfiguration configuration)
     {
@@ -47,6 +53,7 @@ public sealed record AnthropicSettings
             Models = models.Count > 0 ? models : defaults.Models,
             MaxTokens = MaxTokensTable.From(section.GetSection("MaxTokens")),
             ContextBudgetTokens = section.GetValue("ContextBudgetTokens", defaults.ContextBudgetTokens),
+            PromptCaching = section.GetValue("PromptCaching", defaults.PromptCaching),
         };
     }
 

@@ -31,6 +31,15 @@ internal sealed class AnthropicFake : IAsyncDisposable
         return new AnthropicFake(server, provider);
     }
 
+    /// <summary>Starts the fake with <see cref="FakeMessagesModel"/> answering every request nothing is queued for.</summary>
+    public static async Task<AnthropicFake> StartModelAsync(AnthropicSettings? settings = null)
+    {
+        var server = await FakeProviderServer.StartAsync();
+        server.Responder = new FakeMessagesModel().Answer;
+        var provider = AnthropicProvider.Create((settings ?? new AnthropicSettings()) with { ApiKey = Key, BaseUrl = server.BaseUrl }, TimeProvider.System);
+        return new AnthropicFake(server, provider);
+    }
+
     /// <summary>A recorded transcript answered as a 200 event stream, the way the Messages API sends it.</summary>
     public static FakeResponse Stream(string name) =>
         FakeResponse.Sse(Transcripts.Read("anthropic/" + name), "text/event-stream; charset=utf-8");
@@ -69,10 +78,12 @@ internal static class JsonAssert
     // Members sorted by name, so a failure shows the first real difference rather than an ordering one.
     private static string Canonical(JsonNode? node) => Sorted(node)?.ToJsonString(s_readable) ?? "null";
 
-    private static JsonNode? Sorted(JsonNode? node) => node switch
+    /// <summary>A copy with object members sorted by name, leaving out members named <paramref name="leaving"/>.</summary>
+    public static JsonNode? Sorted(JsonNode? node, string? leaving = null) => node switch
     {
-        JsonObject o => new JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value)))),
-        JsonArray a => new JsonArray([.. a.Select(Sorted)]),
+        JsonObject o => new JsonObject(o.Where(p => p.Key != leaving).OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value, leaving)))),
+        JsonArray a => new JsonArray([.. a.Select(n => Sorted(n, leaving))]),
         null => null,
         _ => node.DeepClone(),
     };

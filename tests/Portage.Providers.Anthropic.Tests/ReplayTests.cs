@@ -12,10 +12,11 @@ public sealed class ReplayTests
 {
     private const string Question = "What is the weather like in San Francisco?";
 
+    // The tool_use is the last block before the newest message, so it carries the prompt-cache breakpoint.
     private const string ToolTurn = """
         {"role": "assistant", "content": [
           {"type": "text", "text": "Okay, let's check the weather for San Francisco, CA:"},
-          {"type": "tool_use", "id": "toolu_01T1x1fJ34qAmk2tNTrN7Up6", "name": "get_weather", "input": {"location": "San Francisco, CA"}}]}
+          {"type": "tool_use", "id": "toolu_01T1x1fJ34qAmk2tNTrN7Up6", "name": "get_weather", "input": {"location": "San Francisco, CA"}, "cache_control": {"type": "ephemeral"}}]}
         """;
 
     private const string ToolResult = """
@@ -66,7 +67,7 @@ public sealed class ReplayTests
                {"type": "thinking", "thinking": "The user wants the weather in San Francisco. I should call get_weather.",
                 "signature": "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds..."},
                {"type": "text", "text": "Okay, let's check the weather for San Francisco, CA:"},
-               {"type": "tool_use", "id": "toolu_01T1x1fJ34qAmk2tNTrN7Up6", "name": "get_weather", "input": {"location": "San Francisco, CA"}}]},
+               {"type": "tool_use", "id": "toolu_01T1x1fJ34qAmk2tNTrN7Up6", "name": "get_weather", "input": {"location": "San Francisco, CA"}, "cache_control": {"type": "ephemeral"}}]},
              {{{ToolResult}}}]
             """, fake.Body(1)["messages"]);
     }
@@ -86,7 +87,7 @@ public sealed class ReplayTests
              {"role": "assistant", "content": [
                {"type": "thinking", "thinking": "Let me solve this step by step:\n\n1. First break down 27 * 453\n2. 453 = 400 + 50 + 3",
                 "signature": "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds..."},
-               {"type": "text", "text": "27 * 453 = 12,231"}]},
+               {"type": "text", "text": "27 * 453 = 12,231", "cache_control": {"type": "ephemeral"}}]},
              {"role": "user", "content": [{"type": "text", "text": "And 27 * 454?"}]}]
             """, fake.Body(1)["messages"]);
     }
@@ -104,7 +105,7 @@ public sealed class ReplayTests
         JsonAssert.Equal("""
             {"role": "assistant", "content": [
               {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpPkNRj2YfWXGmKDxH4mPnZ5sQ7vB5URj"},
-              {"type": "text", "text": "Done."}]}
+              {"type": "text", "text": "Done.", "cache_control": {"type": "ephemeral"}}]}
             """, fake.Body(1)["messages"]![1]);
     }
 

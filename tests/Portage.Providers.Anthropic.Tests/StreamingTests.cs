@@ -40,7 +40,7 @@ public sealed class StreamingTests
         Assert.Equal(("POST", "/v1/messages"), (request.Method, request.PathAndQuery));
         JsonAssert.Equal("""
             {"max_tokens": 16384, "model": "claude-sonnet-4-6", "stream": true,
-             "system": [{"type": "text", "text": "You are a helpful agent."}],
+             "system": [{"type": "text", "text": "You are a helpful agent.", "cache_control": {"type": "ephemeral"}}],
              "messages": [{"role": "user", "content": [{"type": "text", "text": "Hello, Claude"}]}]}
             """, fake.Body(0));
     }
@@ -104,7 +104,8 @@ public sealed class StreamingTests
         JsonAssert.Equal("""
             [{"name": "get_weather", "description": "Get the current weather in a given location",
               "input_schema": {"type": "object", "properties": {"location": {"type": "string", "description": "The city and state, e.g. San Francisco, CA"}},
-                               "required": ["location"], "additionalProperties": false}}]
+                               "required": ["location"], "additionalProperties": false},
+              "cache_control": {"type": "ephemeral"}}]
             """, fake.Body(0)["tools"]);
     }
 

@@ -81,6 +81,24 @@ public static class SseFrames
         return frames;
     }
 
+    /// <summary>Runs the bodies in order as one session: each after the first carries the session_id the previous one finished with.</summary>
+    public static async Task<List<List<SseFrame>>> RunSessionAsync(HttpClient client, string path, IEnumerable<Dictionary<string, object?>> bodies)
+    {
+        ArgumentNullException.ThrowIfNull(bodies);
+        var runs = new List<List<SseFrame>>();
+        foreach (var body in bodies)
+        {
+            if (runs.Count > 0)
+            {
+                body["session_id"] = runs[^1].Terminal().Json.GetProperty("session_id").GetString();
+            }
+
+            runs.Add(await RunAsync(client, path, body));
+        }
+
+        return runs;
+    }
+
     /// <summary>The concatenated text of the deltas.</summary>
     public static string Text(this IEnumerable<SseFrame> frames) =>
         string.Concat(frames.Where(f => f.Event == "agent_text_delta").Select(f => f.Json.GetProperty("text").GetString()));

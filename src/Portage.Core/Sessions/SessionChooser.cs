@@ -10,9 +10,9 @@ namespace Portage.Core.Sessions;
 public sealed record SessionChoice(SessionRecord Session, bool Continues);
 
 /// <summary>
-/// Rules 4 and 5: a run continues a session of the same provider (and, for server-side sessions, the same engine); a
-/// session of another provider means "continue its window on this provider" in a fresh session; without
-/// <c>session_id</c>, the window's latest session of this provider and model goes on.
+/// Rules 4 and 5: a run continues a session of the same provider and model; a session of another provider or model
+/// means "continue its window here" in a fresh session; without <c>session_id</c>, the window's latest session of this
+/// provider and model goes on.
 /// </summary>
 public sealed class SessionChooser(ISessionStore sessions, IIdGenerator ids, TimeProvider time)
 {
@@ -35,7 +35,7 @@ public sealed class SessionChooser(ISessionStore sessions, IIdGenerator ids, Tim
             : await sessions.FindLatestSessionAsync(window.Window.SandboxId, window.Window.Id, provider.Name, model, cancellationToken);
         if (existing is not null)
         {
-            return new SessionChoice(existing with { Model = model }, Continues: true);
+            return new SessionChoice(existing, Continues: true);
         }
 
         var now = time.GetUtcNow();
@@ -43,10 +43,13 @@ public sealed class SessionChooser(ISessionStore sessions, IIdGenerator ids, Tim
         return new SessionChoice(fresh, Continues: false);
     }
 
-    // A server-side session lives in one engine: the same provider name on another engine is a switch (rule 5).
+    // A native transcript belongs to the model that wrote it: its opaque state (Anthropic's thinking signatures,
+    // Gemini's thought signatures, OpenAI's encrypted reasoning) is refused by any other model, and a server-side
+    // session lives in one engine. Another model is therefore a switch (rule 5): the window, rendered as neutral text,
+    // carries everything over.
     private static bool Continuable(SessionRecord? named, WindowRecord window, ProviderDefinition provider, string model) =>
         named is not null
         && named.WindowId == window.Id
         && string.Equals(named.Provider, provider.Name, StringComparison.OrdinalIgnoreCase)
-        && (!provider.ServerSideSessions || string.Equals(named.Model, model, StringComparison.Ordinal));
+        && string.Equals(named.Model, model, StringComparison.Ordinal);
 }

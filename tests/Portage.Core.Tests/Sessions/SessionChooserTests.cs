@@ -29,13 +29,27 @@ public sealed class SessionChooserTests
     }
 
     [Fact]
-    public async Task A_named_session_of_the_same_provider_continues_and_takes_the_runs_model()
+    public async Task A_named_session_of_the_same_provider_and_model_continues()
     {
+        var named = Add("sess_a", "anthropic", "claude", _time.GetUtcNow());
+
+        var choice = await Choose(Provider("anthropic"), "claude", named, sessionNamed: true);
+
+        Assert.Equal(new SessionChoice(named, Continues: true), choice);
+        Assert.Equal(0, _store.LatestLookups);
+    }
+
+    [Fact]
+    public async Task A_named_session_of_another_model_of_the_same_provider_means_a_fresh_session_in_the_same_window()
+    {
+        // The old model's transcript carries state only it accepts (thinking signatures): the window carries the rest.
         var named = Add("sess_a", "anthropic", "claude-old", _time.GetUtcNow());
 
         var choice = await Choose(Provider("anthropic"), "claude-new", named, sessionNamed: true);
 
-        Assert.Equal((named.Id, "claude-new", true), (choice.Session.Id, choice.Session.Model, choice.Continues));
+        Assert.False(choice.Continues);
+        Assert.NotEqual(named.Id, choice.Session.Id);
+        Assert.Equal((Window.Id, "anthropic", "claude-new", "[]", 0L), (choice.Session.WindowId, choice.Session.Provider, choice.Session.Model, choice.Session.TranscriptJson, choice.Session.LastWindowSeq));
         Assert.Equal(0, _store.LatestLookups);
     }
 

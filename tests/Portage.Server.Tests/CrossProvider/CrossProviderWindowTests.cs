@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Portage.Testing;
 using Portage.Testing.Fakes;
 using static Portage.Server.Tests.CrossProvider.ProviderFakes;
@@ -440,12 +441,23 @@ public sealed class CrossProviderWindowTests
     }
 
     // The full request bodies each SDK sends for a run of this suite, around the given messages or contents.
-    private static string AnthropicBody(string messages) => $$"""
-        {"model": "claude-sonnet-4-6", "max_tokens": 16384, "stream": true,
-         "system": [{"type": "text", "text": "{{SystemPrompt}}"}],
-         "tools": {{AnthropicTools}},
-         "messages": [{{messages}}]}
-        """;
+    // Prompt caching (on by default) marks the system prompt and the last block of the message before the newest one;
+    // where exactly is pinned down in the anthropic provider's PromptCacheTests.
+    private static string AnthropicBody(string messages)
+    {
+        var body = JsonNode.Parse($$$"""
+            {"model": "claude-sonnet-4-6", "max_tokens": 16384, "stream": true,
+             "system": [{"type": "text", "text": "{{{SystemPrompt}}}", "cache_control": {"type": "ephemeral"}}],
+             "tools": {{{AnthropicTools}}},
+             "messages": [{{{messages}}}]}
+            """)!;
+        if (body["messages"]!.AsArray() is [.., var beforeNewest, _])
+        {
+            beforeNewest!["content"]!.AsArray()[^1]!["cache_control"] = new JsonObject { ["type"] = "ephemeral" };
+        }
+
+        return body.ToJsonString();
+    }
 
     private static string GeminiBody(string contents) => $$"""
         {"systemInstruction": {"parts": [{"text": "{{SystemPrompt}}"}]},

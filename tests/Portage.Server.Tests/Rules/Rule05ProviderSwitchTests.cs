@@ -3,7 +3,10 @@ using Portage.Testing;
 
 namespace Portage.Server.Tests.Rules;
 
-/// <summary>Rule 5: a session_id of another provider continues its window on the new provider in a fresh session.</summary>
+/// <summary>
+/// Rule 5: a session_id of another provider, or of another model of the same provider, continues its window in a fresh
+/// session on the run's provider and model.
+/// </summary>
 public sealed class Rule05ProviderSwitchTests
 {
     [Fact]
@@ -34,5 +37,20 @@ public sealed class Rule05ProviderSwitchTests
         Assert.Contains("received 4 prior turns", echo2.Text, StringComparison.Ordinal);
         Assert.Contains("Mirror (model mirror-1)", echo2.Text, StringComparison.Ordinal);
         Assert.Equal(mirror.WindowId, echo2.WindowId);
+    }
+
+    [Fact]
+    public async Task Session_of_another_model_of_the_same_provider_continues_the_window_in_a_new_session_and_the_old_one_stays_valid()
+    {
+        using var app = new PortageApp();
+        var first = await app.RunAsync(Runs.Body("one", model: "echo-1"));
+        var other = await app.RunAsync(Runs.Body("two", session: first.SessionId, model: "echo-2"));
+        var back = await app.RunAsync(Runs.Body("three", session: first.SessionId, model: "echo-1"));
+
+        Assert.Equal((first.WindowId, first.WindowId), (other.WindowId, back.WindowId));
+        Assert.NotEqual(first.SessionId, other.SessionId);
+        Assert.Contains("(model echo-2) received 2 prior turns", other.Text, StringComparison.Ordinal);
+        Assert.Equal(first.SessionId, back.SessionId);
+        Assert.Contains("received 4 prior turns", back.Text, StringComparison.Ordinal);
     }
 }

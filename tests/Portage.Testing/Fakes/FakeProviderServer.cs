@@ -27,6 +27,12 @@ public sealed class FakeProviderServer : IAsyncDisposable
     /// <summary>Requests received so far, in arrival order.</summary>
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
 
+    /// <summary>
+    /// Answers a request when nothing is queued, for fakes that compute their answer from the request (a model of the
+    /// provider's behaviour rather than a script); null leaves such requests to the 599.
+    /// </summary>
+    public Func<RecordedRequest, FakeResponse>? Responder { get; set; }
+
     /// <summary>Completes when a client closed its connection while a <see cref="FakeResponse.HoldOpen"/> response was streaming.</summary>
     public Task ClientDisconnected => _disconnected.Task;
 
@@ -66,9 +72,15 @@ public sealed class FakeProviderServer : IAsyncDisposable
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         var body = await reader.ReadToEndAsync(context.RequestAborted);
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        _requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body));
+        var request = new RecordedRequest(context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body);
+        _requests.Enqueue(request);
 
-        if (!_responses.TryDequeue(out var response))
+        if (!_responses.TryDequeue(out var response) && Responder is { } responder)
+        {
+            response = responder(request);
+        }
+
+        if (response is null)
         {
             context.Response.StatusCode = 599;
             await context.Response.WriteAsync($"FakeProviderServer: no response queued for request #{_requests.Count} {context.Request.Method} {context.Request.Path}");
