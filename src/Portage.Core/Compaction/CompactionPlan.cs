@@ -11,7 +11,7 @@ namespace Portage.Core.Compaction;
 /// <param name="SummarisedRuns">The runs whose turns the summary replaced entirely: their deliveries are evicted.</param>
 /// <param name="ReplacedTokens">Estimated tokens of what the summary replaces (the previous summary and the summarised turns).</param>
 public sealed record CompactionPlan(
-    Summary Summary, long FromSeq, long ToSeq, IReadOnlyList<TurnRecord> Kept, int KeptExchanges, IReadOnlyCollection<string> SummarisedRuns,
+    WrittenSummary Summary, long FromSeq, long ToSeq, IReadOnlyList<TurnRecord> Kept, int KeptExchanges, IReadOnlyCollection<string> SummarisedRuns,
     int ReplacedTokens)
 {
     /// <summary>Estimated tokens of the kept turns.</summary>

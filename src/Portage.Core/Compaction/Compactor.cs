@@ -40,7 +40,7 @@ public sealed class Compactor(IWindowStore windows, IContentIndex index, Summari
         CancellationToken cancellationToken)
     {
         var (turns, previous) = await ReadUncompactedAsync(sandboxId, windowId, runId, cancellationToken);
-        var exchanges = Exchanges(turns);
+        var exchanges = WindowRenderer.Exchanges(turns);
         var keep = 0;
         var keptTokens = 0L;
         while (keep < Math.Min(keepExchanges, exchanges.Count)
@@ -116,21 +116,5 @@ public sealed class Compactor(IWindowStore windows, IContentIndex index, Summari
 
             before = older[0].Seq;
         }
-    }
-
-    private static List<List<TurnRecord>> Exchanges(IEnumerable<TurnRecord> turns)
-    {
-        var exchanges = new List<List<TurnRecord>>();
-        foreach (var turn in turns)
-        {
-            if (turn.Role == TurnRole.User || exchanges.Count == 0)
-            {
-                exchanges.Add([]);
-            }
-
-            exchanges[^1].Add(turn);
-        }
-
-        return exchanges;
     }
 }

@@ -10,7 +10,7 @@ namespace Portage.Core.Compaction;
 /// <param name="Text">Readable text, stored as the compaction turn.</param>
 /// <param name="Provider">The provider that wrote it.</param>
 /// <param name="Model">Its model.</param>
-public sealed record Summary(string Text, string Provider, string Model);
+public sealed record WrittenSummary(string Text, string Provider, string Model);
 
 /// <summary>
 /// Writes the summary of a range of window turns, folding in the previous summary, with the configured summariser
@@ -28,7 +28,7 @@ public sealed class Summariser(ProviderRegistry providers, IOptions<CompactionOp
 
     /// <summary>The summary of <paramref name="turns"/> (oldest first) after <paramref name="previous"/>.</summary>
     /// <exception cref="ProviderException">The summariser failed; the caller falls back to dropping the oldest turns.</exception>
-    public async Task<Summary> SummariseAsync(
+    public async Task<WrittenSummary> SummariseAsync(
         ProviderDefinition runProvider, string runModel, string? previous, IReadOnlyList<TurnRecord> turns, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(runProvider);
@@ -36,7 +36,7 @@ public sealed class Summariser(ProviderRegistry providers, IOptions<CompactionOp
         var (provider, model) = Choose(runProvider, runModel, settings);
         if (provider.Free)
         {
-            return new Summary(ExtractiveSummary.Write(previous, turns, settings.SummaryMaxTokens), provider.Name, model);
+            return new WrittenSummary(ExtractiveSummary.Write(previous, turns, settings.SummaryMaxTokens), provider.Name, model);
         }
 
         // Each call gets the summary so far and as many turns as fit beside it; the last call's answer is the summary.
@@ -53,7 +53,7 @@ public sealed class Summariser(ProviderRegistry providers, IOptions<CompactionOp
                 : response.Text.Trim();
         }
 
-        return new Summary(summary ?? "", provider.Name, model);
+        return new WrittenSummary(summary ?? "", provider.Name, model);
     }
 
     private (ProviderDefinition Provider, string Model) Choose(ProviderDefinition runProvider, string runModel, CompactionOptions settings)

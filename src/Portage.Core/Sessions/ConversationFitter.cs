@@ -81,5 +81,5 @@ public static class ConversationFitter
     }
 
     private static bool OpensWithUser(int unit, List<List<ChatMessage>> native, List<List<TurnRecord>> window) =>
-        unit < native.Count ? native[unit][0].Role == ChatRole.User : window[unit - native.Count][0].Role == TurnRole.User;
+        unit < native.Count ? native[unit][0].Role == ChatRole.User : window[unit - native.Count][0].Role is TurnRole.User or TurnRole.Compaction;
 }

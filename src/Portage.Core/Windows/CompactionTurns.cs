@@ -8,7 +8,7 @@ public static class CompactionTurns
 {
     /// <summary>The text a model reads for a summary of turns <paramref name="fromSeq"/> to <paramref name="toSeq"/>.</summary>
     public static string Message(long fromSeq, long toSeq, string summary) =>
-        $"[Summary of the earlier conversation (window turns {fromSeq}–{toSeq}); the turns after it follow verbatim]\n{summary}";
+        $"[Earlier conversation, summarised (window turns {fromSeq}–{toSeq}); the turns after it follow verbatim]\n{summary}";
 
     /// <summary>The message text of a stored compaction turn.</summary>
     public static string Message(TurnRecord turn)

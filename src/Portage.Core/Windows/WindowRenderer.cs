@@ -27,21 +27,22 @@ public static class WindowRenderer
         var messages = new List<ChatMessage>();
         foreach (var turn in turns)
         {
-            var text = RenderText(turn);
+            var text = turn.Role == TurnRole.Compaction ? CompactionTurns.Message(turn) : RenderText(turn);
             if (string.IsNullOrWhiteSpace(text))
             {
                 continue;
             }
 
-            messages.Add(new ChatMessage(turn.Role == TurnRole.User ? ChatRole.User : ChatRole.Assistant, text));
+            // A summary is read by the model as what the user handed it, so it opens an exchange like a user turn.
+            messages.Add(new ChatMessage(turn.Role is TurnRole.User or TurnRole.Compaction ? ChatRole.User : ChatRole.Assistant, text));
         }
 
         return MergeAdjacent(messages);
     }
 
     /// <summary>
-    /// Turns (oldest first) grouped into exchanges: a user turn and the answers to it. Only the first may open with
-    /// another role (the turns before the first user turn).
+    /// Turns (oldest first) grouped into exchanges: a user turn (or a compaction summary) and the answers to it. Only
+    /// the first may open with another role (the turns before the first user turn).
     /// </summary>
     public static List<List<TurnRecord>> Exchanges(IEnumerable<TurnRecord> turns)
     {
@@ -49,7 +50,7 @@ public static class WindowRenderer
         var exchanges = new List<List<TurnRecord>>();
         foreach (var turn in turns)
         {
-            if (turn.Role == TurnRole.User || exchanges.Count == 0)
+            if (turn.Role is TurnRole.User or TurnRole.Compaction || exchanges.Count == 0)
             {
                 exchanges.Add([]);
             }

@@ -66,7 +66,7 @@ public sealed class SummariserTests
 
         var summary = await Summariser(provider).SummariseAsync(provider, "big-model", "Earlier: greetings.", turns, default);
 
-        Assert.Equal(new Summary("Ada works on compilers.", "paid", "big-model"), summary);
+        Assert.Equal(new WrittenSummary("Ada works on compilers.", "paid", "big-model"), summary);
         var call = Assert.Single(client.Calls);
         Assert.Equal("big-model", call.Options?.ModelId);
         Assert.Equal(ChatRole.System, call.Messages[0].Role);
@@ -102,7 +102,7 @@ public sealed class SummariserTests
 
         var summary = await summariser.SummariseAsync(run, "big", null, Exchange(1, "q", "a"), default);
 
-        Assert.Equal(new Summary("from the cheap one", "cheap", "cheap-default"), summary);
+        Assert.Equal(new WrittenSummary("from the cheap one", "cheap", "cheap-default"), summary);
         Assert.Empty(runClient.Calls);
     }
 
