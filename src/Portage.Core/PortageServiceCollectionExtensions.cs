@@ -67,6 +67,7 @@ public static class PortageServiceCollectionExtensions
         services.TryAddSingleton<RunRequestValidator>();
         services.TryAddSingleton<Summariser>();
         services.TryAddSingleton<Compactor>();
+        services.TryAddSingleton<ConversationCompaction>();
         services.TryAddSingleton<WindowCompaction>();
         services.TryAddSingleton<RunPlanner>();
         services.TryAddSingleton<RunCommit>();

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Portage.Core.Compaction;
 using Portage.Core.Errors;
 using Portage.Core.Ingest;
 using Portage.Core.Providers;
@@ -23,6 +24,7 @@ public sealed class RunExecutor(
     RunCommit commit,
     ToolInvoker tools,
     DiscoverPrefetch prefetcher,
+    ConversationCompaction compaction,
     ConversationMemory memory,
     TimeProvider time,
     IOptions<RunOptions> options,
@@ -46,7 +48,12 @@ public sealed class RunExecutor(
         var metricTags = RunTrace.MetricTags(run.Request.Provider, run.Request.Model, prices.Value);
         AgentLoop.SetCurrent(span);
 
-        var conversation = await ConversationAsync(run, cancellationToken);
+        var (conversation, compacted) = await ConversationAsync(run, runToken.Token);
+        if (compacted is not null)
+        {
+            yield return compacted;
+        }
+
         var chatOptions = ChatOptions(run);
         var recorder = new TurnRecorder();
         var loop = new AgentLoop(ProviderClient(run, metricTags), tools, run.Scope, settings, recorder, span);
@@ -83,18 +90,23 @@ public sealed class RunExecutor(
     // A loop still running here was stopped by its consumer: the client went away.
     private static string EndStatus(AgentLoop loop) => loop.Status == RunStatus.Running ? RunStatus.Cancelled : loop.Status;
 
-    // A new session starts from what the sandbox knows about the question (copass-compat §6.8).
-    private async Task<Conversation> ConversationAsync(PreparedRun run, CancellationToken cancellationToken)
+    // A new session starts from what the sandbox knows about the question (copass-compat §6.8); a conversation past the
+    // compaction threshold has its oldest part summarised.
+    private async Task<CompactedConversation> ConversationAsync(PreparedRun run, CancellationToken cancellationToken)
     {
         var request = run.Request;
         var prefetch = run.Session.Continues || request.Provider.ServerSideSessions ? null
             : await prefetcher.BlockAsync(RetrievalScope.Of(run.Scope), request.UserMessages[^1], cancellationToken);
-        using var building = PortageTelemetry.Source.StartActivity("build_messages");
-        var conversation = ConversationBuilder.Build(run.Session, request.Provider, run.PriorTurns, prefetch, request.UserMessages, request.SystemPrompt, run.Budget);
-        building?.SetTag("portage.messages", conversation.Sent.Count);
-        building?.SetTag("portage.context.tokens_before", conversation.Fitted.TokensBefore);
-        building?.SetTag("portage.context.tokens_after", conversation.Fitted.TokensAfter);
-        return conversation;
+        Conversation conversation;
+        using (var building = PortageTelemetry.Source.StartActivity("build_messages"))
+        {
+            conversation = ConversationBuilder.Build(run.Session, request.Provider, run.PriorTurns, prefetch, request.UserMessages, request.SystemPrompt, run.Budget);
+            building?.SetTag("portage.messages", conversation.Sent.Count);
+            building?.SetTag("portage.context.tokens_before", conversation.Fitted.TokensBefore);
+            building?.SetTag("portage.context.tokens_after", conversation.Fitted.TokensAfter);
+        }
+
+        return await compaction.CompactAsync(run.Scope, request.Provider, request.Model, conversation, cancellationToken);
     }
 
     private static ChatOptions ChatOptions(PreparedRun run)

@@ -73,9 +73,7 @@ public sealed class RunPlanner(
                 request.MaxTokens, request.SystemPrompt, offered);
             budget.EnsureFits(request.UserMessages);
             var history = budget.HistoryTokens(request.UserMessages.Sum(TokenEstimator.Estimate));
-            var priorTurns = window.IsNew ? []
-                : await PriorTurns.ReadAsync(windows, sandboxId, window.Window.Id, session.Continues ? session.Session.LastWindowSeq : 0,
-                    history, cancellationToken);
+            var priorTurns = window.IsNew ? [] : await ReadPriorTurnsAsync(scope, session, history, cancellationToken);
             var record = await StoreStartAsync(scope, request, window, session, cancellationToken);
             return new PreparedRun(request, scope, record, window.Window, session, priorTurns, lease, trace, offered, budget);
         }
@@ -84,6 +82,17 @@ public sealed class RunPlanner(
             await lease.DisposeAsync();
             throw;
         }
+    }
+
+    // A summary written since a continued session's last turn also stands for turns before it: the window is then read
+    // from its start (the summary first), and the conversation builder catches the session up from there.
+    private async Task<IReadOnlyList<TurnRecord>> ReadPriorTurnsAsync(RunScope scope, SessionChoice session, int budgetTokens, CancellationToken cancellationToken)
+    {
+        var afterSeq = session.Continues ? session.Session.LastWindowSeq : 0;
+        var turns = await PriorTurns.ReadAsync(windows, scope.SandboxId, scope.WindowId, afterSeq, budgetTokens, cancellationToken);
+        return afterSeq > 0 && turns is [{ Role: TurnRole.Compaction }, ..]
+            ? await PriorTurns.ReadAsync(windows, scope.SandboxId, scope.WindowId, 0, budgetTokens, cancellationToken)
+            : turns;
     }
 
     // The run, a new session and the user turns in one transaction. A new window is written with them, already leased

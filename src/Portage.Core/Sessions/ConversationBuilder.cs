@@ -4,11 +4,39 @@ using Portage.Core.Windows;
 
 namespace Portage.Core.Sessions;
 
+/// <summary>What a run's conversation is made of, before it is fitted to the budget: kept so that a later stage
+/// (compaction) can make it again from different earlier parts.</summary>
+/// <param name="Native">The session's native transcript to replay (empty for a new session).</param>
+/// <param name="WindowTurns">The window turns rendered after it, oldest first.</param>
+/// <param name="AfterSeq">The seq <paramref name="WindowTurns"/> start after (0 for a new session).</param>
+/// <param name="Prefetch">The prefetch block that goes with the new messages, or null (also when it did not fit).</param>
+/// <param name="UserMessages">The run's new user messages.</param>
+/// <param name="SystemPrompt">The system prompt, possibly empty.</param>
+/// <param name="Budget">The run's budget, without the prefetch block.</param>
+public sealed record ConversationParts(
+    IReadOnlyList<ChatMessage> Native, IReadOnlyList<TurnRecord> WindowTurns, long AfterSeq, string? Prefetch,
+    IReadOnlyList<string> UserMessages, string SystemPrompt, ContextBudget Budget)
+{
+    /// <summary>The budget with the prefetch block in it.</summary>
+    public ContextBudget Effective => Budget.WithPrefetch(Prefetch);
+
+    /// <summary>Estimated tokens of the new user messages.</summary>
+    public int NewestTokens => UserMessages.Sum(TokenEstimator.Estimate);
+
+    /// <summary>What the messages (earlier turns, prefetch and the new messages) may take in all.</summary>
+    public int MessageBudgetTokens => Effective.HistoryTokens(NewestTokens) + NewestTokens;
+}
+
 /// <summary>What a run sends its provider.</summary>
 /// <param name="History">The conversation without the system prompt: what the session's transcript will start with.</param>
 /// <param name="Sent">The messages of the first provider call: the system prompt, if any, then <paramref name="History"/>.</param>
 /// <param name="Fitted">How the conversation was fitted to the run's budget: what it kept and what it left out.</param>
-public sealed record Conversation(List<ChatMessage> History, List<ChatMessage> Sent, FittedConversation Fitted);
+/// <param name="Parts">What it was made from.</param>
+public sealed record Conversation(List<ChatMessage> History, List<ChatMessage> Sent, FittedConversation Fitted, ConversationParts Parts)
+{
+    /// <summary>Estimated tokens of the messages before fitting (without system prompt, tools and prefetch).</summary>
+    public int MessageTokensBefore => Fitted.TokensBefore - Parts.Effective.FixedTokens;
+}
 
 /// <summary>
 /// Builds a run's messages (rules 4 and 6): a continued session replays its stored native transcript, then catches up
@@ -35,29 +63,39 @@ public static class ConversationBuilder
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(priorTurns);
         ArgumentNullException.ThrowIfNull(budget);
-        var native = session.Continues && !provider.ServerSideSessions ? TranscriptJson.Deserialize(session.Session.TranscriptJson) : [];
-        var afterSeq = session.Continues ? session.Session.LastWindowSeq : 0;
+
+        // A summary written since the session's last turn stands for turns its transcript holds too: the planner then
+        // read the window from its start, and the session is caught up from the summary instead of its transcript.
+        var continues = session.Continues && priorTurns is not [{ Role: TurnRole.Compaction }, ..];
+        var native = continues && !provider.ServerSideSessions ? TranscriptJson.Deserialize(session.Session.TranscriptJson) : [];
+        var afterSeq = continues ? session.Session.LastWindowSeq : 0;
         var windowTurns = priorTurns.Where(t => t.Seq > afterSeq).ToList();
 
         // The prefetch only helps: when it would crowd out the question itself, the question goes without it.
-        var withPrefetch = budget.WithPrefetch(prefetch);
-        if (prefetch is not null && !withPrefetch.Fits(userMessages.Sum(TokenEstimator.Estimate)))
+        if (prefetch is not null && !budget.WithPrefetch(prefetch).Fits(userMessages.Sum(TokenEstimator.Estimate)))
         {
             prefetch = null;
-            withPrefetch = budget;
         }
+
+        return Build(new ConversationParts(native, windowTurns, afterSeq, prefetch, userMessages, systemPrompt, budget));
+    }
+
+    /// <summary>The conversation made of <paramref name="parts"/>, fitted to their budget.</summary>
+    public static Conversation Build(ConversationParts parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
 
         // A run that failed or was cut off before answering leaves two user messages in a row; providers that require
         // alternation (Gemini) refuse that, so the fitter joins adjacent plain-text messages of one role.
-        var fitted = ConversationFitter.Fit(native, windowTurns, afterSeq, prefetch, userMessages, withPrefetch);
+        var fitted = ConversationFitter.Fit(parts.Native, parts.WindowTurns, parts.AfterSeq, parts.Prefetch, parts.UserMessages, parts.Effective);
         var history = fitted.Kept.ToList();
         var sent = new List<ChatMessage>(history.Count + 1);
-        if (!string.IsNullOrEmpty(systemPrompt))
+        if (!string.IsNullOrEmpty(parts.SystemPrompt))
         {
-            sent.Add(new ChatMessage(ChatRole.System, systemPrompt));
+            sent.Add(new ChatMessage(ChatRole.System, parts.SystemPrompt));
         }
 
         sent.AddRange(history);
-        return new Conversation(history, sent, fitted);
+        return new Conversation(history, sent, fitted, parts);
     }
 }

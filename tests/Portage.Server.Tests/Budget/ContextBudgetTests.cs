@@ -20,7 +20,8 @@ public sealed class ContextBudgetTests
     [Fact]
     public async Task Long_turns_on_one_end_user_stay_within_echos_budget_on_every_path_and_every_turn_answers()
     {
-        using var app = new PortageApp();
+        // The truncation path (compaction off): AutomaticCompactionTests covers the same conversation with summaries.
+        using var app = new PortageApp(settings: new Dictionary<string, string?> { ["Compaction:Enabled"] = "false" });
         var inputs = new List<(string Provider, long Input)>();
         var echoSessions = new List<string>();
         // Five thousand tokens a message: without a budget the tenth turn would send over 45,000.

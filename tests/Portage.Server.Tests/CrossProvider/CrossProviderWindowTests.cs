@@ -393,7 +393,8 @@ public sealed class CrossProviderWindowTests
             AnthropicStream("cross/anthropic-weather-answer.sse"),
             AnthropicStream("cross/anthropic-welcome.sse"));
         fakes.Google.Enqueue(EventStream("google/text.sse"));
-        using var app = fakes.App(("Providers:Google:ContextBudgetTokens", budget.ToString(CultureInfo.InvariantCulture)));
+        // The truncation path: with compaction on, the dropped exchanges would be summarised instead.
+        using var app = fakes.App(("Providers:Google:ContextBudgetTokens", budget.ToString(CultureInfo.InvariantCulture)), ("Compaction:Enabled", "false"));
 
         var first = await app.RunAsync(Body("anthropic", "Hello, Claude"));
         await app.RunAsync(Body("anthropic", "What's the weather in San Francisco?"));

@@ -34,7 +34,8 @@ public sealed class Rule06RenderingTests
     public async Task Over_the_budget_the_oldest_exchanges_go_first_whole()
     {
         var target = new ScriptedChatClient();
-        using var app = new PortageApp([Providers.Scripted(target, "small", budget: 150)]);
+        // The truncation path: with compaction on, the dropped exchanges would be summarised instead.
+        using var app = new PortageApp([Providers.Scripted(target, "small", budget: 150)], new Dictionary<string, string?> { ["Compaction:Enabled"] = "false" });
         foreach (var message in new[] { "first message " + new string('x', 100), "second", "third" })
         {
             await app.RunAsync(Runs.Body(message));
