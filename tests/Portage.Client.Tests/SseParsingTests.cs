@@ -47,6 +47,22 @@ public sealed class SseParsingTests
     }
 
     [Fact]
+    public async Task A_context_compacted_frame_parses_into_its_event_between_run_started_and_the_first_delta()
+    {
+        var stream = FullStream.Replace(
+            "event: agent_text_delta\ndata: {\"text\":\"Hel\"}",
+            "event: context_compacted\ndata: {\"summary_seq\":41,\"replaced_from_seq\":1,\"replaced_to_seq\":32,\"tokens_before\":26000,\"tokens_after\":5200}\n\n" +
+            "event: agent_text_delta\ndata: {\"text\":\"Hel\"}",
+            StringComparison.Ordinal);
+
+        var events = await RunAsync(stream);
+
+        Assert.Equal(new ContextCompacted(41, 1, 32, 26000, 5200), events[1]);
+        Assert.Equal("Hello", string.Concat(events.OfType<AgentTextDelta>().Select(d => d.Text)));
+        Assert.IsType<AgentFinish>(events[^1]);
+    }
+
+    [Fact]
     public async Task Crlf_frames_parse_like_lf_frames()
     {
         var lf = await RunAsync(FullStream);
