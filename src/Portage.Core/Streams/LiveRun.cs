@@ -90,6 +90,18 @@ public sealed class LiveRun : IDisposable
     /// <inheritdoc/>
     public void Dispose() => _cancellation.Dispose();
 
+    // The seq the next frame gets (one writer adds frames, so it holds until that writer adds one).
+    internal long NextSeq
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _frames.Count + 1;
+            }
+        }
+    }
+
     internal long Add(string eventName, string data)
     {
         TaskCompletionSource changed;

@@ -121,7 +121,7 @@ public sealed partial class RunHost(
             await foreach (var agentEvent in executor.StreamAsync(run, live.Token))
             {
                 terminal = agentEvent.IsTerminal;
-                Emit(live, agentEvent);
+                await EmitAsync(live, agentEvent);
             }
         }
         catch (Exception ex)
@@ -130,7 +130,7 @@ public sealed partial class RunHost(
             LogRunFailed(logger, content.Redact(ex), runId);
             if (!terminal)
             {
-                Emit(live, new AgentError("Portage failed while running this turn; the server log has the details.", "internal_error") { RunId = runId });
+                await EmitAsync(live, new AgentError("Portage failed while running this turn; the server log has the details.", "internal_error") { RunId = runId });
                 terminal = true;
             }
         }
@@ -139,7 +139,7 @@ public sealed partial class RunHost(
         {
             // Stopped by a disconnect, a cancel request or shut-down: the log still ends with a terminal frame, for
             // whoever resumes the run later.
-            Emit(live, new AgentError("The run was cancelled before it finished; what it had produced is kept in the window.", "run_cancelled") { RunId = runId });
+            await EmitAsync(live, new AgentError("The run was cancelled before it finished; what it had produced is kept in the window.", "run_cancelled") { RunId = runId });
         }
 
         try
@@ -169,9 +169,19 @@ public sealed partial class RunHost(
         return new RunHandle(existing, null);
     }
 
-    private void Emit(LiveRun live, AgentEvent agentEvent)
+    // A terminal frame is stored before anyone reads it: a client that saw the run end and resumes after it later (say
+    // after this process died) finds it in the log, instead of a frame the log never got and an error in its place.
+    private async Task EmitAsync(LiveRun live, AgentEvent agentEvent)
     {
         var data = JsonSerializer.Serialize(agentEvent, agentEvent.GetType(), ProtocolJson.Wire);
+        if (agentEvent.IsTerminal)
+        {
+            log.Append(live.Record.Id, new RunEventRecord(live.NextSeq, agentEvent.EventName, data));
+            await log.FlushAsync();
+            live.Add(agentEvent.EventName, data);
+            return;
+        }
+
         var seq = live.Add(agentEvent.EventName, data);
         log.Append(live.Record.Id, new RunEventRecord(seq, agentEvent.EventName, data));
     }
