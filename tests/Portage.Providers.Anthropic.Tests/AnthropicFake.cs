@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using Portage.Core.Providers;
 using Portage.Testing.Fakes;
+using Portage.Testing.Fakes.Models;
 
 namespace Portage.Providers.Anthropic.Tests;
 
@@ -32,10 +33,10 @@ internal sealed class AnthropicFake : IAsyncDisposable
     }
 
     /// <summary>Starts the fake with <see cref="FakeMessagesModel"/> answering every request nothing is queued for.</summary>
-    public static async Task<AnthropicFake> StartModelAsync(AnthropicSettings? settings = null)
+    public static async Task<AnthropicFake> StartModelAsync(AnthropicSettings? settings = null, FakeContextLimits? limits = null)
     {
         var server = await FakeProviderServer.StartAsync();
-        server.Responder = new FakeMessagesModel().Answer;
+        server.Responder = new FakeMessagesModel { Limits = limits ?? new() }.Answer;
         var provider = AnthropicProvider.Create((settings ?? new AnthropicSettings()) with { ApiKey = Key, BaseUrl = server.BaseUrl }, TimeProvider.System);
         return new AnthropicFake(server, provider);
     }
@@ -79,14 +80,7 @@ internal static class JsonAssert
     private static string Canonical(JsonNode? node) => Sorted(node)?.ToJsonString(s_readable) ?? "null";
 
     /// <summary>A copy with object members sorted by name, leaving out members named <paramref name="leaving"/>.</summary>
-    public static JsonNode? Sorted(JsonNode? node, string? leaving = null) => node switch
-    {
-        JsonObject o => new JsonObject(o.Where(p => p.Key != leaving).OrderBy(p => p.Key, StringComparer.Ordinal)
-            .Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value, leaving)))),
-        JsonArray a => new JsonArray([.. a.Select(n => Sorted(n, leaving))]),
-        null => null,
-        _ => node.DeepClone(),
-    };
+    public static JsonNode? Sorted(JsonNode? node, string? leaving = null) => JsonCanonical.Sorted(node, leaving);
 
     /// <summary>The stored-transcript round trip Core applies between turns.</summary>
     public static List<ChatMessage> RoundTrip(IEnumerable<ChatMessage> messages) =>

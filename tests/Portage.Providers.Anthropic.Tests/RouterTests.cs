@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Portage.Testing;
 using Portage.Testing.Fakes;
+using Portage.Testing.Fakes.Models;
 
 namespace Portage.Providers.Anthropic.Tests;
 

@@ -18,7 +18,7 @@ public sealed record WrittenSummary(string Text, string Provider, string Model);
 /// <see cref="ExtractiveSummary"/>. Only neutral text reaches the summariser: turns hold text and tool parts, never
 /// thinking or signatures. Input larger than the summariser's budget is summarised a part at a time, rolling.
 /// </summary>
-public sealed class Summariser(ProviderRegistry providers, IOptions<CompactionOptions> options)
+public sealed class Summariser(ProviderRegistry providers, IOptions<CompactionOptions> options, IOptions<ModelLimits> models)
 {
     private const string Instructions =
         "You maintain the running summary of a conversation between a user and an assistant, so the assistant can continue it " +
@@ -39,8 +39,10 @@ public sealed class Summariser(ProviderRegistry providers, IOptions<CompactionOp
             return new WrittenSummary(ExtractiveSummary.Write(previous, turns, settings.SummaryMaxTokens), provider.Name, model);
         }
 
-        // Each call gets the summary so far and as many turns as fit beside it; the last call's answer is the summary.
-        var room = Math.Max(provider.ContextBudgetTokens - 2 * settings.SummaryMaxTokens - TokenEstimator.Estimate(Instructions), 1000);
+        // Each call gets the summary so far and as many turns as fit beside it, within the summarising model's own
+        // context (a small model must not be sent the provider's whole cost cap); the last call's answer is the summary.
+        var context = Math.Min(models.Value.For(provider, model).ContextTokens, provider.ContextBudgetTokens);
+        var room = Math.Max(context - 3 * settings.SummaryMaxTokens - TokenEstimator.Estimate(Instructions) - 64, 256);
         var summary = previous;
         foreach (var part in Parts(turns, room))
         {
@@ -80,7 +82,7 @@ public sealed class Summariser(ProviderRegistry providers, IOptions<CompactionOp
         var part = new StringBuilder();
         foreach (var message in WindowRenderer.Render(turns.Where(t => t.Role != TurnRole.Compaction), 1_000_000_000))
         {
-            var line = (message.Role == ChatRole.User ? "User: " : "Assistant: ") + message.Text + "\n";
+            var line = Fit((message.Role == ChatRole.User ? "User: " : "Assistant: ") + message.Text, room) + "\n";
             if (part.Length > 0 && message.Role == ChatRole.User && TokenEstimator.Estimate(part.ToString()) + TokenEstimator.Estimate(line) > room)
             {
                 yield return part.ToString();
@@ -94,5 +96,19 @@ public sealed class Summariser(ProviderRegistry providers, IOptions<CompactionOp
         {
             yield return part.ToString();
         }
+    }
+
+    // One message longer than a whole call's room keeps its start and end: a summary needs its gist, not every line.
+    private static string Fit(string line, int room)
+    {
+        var most = room * 4;
+        if (line.Length <= most)
+        {
+            return line;
+        }
+
+        const string Cut = " […] ";
+        var half = (most - Cut.Length) / 2;
+        return string.Concat(line.AsSpan(0, half), Cut, line.AsSpan(line.Length - half));
     }
 }

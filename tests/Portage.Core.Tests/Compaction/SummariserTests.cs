@@ -92,13 +92,32 @@ public sealed class SummariserTests
     }
 
     [Fact]
+    public async Task Each_call_fits_the_summarising_models_own_context_and_a_message_longer_than_a_call_keeps_its_start_and_end()
+    {
+        var client = new RecordingClient(n => $"summary {n}");
+        var provider = Provider("paid", client, budget: 100_000);
+        var models = new ModelLimits();
+        models.Providers["paid"] = new(StringComparer.OrdinalIgnoreCase) { ["small"] = new ModelLimit { ContextTokens = 6000, MaxOutputTokens = 1000 } };
+        var turns = Exchange(1, "START " + new string('x', 40_000) + " END", "answer")
+            .Concat(Enumerable.Range(1, 10).SelectMany(i => Exchange(i * 2 + 1, "question " + new string('y', 4000), "answer"))).ToList();
+
+        await Summariser(provider, models).SummariseAsync(provider, "small", null, turns, default);
+
+        Assert.True(client.Calls.Count > 1);
+        Assert.All(client.Calls, call => Assert.InRange(TokenEstimator.Estimate(call.Messages) + 1024, 1, 6000));
+        var first = client.Calls[0].Messages[1].Text;
+        Assert.Contains("User: START xxx", first, StringComparison.Ordinal);
+        Assert.Contains("xxx END", first, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_configured_summariser_writes_instead_of_the_runs_provider()
     {
         var runClient = new RecordingClient(_ => "from run provider");
         var cheap = new RecordingClient(_ => "from the cheap one");
         var run = Provider("paid", runClient);
         var summariser = new Summariser(new ProviderRegistry([run, Provider("cheap", cheap)]),
-            Options.Create(new CompactionOptions { Provider = "cheap" }));
+            Options.Create(new CompactionOptions { Provider = "cheap" }), Options.Create(new ModelLimits()));
 
         var summary = await summariser.SummariseAsync(run, "big", null, Exchange(1, "q", "a"), default);
 
@@ -106,8 +125,8 @@ public sealed class SummariserTests
         Assert.Empty(runClient.Calls);
     }
 
-    private static Summariser Summariser(ProviderDefinition provider) =>
-        new(new ProviderRegistry([provider]), Options.Create(new CompactionOptions()));
+    private static Summariser Summariser(ProviderDefinition provider, ModelLimits? models = null) =>
+        new(new ProviderRegistry([provider]), Options.Create(new CompactionOptions()), Options.Create(models ?? new ModelLimits()));
 
     private static ProviderDefinition Provider(string name, IChatClient client, bool free = false, int budget = 100_000) => new()
     {

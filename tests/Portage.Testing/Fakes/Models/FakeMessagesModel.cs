@@ -1,31 +1,35 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Portage.Testing.Fakes;
 
-namespace Portage.Providers.Anthropic.Tests;
+namespace Portage.Testing.Fakes.Models;
 
 /// <summary>
-/// A model of the Messages API that answers any request (set as <see cref="FakeProviderServer.Responder"/>), with the
-/// two behaviours long conversations depend on:
+/// A model of the Messages API that answers any request (set as <see cref="FakeProviderServer.Responder"/>), streamed
+/// or not, with the behaviours long conversations depend on:
 /// <list type="bullet">
 /// <item>Thinking signatures belong to a model. Each answer starts with a thinking block whose signature encodes the
 /// model that wrote it; a request replaying a thinking block signed for another model (or not signed by this fake) is
 /// refused with 400 <c>invalid_request_error</c> "Invalid `signature` in `thinking` block", as Anthropic does.</item>
+/// <item>A context window (<see cref="Limits"/>): a request whose input and <c>max_tokens</c> together exceed it is
+/// refused with 400 "input length and `max_tokens` exceed context limit", as Anthropic does.</item>
 /// <item>A prompt cache. The request is read as Anthropic caches it, tools → system → messages, block by block; at
 /// each block with <c>cache_control</c> the prefix up to it (hashed without the marks, with the model) is remembered.
 /// A later request whose prefix up to a block (at or before its last breakpoint) was remembered reads it:
 /// <c>cache_read_input_tokens</c>; the rest up to its last breakpoint is <c>cache_creation_input_tokens</c>; the
 /// remainder is <c>input_tokens</c>. More than four breakpoints is a 400, as on the API.</item>
 /// </list>
-/// The answer says what the model read: "{model} read N messages; the first one said: …", so tests can see that a
-/// turn knows an earlier one. A token is four characters of canonical JSON.
+/// What it answers is <see cref="FakeTurn"/>'s: a <c>get_weather</c> call when asked about the weather with the tool on
+/// offer, else "{model} read N messages; the first one said: …". A token is four characters of canonical JSON.
 /// </summary>
-internal sealed class FakeMessagesModel
+public sealed class FakeMessagesModel
 {
     private readonly Dictionary<string, long> _cache = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private int _answers;
+
+    /// <summary>The context windows it enforces and the requests it saw.</summary>
+    public FakeContextLimits Limits { get; init; } = new();
 
     /// <summary>The answer to one request.</summary>
     public FakeResponse Answer(RecordedRequest request)
@@ -34,50 +38,58 @@ internal sealed class FakeMessagesModel
         var body = JsonNode.Parse(request.Body)!.AsObject();
         var model = body["model"]!.GetValue<string>();
         var messages = body["messages"]!.AsArray();
-        if (ForeignSignature(messages, model) is { } refusal)
+        var maxTokens = body["max_tokens"]?.GetValue<int>();
+        if (ForeignSignature(messages, model) is { } foreign)
         {
-            return AnthropicFake.Error(400, "invalid_request_error", refusal);
+            return Error(Limits.Refuse(foreign));
+        }
+
+        var read = WireTokens.Count(body);
+        if (!Limits.Fits(model, read, maxTokens, countOutput: true))
+        {
+            return Error(Limits.Refuse($"input length and `max_tokens` exceed context limit: {read} + {maxTokens} > {Limits.Of(model)}, decrease input length or `max_tokens` and try again"));
         }
 
         var blocks = Blocks(body).ToList();
         var breakpoints = blocks.Count(b => b.Breakpoint);
         if (breakpoints > 4)
         {
-            return AnthropicFake.Error(400, "invalid_request_error", $"A maximum of 4 blocks with cache_control may be provided. Found {breakpoints}.");
+            return Error($"A maximum of 4 blocks with cache_control may be provided. Found {breakpoints}.");
         }
 
-        var (input, read, creation) = Usage(model, blocks);
-        var thinking = $"The user asked: {LastText(messages)}";
-        var text = $"{model} read {messages.Count} messages; the first one said: {FirstText(messages)}";
-        var output = Tokens(thinking) + Tokens(text);
+        var (input, cacheRead, creation) = Usage(model, blocks);
+        var said = Said(messages);
+        var answer = FakeTurn.Answer(model, said, HasWeatherTool(body), maxTokens);
+        var thinking = $"The user asked: {Cut(said.LastOrDefault()?.Text ?? "")}";
+        var id = $"msg_fake{Interlocked.Increment(ref _answers)}";
         var usage = new JsonObject
         {
             ["input_tokens"] = input,
             ["cache_creation_input_tokens"] = creation,
-            ["cache_read_input_tokens"] = read,
-            ["output_tokens"] = 1,
+            ["cache_read_input_tokens"] = cacheRead,
+            ["output_tokens"] = WireTokens.Of(thinking) + answer.OutputTokens,
         };
-        var id = $"msg_fake{Interlocked.Increment(ref _answers)}";
-        List<string> events =
-        [
-            Event("message_start", new() { ["type"] = "message_start", ["message"] = new JsonObject
+        var content = new JsonArray(
+            new JsonObject { ["type"] = "thinking", ["thinking"] = thinking, ["signature"] = Sign(model, thinking) },
+            answer.ToolLocation is { } location
+                ? new JsonObject { ["type"] = "tool_use", ["id"] = $"toolu_fake{_answers}", ["name"] = "get_weather", ["input"] = new JsonObject { ["location"] = location } }
+                : new JsonObject { ["type"] = "text", ["text"] = answer.Text });
+        var stop = answer.ToolLocation is null ? "end_turn" : "tool_use";
+        return body["stream"]?.GetValue<bool>() == true
+            ? AnthropicStream.Of(id, model, content, stop, usage)
+            : FakeResponse.Json(200, new JsonObject
             {
-                ["id"] = id, ["type"] = "message", ["role"] = "assistant", ["content"] = new JsonArray(), ["model"] = model,
-                ["stop_reason"] = null, ["stop_sequence"] = null, ["usage"] = usage.DeepClone(),
-            } }),
-            Event("content_block_start", new() { ["type"] = "content_block_start", ["index"] = 0, ["content_block"] = new JsonObject { ["type"] = "thinking", ["thinking"] = "", ["signature"] = "" } }),
-            Event("content_block_delta", new() { ["type"] = "content_block_delta", ["index"] = 0, ["delta"] = new JsonObject { ["type"] = "thinking_delta", ["thinking"] = thinking } }),
-            Event("content_block_delta", new() { ["type"] = "content_block_delta", ["index"] = 0, ["delta"] = new JsonObject { ["type"] = "signature_delta", ["signature"] = Sign(model, thinking) } }),
-            Event("content_block_stop", new() { ["type"] = "content_block_stop", ["index"] = 0 }),
-            Event("content_block_start", new() { ["type"] = "content_block_start", ["index"] = 1, ["content_block"] = new JsonObject { ["type"] = "text", ["text"] = "" } }),
-            Event("content_block_delta", new() { ["type"] = "content_block_delta", ["index"] = 1, ["delta"] = new JsonObject { ["type"] = "text_delta", ["text"] = text } }),
-            Event("content_block_stop", new() { ["type"] = "content_block_stop", ["index"] = 1 }),
-        ];
-        usage["output_tokens"] = output;
-        events.Add(Event("message_delta", new() { ["type"] = "message_delta", ["delta"] = new JsonObject { ["stop_reason"] = "end_turn", ["stop_sequence"] = null }, ["usage"] = usage }));
-        events.Add(Event("message_stop", new() { ["type"] = "message_stop" }));
-        return new FakeResponse(200, "text/event-stream; charset=utf-8", events);
+                ["id"] = id, ["type"] = "message", ["role"] = "assistant", ["model"] = model, ["content"] = content,
+                ["stop_reason"] = stop, ["stop_sequence"] = null, ["usage"] = usage,
+            }.ToJsonString());
     }
+
+    /// <summary>An error answer in the API's error shape.</summary>
+    public static FakeResponse Error(string message, int status = 400, string type = "invalid_request_error") =>
+        FakeResponse.Json(status, new JsonObject
+        {
+            ["type"] = "error", ["error"] = new JsonObject { ["type"] = type, ["message"] = message }, ["request_id"] = "req_011CSHoEeqs5C35K2UUqR7Fy",
+        }.ToJsonString());
 
     /// <summary>The signature this fake gives a thinking text written by <paramref name="model"/>.</summary>
     public static string Sign(string model, string thinking) =>
@@ -175,24 +187,33 @@ internal sealed class FakeMessagesModel
         _ => [],
     };
 
-    private static string FirstText(JsonArray messages) => Texts(messages).FirstOrDefault() ?? "";
+    // Each message as the shared behaviour reads it: a user message of tool results is the tool speaking.
+    private static List<FakeMessage> Said(JsonArray messages) =>
+    [
+        .. messages.Select(m =>
+        {
+            var blocks = Items(m!["content"]).ToList();
+            var results = blocks.Where(b => b["type"]?.GetValue<string>() == "tool_result").ToList();
+            return results.Count > 0
+                ? new FakeMessage("tool", string.Concat(results.Select(r => r["content"]?.ToJsonString() ?? "")))
+                : new FakeMessage(m["role"]!.GetValue<string>(), string.Concat(blocks.Where(b => b["type"]?.GetValue<string>() == "text").Select(b => b["text"]!.GetValue<string>())));
+        }),
+    ];
 
-    private static string LastText(JsonArray messages) => Texts(messages).LastOrDefault() ?? "";
+    private static bool HasWeatherTool(JsonObject body) =>
+        body["tools"] is JsonArray tools && tools.Any(t => t?["name"]?.GetValue<string>() == "get_weather");
 
-    private static IEnumerable<string> Texts(JsonArray messages) =>
-        messages.SelectMany(m => Items(m!["content"])).Where(b => b["type"]?.GetValue<string>() == "text").Select(b => b["text"]!.GetValue<string>());
+    private static string Cut(string text) => text.Length <= 300 ? text : text[..300];
 
     private static long Tokens(string text) => Math.Max(1, text.Length / 4);
 
     private static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
-    private static string Event(string name, JsonObject data) => $"event: {name}\ndata: {data.ToJsonString()}\n\n";
-
     private sealed record Block(string Canonical, long Tokens, bool Breakpoint)
     {
         public static Block Of(string place, JsonNode block)
         {
-            var canonical = place + ":" + JsonAssert.Sorted(block, leaving: "cache_control")!.ToJsonString();
+            var canonical = place + ":" + JsonCanonical.Sorted(block, leaving: "cache_control")!.ToJsonString();
             return new Block(canonical, FakeMessagesModel.Tokens(canonical), block is JsonObject o && o.ContainsKey("cache_control"));
         }
     }
