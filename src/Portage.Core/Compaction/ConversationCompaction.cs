@@ -13,7 +13,8 @@ namespace Portage.Core.Compaction;
 /// <summary>A run's conversation after automatic compaction, and the frame that tells the client, when it happened.</summary>
 /// <param name="Conversation">What the run sends.</param>
 /// <param name="Frame">The <c>context_compacted</c> frame, or null when nothing was compacted.</param>
-public sealed record CompactedConversation(Conversation Conversation, ContextCompacted? Frame);
+/// <param name="SummaryUsage">What the summary cost (the run pays it), or null.</param>
+public sealed record CompactedConversation(Conversation Conversation, ContextCompacted? Frame, Usage? SummaryUsage = null);
 
 /// <summary>
 /// Automatic compaction inside a run: when the conversation a run would send passes <c>Compaction:Threshold</c> of its
@@ -62,7 +63,7 @@ public sealed partial class ConversationCompaction(Compactor compactor, ContentL
             span?.SetTag("portage.context.tokens_before", before);
             span?.SetTag("portage.context.tokens_after", after);
             return seq is { } summarySeq
-                ? new CompactedConversation(compacted, new ContextCompacted(summarySeq, plan.FromSeq, plan.ToSeq, before, after))
+                ? new CompactedConversation(compacted, new ContextCompacted(summarySeq, plan.FromSeq, plan.ToSeq, before, after), plan.Summary.Usage)
                 : new CompactedConversation(conversation, null);
         }
         catch (Exception ex)

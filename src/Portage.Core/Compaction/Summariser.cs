@@ -3,6 +3,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using Portage.Core.Providers;
 using Portage.Core.Windows;
+using Portage.Protocol.Runs;
 
 namespace Portage.Core.Compaction;
 
@@ -10,7 +11,8 @@ namespace Portage.Core.Compaction;
 /// <param name="Text">Readable text, stored as the compaction turn.</param>
 /// <param name="Provider">The provider that wrote it.</param>
 /// <param name="Model">Its model.</param>
-public sealed record WrittenSummary(string Text, string Provider, string Model);
+/// <param name="Usage">What writing it cost, priced for its writer; null when it cost nothing (an offline summary).</param>
+public sealed record WrittenSummary(string Text, string Provider, string Model, Usage? Usage = null);
 
 /// <summary>
 /// Writes the summary of a range of window turns, folding in the previous summary, with the configured summariser
@@ -18,7 +20,7 @@ public sealed record WrittenSummary(string Text, string Provider, string Model);
 /// <see cref="ExtractiveSummary"/>. Only neutral text reaches the summariser: turns hold text and tool parts, never
 /// thinking or signatures. Input larger than the summariser's budget is summarised a part at a time, rolling.
 /// </summary>
-public sealed class Summariser(ProviderRegistry providers, IOptions<CompactionOptions> options, IOptions<ModelLimits> models)
+public sealed class Summariser(ProviderRegistry providers, IOptions<CompactionOptions> options, IOptions<ModelLimits> models, IOptions<PriceTable> prices)
 {
     private const string Instructions =
         "You maintain the running summary of a conversation between a user and an assistant, so the assistant can continue it " +
@@ -44,18 +46,21 @@ public sealed class Summariser(ProviderRegistry providers, IOptions<CompactionOp
         var context = Math.Min(models.Value.For(provider, model).ContextTokens, provider.ContextBudgetTokens);
         var room = Math.Max(context - 3 * settings.SummaryMaxTokens - TokenEstimator.Estimate(Instructions) - 64, 256);
         var summary = previous;
+        var usage = new UsageDetails();
         foreach (var part in Parts(turns, room))
         {
-            var response = await provider.Client.GetResponseAsync(
-                [new ChatMessage(ChatRole.System, Instructions), new ChatMessage(ChatRole.User, Prompt(summary, part, settings.SummaryMaxTokens))],
-                new ChatOptions { ModelId = model, MaxOutputTokens = settings.SummaryMaxTokens },
-                cancellationToken);
+            List<ChatMessage> sent = [new(ChatRole.System, Instructions), new(ChatRole.User, Prompt(summary, part, settings.SummaryMaxTokens))];
+            var response = await provider.Client.GetResponseAsync(sent, new ChatOptions { ModelId = model, MaxOutputTokens = settings.SummaryMaxTokens }, cancellationToken);
+
+            // A provider that reports no usage is billed by the router's estimate, as a run is.
+            usage.Add(response.Usage ?? new UsageDetails { InputTokenCount = TokenEstimator.Estimate(sent), OutputTokenCount = TokenEstimator.Estimate(response.Text) });
             summary = string.IsNullOrWhiteSpace(response.Text)
                 ? throw new ProviderException(provider.Name, "the summariser answered with no text", transient: false)
                 : response.Text.Trim();
         }
 
-        return new WrittenSummary(summary ?? "", provider.Name, model);
+        var cost = PriceTable.Price(UsageTiers.From(usage), prices.Value.Find(provider.Name, model), provider.Free);
+        return new WrittenSummary(summary ?? "", provider.Name, model, cost);
     }
 
     private (ProviderDefinition Provider, string Model) Choose(ProviderDefinition runProvider, string runModel, CompactionOptions settings)

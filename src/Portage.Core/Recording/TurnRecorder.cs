@@ -193,19 +193,15 @@ public sealed class TurnRecorder
 
     private void AddUsage(UsageDetails details)
     {
-        // MEAI counts cache reads and writes inside InputTokenCount and reasoning inside OutputTokenCount; the wire
-        // (and the price table) has one tier each, so the subsets are taken out to never bill a token twice.
         _usageReported = true;
-        var cached = details.CachedInputTokenCount ?? 0;
-        var creation = details.AdditionalCounts?.GetValueOrDefault("CacheCreationInputTokens") ?? 0;
-        var reasoning = details.ReasoningTokenCount ?? 0;
-        _input += Math.Max(0, (details.InputTokenCount ?? 0) - cached - creation);
-        _cacheRead += cached;
-        _cacheCreation += creation;
-        _output += Math.Max(0, (details.OutputTokenCount ?? 0) - reasoning);
-        if (details.ReasoningTokenCount is not null)
+        var tiers = UsageTiers.From(details);
+        _input += tiers.InputTokens;
+        _cacheRead += tiers.CacheReadInputTokens;
+        _cacheCreation += tiers.CacheCreationInputTokens;
+        _output += tiers.OutputTokens;
+        if (tiers.ThinkingTokens is { } thinking)
         {
-            _thinking = (_thinking ?? 0) + reasoning;
+            _thinking = (_thinking ?? 0) + thinking;
         }
     }
 

@@ -32,9 +32,13 @@ public sealed partial class RunCommit(
     private static readonly TimeSpan s_firstPause = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan s_maxPause = TimeSpan.FromSeconds(2);
 
-    /// <summary>Stores the end of <paramref name="run"/> and ends its trace, recording its metrics under <paramref name="metricTags"/>.</summary>
+    /// <summary>
+    /// Stores the end of <paramref name="run"/> and ends its trace, recording its metrics under <paramref name="metricTags"/>.
+    /// <paramref name="alsoSpent"/> (a summary written for the run) is part of the run's usage.
+    /// </summary>
     public async Task<CommittedRun> CommitAsync(
-        PreparedRun run, Conversation conversation, TurnRecorder recorder, string status, Exception? failure, KeyValuePair<string, object?>[] metricTags)
+        PreparedRun run, Conversation conversation, TurnRecorder recorder, string status, Exception? failure, KeyValuePair<string, object?>[] metricTags,
+        Usage? alsoSpent = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(conversation);
@@ -42,6 +46,7 @@ public sealed partial class RunCommit(
         var request = run.Request;
         var now = time.GetUtcNow();
         var usage = PriceTable.Price(recorder.BuildUsage(conversation.Sent), prices.Value.Find(request.Provider.Name, request.Model), request.Provider.Free);
+        usage = alsoSpent is null ? usage : UsageTiers.Add(usage, alsoSpent);
         var stopReason = status is RunStatus.Succeeded or RunStatus.Timeout ? recorder.StopReason() : null;
         var end = new RunEnd(
             run.Scope,

@@ -48,7 +48,7 @@ public sealed class RunExecutor(
         var metricTags = RunTrace.MetricTags(run.Request.Provider, run.Request.Model, prices.Value);
         AgentLoop.SetCurrent(span);
 
-        var (conversation, compacted) = await ConversationAsync(run, runToken.Token);
+        var (conversation, compacted, summaryUsage) = await ConversationAsync(run, runToken.Token);
         if (compacted is not null)
         {
             yield return compacted;
@@ -71,7 +71,7 @@ public sealed class RunExecutor(
             // turn is recorded.
             AgentLoop.SetCurrent(span);
             await lease.StopRenewingAsync();
-            committed = await commit.CommitAsync(run, conversation, recorder, EndStatus(loop), loop.Failure, metricTags);
+            committed = await commit.CommitAsync(run, conversation, recorder, EndStatus(loop), loop.Failure, metricTags, summaryUsage);
             // The next run of the window in this process may go; memory is queued after that, not before.
             lease.LeaveLine();
             if (committed.Failure is null)

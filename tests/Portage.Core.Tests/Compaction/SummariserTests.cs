@@ -66,7 +66,7 @@ public sealed class SummariserTests
 
         var summary = await Summariser(provider).SummariseAsync(provider, "big-model", "Earlier: greetings.", turns, default);
 
-        Assert.Equal(new WrittenSummary("Ada works on compilers.", "paid", "big-model"), summary);
+        Assert.Equal(("Ada works on compilers.", "paid", "big-model"), (summary.Text, summary.Provider, summary.Model));
         var call = Assert.Single(client.Calls);
         Assert.Equal("big-model", call.Options?.ModelId);
         Assert.Equal(ChatRole.System, call.Messages[0].Role);
@@ -117,16 +117,16 @@ public sealed class SummariserTests
         var cheap = new RecordingClient(_ => "from the cheap one");
         var run = Provider("paid", runClient);
         var summariser = new Summariser(new ProviderRegistry([run, Provider("cheap", cheap)]),
-            Options.Create(new CompactionOptions { Provider = "cheap" }), Options.Create(new ModelLimits()));
+            Options.Create(new CompactionOptions { Provider = "cheap" }), Options.Create(new ModelLimits()), Options.Create(new PriceTable()));
 
         var summary = await summariser.SummariseAsync(run, "big", null, Exchange(1, "q", "a"), default);
 
-        Assert.Equal(new WrittenSummary("from the cheap one", "cheap", "cheap-default"), summary);
+        Assert.Equal(("from the cheap one", "cheap", "cheap-default"), (summary.Text, summary.Provider, summary.Model));
         Assert.Empty(runClient.Calls);
     }
 
     private static Summariser Summariser(ProviderDefinition provider, ModelLimits? models = null) =>
-        new(new ProviderRegistry([provider]), Options.Create(new CompactionOptions()), Options.Create(models ?? new ModelLimits()));
+        new(new ProviderRegistry([provider]), Options.Create(new CompactionOptions()), Options.Create(models ?? new ModelLimits()), Options.Create(new PriceTable()));
 
     private static ProviderDefinition Provider(string name, IChatClient client, bool free = false, int budget = 100_000) => new()
     {
