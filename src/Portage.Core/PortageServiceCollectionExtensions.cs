@@ -43,12 +43,8 @@ public static class PortageServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelLimits>, ModelLimitsValidator>());
         services.AddOptions<RetrievalOptions>().Bind(configuration.GetSection("Retrieval"));
         services.AddOptions<TelemetryOptions>().Bind(configuration.GetSection("Telemetry"));
-        services.AddOptions<CompactionOptions>().Bind(configuration.GetSection("Compaction"))
-            .Validate(o => o.Problem() is null, "Compaction settings are out of range: see docs/configuration.md (Compaction).")
-            .Validate<ProviderRegistry>(
-                (o, providers) => string.IsNullOrWhiteSpace(o.Provider) || providers.All.Any(p => string.Equals(p.Name, o.Provider, StringComparison.OrdinalIgnoreCase)),
-                "Compaction:Provider names a provider this router does not have (GET /api/v1/providers lists them); leave it empty to summarise with each run's own provider.")
-            .ValidateOnStart();
+        services.AddOptions<CompactionOptions>().Bind(configuration.GetSection("Compaction")).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CompactionOptions>, CompactionOptionsValidator>());
         services.TryAddSingleton<ContentLogging>();
         services.TryAddSingleton<TenancyService>();
         services.TryAddSingleton<DataSourceService>();

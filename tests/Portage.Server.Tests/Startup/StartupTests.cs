@@ -87,6 +87,22 @@ public sealed class StartupTests : IDisposable
         Assert.False(Directory.Exists(_folder));
     }
 
+    [Theory]
+    [InlineData("nope", "a provider this router does not have")]
+    [InlineData("anthropic", "set ANTHROPIC_API_KEY")]
+    public async Task A_summariser_provider_that_cannot_answer_stops_the_start_in_two_lines_naming_Compaction_Provider(string provider, string says)
+    {
+        var environment = new Dictionary<string, string> { ["ANTHROPIC_API_KEY"] = "" };
+        using var router = RouterProcess.StartBuilt(_folder, environment, "--urls", "http://127.0.0.1:0", $"--Compaction:Provider={provider}");
+
+        var exit = await router.WaitForExitAsync(s_limit);
+
+        AssertShortFailure(exit, router);
+        Assert.Contains($"Compaction:Provider is '{provider}'", router.Error, StringComparison.Ordinal);
+        Assert.Contains(says, router.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_folder));
+    }
+
     [Fact]
     public async Task ASPNETCORE_URLS_is_where_the_router_listens_and_what_credentials_json_names()
     {
