@@ -7,6 +7,7 @@
 //
 //   node bench/peer/peer.mjs [--levels 1,16,64,256] [--streams 600] [--warmup 300] [--deltas 50]
 //                            [--postgres "<connection string>"] [--no-build] [--out peer-results.json]
+//                            [--targets direct,portkey,portage] [--set Section:Key=value ...]
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -31,6 +32,8 @@ const options = {
   postgres: arg('postgres', null),
   build: !process.argv.includes('--no-build'),
   out: arg('out', 'peer-results.json'),
+  targets: arg('targets', 'direct,portkey,portage').split(','),
+  settings: process.argv.flatMap((a, i) => (a === '--set' ? [process.argv[i + 1]] : [])),
 };
 const log = (message) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 const children = [];
@@ -136,6 +139,7 @@ const portage = start('portage', 'dotnet', [
   portageDll, `--urls=http://127.0.0.1:${portagePort}`, `--Portage:DataFolder=${data}`, '--Logging:LogLevel:Default=Warning',
   `--Providers:OpenAI:BaseUrl=${upstreamBase}`, '--Providers:OpenAI:ApiKey=bench-key',
   ...(options.postgres ? ['--Storage:Provider=postgres', `--ConnectionStrings:Postgres=${options.postgres}`] : []),
+  ...options.settings.map((setting) => `--${setting}`),
 ], { ASPNETCORE_ENVIRONMENT: 'Production', DOTNET_gcServer: process.env.DOTNET_gcServer ?? '' });
 const credentialsFile = path.join(data, 'credentials.json');
 await waitFor('Portage', async () => fs.existsSync(credentialsFile) && (await get(`http://127.0.0.1:${portagePort}/readyz`)) === 200);
@@ -159,6 +163,8 @@ const targets = {
     body: { provider: 'openai', system_prompt: 'You are a benchmark.', messages: [{ role: 'user', content: 'Write fifty words about rivers.' }], end_user_id: `peer-${i}` },
     marker: 'event: agent_text_delta', terminal: 'event: agent_finish' }) },
 };
+
+for (const name of Object.keys(targets)) if (!options.targets.includes(name)) delete targets[name];
 
 // --- measure ----------------------------------------------------------------------------------------------------
 for (const [name, target] of Object.entries(targets)) {
@@ -186,9 +192,9 @@ const lines = [
   '',
   '| streams in flight | direct TTFT p50 | Portkey TTFT p50 / streams/s | Portage TTFT p50 / streams/s | CPU ms per stream Portkey / Portage | Portage ÷ Portkey streams/s |',
   '|---|---|---|---|---|---|',
-  ...results.map((r) => `| ${r.level} | ${f(r.direct.ttftP50)} ms | ${f(r.portkey.ttftP50)} ms / ${f(r.portkey.streamsPerSecond, 0)} | ` +
-    `${f(r.portage.ttftP50)} ms / ${f(r.portage.streamsPerSecond, 0)} | ${f(r.portkey.cpuMsPerStream, 2)} / ${f(r.portage.cpuMsPerStream, 2)} | ` +
-    `${f(r.portage.streamsPerSecond / r.portkey.streamsPerSecond, 2)}× |`),
+  ...results.map((r) => `| ${r.level} | ${f(r.direct?.ttftP50)} ms | ${f(r.portkey?.ttftP50)} ms / ${f(r.portkey?.streamsPerSecond, 0)} | ` +
+    `${f(r.portage?.ttftP50)} ms / ${f(r.portage?.streamsPerSecond, 0)} | ${f(r.portkey?.cpuMsPerStream, 2)} / ${f(r.portage?.cpuMsPerStream, 2)} | ` +
+    `${f(r.portage?.streamsPerSecond / r.portkey?.streamsPerSecond, 2)}× |`),
   '',
 ];
 process.stdout.write(lines.join('\n'));

@@ -1,3 +1,4 @@
+using Portage.Core.Retrieval;
 namespace Portage.Storage.Postgres;
 
 public sealed partial class PostgresStore
@@ -32,5 +33,5 @@ public sealed partial class PostgresStore
     protected override string SearchStatement => SearchSql;
 
     /// <inheritdoc/>
-    protected override string? ToSearchQuery(string? text) => SearchQuery.From(text);
+    protected override string? ToSearchQuery(ContentQuery query) => SearchQuery.From(query.Text);
 }

@@ -29,7 +29,7 @@ public abstract partial class SqlStore : IContentIndex
     public async Task<IReadOnlyList<ChunkHit>> SearchAsync(ContentQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var terms = ToSearchQuery(query.Text);
+        var terms = ToSearchQuery(query);
         if (terms is null || query.Limit <= 0)
         {
             return [];
@@ -142,8 +142,8 @@ public abstract partial class SqlStore : IContentIndex
             ("@window", windowId), ("@sandbox", sandboxId), ("@at", dialect.TimeOrNull(after?.At)), ("@id", after?.Id), ("@limit", limit));
     }
 
-    /// <summary>The text of the <c>@query</c> parameter of <see cref="SearchStatement"/> for a user's text; null when it has no word.</summary>
-    protected abstract string? ToSearchQuery(string? text);
+    /// <summary>The text of the <c>@query</c> parameter of <see cref="SearchStatement"/> for a search; null when its text has no word.</summary>
+    protected abstract string? ToSearchQuery(ContentQuery query);
 
     private ChunkRecord ReadChunk(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.StringOrNull(2), r.StringOrNull(3), r.StringOrNull(4),

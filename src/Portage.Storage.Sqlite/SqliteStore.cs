@@ -1,3 +1,4 @@
+using Portage.Core.Retrieval;
 using Portage.Storage.Sql;
 
 namespace Portage.Storage.Sqlite;
@@ -10,10 +11,11 @@ namespace Portage.Storage.Sqlite;
 public sealed partial class SqliteStore(SqliteDatabase database) : SqlStore(database, SqliteDialect.Instance)
 {
     // bm25 column weights, in the order of the chunks_fts columns: the text itself counts most; a heading or file
-    // name that matches still lifts a chunk, but less, because those few words are shared by every chunk of a section.
+    // name that matches still lifts a chunk, but less, because those few words are shared by every chunk of a section;
+    // fts_scope only narrows the search.
     // bm25 is negative, lower is better.
     private static readonly string s_searchSql =
-        $"SELECT {ChunkColumns}, bm25(chunks_fts, 1.0, 0.6, 0.3) AS score FROM chunks_fts JOIN chunks c ON c.seq = chunks_fts.rowid " +
+        $"SELECT {ChunkColumns}, bm25(chunks_fts, 1.0, 0.6, 0.3, 0.0) AS score FROM chunks_fts JOIN chunks c ON c.seq = chunks_fts.rowid " +
         "WHERE chunks_fts MATCH @query AND c.sandbox_id = @sandbox AND (@project IS NULL OR c.project_id = @project) " +
         $"AND {VisibleTo} AND NOT {SqliteDialect.Instance.InList("c.id", "@excluded")} " +
         "AND (@window IS NULL OR NOT (c.source_type = 'conversation' AND c.data_source_id = @window)) " +
@@ -23,5 +25,5 @@ public sealed partial class SqliteStore(SqliteDatabase database) : SqlStore(data
     protected override string SearchStatement => s_searchSql;
 
     /// <inheritdoc/>
-    protected override string? ToSearchQuery(string? text) => FtsQuery.From(text);
+    protected override string? ToSearchQuery(ContentQuery query) => FtsQuery.From(query);
 }

@@ -116,6 +116,29 @@ public sealed class SqliteMigrationTests : IDisposable
         Assert.Equal(("text from v6", null), (claimed[0]!.Text, claimed[0]!.Turns));
     }
 
+    [Fact]
+    public async Task Chunks_indexed_by_a_v10_build_are_found_after_the_upgrade_by_their_own_sandbox_and_end_user_only()
+    {
+        await WriteDatabaseAsync(10, $$"""
+            INSERT INTO sandboxes (id, account_id, owner_id, name, tier, status, metadata, created_at) VALUES ('sb_2', 'acct_1', 'acct_1', 'other', 'free', 'active', NULL, '{{V1Time}}');
+            INSERT INTO chunks (id, sandbox_id, end_user_id, canonical_path, breadcrumb, source_type, content, content_hash, token_estimate, job_id, created_at)
+                VALUES ('chunk:doc', 'sb_1', NULL, '["chunk:doc"]', 'doc', 'text', 'the lantern manual', 'h1', 4, 'job_1', '{{V1Time}}'),
+                       ('chunk:mine', 'sb_1', 'u-1', '["chunk:mine"]', 'chat', 'conversation', 'my lantern is red', 'h2', 4, 'job_2', '{{V1Time}}'),
+                       ('chunk:theirs', 'sb_1', 'u-2', '["chunk:theirs"]', 'chat', 'conversation', 'my lantern is blue', 'h3', 4, 'job_3', '{{V1Time}}'),
+                       ('chunk:elsewhere', 'sb_2', NULL, '["chunk:elsewhere"]', 'doc', 'text', 'a lantern elsewhere', 'h4', 4, 'job_4', '{{V1Time}}');
+            """);
+        using var database = SqliteDatabase.ForFile(DatabasePath);
+        var store = new SqliteStore(database);
+
+        async Task<IEnumerable<string>> Found(string sandbox, string? user) =>
+            (await store.SearchAsync(new Portage.Core.Retrieval.ContentQuery(sandbox, "lantern", null, user, new HashSet<string>(), 10), s_none)).Select(h => h.Chunk.Id).Order();
+
+        Assert.Equal(["chunk:doc", "chunk:mine"], await Found("sb_1", "u-1"));
+        Assert.Equal(["chunk:doc"], await Found("sb_1", null));
+        Assert.Equal(["chunk:elsewhere"], await Found("sb_2", "u-1"));
+        Assert.Equal(11, await ScalarAsync<int>("PRAGMA user_version;"));
+    }
+
     private static DataSourceRecord Repository(string id, string sandboxId) => new()
     {
         Id = id,
@@ -166,14 +189,22 @@ public sealed class SqliteMigrationTests : IDisposable
     }
 
     // A v6 data folder: the embedded migrations up to 0006, with two jobs queued the way that build's store wrote them.
-    private async Task WriteV6DatabaseWithQueuedJobsAsync()
+    private Task WriteV6DatabaseWithQueuedJobsAsync() => WriteDatabaseAsync(6, """
+        INSERT INTO ingest_jobs (id, sandbox_id, text, source_type, status, retry_count, created_at, available_at)
+            VALUES ('job_old_2', 'sb_1', 'second text from v6', 'text', 'queued', 0, '2025-03-14T09:26:54.0000000Z', '2025-03-14T09:26:54.0000000Z');
+        INSERT INTO ingest_jobs (id, sandbox_id, text, source_type, status, retry_count, created_at, available_at)
+            VALUES ('job_old_1', 'sb_1', 'text from v6', 'text', 'queued', 0, '2025-03-14T09:26:53.5890000Z', '2025-03-14T09:26:53.5890000Z');
+        """);
+
+    // A database as the build of schema `version` left it: its migrations, an account and sandbox sb_1, then `rows`.
+    private async Task WriteDatabaseAsync(int version, string rows)
     {
         Directory.CreateDirectory(_folder);
         var assembly = typeof(SqliteDatabase).Assembly;
         const string prefix = "Portage.Storage.Sqlite.Migrations.";
         var schema = new System.Text.StringBuilder();
         foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal)
-            .Where(n => int.Parse(n[prefix.Length..(prefix.Length + 4)], CultureInfo.InvariantCulture) <= 6))
+            .Where(n => int.Parse(n[prefix.Length..(prefix.Length + 4)], CultureInfo.InvariantCulture) <= version))
         {
             await using var stream = assembly.GetManifestResourceStream(name)!;
             using var reader = new StreamReader(stream);
@@ -186,13 +217,10 @@ public sealed class SqliteMigrationTests : IDisposable
         await using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA foreign_keys = OFF;\n" + schema + $$"""
 
-            PRAGMA user_version = 6;
+            PRAGMA user_version = {{version}};
             INSERT INTO accounts (id, created_at) VALUES ('acct_1', '{{t0}}');
             INSERT INTO sandboxes (id, account_id, owner_id, name, tier, status, metadata, created_at) VALUES ('sb_1', 'acct_1', 'acct_1', 'default', 'free', 'active', NULL, '{{t0}}');
-            INSERT INTO ingest_jobs (id, sandbox_id, text, source_type, status, retry_count, created_at, available_at)
-                VALUES ('job_old_2', 'sb_1', 'second text from v6', 'text', 'queued', 0, '2025-03-14T09:26:54.0000000Z', '2025-03-14T09:26:54.0000000Z');
-            INSERT INTO ingest_jobs (id, sandbox_id, text, source_type, status, retry_count, created_at, available_at)
-                VALUES ('job_old_1', 'sb_1', 'text from v6', 'text', 'queued', 0, '{{t0}}', '{{t0}}');
+            {{rows}}
             """;
         await command.ExecuteNonQueryAsync();
     }
