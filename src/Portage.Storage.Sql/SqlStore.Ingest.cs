@@ -37,9 +37,22 @@ public abstract partial class SqlStore : IIngestStore
     /// </summary>
     protected abstract string ClaimStatement { get; }
 
+    // Whether any job is claimable now: a queued one that is due, or one whose worker's lease ran out.
+    private const string DueStatement =
+        "SELECT EXISTS (SELECT 1 FROM ingest_jobs WHERE status = 'queued' AND available_at <= @now) " +
+        "OR EXISTS (SELECT 1 FROM ingest_jobs WHERE status = 'processing' AND lease_expires_at <= @now)";
+
     /// <inheritdoc/>
     public async Task<IngestJobRecord?> ClaimNextAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int perSandboxConcurrency, CancellationToken cancellationToken)
     {
+        // Idle workers poll, and every enqueue wakes them: most looks find nothing. A read answers that without taking
+        // the write lock (SQLite has one for the whole file) or writing a transaction.
+        var due = await ReadFirstAsync(DueStatement, r => r.GetBoolean(0), cancellationToken, ("@now", dialect.Time(now)));
+        if (!due)
+        {
+            return null;
+        }
+
         await using var db = await WriteAsync(cancellationToken);
         return await db.FirstOrDefaultAsync(ClaimStatement, ReadJob, cancellationToken,
             ("@now", dialect.Time(now)), ("@lease", dialect.Time(leaseUntil)), ("@lookahead", ClaimLookahead), ("@cap", perSandboxConcurrency));

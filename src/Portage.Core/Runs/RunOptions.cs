@@ -28,6 +28,13 @@ public sealed class RunOptions
     public double EventRetentionHours { get; set; } = 72;
 
     /// <summary>
+    /// How long a run's frames may wait to be stored together (milliseconds; 0 stores each batch at once). A stream
+    /// never waits for it: the live stream is sent as it comes, and a terminal frame is stored at once. Only a resume
+    /// or a follower on another replica sees the newest frames this much later.
+    /// </summary>
+    public double EventLogBatchMilliseconds { get; set; } = 100;
+
+    /// <summary>
     /// True when several routers share the store (PostgreSQL replicas): runs of a dead process are found by their
     /// expired leases instead of at start-up. Set by the store, not by hand.
     /// </summary>

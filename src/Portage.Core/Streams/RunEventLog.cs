@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Portage.Core.Runs;
 using Portage.Core.Signals;
 
@@ -8,10 +9,12 @@ namespace Portage.Core.Streams;
 
 /// <summary>
 /// Stores every frame of every run, in order, off the streaming path: frames are queued as they are sent and written
-/// in batches (one store call per run per batch), so a busy router writes many frames per transaction and a quiet one
-/// writes each at once. After each batch the replicas are signalled, so followers elsewhere read the new frames.
+/// in batches (one store call per run per batch). A batch gathers for up to <c>Runs:EventLogBatchMilliseconds</c>, or
+/// until someone waits for it (a terminal frame is flushed at once), so a run's frames take a transaction or two, not
+/// one each. After each batch the replicas are signalled, so followers elsewhere read the new frames.
 /// </summary>
-public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, TimeProvider time, ILogger<RunEventLog> logger) : BackgroundService
+public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, TimeProvider time, IOptions<RunOptions> options, ILogger<RunEventLog> logger)
+    : BackgroundService
 {
     private const int MaxBatch = 512;
     private const int WritersAtOnce = 4;
@@ -34,18 +37,52 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, Tim
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<Entry>(MaxBatch);
+        var gather = TimeSpan.FromMilliseconds(Math.Max(options.Value.EventLogBatchMilliseconds, 0));
 
         // The queue is drained to the end also when the host stops: the runs still streaming are cancelled first (see
         // RunHost), and their last frames must reach the log.
         while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
         {
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var entry))
+            if (!Drain(batch) && gather > TimeSpan.Zero && batch.Count < MaxBatch)
             {
-                batch.Add(entry);
+                await GatherAsync(batch, gather);
             }
 
             await WriteBatchAsync(batch);
             batch.Clear();
+        }
+    }
+
+    // Takes what is queued; true when someone waits for it (a flush).
+    private bool Drain(List<Entry> batch)
+    {
+        var waitedFor = false;
+        while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var entry))
+        {
+            batch.Add(entry);
+            waitedFor |= entry.Flushed is not null;
+        }
+
+        return waitedFor;
+    }
+
+    // Adds what arrives within `gather`, ending early at a flush, a full batch or shut-down.
+    private async Task GatherAsync(List<Entry> batch, TimeSpan gather)
+    {
+        using var deadline = new CancellationTokenSource(gather, time);
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(deadline.Token))
+            {
+                if (Drain(batch) || batch.Count >= MaxBatch)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            // Gathered long enough.
         }
     }
 
