@@ -69,9 +69,15 @@ export class Api {
     });
     if (!response.ok) throw await failure(response);
     for await (const frame of readSse(response.body)) {
-      yield { event: frame.event, data: JSON.parse(frame.data) };
+      const data = json(frame.data);
+      // A frame of a newer router may carry anything; the callers skip events they do not know, and here data that is not JSON.
+      if (data !== undefined) yield { event: frame.event, data };
     }
   }
+}
+
+function json(text) {
+  try { return JSON.parse(text); } catch { return undefined; }
 }
 
 /** The path of a sandbox resource. */

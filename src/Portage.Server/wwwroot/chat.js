@@ -1,4 +1,5 @@
 // The chat: one run per message, streamed; switching provider keeps the window (only the session is per provider).
+import { compactedNotice, summaryBlock } from './compaction.js';
 import { el, tokens, usd } from './format.js';
 import { showWindow } from './panel.js';
 
@@ -15,7 +16,10 @@ function message(role, who, text = '') {
 /** Re-fills the chat from a window's turns (when a window is opened from the list). */
 export function fillMessages(turns) {
   $('messages').replaceChildren();
-  for (const t of turns) message(t.role, t.role === 'user' ? 'You' : `${t.provider} / ${t.model}`, t.text);
+  for (const t of turns) {
+    if (t.role === 'compaction') $('messages').append(el('li', { class: 'msg compaction' }, summaryBlock(t)));
+    else message(t.role, t.role === 'user' ? 'You' : `${t.provider} / ${t.model}`, t.text);
+  }
 }
 
 /** Forgets the window and session: the next message starts a new window. */
@@ -44,6 +48,9 @@ export async function send(ctx, text) {
         ctx.windowEndUser = ctx.endUser;
         ctx.newWindow = false;
         $('window-id').textContent = ctx.windowId;
+      } else if (event === 'context_compacted') {
+        // Before the answer it comes with, as the frame comes before the first delta.
+        reply.item.before(el('li', { class: 'notice' }, compactedNotice(data)));
       } else if (event === 'agent_text_delta') {
         reply.body.append(data.text);
       } else if (event === 'agent_tool_call') {

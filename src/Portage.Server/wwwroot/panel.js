@@ -1,6 +1,7 @@
 // The window beside the chat: every turn with provider, model, status, tokens and cost; tool parts folded under it;
-// then what retrieval delivered (ledger.js).
+// compaction turns folded shut (compaction.js); then what retrieval delivered (ledger.js).
 import { sandboxPath } from './api.js';
+import { summaryBlock } from './compaction.js';
 import { el, tokens, usd } from './format.js';
 import { showLedger } from './ledger.js';
 
@@ -16,6 +17,7 @@ function toolParts(turn) {
 }
 
 function turnItem(turn, run) {
+  if (turn.role === 'compaction') return el('li', { 'data-seq': turn.seq, 'data-role': turn.role }, summaryBlock(turn));
   const who = turn.role === 'assistant' ? `${turn.provider ?? '?'} / ${turn.model ?? '?'}` : turn.speaker;
   const usage = run?.usage;
   return el('li', { 'data-seq': turn.seq, 'data-role': turn.role },

@@ -42,6 +42,7 @@ public sealed partial class ConsoleAssetsTests
     [InlineData("/console.css", "text/css")]
     [InlineData("/app.js", "text/javascript")]
     [InlineData("/sse.js", "text/javascript")]
+    [InlineData("/compaction.js", "text/javascript")]
     public async Task Assets_are_served_with_their_content_types(string path, string mediaType)
     {
         using var app = new PortageApp();

@@ -11,7 +11,7 @@ namespace Portage.Server.Tests.Console;
 /// delivery ledger, the runs list page by page, usage over a chosen range at phone width, and the accessibility
 /// checks (names, focus, contrast) in every view.
 /// </summary>
-public sealed class ConsoleBrowserTests(ConsoleBrowser browser, ITestOutputHelper output) : IClassFixture<ConsoleBrowser>
+public sealed partial class ConsoleBrowserTests(ConsoleBrowser browser, ITestOutputHelper output) : IClassFixture<ConsoleBrowser>
 {
     private const string FrostNotes =
         "# Frost alerts\n\nFrost alerts fire when a field sensor reads below -2 °C for ten minutes.\n\n" +
