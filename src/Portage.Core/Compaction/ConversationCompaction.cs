@@ -58,6 +58,12 @@ public sealed partial class ConversationCompaction(Compactor compactor, ContentL
             var compacted = ConversationBuilder.Build(Remake(parts, plan, scope.WindowId));
             var before = conversation.Fitted.TokensBefore;
             var after = compacted.Fitted.TokensAfter;
+            if (after >= before)
+            {
+                // A summary no shorter than what it replaces (a few short turns) is not worth a turn of the window.
+                return new CompactedConversation(conversation, null);
+            }
+
             var seq = await compactor.CommitAsync(scope.SandboxId, scope.WindowId, scope.RunId, plan, before, after, cancellationToken);
             span?.SetTag("portage.compaction.replaced_to_seq", plan.ToSeq);
             span?.SetTag("portage.context.tokens_before", before);

@@ -53,6 +53,27 @@ public sealed class AutomaticCompactionTests
     }
 
     [Fact]
+    public async Task A_summary_that_would_not_shrink_the_conversation_is_not_written()
+    {
+        using var app = new PortageApp(settings: new Dictionary<string, string?> { ["Compaction:Threshold"] = "0.1", ["Compaction:KeepExchanges"] = "1" });
+        string? windowId = null;
+        foreach (var message in new[] { "message 1", "message 2", "message 3", "a long one: " + new string('q', 16_000) })
+        {
+            var run = await app.RunAsync(Runs.Body(message, endUser: "terse"));
+
+            Assert.True(run.Finished);
+            windowId ??= run.WindowId;
+            Assert.All(run.Frames.Where(f => f.Event == "context_compacted"), f => Assert.True(
+                f.Json.GetProperty("tokens_after").GetInt32() < f.Json.GetProperty("tokens_before").GetInt32(), f.Json.ToString()));
+        }
+
+        var turns = (await app.TurnsAsync(windowId!, "terse")).EnumerateArray();
+        Assert.All(turns.Where(t => t.GetProperty("role").GetString() == "compaction"), t => Assert.True(
+            t.GetProperty("parts")[0].GetProperty("compaction").GetProperty("tokens_after").GetInt32()
+            < t.GetProperty("parts")[0].GetProperty("compaction").GetProperty("tokens_before").GetInt32()));
+    }
+
+    [Fact]
     public async Task With_compaction_off_the_same_conversation_only_drops_its_oldest_turns()
     {
         using var app = new PortageApp(settings: new Dictionary<string, string?> { ["Compaction:Enabled"] = "false" });

@@ -13,12 +13,13 @@ public sealed partial class ConsoleBrowserTests
     [Fact]
     public async Task A_compaction_leaves_a_notice_before_the_answer_and_a_folded_summary_in_the_window()
     {
-        // A low threshold, so one long message compacts; one exchange kept, so the two before it are summarised.
-        await using var router = await ConsoleRouter.StartAsync("Compaction:Threshold=0.1", "Compaction:KeepExchanges=1");
+        // A low threshold, so one long message compacts; one exchange kept, so the two before it are summarised. The
+        // earlier messages are long enough that their summary is shorter than they are (else none is written).
+        await using var router = await ConsoleRouter.StartAsync("Compaction:Threshold=0.15", "Compaction:KeepExchanges=1", "Compaction:SummaryMaxTokens=256");
         string? window = null;
         for (var i = 1; i <= 3; i++)
         {
-            window = (await router.RunAsync($"message {i}", "local-user")).WindowId;
+            window = (await router.RunAsync($"message {i}: " + string.Join(' ', Enumerable.Repeat($"detail{i}", 260)), "local-user")).WindowId;
         }
 
         var page = await browser.OpenAsync(router.Url);
@@ -43,8 +44,8 @@ public sealed partial class ConsoleBrowserTests
         await summary.Locator("summary").FocusAsync();
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(summary.Locator(".summary-text")).ToContainTextAsync("message 1");
-        Assert.Equal(["message 1", "message 2", "message 3"],
-            (await page.Locator("#turns li[data-role=user] .turn-text").AllTextContentsAsync()).Take(3));
+        Assert.Equal(["message 1:", "message 2:", "message 3:"],
+            (await page.Locator("#turns li[data-role=user] .turn-text").AllTextContentsAsync()).Take(3).Select(t => t[..10]));
         var (_, problems) = await A11y.ContrastProblemsAsync(page);
         Assert.Empty(problems);
 
