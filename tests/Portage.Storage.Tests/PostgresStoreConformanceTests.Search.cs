@@ -60,7 +60,7 @@ public sealed partial class PostgresStoreConformanceTests
         await connection.OpenAsync();
         // A table this small would be scanned whole; with scans off and the sandbox's own indexes gone (this schema is
         // the test's), the plan shows whether the statement can use the full-text index at all.
-        await using (var setup = new NpgsqlCommand("SET enable_seqscan = off; DROP INDEX ix_chunks_source, ux_chunks_content", connection))
+        await using (var setup = new NpgsqlCommand("SET enable_seqscan = off; DROP INDEX ix_chunks_source, ux_chunks_content, ix_chunks_shared", connection))
         {
             await setup.ExecuteNonQueryAsync();
         }

@@ -137,6 +137,15 @@ public sealed class SqliteMigrationTests : IDisposable
         Assert.Equal(["chunk:doc"], await Found("sb_1", null));
         Assert.Equal(["chunk:elsewhere"], await Found("sb_2", "u-1"));
         Assert.Equal(11, await ScalarAsync<int>("PRAGMA user_version;"));
+
+        // The per-run "has this sandbox shared content?" check reads the partial index, not the sandbox's memory.
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString());
+        await connection.OpenAsync();
+        await using var explain = connection.CreateCommand();
+        explain.CommandText = "EXPLAIN QUERY PLAN SELECT 1 FROM chunks WHERE sandbox_id = 'sb_1' AND end_user_id IS NULL LIMIT 1";
+        await using var plan = await explain.ExecuteReaderAsync();
+        Assert.True(await plan.ReadAsync());
+        Assert.Contains("ix_chunks_shared", plan.GetString(3), StringComparison.Ordinal);
     }
 
     private static DataSourceRecord Repository(string id, string sandboxId) => new()

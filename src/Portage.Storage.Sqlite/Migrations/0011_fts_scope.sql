@@ -1,4 +1,4 @@
--- Portage schema: the full-text index knows whose each chunk is, so a search reads only the chunks it may return.
+-- Portage schema: a search reads only what it may return, and the shared-content check reads an index.
 -- Before, MATCH found every chunk of every sandbox and end user with a query word, and SQL threw most of them away:
 -- the cost of a run's prefetch grew with all the conversation memory a router ever stored. fts_scope holds
 -- "zs {sandbox}" for content shared in a sandbox and "zu {sandbox} {end user}" for one end user's memory; a search
@@ -28,3 +28,7 @@ CREATE TRIGGER chunks_fts_update AFTER UPDATE ON chunks BEGIN
     INSERT INTO chunks_fts(chunks_fts, rowid, content, breadcrumb, file_path, fts_scope) VALUES ('delete', old.seq, old.content, old.breadcrumb, old.file_path, old.fts_scope);
     INSERT INTO chunks_fts(rowid, content, breadcrumb, file_path, fts_scope) VALUES (new.seq, new.content, new.breadcrumb, new.file_path, new.fts_scope);
 END;
+
+-- "Does this sandbox have shared content?" (asked twice a run, to skip retrieval where there is nothing to find) read
+-- every memory chunk of the sandbox before finding none: a run cost more the more conversations the sandbox held.
+CREATE INDEX ix_chunks_shared ON chunks(sandbox_id) WHERE end_user_id IS NULL;
