@@ -9,9 +9,9 @@ internal sealed record BenchOptions
         dotnet run -c Release --project bench/Portage.Bench.Router -- [options]
           --concurrency 1,16,64,256  concurrent streams per level
           --runs 200                 streams per level and mode (at least 2 x the level's concurrency)
-          --warmup 50                streams per mode before the first level, not measured
+          --warmup 50                streams per mode before the first level, not measured (and turns of a warmup conversation)
           --deltas 50                text deltas per upstream response
-          --delta-delay-ms 1         pause between the upstream's deltas (0: none)
+          --delta-delay-ms 1         pause between the upstream's deltas (0: none; default 0 with --conversation)
           --hold 256                 streams held open mid-response for the memory figure (0: skip)
           --window-turns 100000      turns in the window of the append figure (0: skip)
           --append-samples 200       measured appends (one run's start + end) per window size
@@ -32,7 +32,8 @@ internal sealed record BenchOptions
     public int Runs { get; init; } = 200;
     public int Warmup { get; init; } = 50;
     public int Deltas { get; init; } = 50;
-    public int DeltaDelayMs { get; init; } = 1;
+    public int DeltaDelayMs => DeltaDelayMsGiven ?? (Conversation > 0 ? 0 : 1);
+    public int? DeltaDelayMsGiven { get; init; }
     public int Hold { get; init; } = 256;
     public int WindowTurns { get; init; } = 100_000;
     public int AppendSamples { get; init; } = 200;
@@ -82,7 +83,7 @@ internal sealed record BenchOptions
                 "--runs" => options with { Runs = Positive(args[i], value) },
                 "--warmup" => options with { Warmup = NonNegative(args[i], value) },
                 "--deltas" => options with { Deltas = Positive(args[i], value) },
-                "--delta-delay-ms" => options with { DeltaDelayMs = NonNegative(args[i], value) },
+                "--delta-delay-ms" => options with { DeltaDelayMsGiven = NonNegative(args[i], value) },
                 "--hold" => options with { Hold = NonNegative(args[i], value) },
                 "--window-turns" => options with { WindowTurns = NonNegative(args[i], value) },
                 "--append-samples" => options with { AppendSamples = Positive(args[i], value) },

@@ -9,17 +9,24 @@ internal sealed record ConversationPoint(
     double CpuMsPerRun, double RouterCpuMsPerRun, double RequestBytesP50, long RequestBytesMax, double InputTokensP50, long InputTokensMax)
 {
     /// <summary>The turns reported for turn <paramref name="at"/>: ±5 % of it, at least ±4 and at most ±10, within the conversation.</summary>
-    public static ConversationPoint? Of(int at, IReadOnlyList<TurnResult> turns, double directCpuMsPerStream)
+    public static (int At, int From, int To) Range(int at, int turns)
     {
         var half = Math.Clamp(at / 20, 4, 10);
-        var around = turns.Where(t => t.Turn >= at - half && t.Turn <= at + half).ToList();
+        return (at, Math.Max(1, at - half), Math.Min(turns, at + half));
+    }
+
+    /// <summary>The figures of the turns around <paramref name="at"/>; null when the conversation did not get there.</summary>
+    public static ConversationPoint? Of(int at, IReadOnlyList<TurnResult> turns, double directCpuMsPerStream)
+    {
+        var (_, from, to) = Range(at, int.MaxValue);
+        var around = turns.Where(t => t.Turn >= from && t.Turn <= to).ToList();
         var ok = around.Where(t => t.Error is null).ToList();
         if (at > turns.Count || ok.Count == 0)
         {
             return null;
         }
 
-        // CPU is the mean over the turns: a turn's background work is counted in the next one's interval.
+        // The mean, not the median: a turn's background work is in the next turn's figure, and a collection in one turn's.
         var cpu = Math.Round(around.Average(t => t.CpuMs), 2);
         return new ConversationPoint(at, around[0].Turn, around[^1].Turn, around.Count, around.Count - ok.Count, around[^1].Compactions,
             around.Count(t => t.Compacted), Median(ok.Select(t => t.FirstTokenMs)), Math.Round(ok.Max(t => t.FirstTokenMs), 3),

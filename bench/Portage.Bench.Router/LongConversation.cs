@@ -8,7 +8,7 @@ namespace Portage.Bench.Router;
 /// <param name="Turn">1 for the first.</param>
 /// <param name="FirstTokenMs">From sending the request to the first <c>agent_text_delta</c>.</param>
 /// <param name="TotalMs">To the end of the body.</param>
-/// <param name="CpuMs">This process's CPU from the end of the previous turn to the end of this one (the turns run back to back).</param>
+/// <param name="CpuMs">This process's CPU from the end of the previous turn to the end of this one: the previous turn's background work may be in it.</param>
 /// <param name="RequestBytes">Body of the run's streaming request to the upstream (0 when it made none).</param>
 /// <param name="InputTokens"><c>usage.input_tokens</c> of <c>agent_finish</c> (-1 without one).</param>
 /// <param name="Compacted">The run sent <c>context_compacted</c>.</param>
@@ -23,22 +23,32 @@ internal sealed record TurnResult(
 /// <summary>
 /// One conversation held for many turns through the real router: one end user, no session id, so every run continues
 /// the window's openai session (rules 3d and 4), and the router compacts the conversation whenever it passes its
-/// threshold. The turns run back to back; each one's CPU is the process's CPU since the previous one ended, so a
-/// turn's background work (conversation memory) lands in the next one's figure, which evens out over the turns
-/// reported around each point.
+/// threshold. The turns run back to back, and each one's CPU is the process's CPU since the previous one ended: a turn's
+/// background work (its conversation memory) lands in the next one's figure, so a mean over consecutive turns is the
+/// cost of a run with its background work, without the idle time a wait for it would add.
 /// </summary>
 internal sealed class LongConversation(LoadDriver driver, FakeUpstream fake, BenchOptions options)
 {
     private const string EndUser = "bench-conversation";
-    private const int DirectStreams = 50;
+    private const int DirectStreams = 100;
     private const int MaxFailures = 10;
 
     public async Task<ConversationFigures> RunAsync(Action<string> progress, CancellationToken ct)
     {
-        // What the client and the fake cost alone, for one stream of the same answer: the router's share is the rest.
+        // Continuing sessions and compacting are paths the stream warmup never takes: the JIT meets them here, unmeasured.
+        for (var turn = 1; turn <= options.Warmup; turn++)
+        {
+            await driver.TurnAsync(EndUser + "-warmup", Message(turn), _ => { }, ct);
+        }
+
+        // What the client and the fake cost alone, for one stream of the same answer: the router's share is the rest. Like
+        // the turns, the streams run back to back and are measured without waiting for the process to go idle, so the
+        // thread pool's idle spinning is in neither figure.
         await ProcessProbe.SettleAsync();
-        var (direct, directCpu) = await ProcessProbe.CpuPerStreamAsync(DirectStreams,
-            () => LoadDriver.RunBatchAsync(1, DirectStreams, i => driver.DirectAsync(Message(-1 - i), null, ct)));
+        var started = ProcessProbe.CpuTime();
+        var direct = await LoadDriver.RunBatchAsync(1, DirectStreams, i => driver.DirectAsync(Message(-1 - i), null, ct));
+        var directCpu = Math.Round((ProcessProbe.CpuTime() - started).TotalMilliseconds / DirectStreams, 2);
+        await ProcessProbe.SettleAsync();
         progress($"direct: {directCpu:0.00} ms CPU per stream, TTFT p50 {direct.FirstTokenMs.P50:0.00} ms");
 
         var turns = new List<TurnResult>(options.Conversation);
