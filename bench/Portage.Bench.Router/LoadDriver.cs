@@ -34,26 +34,40 @@ internal sealed class LoadDriver(HttpClient http, string upstreamUrl, RouterEndp
     }
 
     /// <summary>A stream read straight from the fake upstream, as the router's own HTTP client would.</summary>
-    public Task<StreamSample> DirectAsync(Action? onFirstToken, CancellationToken ct)
+    public Task<StreamSample> DirectAsync(Action? onFirstToken, CancellationToken ct) => DirectAsync(Prompt, onFirstToken, ct);
+
+    /// <summary>A stream read straight from the fake upstream, asking <paramref name="prompt"/>.</summary>
+    public Task<StreamSample> DirectAsync(string prompt, Action? onFirstToken, CancellationToken ct)
     {
-        var body = $$"""{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"system","content":"You are a benchmark."},{"role":"user","content":"{{Prompt}}"}]}""";
+        var body = $$"""{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"system","content":"You are a benchmark."},{"role":"user","content":"{{JsonEncodedText.Encode(prompt)}}"}]}""";
         return ReadAsync(upstreamUrl + "/chat/completions", body, null, item => item.Data switch
         {
             "[DONE]" => Frame.Done,
             var data when FakeUpstream.IsTextDelta(data) => Frame.TextDelta,
             var data when data.StartsWith("{\"error\"", StringComparison.Ordinal) => Frame.Error,
             _ => Frame.Other,
-        }, onFirstToken, ct);
+        }, onFirstToken, null, ct);
     }
 
     /// <summary>A run through the router on the <c>openai</c> provider (pointed at the fake), as the given end user.</summary>
-    public Task<StreamSample> ThroughRouterAsync(string endUserId, string? windowId, Action? onFirstToken, CancellationToken ct)
+    public Task<StreamSample> ThroughRouterAsync(string endUserId, string? windowId, Action? onFirstToken, CancellationToken ct) =>
+        ThroughRouterAsync(endUserId, windowId, Prompt, onFirstToken, null, ct);
+
+    /// <summary>
+    /// One turn of a conversation through the router: the end user's active window and, with no session id, the
+    /// window's latest openai session (rules 3d and 4). <paramref name="observe"/> sees every frame.
+    /// </summary>
+    public Task<StreamSample> TurnAsync(string endUserId, string message, Action<SseItem<string>> observe, CancellationToken ct) =>
+        ThroughRouterAsync(endUserId, null, message, null, observe, ct);
+
+    private Task<StreamSample> ThroughRouterAsync(
+        string endUserId, string? windowId, string message, Action? onFirstToken, Action<SseItem<string>>? observe, CancellationToken ct)
     {
         var body = JsonSerializer.Serialize(new AgentRunRequest
         {
             Provider = "openai",
             SystemPrompt = "You are a benchmark.",
-            Messages = [new RunMessage { Role = "user", Content = Prompt }],
+            Messages = [new RunMessage { Role = "user", Content = message }],
             EndUserId = endUserId,
             ContextWindowId = windowId,
         }, ProtocolJson.Wire.AgentRunRequest);
@@ -63,7 +77,7 @@ internal sealed class LoadDriver(HttpClient http, string upstreamUrl, RouterEndp
             "agent_finish" => Frame.Done,
             "agent_error" => Frame.Error,
             _ => Frame.Other,
-        }, onFirstToken, ct);
+        }, onFirstToken, observe, ct);
     }
 
     /// <summary>Runs <paramref name="count"/> streams with <paramref name="concurrency"/> of them in flight at any time.</summary>
@@ -93,7 +107,8 @@ internal sealed class LoadDriver(HttpClient http, string upstreamUrl, RouterEndp
     }
 
     private async Task<StreamSample> ReadAsync(
-        string url, string body, string? apiKey, Func<SseItem<string>, Frame> classify, Action? onFirstToken, CancellationToken ct)
+        string url, string body, string? apiKey, Func<SseItem<string>, Frame> classify, Action? onFirstToken, Action<SseItem<string>>? observe,
+        CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         double firstToken = double.NaN;
@@ -116,6 +131,7 @@ internal sealed class LoadDriver(HttpClient http, string upstreamUrl, RouterEndp
             string? error = "the stream ended without a terminal frame";
             await foreach (var item in SseParser.Create(stream).EnumerateAsync(ct))
             {
+                observe?.Invoke(item);
                 switch (classify(item))
                 {
                     case Frame.TextDelta when deltas++ == 0:

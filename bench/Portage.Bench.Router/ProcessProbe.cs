@@ -94,7 +94,8 @@ internal static class ProcessProbe
         return watch.Elapsed;
     }
 
-    private static TimeSpan CpuTime()
+    /// <summary>This process's CPU time so far, all threads.</summary>
+    public static TimeSpan CpuTime()
     {
         using var process = Process.GetCurrentProcess();
         return process.TotalProcessorTime;

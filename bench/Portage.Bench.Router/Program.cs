@@ -3,7 +3,10 @@
 // fake and the same number through the router; memory per open stream; and window append latency at 100k turns.
 // Progress goes to stderr; the Markdown tables to stdout; everything to the JSON file. docs/benchmarks.md explains it.
 //
+// With --conversation N it holds one conversation for N turns instead (request size, CPU and TTFT as it grows and is compacted).
+//
 //   dotnet run -c Release --project bench/Portage.Bench.Router -- [--concurrency 1,16,64,256] [--runs 200] [--postgres "<conn>"] [--out bench-results.json]
+//   dotnet run -c Release --project bench/Portage.Bench.Router -- --conversation 2000
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Portage.Bench.Router;
@@ -33,7 +36,7 @@ var machine = Machine.Describe();
 var clock = Stopwatch.StartNew();
 void Progress(string message) => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {message}");
 
-await using var fake = await FakeUpstream.StartAsync(options.Deltas, TimeSpan.FromMilliseconds(options.DeltaDelayMs));
+await using var fake = await FakeUpstream.StartAsync(options.Deltas, options.DeltaChars, TimeSpan.FromMilliseconds(options.DeltaDelayMs));
 var folder = Path.Combine(Path.GetTempPath(), "portage-bench-router", Guid.NewGuid().ToString("n"));
 string[] routerArgs =
 [
@@ -43,7 +46,7 @@ string[] routerArgs =
     $"--Providers:OpenAI:BaseUrl={fake.BaseUrl}",
     "--Providers:OpenAI:ApiKey=bench-key",
     .. options.Postgres is null ? Array.Empty<string>() : ["--Storage:Provider=postgres", $"--ConnectionStrings:Postgres={options.Postgres}"],
-    .. options.Settings.Select(setting => "--" + setting),
+    .. options.RouterSettings.Select(setting => "--" + setting),
 ];
 
 try
@@ -115,14 +118,20 @@ try
         window = await new WindowAppend(app.Services, credentials.SandboxId).RunAsync(options, driver, Progress, ct);
     }
 
+    ConversationFigures? conversation = null;
+    if (options.Conversation > 0)
+    {
+        conversation = await new LongConversation(driver, fake, options).RunAsync(Progress, ct);
+    }
+
     // The connection string may hold a password: the report only says one was given.
     var report = new BenchReport(machine, options with { Postgres = options.Postgres is null ? null : "(given)" }, options.Storage,
-        levels, memory, window, Math.Round(clock.Elapsed.TotalSeconds, 1));
+        levels, memory, window, conversation, Math.Round(clock.Elapsed.TotalSeconds, 1));
     Console.Write(report.ToMarkdown());
     await File.WriteAllTextAsync(options.Out, report.ToJson());
     Progress($"wrote {Path.GetFullPath(options.Out)}");
     await app.StopAsync();
-    return levels.Any(l => l.Direct.Failed + l.Router.Failed > 0) || memory?.Router.Failed > 0 ? 1 : 0;
+    return levels.Any(l => l.Direct.Failed + l.Router.Failed > 0) || memory?.Router.Failed > 0 || conversation?.Failed > 0 ? 1 : 0;
 }
 finally
 {

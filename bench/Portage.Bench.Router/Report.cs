@@ -56,6 +56,7 @@ internal sealed record BenchReport(
     IReadOnlyList<LevelResult> Levels,
     MemoryFigures? Memory,
     WindowFigures? Window,
+    ConversationFigures? Conversation,
     double DurationSeconds)
 {
     private static readonly JsonSerializerOptions s_json = new()
@@ -72,6 +73,17 @@ internal sealed record BenchReport(
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"Portage router benchmark, {Storage}: {Machine.Cpu}, {Machine.Cores} cores, {Machine.MemoryMib:N0} MiB, {Machine.Os}, {Machine.Dotnet}, " +
             $"{Machine.Gc} GC; load average at start {Machine.LoadAverageAtStart}; {Machine.StartedAt:yyyy-MM-dd HH:mm} UTC; {DurationSeconds:0} s in all.");
+        if (Conversation is { } conversation)
+        {
+            md.AppendLine();
+            conversation.AppendMarkdown(md, Options, Storage);
+        }
+
+        if (Levels.Count == 0)
+        {
+            return md.ToString();
+        }
+
         md.AppendLine(CultureInfo.InvariantCulture, $"Upstream: {Options.Deltas} deltas per response, {Options.DeltaDelayMs} ms apart. Times in ms as p50 / p95 / p99; overhead = router pX − direct pX; router CPU = process CPU per stream, router − direct.");
         md.AppendLine();
         md.AppendLine("| streams | n | TTFT direct | TTFT router | TTFT overhead | total direct | total router | total overhead | deltas/s direct | deltas/s router | router CPU ms/run | failed |");
@@ -115,9 +127,9 @@ internal sealed record BenchReport(
         return md.ToString();
     }
 
-    private static string Ms(Percentiles p) => $"{Ms(p.P50)} / {Ms(p.P95)} / {Ms(p.P99)}";
+    internal static string Ms(Percentiles p) => $"{Ms(p.P50)} / {Ms(p.P95)} / {Ms(p.P99)}";
 
-    private static string Ms(double ms) => double.IsNaN(ms) ? "–" : Math.Abs(ms) switch
+    internal static string Ms(double ms) => double.IsNaN(ms) ? "–" : Math.Abs(ms) switch
     {
         < 10 => ms.ToString("0.00", CultureInfo.InvariantCulture),
         < 100 => ms.ToString("0.0", CultureInfo.InvariantCulture),

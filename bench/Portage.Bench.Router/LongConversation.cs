@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Net.ServerSentEvents;
+using System.Text.Json;
+
+namespace Portage.Bench.Router;
+
+/// <summary>One turn of the long conversation.</summary>
+/// <param name="Turn">1 for the first.</param>
+/// <param name="FirstTokenMs">From sending the request to the first <c>agent_text_delta</c>.</param>
+/// <param name="TotalMs">To the end of the body.</param>
+/// <param name="CpuMs">This process's CPU from the end of the previous turn to the end of this one: the previous turn's background work may be in it.</param>
+/// <param name="RequestBytes">Body of the run's streaming request to the upstream (0 when it made none).</param>
+/// <param name="InputTokens"><c>usage.input_tokens</c> of <c>agent_finish</c> (-1 without one).</param>
+/// <param name="Compacted">The run sent <c>context_compacted</c>.</param>
+/// <param name="Compactions">Compactions so far, this one included.</param>
+/// <param name="SummaryRequests">Non-streaming (summariser) requests the upstream got during the turn.</param>
+/// <param name="SummaryBytes">Their bodies.</param>
+/// <param name="Error">Why the turn failed, or null.</param>
+internal sealed record TurnResult(
+    int Turn, double FirstTokenMs, double TotalMs, double CpuMs, long RequestBytes, long InputTokens, bool Compacted, int Compactions,
+    long SummaryRequests, long SummaryBytes, string? Error);
+
+/// <summary>
+/// One conversation held for many turns through the real router: one end user, no session id, so every run continues
+/// the window's openai session (rules 3d and 4), and the router compacts the conversation whenever it passes its
+/// threshold. The turns run back to back, and each one's CPU is the process's CPU since the previous one ended: a turn's
+/// background work (its conversation memory) lands in the next one's figure, so a mean over consecutive turns is the
+/// cost of a run with its background work, without the idle time a wait for it would add.
+/// </summary>
+internal sealed class LongConversation(LoadDriver driver, FakeUpstream fake, BenchOptions options)
+{
+    private const string EndUser = "bench-conversation";
+    private const int DirectStreams = 100;
+    private const int MaxFailures = 10;
+
+    public async Task<ConversationFigures> RunAsync(Action<string> progress, CancellationToken ct)
+    {
+        // Continuing sessions and compacting are paths the stream warmup never takes: the JIT meets them here, unmeasured.
+        for (var turn = 1; turn <= options.Warmup; turn++)
+        {
+            await driver.TurnAsync(EndUser + "-warmup", Message(turn), _ => { }, ct);
+        }
+
+        // What the client and the fake cost alone, for one stream of the same answer: the router's share is the rest. Like
+        // the turns, the streams run back to back and are measured without waiting for the process to go idle, so the
+        // thread pool's idle spinning is in neither figure.
+        await ProcessProbe.SettleAsync();
+        var started = ProcessProbe.CpuTime();
+        var direct = await LoadDriver.RunBatchAsync(1, DirectStreams, i => driver.DirectAsync(Message(-1 - i), null, ct));
+        var directCpu = Math.Round((ProcessProbe.CpuTime() - started).TotalMilliseconds / DirectStreams, 2);
+        await ProcessProbe.SettleAsync();
+        progress($"direct: {directCpu:0.00} ms CPU per stream, TTFT p50 {direct.FirstTokenMs.P50:0.00} ms");
+
+        var turns = new List<TurnResult>(options.Conversation);
+        var sessions = new HashSet<string>(StringComparer.Ordinal);
+        var windows = new HashSet<string>(StringComparer.Ordinal);
+        var compactions = 0;
+        var failures = 0;
+        var watch = Stopwatch.StartNew();
+        var cpu = ProcessProbe.CpuTime();
+        for (var turn = 1; turn <= options.Conversation && failures < MaxFailures; turn++)
+        {
+            var before = fake.Counts();
+            var (compacted, inputTokens) = (false, -1L);
+            var sample = await driver.TurnAsync(EndUser, Message(turn), item =>
+            {
+                if (item.EventType == "context_compacted")
+                {
+                    compacted = true;
+                }
+                else if (item.EventType == "agent_finish")
+                {
+                    inputTokens = Finish(item, sessions, windows);
+                }
+            }, ct);
+            var now = ProcessProbe.CpuTime();
+            var after = fake.Counts();
+            compactions += compacted ? 1 : 0;
+            failures += sample.Error is null ? 0 : 1;
+            turns.Add(new TurnResult(turn, Math.Round(sample.FirstTokenMs, 3), Math.Round(sample.TotalMs, 3), Math.Round((now - cpu).TotalMilliseconds, 3),
+                after.StreamRequests > before.StreamRequests ? after.LastStreamBytes : 0, inputTokens, compacted, compactions,
+                after.CompletionRequests - before.CompletionRequests, after.CompletionBytes - before.CompletionBytes, sample.Error));
+            cpu = now;
+            if (turn % 100 == 0 || sample.Error is not null)
+            {
+                progress($"turn {turn}: {compactions} compactions, request {turns[^1].RequestBytes:N0} bytes, {inputTokens:N0} input tokens, " +
+                    $"TTFT {sample.FirstTokenMs:0.0} ms{(sample.Error is null ? "" : $", failed: {sample.Error}")}");
+            }
+        }
+
+        watch.Stop();
+        var upstream = fake.Counts();
+        return ConversationFigures.Of(options, directCpu, turns, sessions.Count, windows.Count, upstream.MaxCompletionBytes, Math.Round(watch.Elapsed.TotalSeconds, 1));
+    }
+
+    // A user message of --message-tokens tokens that says which turn it is and differs from every other.
+    private string Message(int turn)
+    {
+        var opening = $"Turn {turn}. ";
+        return opening + Prose.Words(turn, (options.MessageTokens * 4) - opening.Length);
+    }
+
+    // The input tokens of agent_finish; notes its session and window, which must stay the same all along.
+    private static long Finish(SseItem<string> item, HashSet<string> sessions, HashSet<string> windows)
+    {
+        using var finish = JsonDocument.Parse(item.Data);
+        var root = finish.RootElement;
+        if (root.TryGetProperty("session_id", out var session) && session.GetString() is { } sessionId)
+        {
+            sessions.Add(sessionId);
+        }
+
+        if (root.TryGetProperty("context_window_id", out var window) && window.GetString() is { } windowId)
+        {
+            windows.Add(windowId);
+        }
+
+        return root.TryGetProperty("usage", out var usage) && usage.TryGetProperty("input_tokens", out var input) ? input.GetInt64() : -1;
+    }
+}
