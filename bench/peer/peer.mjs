@@ -5,9 +5,9 @@
 // Prints a Markdown table (TTFT p50, streams/s, CPU ms per stream of each process) and writes the figures as JSON.
 // docs/benchmarks.md ("Peer comparison") explains it.
 //
-//   node bench/peer/peer.mjs [--levels 1,16,64,256] [--streams 600] [--warmup 300] [--deltas 50]
+//   node bench/peer/peer.mjs [--levels 1,16,64,256] [--streams 600] [--warmup 2000] [--deltas 50]
 //                            [--postgres "<connection string>"] [--no-build] [--out peer-results.json]
-//                            [--targets direct,portkey,portage] [--set Section:Key=value ...]
+//                            [--targets direct,portkey,portage] [--set Section:Key=value ...] [--portage-dll <path>]
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -27,7 +27,7 @@ const arg = (name, fallback) => {
 const options = {
   levels: arg('levels', '1,16,64,256').split(',').map(Number),
   streams: Number(arg('streams', '600')),
-  warmup: Number(arg('warmup', '300')),
+  warmup: Number(arg('warmup', '2000')),
   deltas: Number(arg('deltas', '50')),
   postgres: arg('postgres', null),
   build: !process.argv.includes('--no-build'),
@@ -118,7 +118,7 @@ async function batch(target, concurrency, count) {
 const scratch = path.join(os.tmpdir(), 'portage-peer');
 fs.mkdirSync(scratch, { recursive: true });
 const portkeyServer = await installPortkey(scratch, log);
-const portageDll = path.join(repo, 'artifacts/bin/Portage.Server/release/Portage.Server.dll');
+const portageDll = arg('portage-dll', path.join(repo, 'artifacts/bin/Portage.Server/release/Portage.Server.dll'));
 if (options.build) {
   log('building Portage (Release)');
   execFileSync('dotnet', ['build', '-c', 'Release', '-v', 'q', '-nologo', path.join(repo, 'src/Portage.Server')], { stdio: 'inherit' });
