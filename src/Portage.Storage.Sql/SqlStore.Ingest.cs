@@ -112,12 +112,19 @@ public abstract partial class SqlStore : IIngestStore
             return 0;
         }
 
+        var indexed = await CompleteInAsync(db, jobId, chunks, resultJson, now, cancellationToken);
+        await db.CommitAsync(cancellationToken);
+        return indexed;
+    }
+
+    // Stores a job's chunks and marks it completed, inside the caller's transaction; the chunks newly indexed.
+    private async Task<int> CompleteInAsync(SqlSession db, string jobId, IReadOnlyList<ChunkRecord> chunks, string resultJson, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var indexed = chunks.Count == 0 ? 0 : await InsertChunksAsync(db, chunks, cancellationToken);
         await db.ExecuteAsync(
             "UPDATE ingest_jobs SET status = 'completed', completed_at = @now, lease_expires_at = NULL, error_message = NULL, " +
             $"result = {dialect.JsonSet("@result", ("indexed", "@indexed"), ("duplicates", "@duplicates"))} WHERE id = @id",
             cancellationToken, ("@now", dialect.Time(now)), ("@result", resultJson), ("@indexed", indexed), ("@duplicates", chunks.Count - indexed), ("@id", jobId));
-        await db.CommitAsync(cancellationToken);
         return indexed;
     }
 

@@ -83,6 +83,10 @@ public abstract partial class SqlStore : IRunStore
         if (end.Memory is { } memory)
         {
             await InsertJobAsync(db, memory, cancellationToken);
+            if (end.MemoryChunks is { } indexed)
+            {
+                await CompleteInAsync(db, memory.Id, indexed.Chunks, indexed.ResultJson, end.FinishedAt, cancellationToken);
+            }
         }
 
         await db.CommitAsync(cancellationToken);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Portage.Core.Tenancy;
 using Portage.Core.Windows;
 
@@ -5,11 +6,12 @@ namespace Portage.Core.Ingest;
 
 /// <summary>
 /// Makes each run's turns retrievable memory of its end user only (issue 4, scope 8): the user's messages and the
-/// assistant's text become one indexing job of <c>conversation</c> content owned by the run's end user. The job is
-/// stored in the run's own end transaction (see <c>RunEnd.Memory</c>), so a recorded run always has its memory queued
-/// and it costs the run no write of its own; <see cref="Queued"/> wakes a worker once it is committed.
+/// assistant's text become one indexing job of <c>conversation</c> content owned by the run's end user. The job and
+/// its chunks are stored, completed, in the run's own end transaction (see <c>RunEnd.Memory</c>): a recorded run is
+/// searchable memory the moment its answer is, and indexing it costs no write of its own. A run whose turns could not
+/// be chunked leaves the job queued for the ingest worker (<see cref="Queued"/> wakes one).
 /// </summary>
-public sealed class ConversationMemory(IngestService ingest, IngestSignal signal)
+public sealed partial class ConversationMemory(IngestService ingest, IngestSignal signal, Chunker chunker, TimeProvider time, ILogger<ConversationMemory> logger)
 {
     /// <summary>The job that indexes the run's user messages and the assistant's answer.</summary>
     public IngestJobRecord JobFor(RunScope run, WindowRecord runWindow, IReadOnlyList<string> userMessages, NewTurn assistant)
@@ -28,6 +30,24 @@ public sealed class ConversationMemory(IngestService ingest, IngestSignal signal
         return ingest.TurnsJob(runWindow with { EndUserId = run.EndUserId }, turns, null);
     }
 
-    /// <summary>Wakes an ingest worker for a job that was just committed.</summary>
+    /// <summary>The chunks of <paramref name="job"/>, or null when chunking failed (the worker retries it then).</summary>
+    public JobChunks? ChunksOf(IngestJobRecord job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        try
+        {
+            return JobChunks.Of(chunker, job, time.GetUtcNow());
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException)
+        {
+            LogChunkingDeferred(logger, ex, job.Id);
+            return null;
+        }
+    }
+
+    /// <summary>Wakes an ingest worker for a job that was just committed queued.</summary>
     public void Queued() => signal.Notify();
+
+    [LoggerMessage(LogLevel.Warning, "Chunking conversation memory job {JobId} with its run failed; the ingest worker will retry it")]
+    private static partial void LogChunkingDeferred(ILogger logger, Exception exception, string jobId);
 }

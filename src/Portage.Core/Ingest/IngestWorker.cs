@@ -1,8 +1,6 @@
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Portage.Core.Retrieval;
 using Portage.Core.Telemetry;
 
 namespace Portage.Core.Ingest;
@@ -67,21 +65,9 @@ public sealed partial class IngestWorker(
 
         try
         {
-            var mode = Chunker.ModeOf(job.SourceType, job.FilePath);
-            // A job of several turns chunks each on its own, so every turn keeps its speaker and is found by itself.
-            var pieces = job.Turns is { Count: > 0 } turns
-                ? [.. turns.SelectMany(t => chunker.Chunk(InputOf(job, t.Text, t.Speaker)))]
-                : chunker.Chunk(InputOf(job, job.Text, job.Speaker));
             var now = time.GetUtcNow();
-            var chunks = pieces.Select(p => new ChunkRecord(p.Id, job.SandboxId, job.DataSourceId, job.ProjectId, job.EndUserId, p.CanonicalPath, p.Breadcrumb,
-                job.FilePath, job.SourceType, p.Content, p.ContentHash, p.TokenEstimate, job.Id, now)).ToList();
-            var result = new JsonObject { ["chunks"] = chunks.Count, ["chunking"] = mode };
-            if (job.FilePath is not null)
-            {
-                result["file_path"] = job.FilePath;
-            }
-
-            var indexed = await store.CompleteAsync(job.Id, chunks, result.ToJsonString(), now, ct);
+            var (chunks, result) = JobChunks.Of(chunker, job, now);
+            var indexed = await store.CompleteAsync(job.Id, chunks, result, now, ct);
             LogCompleted(logger, job.Id, indexed, chunks.Count - indexed);
         }
         catch (Exception ex)
@@ -100,9 +86,6 @@ public sealed partial class IngestWorker(
         var delay = settings.RetryBaseDelayMilliseconds * Math.Pow(2, Math.Min(retryCount, 20));
         return TimeSpan.FromMilliseconds(Math.Min(delay, settings.MaxRetryDelaySeconds * 1000));
     }
-
-    private static ChunkInput InputOf(IngestJobRecord job, string text, string? speaker) =>
-        new(job.SandboxId, job.DataSourceId, job.EndUserId, text, job.SourceType, job.FilePath, speaker);
 
     private async Task LoopAsync(CancellationToken stoppingToken)
     {

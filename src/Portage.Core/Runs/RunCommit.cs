@@ -61,7 +61,8 @@ public sealed partial class RunCommit(
             JsonSerializer.Serialize(usage, ProtocolJson.Default.Usage),
             failure?.Message,
             now);
-        end = end with { Memory = memory.JobFor(run.Scope, run.Window, request.UserMessages, end.AssistantTurn) };
+        var job = memory.JobFor(run.Scope, run.Window, request.UserMessages, end.AssistantTurn);
+        end = end with { Memory = job, MemoryChunks = memory.ChunksOf(job) };
 
         // Ended by hand on both paths: the commit span must close before the run span.
         var commit = PortageTelemetry.Source.StartActivity("commit_turn");
@@ -77,9 +78,12 @@ public sealed partial class RunCommit(
             return new CommittedRun(end.AssistantTurn, usage, refused);
         }
 
-        // The store's lease went with the commit, and the memory job is queued.
+        // The store's lease went with the commit; a memory job left queued needs a worker.
         run.Lease.EndedWithCommit();
-        memory.Queued();
+        if (end.MemoryChunks is null)
+        {
+            memory.Queued();
+        }
         commit?.Dispose();
         run.Trace.End(status, completed: status is not (RunStatus.Failed or RunStatus.Cancelled), stopReason, usage, failure, metricTags);
         return new CommittedRun(end.AssistantTurn, usage, null);

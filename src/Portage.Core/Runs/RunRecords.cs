@@ -71,6 +71,9 @@ public sealed record RunEnd(
     string? Error,
     DateTimeOffset FinishedAt)
 {
-    /// <summary>The conversation-memory job queued with the run's end, or null.</summary>
+    /// <summary>The conversation-memory job stored with the run's end, or null.</summary>
     public IngestJobRecord? Memory { get; init; }
+
+    /// <summary>The chunks of <see cref="Memory"/>, stored with it and the job completed; null leaves the job queued.</summary>
+    public JobChunks? MemoryChunks { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Portage.Core.Ingest;
 using Portage.Core.Retrieval;
@@ -54,15 +55,10 @@ public sealed class ConversationMemoryTests
         };
         Assert.True((await app.RunAsync(body)).Finished);
 
-        // The worker is off: count the jobs the run queued by claiming them by hand.
-        var worker = app.Get<IngestWorker>();
-        var claims = 0;
-        while (claims < 10 && await worker.RunOnceAsync(CancellationToken.None))
-        {
-            claims++;
-        }
-
-        Assert.Equal(1, claims);
+        // The worker is off: the run indexed its memory in its own end transaction, as one job, completed, and left
+        // nothing for a worker to claim.
+        Assert.False(await app.Get<IngestWorker>().RunOnceAsync(CancellationToken.None));
+        Assert.Equal(["completed"], await MemoryJobStatusesAsync(app));
         var hits = new List<ChunkHit>();
         foreach (var (word, message) in new[] { ("kumquat", "The kumquat tree stands by the gate."), ("tamarind", "The tamarind grows in the greenhouse."), ("loquat", "Where should the loquat go?") })
         {
@@ -134,4 +130,23 @@ public sealed class ConversationMemoryTests
     private static bool IsMemory(JsonElement item) => item.GetProperty("canonical_ids")[0].GetString()!.StartsWith("conversation:", StringComparison.Ordinal);
 
     private static string ToolResult(RunResult run) => run.Frames.Single(f => f.Event == "agent_tool_result").Json.GetProperty("result").ToString();
+
+    private static async Task<List<string>> MemoryJobStatusesAsync(PortageApp app)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(app.DataFolderPath, "portage.db"), Mode = SqliteOpenMode.ReadOnly, Pooling = false,
+        }.ToString());
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT status FROM ingest_jobs WHERE source_type = 'conversation'";
+        await using var reader = await command.ExecuteReaderAsync();
+        var statuses = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            statuses.Add(reader.GetString(0));
+        }
+
+        return statuses;
+    }
 }
