@@ -72,6 +72,17 @@ public sealed class DataSourcesResource
             new PurgeDataSourceRequest { DeleteSource = deleteSource }, ProtocolJson.Default.PurgeResponse, cancellationToken);
 
     /// <summary>
+    /// Compacts a context window now (<c>POST …/sources/{window_id}/compact</c>, Portage extension): the turns before the
+    /// newest exchanges are summarised into a <c>compaction</c> turn that later runs read instead of them (the turns
+    /// stay in the window). Without <paramref name="request"/>, the router's <c>Compaction</c> settings decide.
+    /// </summary>
+    public Task<CompactWindowResponse> CompactAsync(
+        string sandboxId, string windowId, CompactWindowRequest? request = null, CancellationToken cancellationToken = default) =>
+        _connection.SendBodyAsync(
+            "dataSources.compact", HttpMethod.Post, $"{Paths.Source(sandboxId, windowId)}/compact",
+            request ?? new CompactWindowRequest(), ProtocolJson.Default.CompactWindowResponse, cancellationToken);
+
+    /// <summary>
     /// Archives a data source at once (<c>POST …/sources/{id}/archive</c>); idempotent. An archived context window
     /// keeps its turns but is never continued implicitly again.
     /// </summary>

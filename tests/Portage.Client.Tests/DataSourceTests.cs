@@ -53,6 +53,32 @@ public sealed class DataSourceTests
     }
 
     [Fact]
+    public async Task A_window_compacted_through_the_sdk_keeps_its_turns_and_lists_the_summary_turn()
+    {
+        using var app = new PortageApp();
+        using var http = app.CreateClient();
+        using var router = Router(app, http);
+        string? windowId = null;
+        foreach (var message in new[] { "My orchard has 40 pear trees.", "The frost came early this year.", "What should I prune first?" })
+        {
+            windowId = await RunAsync(router, new RunOptions { Provider = "echo", EndUserId = "u-123", Message = message, ContextWindowId = windowId });
+        }
+
+        var compacted = await router.Client.DataSources.CompactAsync(app.SandboxId, windowId!, new CompactWindowRequest { EndUserId = "u-123", KeepExchanges = 1 });
+        var other = await Assert.ThrowsAsync<AgentRouterException>(
+            () => router.Client.DataSources.CompactAsync(app.SandboxId, windowId!, new CompactWindowRequest { EndUserId = "u-someone-else" }));
+
+        Assert.True(compacted.Compacted);
+        Assert.Equal((1L, 4L, "echo"), (compacted.ReplacedFromSeq, compacted.ReplacedToSeq, compacted.Provider));
+        Assert.Contains("40 pear trees", compacted.Summary, StringComparison.Ordinal);
+        Assert.Equal(("source_not_found", 404), (other.ErrorType, (int)other.StatusCode));
+        var turns = await router.Client.DataSources.GetTurnsAsync(app.SandboxId, windowId!);
+        Assert.Equal(["user", "assistant", "user", "assistant", "user", "assistant", "compaction"], turns.Turns.Select(t => t.Role));
+        Assert.Equal(compacted.SummarySeq, turns.Turns[^1].Seq);
+        Assert.Equal((1L, 4L), (turns.Turns[^1].Parts[0].Compaction!.ReplacedFromSeq, turns.Turns[^1].Parts[0].Compaction!.ReplacedToSeq));
+    }
+
+    [Fact]
     public async Task A_window_registered_like_contextWindow_create_is_used_by_a_run_then_purged()
     {
         using var app = new PortageApp();
