@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Microsoft.AspNetCore.Http.Features;
 using Portage.Core.Telemetry;
 using Portage.Protocol.Runs;
 using Portage.Server.Sse;
@@ -25,13 +24,7 @@ internal static partial class ChatStreamWriter
     {
         var response = context.Response;
         var aborted = context.RequestAborted;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream; charset=utf-8";
-        response.Headers.CacheControl = "no-cache,no-store";
-        response.Headers.ContentEncoding = "identity";
-        response.Headers["X-Accel-Buffering"] = "no";
-        context.Features.GetRequiredFeature<IHttpResponseBodyFeature>().DisableBuffering();
-        await response.StartAsync(aborted);
+        await EventStreamResponse.StartAsync(context);
         await WriteChunkAsync(response, Chunk(reply, new ChunkDelta { Role = "assistant", Content = "" }, null), aborted);
 
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(aborted, keyRevoked);
