@@ -80,6 +80,11 @@ public abstract partial class SqlStore : IRunStore
             ("@status", end.Status), ("@at", dialect.Time(end.FinishedAt)), ("@stop", end.StopReason), ("@usage", end.UsageJson), ("@error", end.Error),
             ("@id", end.Scope.RunId), ("@sandbox", end.Scope.SandboxId));
         await ReleaseLeaseAsync(db, end.Scope.WindowId, end.Scope.RunId, cancellationToken);
+        if (end.Memory is { } memory)
+        {
+            await InsertJobAsync(db, memory, cancellationToken);
+        }
+
         await db.CommitAsync(cancellationToken);
         return seq;
     }

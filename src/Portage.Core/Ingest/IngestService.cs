@@ -124,13 +124,22 @@ public sealed partial class IngestService(
     /// </summary>
     public async Task<IngestJobRecord> IndexTurnsAsync(WindowRecord window, IReadOnlyList<IngestTurn> turns, string? projectId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(window);
-        ArgumentNullException.ThrowIfNull(turns);
-        var job = new IngestJobRecord(ids.NewId("job"), window.SandboxId, window.Id, projectId, window.EndUserId, string.Empty, Conversation, null, null, null,
-            null, IngestStatus.Queued, 0, null, null, time.GetUtcNow(), null, null, turns);
+        var job = TurnsJob(window, turns, projectId);
         await store.EnqueueAsync(job, cancellationToken);
         signal.Notify();
         return job;
+    }
+
+    /// <summary>
+    /// The queued job that indexes <paramref name="turns"/> as <paramref name="window"/>'s conversation content, for a
+    /// caller that stores it in a transaction of its own (a run's end); call <see cref="IngestSignal.Notify"/> after.
+    /// </summary>
+    public IngestJobRecord TurnsJob(WindowRecord window, IReadOnlyList<IngestTurn> turns, string? projectId)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        ArgumentNullException.ThrowIfNull(turns);
+        return new IngestJobRecord(ids.NewId("job"), window.SandboxId, window.Id, projectId, window.EndUserId, string.Empty, Conversation, null, null, null,
+            null, IngestStatus.Queued, 0, null, null, time.GetUtcNow(), null, null, turns);
     }
 
     /// <summary>A job of the sandbox, or 404 <c>job_not_found</c>.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Portage.Core.Ingest;
 using Portage.Core.Providers;
 using Portage.Core.Recording;
 using Portage.Core.Sessions;
@@ -23,6 +24,7 @@ public sealed record CommittedRun(NewTurn Assistant, Usage Usage, Exception? Fai
 /// </summary>
 public sealed partial class RunCommit(
     IRunStore runs,
+    ConversationMemory memory,
     TimeProvider time,
     IOptions<RunOptions> options,
     IOptions<PriceTable> prices,
@@ -59,6 +61,7 @@ public sealed partial class RunCommit(
             JsonSerializer.Serialize(usage, ProtocolJson.Default.Usage),
             failure?.Message,
             now);
+        end = end with { Memory = memory.JobFor(run.Scope, run.Window, request.UserMessages, end.AssistantTurn) };
 
         // Ended by hand on both paths: the commit span must close before the run span.
         var commit = PortageTelemetry.Source.StartActivity("commit_turn");
@@ -74,8 +77,9 @@ public sealed partial class RunCommit(
             return new CommittedRun(end.AssistantTurn, usage, refused);
         }
 
-        // The store's lease went with the commit.
+        // The store's lease went with the commit, and the memory job is queued.
         run.Lease.EndedWithCommit();
+        memory.Queued();
         commit?.Dispose();
         run.Trace.End(status, completed: status is not (RunStatus.Failed or RunStatus.Cancelled), stopReason, usage, failure, metricTags);
         return new CommittedRun(end.AssistantTurn, usage, null);

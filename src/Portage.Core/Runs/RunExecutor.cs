@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portage.Core.Compaction;
 using Portage.Core.Errors;
-using Portage.Core.Ingest;
 using Portage.Core.Providers;
 using Portage.Core.Recording;
 using Portage.Core.Retrieval;
@@ -18,14 +17,13 @@ namespace Portage.Core.Runs;
 /// <summary>
 /// The part of a run after the first byte, as named stages: keep the window (rule 8), build the conversation (rules 4
 /// and 6), compose the provider client, run the agent loop, commit the run (rule 7, also when the client goes away or
-/// the provider fails), let the window's next run go, queue the conversation memory, and send one terminal frame.
+/// the provider fails; with it the conversation memory job), let the window's next run go, and send one terminal frame.
 /// </summary>
 public sealed class RunExecutor(
     RunCommit commit,
     ToolInvoker tools,
     DiscoverPrefetch prefetcher,
     ConversationCompaction compaction,
-    ConversationMemory memory,
     TimeProvider time,
     IOptions<RunOptions> options,
     IOptions<ProviderRetryOptions> retry,
@@ -72,12 +70,8 @@ public sealed class RunExecutor(
             AgentLoop.SetCurrent(span);
             await lease.StopRenewingAsync();
             committed = await commit.CommitAsync(run, conversation, recorder, EndStatus(loop), loop.Failure, metricTags, summaryUsage);
-            // The next run of the window in this process may go; memory is queued after that, not before.
+            // The next run of the window in this process may go.
             lease.LeaveLine();
-            if (committed.Failure is null)
-            {
-                await memory.RememberAsync(run.Scope, run.Window, run.Request.UserMessages, committed.Assistant);
-            }
         }
 
         // Reached only when the stream was read to its end (a consumer that stops early gets nothing more).

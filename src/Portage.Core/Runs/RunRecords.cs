@@ -1,3 +1,4 @@
+using Portage.Core.Ingest;
 using Portage.Core.Sessions;
 using Portage.Core.Tenancy;
 using Portage.Core.Windows;
@@ -55,8 +56,8 @@ public sealed record RunStart(RunRecord Run, SessionRecord? NewSession, IReadOnl
 
 /// <summary>
 /// What is written when a run ends, in one transaction (rule 7): the assistant turn, the session's transcript, the
-/// run's outcome, and the release of the window lease. The session takes the run's model (a continued session may
-/// switch models within its provider).
+/// run's outcome, the release of the window lease, and the job that indexes the run as conversation memory. The
+/// session takes the run's model (a continued session may switch models within its provider).
 /// </summary>
 public sealed record RunEnd(
     RunScope Scope,
@@ -68,4 +69,8 @@ public sealed record RunEnd(
     string? StopReason,
     string? UsageJson,
     string? Error,
-    DateTimeOffset FinishedAt);
+    DateTimeOffset FinishedAt)
+{
+    /// <summary>The conversation-memory job queued with the run's end, or null.</summary>
+    public IngestJobRecord? Memory { get; init; }
+}

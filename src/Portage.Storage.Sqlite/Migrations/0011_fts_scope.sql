@@ -2,7 +2,8 @@
 -- Before, MATCH found every chunk of every sandbox and end user with a query word, and SQL threw most of them away:
 -- the cost of a run's prefetch grew with all the conversation memory a router ever stored. fts_scope holds
 -- "zs {sandbox}" for content shared in a sandbox and "zu {sandbox} {end user}" for one end user's memory; a search
--- ANDs its words with the phrases it may see, and FTS5 skips through the (short) scope lists instead.
+-- ANDs its words with the phrases it may see, and FTS5 skips through the (short) scope lists instead. bm25 counts a
+-- row's tokens over all columns, so the few scope tokens can reorder near ties (weight 0: they never score).
 ALTER TABLE chunks ADD COLUMN fts_scope TEXT GENERATED ALWAYS AS (
     CASE WHEN end_user_id IS NULL THEN 'zs ' || sandbox_id ELSE 'zu ' || sandbox_id || ' ' || end_user_id END) VIRTUAL;
 

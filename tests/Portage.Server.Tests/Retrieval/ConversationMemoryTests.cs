@@ -1,14 +1,11 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Portage.Core.Ingest;
 using Portage.Core.Retrieval;
-using Portage.Core;
-using Portage.Core.Tenancy;
-using Portage.Core.Windows;
+using Portage.Core.Runs;
 using Portage.Server.Tests.Ingest;
 using Portage.Testing;
+using Portage.Testing.Fakes;
 
 namespace Portage.Server.Tests.Retrieval;
 
@@ -84,29 +81,34 @@ public sealed class ConversationMemoryTests
     }
 
     [Fact]
-    public async Task A_memory_job_that_could_not_be_queued_at_first_is_retried_not_dropped()
+    public async Task A_run_whose_end_could_not_be_stored_at_first_is_retried_and_its_memory_is_queued_with_it()
     {
-        using var app = new PortageApp();
-        var flaky = new FlakyIngestStore(failures: 2);
-        using var host = app.WithWebHostBuilder(b => b.ConfigureTestServices(s =>
-            s.AddSingleton<IIngestStore>(sp => flaky.Wrap(sp.GetRequiredService<IPortageStore>()))));
-        using var client = host.CreateClient();
-        var credentials = LocalCredentials.TryRead(app.DataFolderPath)!;
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", credentials.ApiKey);
+        // The memory job is part of the run's end transaction: no separate write that could fail on its own.
+        var refusals = 2;
+        var ends = 0;
+        using var app = new PortageApp(services: s => StoreInterceptor.Replace<IRunStore>(s, call =>
+        {
+            if (call.Method != nameof(IRunStore.EndRunAsync))
+            {
+                return call.Proceed();
+            }
 
-        var frames = await SseFrames.RunAsync(client, $"/api/v1/storage/sandboxes/{credentials.SandboxId}/agents/run", Runs.Body(Secret, endUser: "alice"));
-        Assert.Equal("agent_finish", frames.Terminal().Event);
+            Interlocked.Increment(ref ends);
+            return Interlocked.Decrement(ref refusals) >= 0 ? Task.FromException(new InvalidOperationException("SQLite Error 5: 'database is locked'.")) : call.Proceed();
+        }));
 
-        // The first two attempts to queue the run's memory failed; the third went through and the worker indexed it.
-        var index = host.Services.GetRequiredService<IContentIndex>();
+        var run = await app.RunAsync(Runs.Body(Secret, endUser: "alice"));
+        Assert.True(run.Finished);
+
+        var index = app.Services.GetRequiredService<IContentIndex>();
         IReadOnlyList<ChunkHit> found = [];
         for (var attempt = 0; attempt < 200 && found.Count == 0; attempt++)
         {
             await Task.Delay(25);
-            found = await index.SearchAsync(new ContentQuery(credentials.SandboxId, "Honeycrisp", null, "alice", new HashSet<string>(), 10), CancellationToken.None);
+            found = await index.SearchAsync(new ContentQuery(app.SandboxId, "Honeycrisp", null, "alice", new HashSet<string>(), 10), CancellationToken.None);
         }
 
-        Assert.Equal(3, flaky.Attempts);
+        Assert.Equal(3, Volatile.Read(ref ends));
         Assert.Contains(found, hit => hit.Chunk.Content.Contains("Honeycrisp Zeta", StringComparison.Ordinal));
     }
 
@@ -132,37 +134,4 @@ public sealed class ConversationMemoryTests
     private static bool IsMemory(JsonElement item) => item.GetProperty("canonical_ids")[0].GetString()!.StartsWith("conversation:", StringComparison.Ordinal);
 
     private static string ToolResult(RunResult run) => run.Frames.Single(f => f.Event == "agent_tool_result").Json.GetProperty("result").ToString();
-
-    /// <summary>The store, except that its first few enqueues fail as a locked database would.</summary>
-    private sealed class FlakyIngestStore(int failures)
-    {
-        private int _attempts;
-
-        /// <summary>Every call of EnqueueAsync so far, the failed ones included.</summary>
-        public int Attempts => Volatile.Read(ref _attempts);
-
-        public IIngestStore Wrap(IIngestStore inner) => new Store(inner, this);
-
-        private bool ShouldFail() => Interlocked.Increment(ref _attempts) <= failures;
-
-        private sealed class Store(IIngestStore inner, FlakyIngestStore owner) : IIngestStore
-        {
-            public Task EnqueueAsync(IngestJobRecord job, CancellationToken cancellationToken) => owner.ShouldFail()
-                ? throw new InvalidOperationException("SQLite Error 5: 'database is locked'.")
-                : inner.EnqueueAsync(job, cancellationToken);
-
-            public Task<long> EnqueueTurnAsync(IngestJobRecord job, NewTurn turn, CancellationToken cancellationToken) => inner.EnqueueTurnAsync(job, turn, cancellationToken);
-
-            public Task<IngestJobRecord?> GetJobAsync(string sandboxId, string jobId, CancellationToken cancellationToken) => inner.GetJobAsync(sandboxId, jobId, cancellationToken);
-
-            public Task<IngestJobRecord?> ClaimNextAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int perSandboxConcurrency, CancellationToken cancellationToken) =>
-                inner.ClaimNextAsync(now, leaseUntil, perSandboxConcurrency, cancellationToken);
-
-            public Task<int> CompleteAsync(string jobId, IReadOnlyList<ChunkRecord> chunks, string resultJson, DateTimeOffset now, CancellationToken cancellationToken) =>
-                inner.CompleteAsync(jobId, chunks, resultJson, now, cancellationToken);
-
-            public Task FailAsync(string jobId, string error, DateTimeOffset? retryAt, DateTimeOffset now, CancellationToken cancellationToken) =>
-                inner.FailAsync(jobId, error, retryAt, now, cancellationToken);
-        }
-    }
 }

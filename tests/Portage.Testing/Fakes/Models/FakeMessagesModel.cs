@@ -11,7 +11,7 @@ namespace Portage.Testing.Fakes.Models;
 /// <item>Thinking signatures belong to a model. Each answer starts with a thinking block whose signature encodes the
 /// model that wrote it; a request replaying a thinking block signed for another model (or not signed by this fake) is
 /// refused with 400 <c>invalid_request_error</c> "Invalid `signature` in `thinking` block", as Anthropic does.</item>
-/// <item>A context window (<see cref="Limits"/>): a request whose input and <c>max_tokens</c> together exceed it is
+/// <item>A context window (<see cref="FakeModelApi.Limits"/>): a request whose input and <c>max_tokens</c> together exceed it is
 /// refused with 400 "input length and `max_tokens` exceed context limit", as Anthropic does.</item>
 /// <item>A prompt cache. The request is read as Anthropic caches it, tools → system → messages, block by block; at
 /// each block with <c>cache_control</c> the prefix up to it (hashed without the marks, with the model) is remembered.
@@ -22,20 +22,15 @@ namespace Portage.Testing.Fakes.Models;
 /// What it answers is <see cref="FakeTurn"/>'s: a <c>get_weather</c> call when asked about the weather with the tool on
 /// offer, else "{model} read N messages; the first one said: …". A token is four characters of canonical JSON.
 /// </summary>
-public sealed class FakeMessagesModel
+public sealed class FakeMessagesModel : FakeModelApi
 {
     private readonly Dictionary<string, long> _cache = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private int _answers;
 
-    /// <summary>The context windows it enforces and the requests it saw.</summary>
-    public FakeContextLimits Limits { get; init; } = new();
-
-    /// <summary>The answer to one request.</summary>
-    public FakeResponse Answer(RecordedRequest request)
+    /// <inheritdoc/>
+    protected override FakeResponse Answer(JsonObject body, string path)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var body = JsonNode.Parse(request.Body)!.AsObject();
         var model = body["model"]!.GetValue<string>();
         var messages = body["messages"]!.AsArray();
         var maxTokens = body["max_tokens"]?.GetValue<int>();

@@ -5,21 +5,15 @@ namespace Portage.Testing.Fakes.Models;
 /// <summary>
 /// A model of Gemini's <c>streamGenerateContent</c> that answers any request (set as
 /// <see cref="FakeProviderServer.Responder"/>) with <see cref="FakeTurn"/>'s behaviour; the model is read from the path.
-/// A request whose input exceeds the model's context (<see cref="Limits"/>) is refused with 400
+/// A request whose input exceeds the model's context (<see cref="FakeModelApi.Limits"/>) is refused with 400
 /// <c>INVALID_ARGUMENT</c> "The input token count (N) exceeds the maximum number of tokens allowed (M).", as Gemini
 /// does (its output room is separate, so only the input counts).
 /// </summary>
-public sealed class GeminiModel
+public sealed class GeminiModel : FakeModelApi
 {
-    /// <summary>The context windows it enforces and the requests it saw.</summary>
-    public FakeContextLimits Limits { get; init; } = new();
-
-    /// <summary>The answer to one request.</summary>
-    public FakeResponse Answer(RecordedRequest request)
+    /// <inheritdoc/>
+    protected override FakeResponse Answer(JsonObject body, string path)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var body = JsonNode.Parse(request.Body)!.AsObject();
-        var path = request.PathAndQuery;
         var from = path.IndexOf("/models/", StringComparison.Ordinal) + "/models/".Length;
         var model = path[from..path.IndexOf(':', from)];
         var maxTokens = body["generationConfig"]?["maxOutputTokens"]?.GetValue<int>();

@@ -5,21 +5,16 @@ namespace Portage.Testing.Fakes.Models;
 /// <summary>
 /// A model of OpenAI's Chat Completions that answers any request (set as <see cref="FakeProviderServer.Responder"/>),
 /// streamed (chunks, a usage chunk when asked, <c>[DONE]</c>) or not, with <see cref="FakeTurn"/>'s behaviour. A
-/// request whose messages and <c>max_tokens</c> exceed the model's context (<see cref="Limits"/>) is refused with 400
+/// request whose messages and <c>max_tokens</c> exceed the model's context (<see cref="FakeModelApi.Limits"/>) is refused with 400
 /// <c>context_length_exceeded</c>, as OpenAI does.
 /// </summary>
-public sealed class OpenAIChatModel
+public sealed class OpenAIChatModel : FakeModelApi
 {
     private int _answers;
 
-    /// <summary>The context windows it enforces and the requests it saw.</summary>
-    public FakeContextLimits Limits { get; init; } = new();
-
-    /// <summary>The answer to one request.</summary>
-    public FakeResponse Answer(RecordedRequest request)
+    /// <inheritdoc/>
+    protected override FakeResponse Answer(JsonObject body, string path)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var body = JsonNode.Parse(request.Body)!.AsObject();
         var model = body["model"]!.GetValue<string>();
         var maxTokens = (body["max_completion_tokens"] ?? body["max_tokens"])?.GetValue<int>();
         var input = WireTokens.Count(body);
