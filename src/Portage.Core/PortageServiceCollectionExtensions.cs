@@ -68,6 +68,7 @@ public static class PortageServiceCollectionExtensions
         services.TryAddSingleton<RunPlanner>();
         services.TryAddSingleton<RunCommit>();
         services.TryAddSingleton<RunExecutor>();
+        services.TryAddSingleton<GatewayCalls>();
         services.TryAddSingleton<WindowSweeper>();
         services.TryAddSingleton<IRunSignals, InProcessRunSignals>();
         services.TryAddSingleton<RunEventWaiters>();

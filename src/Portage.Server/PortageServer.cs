@@ -3,6 +3,7 @@ using Portage.Protocol;
 using Portage.Server.Endpoints;
 using Portage.Server.Errors;
 using Portage.Server.Mcp;
+using Portage.Server.OpenAI;
 using Portage.Server.Sse;
 using Portage.Server.Startup;
 using Portage.Server.WebConsole;
@@ -36,6 +37,7 @@ public static class PortageServer
         builder.Services.AddSingleton<StreamKeyWatch>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamKeyWatch>());
         builder.Services.AddSingleton<RunStreaming>();
+        builder.Services.AddSingleton<ChatCompletions>();
         builder.Services.AddPortageMcp();
         builder.AddPortageTelemetry();
 
@@ -68,6 +70,8 @@ public static class PortageServer
         sandbox.MapSources();
         sandbox.MapIngest();
         api.MapSandboxGroup("/query/sandboxes/{sandboxId}").MapQueries();
+        // OpenAI's Chat Completions and model list, on the same keys (errors in OpenAI's shape).
+        app.MapOpenAICompatible();
         // Every unmatched path, file-like ones included ("/api/v1/x.json"): the default pattern skips those, which then got an empty 404.
         app.MapFallback("{*path}", ErrorMiddleware.UnknownRoute);
         return app;

@@ -85,10 +85,17 @@ public sealed class RunExecutor(
     private static string EndStatus(AgentLoop loop) => loop.Status == RunStatus.Running ? RunStatus.Cancelled : loop.Status;
 
     // A new session starts from what the sandbox knows about the question (copass-compat §6.8); a conversation past the
-    // compaction threshold has its oldest part summarised.
+    // compaction threshold has its oldest part summarised. A conversation the caller sent whole gets neither: the caller
+    // decides what the model reads, and a summary turn in the window would stand for turns the window never had.
     private async Task<CompactedConversation> ConversationAsync(PreparedRun run, CancellationToken cancellationToken)
     {
         var request = run.Request;
+        if (request.CallerHistory is { } history)
+        {
+            // The caller sent the conversation whole: it goes as sent (fitted), and the window is only written to.
+            return new CompactedConversation(ConversationBuilder.FromCaller(history, request.UserMessages, request.SystemPrompt, run.Budget), null);
+        }
+
         var prefetch = run.Session.Continues || request.Provider.ServerSideSessions ? null
             : await prefetcher.BlockAsync(RetrievalScope.Of(run.Scope), request.UserMessages[^1], cancellationToken);
         Conversation conversation;
@@ -122,12 +129,8 @@ public sealed class RunExecutor(
         };
     }
 
-    // Each provider call of the run is retried before its first token and traced as one `chat` span per attempt.
     private IChatClient ProviderClient(PreparedRun run, KeyValuePair<string, object?>[] metricTags) =>
-        new ChatClientBuilder(run.Request.Provider.Client)
-            .UseProviderRetry(retry.Value, time, logger, content.Redact, run.Scope.RunId)
-            .UseProviderTelemetry(run.Trace, run.Request.Provider.Name, run.Request.Model, run.Scope.RunId, metricTags, time)
-            .Build();
+        ProviderPipeline.Compose(run.Request.Provider, run.Request.Model, run.Trace, run.Scope.RunId, metricTags, retry.Value, time, logger, content);
 
     // Exactly one terminal frame, and agent_finish only for a stored turn (rule 7). A cancelled run has nobody to tell.
     private static AgentEvent? TerminalFrame(PreparedRun run, AgentLoop loop, TurnRecorder recorder, CommittedRun committed)

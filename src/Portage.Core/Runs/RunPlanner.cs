@@ -73,7 +73,7 @@ public sealed class RunPlanner(
                 request.MaxTokens, request.SystemPrompt, offered);
             budget.EnsureFits(request.UserMessages);
             var history = budget.HistoryTokens(request.UserMessages.Sum(TokenEstimator.Estimate));
-            var priorTurns = window.IsNew ? [] : await ReadPriorTurnsAsync(scope, session, history, cancellationToken);
+            var priorTurns = window.IsNew || request.CallerHistory is not null ? [] : await ReadPriorTurnsAsync(scope, session, history, cancellationToken);
             var record = await StoreStartAsync(scope, request, window, session, cancellationToken);
             return new PreparedRun(request, scope, record, window.Window, session, priorTurns, lease, trace, offered, budget);
         }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using Portage.Core.Providers;
 using Portage.Core.Windows;
 
@@ -9,11 +10,19 @@ namespace Portage.Core.Runs;
 /// </summary>
 public sealed record RunRequest
 {
-    /// <summary>The end user the run acts for (validated; <c>default</c> when the request named none).</summary>
+    /// <summary>The end user the run acts for (validated); empty only for a gateway call, which has none (see <see cref="GatewayCalls"/>).</summary>
     public required string EndUserId { get; init; }
 
     /// <summary>The new user messages, in order (each becomes a user turn).</summary>
     public required IReadOnlyList<string> UserMessages { get; init; }
+
+    /// <summary>
+    /// The conversation before <see cref="UserMessages"/> as the caller sent it (OpenAI Chat Completions carries the whole
+    /// history in every request), or null for a Portage run. When set, the run sends this history and the new messages
+    /// instead of the window's turns, fitted to the budget like a replayed transcript; no prefetch, no compaction. The
+    /// window still records the new messages and the answer.
+    /// </summary>
+    public IReadOnlyList<ChatMessage>? CallerHistory { get; init; }
 
     /// <summary>The provider, configured; the Agent Engine variant when <see cref="ReasoningEngineId"/> is set.</summary>
     public required ProviderDefinition Provider { get; init; }

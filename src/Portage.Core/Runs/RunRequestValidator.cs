@@ -17,13 +17,21 @@ public sealed partial class RunRequestValidator(ProviderRegistry providers, IOpt
     public const int MaxIdempotencyKeyLength = 255;
 
     /// <summary>Checks <paramref name="request"/> and returns it resolved, or throws <see cref="PortageException"/>.</summary>
-    public RunRequest Validate(AgentRunRequest request)
+    public RunRequest Validate(AgentRunRequest request) => Validate(request, gateway: false);
+
+    /// <summary>
+    /// Checks the request of a gateway call (<see cref="GatewayCalls"/>): as a run's, except that it names no end user
+    /// (<see cref="RunRequest.EndUserId"/> is empty).
+    /// </summary>
+    public RunRequest ValidateGateway(AgentRunRequest request) => Validate(request, gateway: true);
+
+    private RunRequest Validate(AgentRunRequest request, bool gateway)
     {
         ArgumentNullException.ThrowIfNull(request);
         var cancelOnDisconnect = OnDisconnectPolicy(request.OnDisconnect);
         var key = IdempotencyKey(request.IdempotencyKey);
         var messages = UserMessages(request);
-        var endUserId = EndUserIds.Validate(request.EndUserId);
+        var endUserId = gateway && request.EndUserId is null ? "" : EndUserIds.Validate(request.EndUserId);
         ModelNames.Validate(request.Model);
         var (provider, model) = ResolveProvider(request);
         if (request.MaxTokens is <= 0)

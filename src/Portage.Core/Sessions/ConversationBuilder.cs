@@ -80,6 +80,13 @@ public static class ConversationBuilder
         return Build(new ConversationParts(native, windowTurns, afterSeq, prefetch, userMessages, systemPrompt, budget));
     }
 
+    /// <summary>
+    /// The conversation a caller sent whole (OpenAI Chat Completions): <paramref name="history"/> stands where a continued
+    /// session's transcript would, so it is fitted the same way (over the budget, its oldest exchanges go first, whole).
+    /// </summary>
+    public static Conversation FromCaller(IReadOnlyList<ChatMessage> history, IReadOnlyList<string> userMessages, string systemPrompt, ContextBudget budget) =>
+        Build(new ConversationParts(history, [], 0, null, userMessages, systemPrompt, budget));
+
     /// <summary>The conversation made of <paramref name="parts"/>, fitted to their budget.</summary>
     public static Conversation Build(ConversationParts parts)
     {

@@ -33,10 +33,16 @@ public sealed partial class RunHost(
     /// Starts the request's run, or joins the run an earlier request with the same <c>idempotency_key</c> started.
     /// Throws <see cref="PortageException"/> for everything that is still an HTTP status.
     /// </summary>
-    public async Task<RunHandle> StartRunAsync(string sandboxId, AgentRunRequest request, CancellationToken cancellationToken)
+    public Task<RunHandle> StartRunAsync(string sandboxId, AgentRunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var valid = validator.Validate(request);
+        return StartRunAsync(sandboxId, validator.Validate(request), cancellationToken);
+    }
+
+    /// <summary>Starts (or joins) the run of a request already validated by <see cref="RunRequestValidator"/>.</summary>
+    public async Task<RunHandle> StartRunAsync(string sandboxId, RunRequest valid, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(valid);
         if (valid.IdempotencyKey is { } key && await runs.FindRunByIdempotencyKeyAsync(sandboxId, valid.EndUserId, key, cancellationToken) is { } existing)
         {
             return Join(existing, valid);

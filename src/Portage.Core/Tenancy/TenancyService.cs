@@ -71,6 +71,22 @@ public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids
         ?? throw PortageException.NotFound("sandbox_not_found",
             $"No sandbox '{sandboxId}' for this API key. List yours with GET /api/v1/storage/sandboxes.");
 
+    /// <summary>
+    /// The caller's default sandbox, for calls that name none (the OpenAI-compatible routes): the account's active sandbox
+    /// named <c>default</c> (the one first start made), else its oldest active sandbox; 404 when it has none.
+    /// </summary>
+    public async Task<SandboxRecord> GetDefaultSandboxAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return await FindDefaultSandboxAsync(caller.AccountId, cancellationToken)
+            ?? throw PortageException.NotFound("sandbox_not_found",
+                "This API key's account has no active sandbox. Create one with POST /api/v1/storage/sandboxes, or name one in the X-Portage-Sandbox-Id header.");
+    }
+
+    private async Task<SandboxRecord?> FindDefaultSandboxAsync(string accountId, CancellationToken cancellationToken) =>
+        (await store.ListSandboxesAsync(accountId, "active", cancellationToken))
+            .OrderBy(s => s.Name != "default").ThenBy(s => s.CreatedAt).FirstOrDefault();
+
     /// <summary>Creates a sandbox for the caller.</summary>
     public async Task<SandboxRecord> CreateSandboxAsync(Caller caller, CreateSandboxRequest request, CancellationToken cancellationToken)
     {
@@ -188,8 +204,7 @@ public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids
             return (await BootstrapAsync(cancellationToken))!.Value;
         }
 
-        var sandboxes = await store.ListSandboxesAsync(accountId, "active", cancellationToken);
-        var sandbox = sandboxes.OrderBy(s => s.Name != "default").ThenBy(s => s.CreatedAt).FirstOrDefault()
+        var sandbox = await FindDefaultSandboxAsync(accountId, cancellationToken)
             ?? throw PortageException.Conflict("no_sandbox", $"Account {accountId} has no active sandbox to name in {LocalCredentials.FileName}.");
         var now = time.GetUtcNow();
         var key = ApiKeys.Mint();

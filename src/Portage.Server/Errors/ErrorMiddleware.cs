@@ -1,12 +1,13 @@
 using Portage.Core.Errors;
 using Portage.Core.Telemetry;
 using Portage.Protocol;
+using Portage.Server.OpenAI;
 
 namespace Portage.Server.Errors;
 
 /// <summary>
 /// The one place where failures become wire errors: <see cref="PortageException"/>s and bad requests get their status
-/// and <c>{"error","detail"}</c>; anything else is a 500 <c>internal_error</c> (Portage itself is broken) and is logged.
+/// and <c>{"error","detail"}</c> (OpenAI's error shape under <c>/v1</c>, see <see cref="OpenAIErrors"/>); anything else is a 500 <c>internal_error</c> (Portage itself is broken) and is logged.
 /// Once a response has started (a run stream), the stream writes its own final <c>agent_error</c> instead.
 /// </summary>
 internal sealed partial class ErrorMiddleware(RequestDelegate next, ContentLogging content, ILogger<ErrorMiddleware> logger)
@@ -19,7 +20,7 @@ internal sealed partial class ErrorMiddleware(RequestDelegate next, ContentLoggi
         }
         catch (PortageException ex) when (!context.Response.HasStarted)
         {
-            await WriteAsync(context, StatusOf(ex.Kind), ex.ErrorType, ex.Message, ex.RetryAfter);
+            await WriteAsync(context, StatusOf(ex.Kind), ex.ErrorType, ex.Message, ex.RetryAfter, ex);
         }
         catch (Exception ex) when (!context.Response.HasStarted && IsTransientStorageFailure(ex))
         {
@@ -61,10 +62,14 @@ internal sealed partial class ErrorMiddleware(RequestDelegate next, ContentLoggi
         _ => StatusCodes.Status500InternalServerError,
     };
 
-    /// <summary>Fallback for paths no endpoint matches.</summary>
-    public static IResult UnknownRoute(HttpContext context) =>
-        TypedResults.Json(new ErrorBody("not_found", $"No endpoint at {context.Request.Method} {context.Request.Path}. The API lives under /api/v1; see the README."),
-            ProtocolJson.Wire.ErrorBody, statusCode: StatusCodes.Status404NotFound);
+    /// <summary>Fallback for paths no endpoint matches (in OpenAI's shape under <c>/v1</c>).</summary>
+    public static IResult UnknownRoute(HttpContext context)
+    {
+        var detail = $"No endpoint at {context.Request.Method} {context.Request.Path}. The API lives under /api/v1, the OpenAI-compatible routes under /v1; see the README.";
+        return OpenAIErrors.Owns(context.Request.Path)
+            ? TypedResults.Json(OpenAIErrors.Body(StatusCodes.Status404NotFound, "not_found", detail), OpenAIJson.Default.OpenAIErrorBody, statusCode: StatusCodes.Status404NotFound)
+            : TypedResults.Json(new ErrorBody("not_found", detail), ProtocolJson.Wire.ErrorBody, statusCode: StatusCodes.Status404NotFound);
+    }
 
     /// <summary>
     /// A database failure that says "not now" rather than "broken" (SQLite busy or locked; what the provider marks
@@ -88,7 +93,7 @@ internal sealed partial class ErrorMiddleware(RequestDelegate next, ContentLoggi
     private static string RetryAfterSeconds(TimeSpan wait) =>
         Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private static async Task WriteAsync(HttpContext context, int status, string error, string detail, TimeSpan? retryAfter = null)
+    private static async Task WriteAsync(HttpContext context, int status, string error, string detail, TimeSpan? retryAfter = null, Exception? exception = null)
     {
         context.Response.Clear();
         if (retryAfter is { } wait)
@@ -100,6 +105,12 @@ internal sealed partial class ErrorMiddleware(RequestDelegate next, ContentLoggi
         if (status == StatusCodes.Status401Unauthorized)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
+        }
+
+        if (OpenAIErrors.Owns(context.Request.Path))
+        {
+            await context.Response.WriteAsJsonAsync(OpenAIErrors.Body(status, error, detail, exception), OpenAIJson.Default.OpenAIErrorBody, contentType: "application/json", context.RequestAborted);
+            return;
         }
 
         await context.Response.WriteAsJsonAsync(new ErrorBody(error, detail), ProtocolJson.Wire.ErrorBody, contentType: "application/json", context.RequestAborted);

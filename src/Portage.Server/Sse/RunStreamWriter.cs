@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.Features;
 using Portage.Core.Runs;
 using Portage.Core.Telemetry;
 using Portage.Protocol;
@@ -27,13 +26,7 @@ internal static partial class RunStreamWriter
         CancellationToken keyRevoked)
     {
         var response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream; charset=utf-8";
-        response.Headers.CacheControl = "no-cache,no-store";
-        response.Headers.ContentEncoding = "identity";
-        response.Headers["X-Accel-Buffering"] = "no";
-        context.Features.GetRequiredFeature<IHttpResponseBodyFeature>().DisableBuffering();
-        await response.StartAsync(context.RequestAborted);
+        await EventStreamResponse.StartAsync(context);
 
         long seq = 0;
         var terminal = false;
