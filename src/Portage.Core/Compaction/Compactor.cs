@@ -14,8 +14,6 @@ namespace Portage.Core.Compaction;
 /// </summary>
 public sealed class Compactor(IWindowStore windows, IContentIndex index, Summariser summariser, IOptions<CompactionOptions> options, TimeProvider time)
 {
-    private const int Page = 256;
-
     /// <summary>The settings.</summary>
     public CompactionOptions Settings => options.Value;
 
@@ -82,39 +80,13 @@ public sealed class Compactor(IWindowStore windows, IContentIndex index, Summari
         return seq;
     }
 
-    // The turns after the newest summary (and that summary), newest pages first, at most MaxSourceTokens of them.
+    // The turns after the newest summary (and that summary), read back as far as MaxSourceTokens reaches (from an
+    // exchange's start: a window that grew long before its first summary is summarised from its latest part).
     private async Task<(List<TurnRecord> Turns, TurnRecord? Previous)> ReadUncompactedAsync(
         string sandboxId, string windowId, string? runId, CancellationToken cancellationToken)
     {
-        var turns = new List<TurnRecord>();
-        TurnRecord? previous = null;
-        long floor = 0;
-        long tokens = 0;
-        var before = long.MaxValue;
-        while (true)
-        {
-            var older = await windows.ListTurnsBeforeAsync(sandboxId, windowId, before, floor, Page, cancellationToken);
-            if (previous is null && older.LastOrDefault(t => t.Compacts is not null) is { Compacts: { } range } found)
-            {
-                previous = found;
-                floor = Math.Max(floor, range.ToSeq);
-            }
-
-            var read = older.Where(t => t.Seq > floor && t.Role != TurnRole.Compaction && (runId is null || t.RunId != runId)).ToList();
-            turns.InsertRange(0, read);
-            tokens += read.Sum(t => (long)t.TokenEstimate);
-            if (older.Count < Page || older[0].Seq <= floor + 1)
-            {
-                return (turns, previous);
-            }
-
-            if (tokens > Settings.MaxSourceTokens)
-            {
-                // Too long to summarise whole: the oldest part of what came after the previous summary is left out.
-                return (turns, previous);
-            }
-
-            before = older[0].Seq;
-        }
+        var read = await PriorTurns.ReadAsync(windows, sandboxId, windowId, 0, Settings.MaxSourceTokens, cancellationToken);
+        var previous = read.Count > 0 && read[0].Role == TurnRole.Compaction ? read[0] : null;
+        return ([.. read.Skip(previous is null ? 0 : 1).Where(t => runId is null || t.RunId != runId)], previous);
     }
 }
