@@ -1,5 +1,4 @@
 using System.Net;
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Portage.Client.Tests.Fakes;
 using Portage.Core.Providers;
@@ -16,7 +15,7 @@ public sealed class ChatClientToolAndErrorTests
     [Fact]
     public async Task A_router_run_tool_call_surfaces_as_informational_content_and_is_not_invoked_again()
     {
-        var provider = new ScriptedChatClient { Script = (_, _, ct) => ToolRound(ct) };
+        var provider = new ScriptedChatClient { Script = (_, _, ct) => ScriptedChatClient.InformationalToolRound(ct) };
         using var app = new PortageApp([Scripted(provider)]);
         using var http = app.CreateClient();
         using var router = ChatClientConversationTests.Router(app, http);
@@ -42,7 +41,7 @@ public sealed class ChatClientToolAndErrorTests
     [Fact]
     public async Task A_streamed_tool_round_yields_call_and_result_updates_in_order()
     {
-        var provider = new ScriptedChatClient { Script = (_, _, ct) => ToolRound(ct) };
+        var provider = new ScriptedChatClient { Script = (_, _, ct) => ScriptedChatClient.InformationalToolRound(ct) };
         using var app = new PortageApp([Scripted(provider)]);
         using var http = app.CreateClient();
         using var router = ChatClientConversationTests.Router(app, http);
@@ -92,7 +91,7 @@ public sealed class ChatClientToolAndErrorTests
     [Fact]
     public async Task A_run_that_fails_after_streaming_started_is_an_AgentRouterException_of_the_agent_error()
     {
-        var provider = new ScriptedChatClient { Script = (_, _, ct) => FailAfterText(ct) };
+        var provider = new ScriptedChatClient { Script = (_, _, ct) => ScriptedChatClient.FailAfter("partial ", ct) };
         using var app = new PortageApp([Scripted(provider)]);
         using var http = app.CreateClient();
         using var router = ChatClientConversationTests.Router(app, http);
@@ -121,25 +120,4 @@ public sealed class ChatClientToolAndErrorTests
         DefaultModel = "scripted-model",
         ContextBudgetTokens = 100_000,
     };
-
-    private static async IAsyncEnumerable<ChatResponseUpdate> ToolRound([EnumeratorCancellation] CancellationToken ct)
-    {
-        await Task.Yield();
-        yield return new ChatResponseUpdate(ChatRole.Assistant, "Checking.");
-        // A provider that runs its own tools reports the call as informational, with its result.
-        yield return new ChatResponseUpdate { Role = ChatRole.Assistant, Contents = [new FunctionCallContent("call_9", "lookup", new Dictionary<string, object?> { ["q"] = "x" }) { InformationalOnly = true }] };
-        yield return new ChatResponseUpdate { Role = ChatRole.Tool, Contents = [new FunctionResultContent("call_9", 42)] };
-        await foreach (var update in ScriptedChatClient.Text(ct, "It is 42."))
-        {
-            yield return update;
-        }
-    }
-
-    private static async IAsyncEnumerable<ChatResponseUpdate> FailAfterText([EnumeratorCancellation] CancellationToken ct)
-    {
-        await Task.Yield();
-        yield return new ChatResponseUpdate(ChatRole.Assistant, "partial ");
-        ct.ThrowIfCancellationRequested();
-        throw new InvalidOperationException("upstream exploded");
-    }
 }
