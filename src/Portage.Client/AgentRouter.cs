@@ -117,6 +117,29 @@ public sealed class AgentRouter : IDisposable
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// This router as a Microsoft.Extensions.AI <see cref="Microsoft.Extensions.AI.IChatClient"/> acting for one end user:
+    /// each call is one run that sends only the new user message(s), with <c>ChatOptions.ConversationId</c> as the
+    /// Portage <c>session_id</c> (returned on every response). Disposing it leaves the router open.
+    /// </summary>
+    /// <param name="endUserId">The end user every run acts for (1–128 characters of <c>[A-Za-z0-9._~:@-]</c>).</param>
+    /// <param name="provider">The provider when <c>ChatOptions.ModelId</c> does not name one: <c>echo</c>, <c>anthropic</c>, …</param>
+    /// <param name="model">The model when <c>ChatOptions.ModelId</c> does not name one; null for the provider's default.</param>
+    /// <param name="sandboxId">Overrides <see cref="AgentRouterOptions.SandboxId"/>.</param>
+    /// <exception cref="ArgumentException">No end user, no provider, or no sandbox id.</exception>
+    public Microsoft.Extensions.AI.IChatClient AsChatClient(string endUserId, string provider, string? model = null, string? sandboxId = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(endUserId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(provider);
+        var sandbox = sandboxId ?? _connection.SandboxId;
+        if (string.IsNullOrEmpty(sandbox))
+        {
+            throw new ArgumentException("AsChatClient(): no sandbox id: set AgentRouterOptions.SandboxId or pass sandboxId.", nameof(sandboxId));
+        }
+
+        return new PortageChatClient(this, endUserId, provider, model, sandbox);
+    }
+
     /// <summary>Disposes the HTTP client if the router created it (an injected one is left alone).</summary>
     public void Dispose() => _connection.Dispose();
 

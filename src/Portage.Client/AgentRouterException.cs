@@ -1,4 +1,5 @@
 using System.Net;
+using Portage.Protocol.Runs;
 
 namespace Portage.Client;
 
@@ -37,6 +38,19 @@ public sealed class AgentRouterException : Exception
         StatusCode = statusCode;
         ErrorType = errorType;
         Detail = detail;
+    }
+
+    /// <summary>
+    /// Creates an exception for a run that failed after its stream started (an <c>agent_error</c> frame): the HTTP status
+    /// was 200, <see cref="ErrorType"/> is the frame's <c>type</c> and <see cref="Detail"/> its <c>message</c>.
+    /// </summary>
+    internal AgentRouterException(string operation, AgentError error)
+        : base($"{operation}: {error.Type}: {error.Message}")
+    {
+        Operation = operation;
+        StatusCode = HttpStatusCode.OK;
+        ErrorType = error.Type;
+        Detail = error.Message;
     }
 
     /// <summary>The SDK call that failed, for example <c>agents.run</c> or <c>dataSources.archive</c>.</summary>

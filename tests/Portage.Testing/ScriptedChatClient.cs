@@ -68,4 +68,29 @@ public sealed class ScriptedChatClient : IChatClient
             Contents = [new UsageContent(new UsageDetails { InputTokenCount = 10, OutputTokenCount = 5 })],
         };
     }
+
+    /// <summary>
+    /// A round of a provider that runs its own tools (like Agent Engine): "Checking.", the call <c>call_9</c> to
+    /// <c>lookup</c> with <c>{"q": "x"}</c> reported as informational, its result 42, then "It is 42." and a stop.
+    /// </summary>
+    public static async IAsyncEnumerable<ChatResponseUpdate> InformationalToolRound([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        yield return new ChatResponseUpdate(ChatRole.Assistant, "Checking.");
+        yield return new ChatResponseUpdate { Role = ChatRole.Assistant, Contents = [new FunctionCallContent("call_9", "lookup", new Dictionary<string, object?> { ["q"] = "x" }) { InformationalOnly = true }] };
+        yield return new ChatResponseUpdate { Role = ChatRole.Tool, Contents = [new FunctionResultContent("call_9", 42)] };
+        await foreach (var update in Text(cancellationToken, "It is 42."))
+        {
+            yield return update;
+        }
+    }
+
+    /// <summary>Streams <paramref name="text"/>, then fails with "upstream exploded" (a provider dying mid-answer).</summary>
+    public static async IAsyncEnumerable<ChatResponseUpdate> FailAfter(string text, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        yield return new ChatResponseUpdate(ChatRole.Assistant, text);
+        cancellationToken.ThrowIfCancellationRequested();
+        throw new InvalidOperationException("upstream exploded");
+    }
 }

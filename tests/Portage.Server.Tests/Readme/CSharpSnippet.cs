@@ -22,7 +22,12 @@ internal static class CSharpSnippet
     public static string Compile(Fence fence, string folder)
     {
         Directory.CreateDirectory(folder);
-        var sdk = new[] { typeof(AgentRouter).Assembly.Location, typeof(Protocol.Runs.AgentEvent).Assembly.Location };
+        // Portage.Client and what a project reference to it brings along (Microsoft.Extensions.AI.Abstractions, for AsChatClient).
+        var sdk = new[]
+        {
+            typeof(AgentRouter).Assembly.Location, typeof(Protocol.Runs.AgentEvent).Assembly.Location,
+            typeof(Microsoft.Extensions.AI.IChatClient).Assembly.Location,
+        };
         var framework = Directory.GetFiles(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "*.dll")
             .Where(IsManagedAssembly);
         var compilation = CSharpCompilation.Create(

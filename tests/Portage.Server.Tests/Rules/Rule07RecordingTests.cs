@@ -55,7 +55,7 @@ public sealed class Rule07RecordingTests
     [Fact]
     public async Task Provider_failure_mid_stream_ends_with_agent_error_and_records_the_partial_text_as_failed()
     {
-        var provider = new ScriptedChatClient { Script = (_, _, ct) => FailAfter("partial ", ct) };
+        var provider = new ScriptedChatClient { Script = (_, _, ct) => ScriptedChatClient.FailAfter("partial ", ct) };
         using var app = new PortageApp([Providers.Scripted(provider)]);
         var run = await app.RunAsync(Runs.Body("go", provider: "scripted"));
 
@@ -70,7 +70,7 @@ public sealed class Rule07RecordingTests
     [Fact]
     public async Task Assistant_turn_keeps_text_tool_call_tool_result_text_in_order()
     {
-        var provider = new ScriptedChatClient { Script = (_, _, ct) => Tools(ct) };
+        var provider = new ScriptedChatClient { Script = (_, _, ct) => ScriptedChatClient.InformationalToolRound(ct) };
         using var app = new PortageApp([Providers.Scripted(provider)]);
         var run = await app.RunAsync(Runs.Body("go", provider: "scripted"));
 
@@ -84,26 +84,5 @@ public sealed class Rule07RecordingTests
 
         var parts = (await app.TurnsAsync(run.WindowId))[1].GetProperty("parts");
         Assert.Equal(["text", "tool_call", "tool_result", "text"], parts.EnumerateArray().Select(p => p.GetProperty("type").GetString()));
-    }
-
-    private static async IAsyncEnumerable<ChatResponseUpdate> FailAfter(string text, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-    {
-        await Task.Yield();
-        yield return new ChatResponseUpdate(ChatRole.Assistant, text);
-        ct.ThrowIfCancellationRequested();
-        throw new InvalidOperationException("upstream exploded");
-    }
-
-    private static async IAsyncEnumerable<ChatResponseUpdate> Tools([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-    {
-        await Task.Yield();
-        yield return new ChatResponseUpdate(ChatRole.Assistant, "Checking.");
-        // A provider that runs its own tools (like Agent Engine) reports the call as informational, with its result.
-        yield return new ChatResponseUpdate { Role = ChatRole.Assistant, Contents = [new FunctionCallContent("call_9", "lookup", new Dictionary<string, object?> { ["q"] = "x" }) { InformationalOnly = true }] };
-        yield return new ChatResponseUpdate { Role = ChatRole.Tool, Contents = [new FunctionResultContent("call_9", 42)] };
-        await foreach (var update in ScriptedChatClient.Text(ct, "It is 42."))
-        {
-            yield return update;
-        }
     }
 }
