@@ -13,14 +13,18 @@ internal sealed class Oracle(FuzzWorld world)
 {
     private const int MaxBody = 4 * 1024 * 1024;
     private const int BodyLimit = 1024 * 1024;
+    private static readonly Uri s_origin = new("http://localhost");
 
     /// <summary>Answers in which the caller's own markers appeared (the checks had something to find).</summary>
     public int OwnMarkerSightings { get; private set; }
 
     public IEnumerable<string> Problems(FuzzRequest request, FuzzResponse response)
     {
-        var api = request.Path.StartsWith("/api/", StringComparison.Ordinal);
-        var mcp = request.Path.StartsWith("/mcp", StringComparison.Ordinal);
+        // Classified by the path the client really sent: it resolves dot segments first ("/api/v1/../.." is "/", the
+        // console), as every HTTP client does.
+        var sent = new Uri(s_origin, request.Path).AbsolutePath;
+        var api = sent.StartsWith("/api/", StringComparison.Ordinal);
+        var mcp = sent.StartsWith("/mcp", StringComparison.Ordinal);
         var caller = CallerOf(request.Authorization);
         if (response.Status >= 500)
         {
