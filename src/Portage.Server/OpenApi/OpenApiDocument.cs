@@ -1,0 +1,34 @@
+using Microsoft.OpenApi;
+
+namespace Portage.Server.OpenApi;
+
+/// <summary>
+/// The OpenAPI document of the HTTP API at <c>/openapi/v1.json</c>, without a key (like <c>/healthz</c>): it describes
+/// the routes, never a tenant's data. Schemas come from the same JSON options the wire uses (snake_case, strict
+/// numbers; see <c>PortageServer</c>), so they show the names a client sends.
+/// </summary>
+internal static class OpenApiDocument
+{
+    /// <summary>Where the document is served.</summary>
+    public const string Path = "/openapi/v1.json";
+
+    public static IServiceCollection AddPortageOpenApi(this IServiceCollection services) =>
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info = new OpenApiInfo
+            {
+                Title = "Portage",
+                Version = "v1",
+                Description = "The Portage agent router: the Copass-compatible API under /api/v1 (errors {\"error\",\"detail\"}) "
+                    + "and the OpenAI-compatible routes under /v1 (errors in OpenAI's shape). Every route but the probes and this "
+                    + "document needs Authorization: Bearer <api key>.",
+            };
+            return Task.CompletedTask;
+        }));
+
+    public static WebApplication MapPortageOpenApi(this WebApplication app)
+    {
+        app.MapOpenApi(Path);
+        return app;
+    }
+}
