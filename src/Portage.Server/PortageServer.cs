@@ -69,7 +69,7 @@ public static class PortageServer
         app.MapPortageConsole();
         app.MapPortageHealth();
         app.MapPortageOpenApi();
-        var api = app.MapGroup("/api/v1").AddEndpointFilter<ApiKeyFilter>();
+        var api = app.MapGroup("/api/v1").AddEndpointFilter<ApiKeyFilter>().ProducesPortageErrors();
         // Everything inside one sandbox sits in a group whose SandboxFilter looks the sandbox up once, after the key.
         var sandbox = api.MapSandboxGroup("/storage/sandboxes/{sandboxId}");
         api.MapSandboxes(sandbox);

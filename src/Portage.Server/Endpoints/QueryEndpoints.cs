@@ -4,6 +4,7 @@ using Portage.Core.Tenancy;
 using Portage.Protocol;
 using Portage.Protocol.Retrieval;
 using Portage.Protocol.Tenancy;
+using Portage.Server.OpenApi;
 
 namespace Portage.Server.Endpoints;
 
@@ -15,11 +16,15 @@ internal static class QueryEndpoints
 {
     public static RouteGroupBuilder MapQueries(this RouteGroupBuilder sandbox)
     {
-        sandbox.RequireScope(ApiKeyScopes.Runs);
-        sandbox.MapPost("/discover", DiscoverAsync);
-        sandbox.MapPost("/interpret", InterpretAsync);
-        sandbox.MapPost("/search", SearchAsync);
-        sandbox.MapPost("/origins", OriginsAsync);
+        sandbox.RequireScope(ApiKeyScopes.Runs).WithTags("Retrieval");
+        sandbox.MapPost("/discover", DiscoverAsync).WithSummary("Discover what the sandbox knows")
+            .Accepts<RetrievalRequest>(EndpointDocs.Json).Produces<DiscoverResponse>();
+        sandbox.MapPost("/interpret", InterpretAsync).WithSummary("Interpret chosen items")
+            .Accepts<RetrievalRequest>(EndpointDocs.Json).Produces<InterpretResponse>();
+        sandbox.MapPost("/search", SearchAsync).WithSummary("Search, window-aware")
+            .Accepts<RetrievalRequest>(EndpointDocs.Json).Produces<SearchResponse>();
+        sandbox.MapPost("/origins", OriginsAsync).WithSummary("Where canonical items came from")
+            .Accepts<OriginsRequest>(EndpointDocs.Json).Produces<OriginsResponse>();
         return sandbox;
     }
 
