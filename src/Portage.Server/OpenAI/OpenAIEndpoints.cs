@@ -19,7 +19,7 @@ internal static class OpenAIEndpoints
             .Accepts<ChatCompletionRequest>(EndpointDocs.Json).Produces<ChatCompletion>(contentType: EndpointDocs.Json)
             .Produces<ChatCompletionChunk>(contentType: "text/event-stream")
             .WithSummary("OpenAI Chat Completions: model is provider/model; stream: true answers chat.completion.chunk frames");
-        v1.MapGet("/models", ListModels).WithSummary("The configured provider/model names");
+        v1.MapGet("/models", ListModels).WithSummary("The configured provider/model names").Produces<ModelList>();
         return app;
     }
 
