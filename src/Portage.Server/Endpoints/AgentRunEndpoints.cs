@@ -27,7 +27,7 @@ internal static partial class AgentRunEndpoints
     {
         var agents = sandbox.MapGroup("/agents").RequireScope(ApiKeyScopes.Runs).WithTags("Runs");
         agents.MapPost("/run", RunAsync).WithSummary("Run an agent turn and stream it")
-            .Accepts<AgentRunRequest>(EndpointDocs.Json).ProducesEventStream(RunFrames).ProducesPortageErrors(StatusCodes.Status409Conflict);
+            .ReadsJson<AgentRunRequest>().ProducesEventStream(RunFrames).ProducesPortageErrors(StatusCodes.Status409Conflict);
         agents.MapGet("/runs/{runId}/events", EventsAsync).WithSummary("Re-join a run's stream (Last-Event-ID)").ProducesEventStream(RunFrames);
         agents.MapPost("/runs/{runId}/cancel", CancelAsync).WithSummary("Cancel a run")
             .Produces<RunInfo>().Produces<RunInfo>(StatusCodes.Status202Accepted);

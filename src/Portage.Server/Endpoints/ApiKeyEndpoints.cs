@@ -16,7 +16,7 @@ internal static class ApiKeyEndpoints
     {
         var keys = api.MapGroup("/api-keys").RequireScope(ApiKeyScopes.Admin).WithTags("API keys");
         keys.MapPost("", CreateAsync).WithSummary("Create a key (its secret is shown once)")
-            .Accepts<CreateApiKeyRequest>(EndpointDocs.Json).Produces<CreatedApiKey>(StatusCodes.Status201Created);
+            .ReadsJson<CreateApiKeyRequest>().Produces<CreatedApiKey>(StatusCodes.Status201Created);
         keys.MapGet("", ListAsync).WithSummary("The account's keys, without secrets").Produces<IReadOnlyList<ApiKeyInfo>>();
         keys.MapDelete("/{keyId}", RevokeAsync).WithSummary("Revoke a key").Produces<RevokedApiKey>();
         return api;

@@ -18,7 +18,7 @@ internal static class IngestEndpoints
     {
         var ingest = sandbox.MapGroup("/ingest").RequireScope(ApiKeyScopes.Runs).WithTags("Ingest");
         ingest.MapPost("", IngestAsync).WithSummary("Ingest text (a job)")
-            .Accepts<IngestTextRequest>(EndpointDocs.Json).Produces<IngestJobResponse>(StatusCodes.Status202Accepted);
+            .ReadsJson<IngestTextRequest>().Produces<IngestJobResponse>(StatusCodes.Status202Accepted);
         ingest.MapGet("/{jobId}", GetAsync).WithSummary("An ingest job's status").Produces<IngestJobStatus>();
         return sandbox;
     }

@@ -18,13 +18,13 @@ internal static class QueryEndpoints
     {
         sandbox.RequireScope(ApiKeyScopes.Runs).WithTags("Retrieval");
         sandbox.MapPost("/discover", DiscoverAsync).WithSummary("Discover what the sandbox knows")
-            .Accepts<RetrievalRequest>(EndpointDocs.Json).Produces<DiscoverResponse>();
+            .ReadsJson<RetrievalRequest>().Produces<DiscoverResponse>();
         sandbox.MapPost("/interpret", InterpretAsync).WithSummary("Interpret chosen items")
-            .Accepts<RetrievalRequest>(EndpointDocs.Json).Produces<InterpretResponse>();
+            .ReadsJson<RetrievalRequest>().Produces<InterpretResponse>();
         sandbox.MapPost("/search", SearchAsync).WithSummary("Search, window-aware")
-            .Accepts<RetrievalRequest>(EndpointDocs.Json).Produces<SearchResponse>();
+            .ReadsJson<RetrievalRequest>().Produces<SearchResponse>();
         sandbox.MapPost("/origins", OriginsAsync).WithSummary("Where canonical items came from")
-            .Accepts<OriginsRequest>(EndpointDocs.Json).Produces<OriginsResponse>();
+            .ReadsJson<OriginsRequest>().Produces<OriginsResponse>();
         return sandbox;
     }
 

@@ -14,7 +14,7 @@ internal static class SandboxEndpoints
     public static RouteGroupBuilder MapSandboxes(this RouteGroupBuilder api, RouteGroupBuilder sandbox)
     {
         api.MapPost("/storage/sandboxes", CreateAsync).RequireScope(ApiKeyScopes.Admin).WithTags("Sandboxes").WithSummary("Create a sandbox")
-            .Accepts<CreateSandboxRequest>(EndpointDocs.Json).Produces<Sandbox>(StatusCodes.Status201Created);
+            .ReadsJson<CreateSandboxRequest>().Produces<Sandbox>(StatusCodes.Status201Created);
         api.MapGet("/storage/sandboxes", ListAsync).RequireScope(ApiKeyScopes.Runs).WithTags("Sandboxes").WithSummary("The key's sandboxes")
             .Produces<SandboxList>();
         sandbox.MapGet("", Get).RequireScope(ApiKeyScopes.Runs).WithTags("Sandboxes").WithSummary("One sandbox").Produces<Sandbox>();

@@ -23,12 +23,12 @@ internal static class SourceEndpoints
     {
         var sources = sandbox.MapGroup("/sources").RequireScope(ApiKeyScopes.Runs).WithTags("Sources and windows");
         sources.MapPost("", RegisterAsync).WithSummary("Register a data source")
-            .Accepts<RegisterDataSourceRequest>(EndpointDocs.Json).Produces<DataSource>(StatusCodes.Status201Created);
+            .ReadsJson<RegisterDataSourceRequest>().Produces<DataSource>(StatusCodes.Status201Created);
         sources.MapGet("", ListAsync).WithSummary("Data sources and context windows").Produces<DataSourceList>();
         sources.MapPost("/_sweep_ephemeral", SweepAsync).WithSummary("Archive inactive windows").Produces<SweepResponse>();
         sources.MapGet("/{sourceId}", GetAsync).WithSummary("One data source").Produces<DataSource>();
         sources.MapPatch("/{sourceId}", UpdateAsync).WithSummary("Update a data source")
-            .Accepts<UpdateDataSourceRequest>(EndpointDocs.Json).Produces<DataSource>();
+            .ReadsJson<UpdateDataSourceRequest>().Produces<DataSource>();
         sources.MapDelete("/{sourceId}", DeleteAsync).WithSummary("Delete a data source").Produces<StatusResponse>();
         sources.MapPost("/{sourceId}/pause", (HttpContext c, string sandboxId, string sourceId, DataSourceService s) =>
             StatusAsync(c, ct => s.PauseAsync(sandboxId, sourceId, ct))).WithSummary("Pause a data source").Produces<StatusResponse>();
@@ -39,9 +39,9 @@ internal static class SourceEndpoints
         sources.MapPost("/{sourceId}/disconnect", (HttpContext c, string sandboxId, string sourceId, DataSourceService s) =>
             StatusAsync(c, ct => s.DisconnectAsync(sandboxId, sourceId, ct))).WithSummary("Disconnect a data source").Produces<StatusResponse>();
         sources.MapPost("/{sourceId}/purge", PurgeAsync).WithSummary("Purge a data source's content")
-            .Accepts<PurgeDataSourceRequest>(isOptional: true, EndpointDocs.Json).Produces<PurgeResponse>();
+            .ReadsJson<PurgeDataSourceRequest>(optional: true).Produces<PurgeResponse>();
         sources.MapPost("/{sourceId}/compact", CompactAsync).WithSummary("Compact a window's older turns")
-            .Accepts<CompactWindowRequest>(isOptional: true, EndpointDocs.Json).Produces<CompactWindowResponse>();
+            .ReadsJson<CompactWindowRequest>(optional: true).Produces<CompactWindowResponse>();
         sources.MapGet("/{sourceId}/turns", TurnsAsync).WithSummary("A window's turns").Produces<WindowTurnList>();
         sources.MapGet("/{sourceId}/deliveries", DeliveriesAsync).WithSummary("A window's delivery ledger").Produces<WindowDeliveryList>();
         return sandbox;

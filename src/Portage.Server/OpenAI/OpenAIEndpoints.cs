@@ -16,7 +16,7 @@ internal static class OpenAIEndpoints
     {
         var v1 = app.MapGroup("/v1").AddEndpointFilter<ApiKeyFilter>().RequireScope(ApiKeyScopes.Runs).ProducesOpenAIErrors().WithTags("OpenAI-compatible");
         v1.MapPost("/chat/completions", (HttpContext context, ChatCompletions completions) => completions.CompleteAsync(context))
-            .Accepts<ChatCompletionRequest>(EndpointDocs.Json).Produces<ChatCompletion>(contentType: EndpointDocs.Json)
+            .ReadsJson<ChatCompletionRequest>().Produces<ChatCompletion>(contentType: EndpointDocs.Json)
             .Produces<ChatCompletionChunk>(contentType: "text/event-stream")
             .WithSummary("OpenAI Chat Completions: model is provider/model; stream: true answers chat.completion.chunk frames");
         v1.MapGet("/models", ListModels).WithSummary("The configured provider/model names").Produces<ModelList>();

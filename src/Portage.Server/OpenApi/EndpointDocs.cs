@@ -29,6 +29,13 @@ internal static class EndpointDocs
     public static TBuilder ProducesOpenAIErrors<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.ProducesErrors(typeof(OpenAIErrorBody), s_keyedErrors);
 
+    /// <summary>
+    /// The route reads a JSON <typeparamref name="TRequest"/>. Not <c>Accepts&lt;T&gt;</c>: that also makes routing refuse
+    /// other content types before the handler, whose own 415 and 400 say what to send (see <c>JsonBody</c>).
+    /// </summary>
+    public static RouteHandlerBuilder ReadsJson<TRequest>(this RouteHandlerBuilder builder, bool optional = false) =>
+        builder.WithMetadata(new JsonRequestBody(typeof(TRequest), optional));
+
     /// <summary>A <c>200 text/event-stream</c> answer; <paramref name="frames"/> says which frames it carries.</summary>
     public static RouteHandlerBuilder ProducesEventStream(this RouteHandlerBuilder builder, string frames) =>
         builder.Produces<string>(StatusCodes.Status200OK, "text/event-stream").WithDescription(frames);
@@ -43,3 +50,6 @@ internal static class EndpointDocs
         return builder;
     }
 }
+
+/// <summary>Documents a route's JSON request body (<see cref="EndpointDocs.ReadsJson"/>); read by <see cref="OpenApiDocument"/>.</summary>
+internal sealed record JsonRequestBody(Type Type, bool Optional);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
 namespace Portage.Server.OpenApi;
@@ -13,7 +14,7 @@ internal static class OpenApiDocument
     public const string Path = "/openapi/v1.json";
 
     public static IServiceCollection AddPortageOpenApi(this IServiceCollection services) =>
-        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi(options => options.AddOperationTransformer(DescribeRequestBodyAsync).AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo
             {
@@ -25,6 +26,22 @@ internal static class OpenApiDocument
             };
             return Task.CompletedTask;
         }));
+
+    // The body a route declared with ReadsJson, as the operation's requestBody.
+    private static async Task DescribeRequestBodyAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<JsonRequestBody>().LastOrDefault() is not { } body)
+        {
+            return;
+        }
+
+        var schema = await context.GetOrCreateSchemaAsync(body.Type, parameterDescription: null, ct);
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = !body.Optional,
+            Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal) { [EndpointDocs.Json] = new() { Schema = schema } },
+        };
+    }
 
     public static WebApplication MapPortageOpenApi(this WebApplication app)
     {
