@@ -4,6 +4,7 @@ using Portage.Server.Endpoints;
 using Portage.Server.Errors;
 using Portage.Server.Mcp;
 using Portage.Server.OpenAI;
+using Portage.Server.OpenApi;
 using Portage.Server.Sse;
 using Portage.Server.Startup;
 using Portage.Server.WebConsole;
@@ -32,7 +33,16 @@ public static class PortageServer
         builder.Services.AddPortage(builder.Configuration).AddEcho().AddAnthropic().AddGoogle().AddOpenAI()
             .UseConfiguredStore(sp => sp.GetRequiredService<DataFolderInfo>().Path);
         builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration.GetSection("Server"));
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJson.Wire));
+        // The HTTP JSON options are the wire's (snake_case, strict numbers): endpoints write with the source-generated
+        // contexts, and the OpenAPI document's schemas are generated from these options, so they show the wire's names.
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJson.Wire);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(1, OpenAIJson.Default);
+        });
+        builder.Services.AddPortageOpenApi();
         builder.Services.AddHostedService<FirstStart>();
         builder.Services.AddSingleton<StreamKeyWatch>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamKeyWatch>());
@@ -58,7 +68,8 @@ public static class PortageServer
         app.MapPortageMetrics();
         app.MapPortageConsole();
         app.MapPortageHealth();
-        var api = app.MapGroup("/api/v1").AddEndpointFilter<ApiKeyFilter>();
+        app.MapPortageOpenApi();
+        var api = app.MapGroup("/api/v1").AddEndpointFilter<ApiKeyFilter>().ProducesPortageErrors();
         // Everything inside one sandbox sits in a group whose SandboxFilter looks the sandbox up once, after the key.
         var sandbox = api.MapSandboxGroup("/storage/sandboxes/{sandboxId}");
         api.MapSandboxes(sandbox);

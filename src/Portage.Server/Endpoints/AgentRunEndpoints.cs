@@ -5,7 +5,9 @@ using Portage.Core.Runs;
 using Portage.Core.Streams;
 using Portage.Core.Telemetry;
 using Portage.Protocol;
+using Portage.Protocol.Runs;
 using Portage.Protocol.Tenancy;
+using Portage.Server.OpenApi;
 
 namespace Portage.Server.Endpoints;
 
@@ -18,12 +20,17 @@ internal static partial class AgentRunEndpoints
     // How long POST …/cancel waits for the run to stop before answering with its status as it is.
     private static readonly TimeSpan s_cancelWait = TimeSpan.FromSeconds(10);
 
+    private const string RunFrames = "Frames: run_started, agent_text_delta, agent_tool_call, agent_tool_result, context_compacted, "
+        + "then one agent_finish or agent_error; each is `event: <name>`, `id: <run_id>:<seq>`, one `data: <json>` line.";
+
     public static RouteGroupBuilder MapAgentRuns(this RouteGroupBuilder sandbox)
     {
-        var agents = sandbox.MapGroup("/agents").RequireScope(ApiKeyScopes.Runs);
-        agents.MapPost("/run", RunAsync);
-        agents.MapGet("/runs/{runId}/events", EventsAsync);
-        agents.MapPost("/runs/{runId}/cancel", CancelAsync);
+        var agents = sandbox.MapGroup("/agents").RequireScope(ApiKeyScopes.Runs).WithTags("Runs");
+        agents.MapPost("/run", RunAsync).WithSummary("Run an agent turn and stream it")
+            .ReadsJson<AgentRunRequest>().ProducesEventStream(RunFrames).ProducesPortageErrors(StatusCodes.Status409Conflict);
+        agents.MapGet("/runs/{runId}/events", EventsAsync).WithSummary("Re-join a run's stream (Last-Event-ID)").ProducesEventStream(RunFrames);
+        agents.MapPost("/runs/{runId}/cancel", CancelAsync).WithSummary("Cancel a run")
+            .Produces<RunInfo>().Produces<RunInfo>(StatusCodes.Status202Accepted);
         return sandbox;
     }
 

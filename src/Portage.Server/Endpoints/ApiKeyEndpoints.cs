@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Portage.Core.Tenancy;
 using Portage.Protocol;
 using Portage.Protocol.Tenancy;
+using Portage.Server.OpenApi;
 
 namespace Portage.Server.Endpoints;
 
@@ -13,10 +14,11 @@ internal static class ApiKeyEndpoints
 {
     public static RouteGroupBuilder MapApiKeys(this RouteGroupBuilder api)
     {
-        var keys = api.MapGroup("/api-keys").RequireScope(ApiKeyScopes.Admin);
-        keys.MapPost("", CreateAsync);
-        keys.MapGet("", ListAsync);
-        keys.MapDelete("/{keyId}", RevokeAsync);
+        var keys = api.MapGroup("/api-keys").RequireScope(ApiKeyScopes.Admin).WithTags("API keys");
+        keys.MapPost("", CreateAsync).WithSummary("Create a key (its secret is shown once)")
+            .ReadsJson<CreateApiKeyRequest>().Produces<CreatedApiKey>(StatusCodes.Status201Created);
+        keys.MapGet("", ListAsync).WithSummary("The account's keys, without secrets").Produces<IReadOnlyList<ApiKeyInfo>>();
+        keys.MapDelete("/{keyId}", RevokeAsync).WithSummary("Revoke a key").Produces<RevokedApiKey>();
         return api;
     }
 

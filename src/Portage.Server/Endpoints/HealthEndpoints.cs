@@ -1,5 +1,6 @@
 using Portage.Core.Storage;
 using Portage.Protocol;
+using Portage.Server.OpenApi;
 
 namespace Portage.Server.Endpoints;
 
@@ -15,8 +16,9 @@ internal static partial class HealthEndpoints
 
     public static WebApplication MapPortageHealth(this WebApplication app)
     {
-        app.MapGet("/healthz", () => TypedResults.Ok(new StatusResponse(true, "ok")));
-        app.MapGet("/readyz", ReadyAsync);
+        app.MapGet("/healthz", () => TypedResults.Ok(new StatusResponse(true, "ok"))).WithTags("Probes").WithSummary("The process is up (no key)");
+        app.MapGet("/readyz", ReadyAsync).WithTags("Probes").WithSummary("The store answers at this build's schema (no key)")
+            .Produces<StatusResponse>().ProducesPortageErrors(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

@@ -4,6 +4,7 @@ using Portage.Core.Ingest;
 using Portage.Protocol;
 using Portage.Protocol.Ingest;
 using Portage.Protocol.Tenancy;
+using Portage.Server.OpenApi;
 
 namespace Portage.Server.Endpoints;
 
@@ -15,9 +16,10 @@ internal static class IngestEndpoints
 {
     public static RouteGroupBuilder MapIngest(this RouteGroupBuilder sandbox)
     {
-        var ingest = sandbox.MapGroup("/ingest").RequireScope(ApiKeyScopes.Runs);
-        ingest.MapPost("", IngestAsync);
-        ingest.MapGet("/{jobId}", GetAsync);
+        var ingest = sandbox.MapGroup("/ingest").RequireScope(ApiKeyScopes.Runs).WithTags("Ingest");
+        ingest.MapPost("", IngestAsync).WithSummary("Ingest text (a job)")
+            .ReadsJson<IngestTextRequest>().Produces<IngestJobResponse>(StatusCodes.Status202Accepted);
+        ingest.MapGet("/{jobId}", GetAsync).WithSummary("An ingest job's status").Produces<IngestJobStatus>();
         return sandbox;
     }
 

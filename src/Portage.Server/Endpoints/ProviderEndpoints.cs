@@ -10,7 +10,8 @@ internal static class ProviderEndpoints
 {
     public static RouteGroupBuilder MapProviders(this RouteGroupBuilder api)
     {
-        api.MapGet("/providers", List).RequireScope(ApiKeyScopes.Runs);
+        api.MapGet("/providers", List).RequireScope(ApiKeyScopes.Runs).WithTags("Providers").WithSummary("The configured providers and their models")
+            .Produces<ProviderList>();
         return api;
     }
 

@@ -4,6 +4,7 @@ using Portage.Core.Tenancy;
 using Portage.Protocol;
 using Portage.Protocol.Retrieval;
 using Portage.Protocol.Tenancy;
+using Portage.Server.OpenApi;
 
 namespace Portage.Server.Endpoints;
 
@@ -15,11 +16,15 @@ internal static class QueryEndpoints
 {
     public static RouteGroupBuilder MapQueries(this RouteGroupBuilder sandbox)
     {
-        sandbox.RequireScope(ApiKeyScopes.Runs);
-        sandbox.MapPost("/discover", DiscoverAsync);
-        sandbox.MapPost("/interpret", InterpretAsync);
-        sandbox.MapPost("/search", SearchAsync);
-        sandbox.MapPost("/origins", OriginsAsync);
+        sandbox.RequireScope(ApiKeyScopes.Runs).WithTags("Retrieval");
+        sandbox.MapPost("/discover", DiscoverAsync).WithSummary("Discover what the sandbox knows")
+            .ReadsJson<RetrievalRequest>().Produces<DiscoverResponse>();
+        sandbox.MapPost("/interpret", InterpretAsync).WithSummary("Interpret chosen items")
+            .ReadsJson<RetrievalRequest>().Produces<InterpretResponse>();
+        sandbox.MapPost("/search", SearchAsync).WithSummary("Search, window-aware")
+            .ReadsJson<RetrievalRequest>().Produces<SearchResponse>();
+        sandbox.MapPost("/origins", OriginsAsync).WithSummary("Where canonical items came from")
+            .ReadsJson<OriginsRequest>().Produces<OriginsResponse>();
         return sandbox;
     }
 

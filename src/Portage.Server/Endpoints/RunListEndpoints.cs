@@ -23,9 +23,9 @@ internal static class RunListEndpoints
 
     public static RouteGroupBuilder MapRunList(this RouteGroupBuilder sandbox)
     {
-        sandbox.MapGet("/agents/runs", ListAsync).RequireScope(ApiKeyScopes.Runs);
-        sandbox.MapGet("/agents/runs/{runId}", GetAsync).RequireScope(ApiKeyScopes.Runs);
-        sandbox.MapGet("/end-users", EndUsersAsync).RequireScope(ApiKeyScopes.Runs);
+        sandbox.MapGet("/agents/runs", ListAsync).RequireScope(ApiKeyScopes.Runs).WithTags("Runs").WithSummary("The sandbox's runs, newest first").Produces<RunList>();
+        sandbox.MapGet("/agents/runs/{runId}", GetAsync).RequireScope(ApiKeyScopes.Runs).WithTags("Runs").WithSummary("One run").Produces<RunInfo>();
+        sandbox.MapGet("/end-users", EndUsersAsync).RequireScope(ApiKeyScopes.Runs).WithTags("Runs").WithSummary("The sandbox's end users").Produces<EndUserList>();
         return sandbox;
     }
 

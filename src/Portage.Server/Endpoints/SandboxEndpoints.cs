@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Portage.Core.Tenancy;
 using Portage.Protocol;
 using Portage.Protocol.Tenancy;
+using Portage.Server.OpenApi;
 
 namespace Portage.Server.Endpoints;
 
@@ -12,9 +13,11 @@ internal static class SandboxEndpoints
 {
     public static RouteGroupBuilder MapSandboxes(this RouteGroupBuilder api, RouteGroupBuilder sandbox)
     {
-        api.MapPost("/storage/sandboxes", CreateAsync).RequireScope(ApiKeyScopes.Admin);
-        api.MapGet("/storage/sandboxes", ListAsync).RequireScope(ApiKeyScopes.Runs);
-        sandbox.MapGet("", Get).RequireScope(ApiKeyScopes.Runs);
+        api.MapPost("/storage/sandboxes", CreateAsync).RequireScope(ApiKeyScopes.Admin).WithTags("Sandboxes").WithSummary("Create a sandbox")
+            .ReadsJson<CreateSandboxRequest>().Produces<Sandbox>(StatusCodes.Status201Created);
+        api.MapGet("/storage/sandboxes", ListAsync).RequireScope(ApiKeyScopes.Runs).WithTags("Sandboxes").WithSummary("The key's sandboxes")
+            .Produces<SandboxList>();
+        sandbox.MapGet("", Get).RequireScope(ApiKeyScopes.Runs).WithTags("Sandboxes").WithSummary("One sandbox").Produces<Sandbox>();
         return api;
     }
 

@@ -8,6 +8,7 @@ using Portage.Core.Windows;
 using Portage.Protocol;
 using Portage.Protocol.Sources;
 using Portage.Protocol.Tenancy;
+using Portage.Server.OpenApi;
 
 namespace Portage.Server.Endpoints;
 
@@ -20,25 +21,29 @@ internal static class SourceEndpoints
 {
     public static RouteGroupBuilder MapSources(this RouteGroupBuilder sandbox)
     {
-        var sources = sandbox.MapGroup("/sources").RequireScope(ApiKeyScopes.Runs);
-        sources.MapPost("", RegisterAsync);
-        sources.MapGet("", ListAsync);
-        sources.MapPost("/_sweep_ephemeral", SweepAsync);
-        sources.MapGet("/{sourceId}", GetAsync);
-        sources.MapPatch("/{sourceId}", UpdateAsync);
-        sources.MapDelete("/{sourceId}", DeleteAsync);
+        var sources = sandbox.MapGroup("/sources").RequireScope(ApiKeyScopes.Runs).WithTags("Sources and windows");
+        sources.MapPost("", RegisterAsync).WithSummary("Register a data source")
+            .ReadsJson<RegisterDataSourceRequest>().Produces<DataSource>(StatusCodes.Status201Created);
+        sources.MapGet("", ListAsync).WithSummary("Data sources and context windows").Produces<DataSourceList>();
+        sources.MapPost("/_sweep_ephemeral", SweepAsync).WithSummary("Archive inactive windows").Produces<SweepResponse>();
+        sources.MapGet("/{sourceId}", GetAsync).WithSummary("One data source").Produces<DataSource>();
+        sources.MapPatch("/{sourceId}", UpdateAsync).WithSummary("Update a data source")
+            .ReadsJson<UpdateDataSourceRequest>().Produces<DataSource>();
+        sources.MapDelete("/{sourceId}", DeleteAsync).WithSummary("Delete a data source").Produces<StatusResponse>();
         sources.MapPost("/{sourceId}/pause", (HttpContext c, string sandboxId, string sourceId, DataSourceService s) =>
-            StatusAsync(c, ct => s.PauseAsync(sandboxId, sourceId, ct)));
+            StatusAsync(c, ct => s.PauseAsync(sandboxId, sourceId, ct))).WithSummary("Pause a data source").Produces<StatusResponse>();
         sources.MapPost("/{sourceId}/resume", (HttpContext c, string sandboxId, string sourceId, DataSourceService s) =>
-            StatusAsync(c, ct => s.ResumeAsync(sandboxId, sourceId, ct)));
+            StatusAsync(c, ct => s.ResumeAsync(sandboxId, sourceId, ct))).WithSummary("Resume a data source").Produces<StatusResponse>();
         sources.MapPost("/{sourceId}/archive", (HttpContext c, string sandboxId, string sourceId, DataSourceService s) =>
-            StatusAsync(c, ct => s.ArchiveAsync(sandboxId, sourceId, ct)));
+            StatusAsync(c, ct => s.ArchiveAsync(sandboxId, sourceId, ct))).WithSummary("Archive a data source or window").Produces<StatusResponse>();
         sources.MapPost("/{sourceId}/disconnect", (HttpContext c, string sandboxId, string sourceId, DataSourceService s) =>
-            StatusAsync(c, ct => s.DisconnectAsync(sandboxId, sourceId, ct)));
-        sources.MapPost("/{sourceId}/purge", PurgeAsync);
-        sources.MapPost("/{sourceId}/compact", CompactAsync);
-        sources.MapGet("/{sourceId}/turns", TurnsAsync);
-        sources.MapGet("/{sourceId}/deliveries", DeliveriesAsync);
+            StatusAsync(c, ct => s.DisconnectAsync(sandboxId, sourceId, ct))).WithSummary("Disconnect a data source").Produces<StatusResponse>();
+        sources.MapPost("/{sourceId}/purge", PurgeAsync).WithSummary("Purge a data source's content")
+            .ReadsJson<PurgeDataSourceRequest>(optional: true).Produces<PurgeResponse>();
+        sources.MapPost("/{sourceId}/compact", CompactAsync).WithSummary("Compact a window's older turns")
+            .ReadsJson<CompactWindowRequest>(optional: true).Produces<CompactWindowResponse>();
+        sources.MapGet("/{sourceId}/turns", TurnsAsync).WithSummary("A window's turns").Produces<WindowTurnList>();
+        sources.MapGet("/{sourceId}/deliveries", DeliveriesAsync).WithSummary("A window's delivery ledger").Produces<WindowDeliveryList>();
         return sandbox;
     }
 

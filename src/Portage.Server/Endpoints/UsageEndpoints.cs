@@ -28,7 +28,8 @@ internal static class UsageEndpoints
 
     public static RouteGroupBuilder MapUsage(this RouteGroupBuilder api)
     {
-        api.MapGet("/usage", SummaryAsync).RequireScope(ApiKeyScopes.Runs);
+        api.MapGet("/usage", SummaryAsync).RequireScope(ApiKeyScopes.Runs).WithTags("Usage").WithSummary("Tokens and cost, grouped")
+            .Produces<UsageSummary>();
         return api;
     }
 

@@ -1,6 +1,7 @@
 using Portage.Core.Providers;
 using Portage.Protocol.Tenancy;
 using Portage.Server.Endpoints;
+using Portage.Server.OpenApi;
 
 namespace Portage.Server.OpenAI;
 
@@ -13,9 +14,12 @@ internal static class OpenAIEndpoints
 {
     public static IEndpointRouteBuilder MapOpenAICompatible(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup("/v1").AddEndpointFilter<ApiKeyFilter>().RequireScope(ApiKeyScopes.Runs);
-        v1.MapPost("/chat/completions", (HttpContext context, ChatCompletions completions) => completions.CompleteAsync(context));
-        v1.MapGet("/models", ListModels);
+        var v1 = app.MapGroup("/v1").AddEndpointFilter<ApiKeyFilter>().RequireScope(ApiKeyScopes.Runs).ProducesOpenAIErrors().WithTags("OpenAI-compatible");
+        v1.MapPost("/chat/completions", (HttpContext context, ChatCompletions completions) => completions.CompleteAsync(context))
+            .ReadsJson<ChatCompletionRequest>().Produces<ChatCompletion>(contentType: EndpointDocs.Json)
+            .Produces<ChatCompletionChunk>(contentType: "text/event-stream")
+            .WithSummary("OpenAI Chat Completions: model is provider/model; stream: true answers chat.completion.chunk frames");
+        v1.MapGet("/models", ListModels).WithSummary("The configured provider/model names").Produces<ModelList>();
         return app;
     }
 

@@ -62,7 +62,7 @@ internal static class ConsoleAssets
             }
 
             return TypedResults.Json(new ConsoleBootstrap(credentials.ApiKey, credentials.SandboxId), ConsoleJson.Default.ConsoleBootstrap);
-        });
+        }).ExcludeFromDescription(); // the console's own handshake, not the public API (so not in the OpenAPI document)
         return app;
     }
 
