@@ -31,11 +31,9 @@ internal static partial class RunStreamWriter
         long seq = 0;
         var terminal = false;
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, keyRevoked);
-        var enumerator = frames.GetAsyncEnumerator(reading.Token);
-        Task<bool>? pending = null;
         try
         {
-            while (true)
+            await foreach (var current in KeepAlive.WithTicksAsync(frames, pingInterval, time, reading.Token))
             {
                 if (keyRevoked.IsCancellationRequested)
                 {
@@ -43,36 +41,13 @@ internal static partial class RunStreamWriter
                     break;
                 }
 
-                pending ??= enumerator.MoveNextAsync().AsTask();
-                using (var pingTimer = new CancellationTokenSource())
+                if (current is null)
                 {
-                    var ping = Task.Delay(pingInterval, time, pingTimer.Token);
-                    if (await Task.WhenAny(pending, ping) == ping)
-                    {
-                        await response.Body.WriteAsync(s_ping, context.RequestAborted);
-                        await response.Body.FlushAsync(context.RequestAborted);
-                        continue;
-                    }
-
-                    await pingTimer.CancelAsync();
+                    await response.Body.WriteAsync(s_ping, context.RequestAborted);
+                    await response.Body.FlushAsync(context.RequestAborted);
+                    continue;
                 }
 
-                bool moved;
-                try
-                {
-                    moved = await pending;
-                }
-                finally
-                {
-                    pending = null;
-                }
-
-                if (!moved)
-                {
-                    break;
-                }
-
-                var current = enumerator.Current;
                 terminal = EventNames.IsTerminal(current.Event);
                 seq = current.Seq;
                 await WriteFrameAsync(response, runId, current, context.RequestAborted);
@@ -94,22 +69,6 @@ internal static partial class RunStreamWriter
         catch (Exception) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client disconnected; what that does to the run is the caller's decision (on_disconnect).
-        }
-        finally
-        {
-            if (pending is not null)
-            {
-                try
-                {
-                    await pending;
-                }
-                catch (Exception) when (reading.IsCancellationRequested)
-                {
-                    // Already cancelled.
-                }
-            }
-
-            await enumerator.DisposeAsync();
         }
     }
 
