@@ -29,6 +29,7 @@ internal static class OpenAIEndpoints
         v1.MapGet("/responses/{response_id}/input_items", ListInputItems).WithSummary("The response's input items: its user turns").Produces<ResponseItemList>();
         v1.MapDelete("/responses/{response_id}", DeleteResponse).WithSummary("Deletes the response; its turns stay in the conversation's window").Produces<ResponseDeleted>();
         v1.MapGet("/models", ListModels).WithSummary("The configured provider/model names").Produces<ModelList>();
+        v1.MapGet("/models/{**model}", GetModel).WithSummary("One listed model, by its provider/model name").Produces<ModelEntry>();
         return app;
     }
 
@@ -55,6 +56,11 @@ internal static class OpenAIEndpoints
         var sandbox = await V1Sandbox.ResolveAsync(context, tenancy, context.RequestAborted);
         return TypedResults.Json(await stored.DeleteAsync(sandbox.Id, response_id, context.RequestAborted), ResponsesJson.Default.ResponseDeleted);
     }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<ModelEntry> GetModel(string model, ProviderRegistry registry) =>
+        ChatModels.List(registry).Where(m => m.Id == Uri.UnescapeDataString(model)).Select(m => TypedResults.Json(new ModelEntry(m.Id, 0, m.Provider), OpenAIJson.Default.ModelEntry)).FirstOrDefault()
+        ?? throw new OpenAIRequestException(Core.Errors.ErrorKind.NotFound, "model_not_found",
+            $"The model '{model}' does not exist on this router: GET /v1/models lists the configured provider/model names.", "model");
 
     // OpenAI's `created` is when a model was published; Portage does not know it, and says 0.
     private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<ModelList> ListModels(ProviderRegistry registry) =>
