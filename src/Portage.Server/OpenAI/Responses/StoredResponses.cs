@@ -37,10 +37,10 @@ internal sealed class StoredResponses(IRunStore runs, IResponseStore responses, 
         var newer = newest.TakeWhile(r => r.Id != run.Id).FirstOrDefault(r => r.Status == RunStatus.Succeeded);
         if (newer is not null || newest.All(r => r.Id != run.Id))
         {
-            var latest = newer ?? newest.First(r => r.Status == RunStatus.Succeeded);
+            var went = newer is null ? $"more than {NewerRunsRead} responses followed it" : $"its conversation went on to '{ResponseIds.Of(newer.Id)}'";
             throw new OpenAIRequestException(ErrorKind.Conflict, "previous_response_superseded",
-                $"Response '{responseId}' was already continued: its conversation went on to '{ResponseIds.Of(latest.Id)}'. Portage keeps one line of conversation " +
-                "per window, so continue from the newest response (previous_response_id), or start a new conversation by leaving previous_response_id out.",
+                $"Response '{responseId}' was already continued: {went}. Portage keeps one line of conversation per window, so continue from " +
+                "the newest response (previous_response_id), or start a new conversation by leaving previous_response_id out.",
                 "previous_response_id");
         }
 
