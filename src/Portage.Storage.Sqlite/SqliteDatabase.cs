@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Portage.Core.Errors;
 using Portage.Core.Tenancy;
@@ -23,6 +24,10 @@ namespace Portage.Storage.Sqlite;
 /// <param name="ownerOnlyFile">A database file to create (or tighten) owner-only before SQLite first opens it.</param>
 public sealed class SqliteDatabase(string connectionString, SqliteOptions? options = null, string? ownerOnlyFile = null) : ISqlDatabase, IDisposable
 {
+    // The native connections the per-connection settings were applied to. A pooled connection keeps its native handle
+    // (and with it the settings) between opens; a handle is forgotten when the pool closes it.
+    private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = new();
+
     private readonly SemaphoreSlim _migrationLock = new(1, 1);
     private readonly SemaphoreSlim _writer = new(1, 1);
     private readonly SqliteOptions _options = options ?? new SqliteOptions();
@@ -121,10 +126,17 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
         try
         {
             await connection.OpenAsync(cancellationToken);
-            await using var pragma = connection.CreateCommand();
-            pragma.CommandText = string.Create(CultureInfo.InvariantCulture,
-                $"PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {Math.Max(1, _options.BusyTimeoutSeconds) * 1000}; PRAGMA synchronous = NORMAL;");
-            await pragma.ExecuteNonQueryAsync(cancellationToken);
+            // Once per native connection, not per open: a run opens about a dozen pooled connections, and three
+            // statements each were a measurable part of its database time.
+            if (connection.Handle is { } handle && !_configured.TryGetValue(handle, out _))
+            {
+                await using var pragma = connection.CreateCommand();
+                pragma.CommandText = string.Create(CultureInfo.InvariantCulture,
+                    $"PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {Math.Max(1, _options.BusyTimeoutSeconds) * 1000}; PRAGMA synchronous = NORMAL;");
+                await pragma.ExecuteNonQueryAsync(cancellationToken);
+                _configured.AddOrUpdate(handle, _options);
+            }
+
             return connection;
         }
         catch

@@ -1,0 +1,53 @@
+using Microsoft.Data.Sqlite;
+using Portage.Storage.Sqlite;
+
+namespace Portage.Storage.Tests;
+
+/// <summary>
+/// Every connection the store hands out, new or from the pool, reader or writer, has the settings the store relies on:
+/// foreign keys enforced, the busy timeout, synchronous NORMAL. They are applied once per native connection.
+/// </summary>
+public sealed class SqliteConnectionSettingsTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "portage-storage-tests", Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Pooled_readers_and_writers_keep_foreign_keys_the_busy_timeout_and_synchronous_normal()
+    {
+        using var database = SqliteDatabase.ForFile(Path.Combine(_folder, "portage.db"), new SqliteOptions { BusyTimeoutSeconds = 7 });
+
+        for (var i = 0; i < 4; i++)
+        {
+            await using (var reader = await database.OpenAsync(CancellationToken.None))
+            {
+                await AssertSettingsAsync(reader);
+            }
+
+            await using var writer = await database.OpenWriterAsync(CancellationToken.None);
+            await AssertSettingsAsync(writer);
+        }
+    }
+
+    private static async Task AssertSettingsAsync(SqliteConnection connection)
+    {
+        Assert.Equal(1L, await ScalarAsync(connection, "PRAGMA foreign_keys;"));
+        Assert.Equal(7_000L, await ScalarAsync(connection, "PRAGMA busy_timeout;"));
+        Assert.Equal(1L, await ScalarAsync(connection, "PRAGMA synchronous;"));
+    }
+
+    private static async Task<object?> ScalarAsync(SqliteConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+}
