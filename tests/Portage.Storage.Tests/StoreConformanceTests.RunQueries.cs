@@ -128,6 +128,23 @@ public abstract partial class StoreConformanceTests
         Assert.Equal(UsageTotals.Zero, (await Runs.SummarizeUsageAsync(new UsageQuery([], T0, T0.AddDays(1), null), None)).Totals);
     }
 
+    [Fact]
+    public async Task Usage_always_breaks_down_by_model_and_a_provider_grouping_names_its_provider()
+    {
+        await SeedRunsForQueriesAsync();
+        var all = new UsageQuery([SandboxA], T0, T0.AddDays(1), null);
+
+        var report = await Runs.SummarizeUsageAsync(all, None);
+        var paged = await Runs.SummarizeUsageAsync(all with { GroupBy = UsageGroupBy.EndUser, GroupLimit = 1 }, None);
+        var byProvider = await Runs.SummarizeUsageAsync(all with { GroupBy = UsageGroupBy.Provider }, None);
+
+        Assert.Equal([("echo", "echo-1"), ("scripted", "scripted-model")], report.ByModel.Select(g => (g.Provider, g.Model)));
+        Assert.Equal(report.Totals, report.ByModel.Select(g => g.Usage).Aggregate(UsageTotals.Zero, Add));
+        Assert.Equal(report.ByModel, paged.ByModel);
+        Assert.All(byProvider.Groups, g => Assert.Equal((g.Key, null), (g.Provider, g.Model)));
+        Assert.Empty((await Runs.SummarizeUsageAsync(new UsageQuery([SandboxA], T0.AddDays(5), T0.AddDays(6), null), None)).ByModel);
+    }
+
     private static UsageTotals Add(UsageTotals a, UsageTotals b) => new(
         a.Runs + b.Runs, a.InputTokens + b.InputTokens, a.OutputTokens + b.OutputTokens, a.CacheReadInputTokens + b.CacheReadInputTokens,
         a.CacheCreationInputTokens + b.CacheCreationInputTokens, a.ThinkingTokens + b.ThinkingTokens, a.CostMicrocents + b.CostMicrocents);
