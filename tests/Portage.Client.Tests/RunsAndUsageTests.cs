@@ -54,6 +54,20 @@ public sealed class RunsAndUsageTests
     }
 
     [Fact]
+    public async Task Get_reads_the_copass_agent_run_fields()
+    {
+        var handler = FakeHandler.Json(Run[..^1] +
+            ",\"output_text\":\"It is 42.\",\"tokens_in\":3,\"tokens_out\":7,\"cost_microcents\":0,\"error_message\":null," +
+            "\"finished_at\":\"2025-03-14T09:26:54.589Z\",\"provider_session_id\":\"sess_1\"}");
+        using var router = TestRouter.Create(handler);
+
+        var run = await router.Client.Runs.GetAsync("sb_test", "run_1");
+
+        Assert.Equal(("It is 42.", 3L, 7L, 0L, "sess_1"), (run.OutputText, run.TokensIn, run.TokensOut, run.CostMicrocents, run.ProviderSessionId));
+        Assert.Equal((run.EndedAt, (string?)null), (run.FinishedAt, run.ErrorMessage));
+    }
+
+    [Fact]
     public async Task End_users_are_read_from_the_sandbox()
     {
         var handler = FakeHandler.Json(

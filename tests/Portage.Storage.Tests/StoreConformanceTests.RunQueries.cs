@@ -1,6 +1,7 @@
 using Portage.Core.Recording;
 using Portage.Core.Runs;
 using Portage.Core.Storage;
+using Portage.Core.Windows;
 
 namespace Portage.Storage.Tests;
 
@@ -40,6 +41,26 @@ public abstract partial class StoreConformanceTests
         Assert.Empty(await Runs.ListRunsAsync(SandboxA, new RunFilter(WindowId: "ds_b"), null, 50, None));
         var stored = Assert.Single(await Runs.ListRunsAsync(SandboxA, new RunFilter(WindowId: "ds_1", Status: RunStatus.Failed), null, 50, None));
         Assert.Equal(await Runs.GetRunAsync(SandboxA, "run_3", None), stored);
+    }
+
+    [Fact]
+    public async Task Run_outputs_are_the_answer_text_and_the_session_to_continue_for_the_sandboxs_runs_only()
+    {
+        await SeedRunsForQueriesAsync();
+        var w1 = (await Windows.GetWindowAsync(SandboxA, "ds_1", null, None))!;
+        var s1 = Session("sess_1", w1);
+        var answered = Run("run_answered", w1, s1, T0.AddHours(1));
+        await StartAsync(answered, s1, false, "what is it?");
+        await Runs.EndRunAsync(End(answered, T0.AddHours(1).AddSeconds(3), providerSessionId: "engine-42",
+            parts: [TurnPart.OfText("It is "), TurnPart.OfText("42.")]), None);
+
+        var outputs = await Runs.GetRunOutputsAsync(SandboxA, ["run_answered", "run_5", "run_b", "run_missing"], None);
+
+        Assert.Equal(["run_5", "run_answered"], outputs.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(new RunOutput("It is 42.", "engine-42"), outputs["run_answered"]);
+        // Still running: no answer yet; its session now carries the provider's id the later run recorded.
+        Assert.Equal(new RunOutput(null, "engine-42"), outputs["run_5"]);
+        Assert.Empty(await Runs.GetRunOutputsAsync(SandboxA, [], None));
     }
 
     [Fact]
