@@ -11,6 +11,9 @@ internal static class Paths
 
     public const string Providers = "/api/v1/providers";
 
+    /// <summary>copass-compat §7.3's shorthand ingest, into the key's default sandbox.</summary>
+    public const string DefaultSandboxIngest = "/api/v1/storage/ingest";
+
     public static string Sandbox(string sandboxId) => $"{Sandboxes}/{Segment(sandboxId, nameof(sandboxId))}";
 
     public static string Runs(string sandboxId) => $"{Sandbox(sandboxId)}/agents/runs";

@@ -11,7 +11,6 @@ using Portage.Core.Tenancy;
 using Portage.Protocol;
 using Portage.Protocol.Runs;
 using Portage.Server.Endpoints;
-using Portage.Server.Mcp;
 using Portage.Server.Sse;
 
 namespace Portage.Server.OpenAI;
@@ -74,13 +73,8 @@ internal sealed class ChatCompletions(
     }
 
     // The key's default sandbox, or the one X-Portage-Sandbox-Id names (another account's is 404, as a missing one).
-    private async Task<SandboxRecord> SandboxAsync(HttpContext context, Caller caller, CancellationToken cancellationToken)
-    {
-        var named = context.Request.Headers[McpAuthMiddleware.SandboxHeader].ToString().Trim();
-        return named.Length == 0
-            ? await tenancy.GetDefaultSandboxAsync(caller, cancellationToken)
-            : await tenancy.GetSandboxAsync(caller, named, cancellationToken);
-    }
+    private Task<SandboxRecord> SandboxAsync(HttpContext context, Caller caller, CancellationToken cancellationToken) =>
+        SandboxFilter.UnnamedAsync(context, tenancy, caller, cancellationToken);
 
     private async Task AnswerAsync(HttpContext context, bool stream, IAsyncEnumerable<AgentEvent> events, ChatReplyInfo reply, CancellationToken keyRevoked)
     {

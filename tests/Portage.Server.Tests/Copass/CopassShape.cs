@@ -4,8 +4,9 @@ namespace Portage.Server.Tests.Copass;
 
 /// <summary>
 /// Asserts a JSON object has the fields of a copass-compat shape with their JSON types: <c>"name:string"</c>,
-/// <c>"name:number"</c>, <c>"name:integer"</c>, <c>"name:boolean"</c>, <c>"name:array"</c>, <c>"name:object"</c>; a
-/// trailing <c>?</c> (<c>"name:string?"</c>) admits null for the contract's optional fields, which must still be present.
+/// <c>"name:number"</c>, <c>"name:integer"</c>, <c>"name:boolean"</c>, <c>"name:array"</c>, <c>"name:object"</c>. A
+/// trailing <c>?</c> (<c>"name:string?"</c>) marks the contract's optional fields (TypeScript's <c>name?</c>): absent,
+/// null, or of the type.
 /// </summary>
 internal static class CopassShape
 {
@@ -15,9 +16,10 @@ internal static class CopassShape
         foreach (var field in fields)
         {
             var (name, type) = (field[..field.IndexOf(':', StringComparison.Ordinal)], field[(field.IndexOf(':', StringComparison.Ordinal) + 1)..]);
-            Assert.True(json.TryGetProperty(name, out var value), $"missing field {name} in {json}");
-            var nullable = type.EndsWith('?');
-            if (nullable && value.ValueKind == JsonValueKind.Null)
+            var optional = type.EndsWith('?');
+            var present = json.TryGetProperty(name, out var value);
+            Assert.True(present || optional, $"missing field {name} in {json}");
+            if (optional && (!present || value.ValueKind == JsonValueKind.Null))
             {
                 continue;
             }
