@@ -7,6 +7,9 @@ internal static class Paths
 
     public const string ApiKeys = "/api/v1/api-keys";
 
+    /// <summary>Retrieval, per sandbox: <c>{QuerySandboxes}/{sandbox_id}/discover</c> and so on.</summary>
+    public const string QuerySandboxes = "/api/v1/query/sandboxes";
+
     public const string Usage = "/api/v1/usage";
 
     public const string Providers = "/api/v1/providers";
