@@ -1,3 +1,4 @@
+using Portage.Client.Tests.ChatClient;
 using Portage.Client.Tests.Fakes;
 using Portage.Protocol.Ingest;
 using Portage.Protocol.Retrieval;
@@ -17,7 +18,7 @@ public sealed class RetrievalTests
     {
         using var app = new PortageApp();
         using var http = app.CreateClient();
-        using var router = Router(app, http);
+        using var router = ChatClientConversationTests.Router(app, http);
         var client = router.Client;
         var job = await client.Ingest.TextAsync(app.SandboxId, new IngestTextRequest { Text = "# Frost\n\nAlerts fire below -2 °C.", FilePath = "notes/frost.md" });
         Assert.Equal("completed", (await client.Ingest.WaitForJobAsync(app.SandboxId, job.JobId, TimeSpan.FromMilliseconds(20))).Status);
@@ -56,7 +57,7 @@ public sealed class RetrievalTests
     {
         using var app = new PortageApp();
         using var http = app.CreateClient();
-        using var router = Router(app, http);
+        using var router = ChatClientConversationTests.Router(app, http);
         var client = router.Client;
         var window = await client.DataSources.RegisterAsync(app.SandboxId, new RegisterDataSourceRequest { Provider = "custom", Name = "w", Kind = "ephemeral" });
         await client.DataSources.PauseAsync(app.SandboxId, window.DataSourceId);
@@ -67,11 +68,4 @@ public sealed class RetrievalTests
         Assert.Equal(("window_paused", 409), (refused.ErrorType, (int?)refused.StatusCode));
         Assert.Equal("paused", (await client.DataSources.GetAsync(app.SandboxId, window.DataSourceId)).Status);
     }
-
-    private static AgentRouter Router(PortageApp app, HttpClient http) => new(new AgentRouterOptions
-    {
-        ApiKey = app.Credentials.ApiKey,
-        SandboxId = app.SandboxId,
-        HttpClient = http,
-    });
 }
