@@ -9,7 +9,7 @@ internal sealed record BenchOptions
         dotnet run -c Release --project bench/Portage.Bench.Router -- [options]
           --concurrency 1,16,64,256  concurrent streams per level
           --runs 200                 streams per level and mode (at least 2 x the level's concurrency)
-          --warmup 50                streams per mode before the first level, not measured (and turns of a warmup conversation)
+          --warmup 50                streams per mode before the first level, not measured
           --deltas 50                text deltas per upstream response
           --delta-delay-ms 1         pause between the upstream's deltas (0: none; default 0 with --conversation)
           --hold 256                 streams held open mid-response for the memory figure (0: skip)
@@ -21,6 +21,7 @@ internal sealed record BenchOptions
         Long conversation (runs instead of everything above except the warmup):
           --conversation 2000        turns of one conversation (one end user, no session id) through the router (0: off)
           --conversation-at 10,20,200,2000  the turns reported, each with the turns around it
+          --conversation-warmup 1000 turns of another end user's conversation first, not measured (the JIT's tiers settle)
           --message-tokens 300       tokens of each user message (4 characters a token)
           --answer-tokens 400        tokens of each answer, spread over --deltas deltas
           --context-tokens 16000     the model's context (Models:Providers:openai:gpt-4o-mini:ContextTokens)
@@ -31,6 +32,7 @@ internal sealed record BenchOptions
     public IReadOnlyList<int> Concurrency { get; init; } = [1, 16, 64, 256];
     public int Runs { get; init; } = 200;
     public int Warmup { get; init; } = 50;
+    public int ConversationWarmup { get; init; } = 1000;
     public int Deltas { get; init; } = 50;
     public int DeltaDelayMs => DeltaDelayMsGiven ?? (Conversation > 0 ? 0 : 1);
     public int? DeltaDelayMsGiven { get; init; }
@@ -82,6 +84,7 @@ internal sealed record BenchOptions
                 "--concurrency" => options with { Concurrency = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(c => Positive(args[i], c))] },
                 "--runs" => options with { Runs = Positive(args[i], value) },
                 "--warmup" => options with { Warmup = NonNegative(args[i], value) },
+                "--conversation-warmup" => options with { ConversationWarmup = NonNegative(args[i], value) },
                 "--deltas" => options with { Deltas = Positive(args[i], value) },
                 "--delta-delay-ms" => options with { DeltaDelayMsGiven = NonNegative(args[i], value) },
                 "--hold" => options with { Hold = NonNegative(args[i], value) },

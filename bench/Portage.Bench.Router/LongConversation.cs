@@ -36,7 +36,9 @@ internal sealed class LongConversation(LoadDriver driver, FakeUpstream fake, Ben
     public async Task<ConversationFigures> RunAsync(Action<string> progress, CancellationToken ct)
     {
         // Continuing sessions and compacting are paths the stream warmup never takes: the JIT meets them here, unmeasured.
-        for (var turn = 1; turn <= options.Warmup; turn++)
+        // Tiered compilation keeps recompiling the run path (instrumented, then optimised with the profile) for several
+        // hundred runs; measured after 50, a continuing turn cost about 2 ms more CPU and 2.5 ms more TTFT than at steady state.
+        for (var turn = 1; turn <= options.ConversationWarmup; turn++)
         {
             await driver.TurnAsync(EndUser + "-warmup", Message(turn), _ => { }, ct);
         }

@@ -99,6 +99,7 @@ public static class PortageServiceCollectionExtensions
         builder.Services.TryAddSingleton<IDataSourceStore>(sp => sp.GetRequiredService<IPortageStore>());
         builder.Services.TryAddSingleton<ISessionStore>(sp => sp.GetRequiredService<IPortageStore>());
         builder.Services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<IPortageStore>());
+        builder.Services.TryAddSingleton<IResponseStore>(sp => sp.GetRequiredService<IPortageStore>());
         builder.Services.TryAddSingleton<IIngestStore>(sp => sp.GetRequiredService<IPortageStore>());
         builder.Services.TryAddSingleton<IContentIndex>(sp => sp.GetRequiredService<IPortageStore>());
         builder.Services.TryAddSingleton<IStoreReadiness>(sp => sp.GetRequiredService<IPortageStore>());

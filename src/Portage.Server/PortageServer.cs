@@ -48,6 +48,8 @@ public static class PortageServer
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamKeyWatch>());
         builder.Services.AddSingleton<RunStreaming>();
         builder.Services.AddSingleton<ChatCompletions>();
+        builder.Services.AddSingleton<Portage.Server.OpenAI.Responses.Responses>();
+        builder.Services.AddSingleton<Portage.Server.OpenAI.Responses.StoredResponses>();
         builder.Services.AddPortageMcp();
         builder.AddPortageTelemetry();
 

@@ -43,6 +43,11 @@ public abstract partial class SqlStore : IRunStore
             await InsertSessionAsync(db, session, cancellationToken);
         }
 
+        if (start.Response is { } response)
+        {
+            await InsertResponseAsync(db, run, response, cancellationToken);
+        }
+
         var seqs = new List<long>(start.UserTurns.Count);
         foreach (var turn in start.UserTurns)
         {

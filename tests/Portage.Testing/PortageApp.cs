@@ -69,7 +69,7 @@ public sealed class PortageApp : WebApplicationFactory<Program>
     {
         get
         {
-            _ = Server; // starts the host, which writes the credentials
+            StartServer(); // starts the host (test server or Kestrel), which writes the credentials
             return LocalCredentials.TryRead(DataFolderPath) ?? throw new InvalidOperationException("The server wrote no credentials.json.");
         }
     }

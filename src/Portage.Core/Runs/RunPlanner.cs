@@ -110,6 +110,7 @@ public sealed class RunPlanner(
         {
             NewWindow = window.IsNew ? window.Window : null,
             LeaseExpiresAt = window.IsNew ? leases.NewLeaseExpiry() : null,
+            Response = request.Response,
         }, cancellationToken);
         return run;
     }

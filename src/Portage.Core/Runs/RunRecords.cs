@@ -59,6 +59,9 @@ public sealed record RunStart(RunRecord Run, SessionRecord? NewSession, IReadOnl
 
     /// <summary>When the new window's lease expires unless renewed.</summary>
     public DateTimeOffset? LeaseExpiresAt { get; init; }
+
+    /// <summary>What a run started through the Responses API keeps beyond the run (<see cref="IResponseStore"/>), or null.</summary>
+    public ResponseDetails? Response { get; init; }
 }
 
 /// <summary>

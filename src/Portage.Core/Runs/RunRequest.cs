@@ -51,6 +51,9 @@ public sealed record RunRequest
     /// <summary>The request's fingerprint when it has an idempotency key (a reused key must carry the same request).</summary>
     public string? Fingerprint { get; init; }
 
+    /// <summary>What a run started through the Responses API keeps beyond the run, stored with its start; null for any other run.</summary>
+    public ResponseDetails? Response { get; init; }
+
     /// <summary>True unless <c>on_disconnect</c> is <c>continue</c>: a client disconnect stops the run.</summary>
     public bool CancelOnDisconnect { get; init; } = true;
 }

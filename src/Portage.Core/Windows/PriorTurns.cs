@@ -5,11 +5,14 @@ namespace Portage.Core.Windows;
 /// newest first a page at a time until they exceed the budget and start at an exchange (the renderer keeps whole
 /// exchanges from the newest back, so older turns could not be sent anyway), or until the newest compaction turn: its
 /// summary stands for every turn up to its range's end, so those are not read and the summary comes first. A window
-/// of 100,000 turns then costs a run a page or two, not the whole window.
+/// of 100,000 turns then costs a run a page or two, not the whole window. Pages start small and double: the newest
+/// compaction turn or the budget's end is usually a few exchanges back, and a full page of turns (parts JSON and all)
+/// read for a few of them cost a compacting run more than its summary's bookkeeping.
 /// </summary>
 public static class PriorTurns
 {
-    private const int Page = 256;
+    private const int FirstPage = 16;
+    private const int LastPage = 256;
 
     /// <summary>
     /// The window's turns after <paramref name="afterSeq"/>, oldest first, as far back as the budget reaches; when a
@@ -24,9 +27,9 @@ public static class PriorTurns
         var floor = afterSeq;
         long tokens = 0;
         var before = long.MaxValue;
-        while (true)
+        for (var page = FirstPage; ; page = Math.Min(page * 2, LastPage))
         {
-            var older = await windows.ListTurnsBeforeAsync(sandboxId, windowId, before, floor, Page, cancellationToken);
+            var older = await windows.ListTurnsBeforeAsync(sandboxId, windowId, before, floor, page, cancellationToken);
             if (summary is null && older.LastOrDefault(t => t.Compacts is not null) is { Compacts: { } range } found)
             {
                 summary = found;
@@ -36,7 +39,7 @@ public static class PriorTurns
             var kept = older.Where(t => t.Seq > floor && t.Role != TurnRole.Compaction).ToList();
             turns.InsertRange(0, kept);
             tokens += kept.Sum(t => (long)t.TokenEstimate);
-            if (older.Count < Page || older[0].Seq <= floor + 1 || (tokens > budgetTokens && turns.Count > 0 && turns[0].Role == TurnRole.User))
+            if (older.Count < page || older[0].Seq <= floor + 1 || (tokens > budgetTokens && turns.Count > 0 && turns[0].Role == TurnRole.User))
             {
                 return summary is null ? turns : [summary, .. turns];
             }

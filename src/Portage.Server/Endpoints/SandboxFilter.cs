@@ -1,5 +1,5 @@
 using Portage.Core.Tenancy;
-using Portage.Server.Mcp;
+using Portage.Server.OpenAI;
 
 namespace Portage.Server.Endpoints;
 
@@ -26,32 +26,20 @@ internal sealed class SandboxFilter(TenancyService tenancy) : IEndpointFilter
     public static SandboxRecord SandboxOf(HttpContext context) =>
         context.Items[SandboxKey] as SandboxRecord ?? throw new InvalidOperationException("SandboxFilter did not run for this endpoint.");
 
-    /// <summary>
-    /// The sandbox of a route that names none (the OpenAI-compatible routes, the shorthand ingest): the one
-    /// <c>X-Portage-Sandbox-Id</c> names, else the key's default sandbox (<see cref="TenancyService.GetDefaultSandboxAsync"/>).
-    /// Another account's is 404, as a missing one.
-    /// </summary>
-    public static async Task<SandboxRecord> UnnamedAsync(HttpContext context, TenancyService tenancy, Caller caller, CancellationToken cancellationToken)
-    {
-        var named = context.Request.Headers[McpAuthMiddleware.SandboxHeader].ToString().Trim();
-        return named.Length == 0
-            ? await tenancy.GetDefaultSandboxAsync(caller, cancellationToken)
-            : await tenancy.GetSandboxAsync(caller, named, cancellationToken);
-    }
-
     internal static void Keep(HttpContext context, SandboxRecord sandbox) => context.Items[SandboxKey] = sandbox;
 }
 
 /// <summary>
 /// <see cref="SandboxFilter"/> for routes without <c>{sandboxId}</c> (copass-compat §7.3's shorthand ingest): the
-/// request works in <see cref="SandboxFilter.UnnamedAsync"/>'s sandbox, found before the endpoint reads anything.
+/// request works in the sandbox <c>/v1</c> would use (<see cref="V1Sandbox"/>: <c>X-Portage-Sandbox-Id</c>'s, else the
+/// key's default), found before the endpoint reads anything.
 /// </summary>
 internal sealed class DefaultSandboxFilter(TenancyService tenancy) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        SandboxFilter.Keep(http, await SandboxFilter.UnnamedAsync(http, tenancy, ApiKeyFilter.CallerOf(http), http.RequestAborted));
+        SandboxFilter.Keep(http, await V1Sandbox.ResolveAsync(http, tenancy, http.RequestAborted));
         return await next(context);
     }
 }

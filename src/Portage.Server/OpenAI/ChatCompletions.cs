@@ -1,14 +1,10 @@
-using System.Runtime.CompilerServices;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Portage.Core.Errors;
 using Portage.Core.Providers;
 using Portage.Core.Runs;
 using Portage.Core.Streams;
 using Portage.Core.Telemetry;
 using Portage.Core.Tenancy;
-using Portage.Protocol;
 using Portage.Protocol.Runs;
 using Portage.Server.Endpoints;
 using Portage.Server.Sse;
@@ -41,7 +37,7 @@ internal sealed class ChatCompletions(
     {
         var aborted = context.RequestAborted;
         var caller = ApiKeyFilter.CallerOf(context);
-        var sandbox = await SandboxAsync(context, caller, aborted);
+        var sandbox = await V1Sandbox.ResolveAsync(context, tenancy, aborted);
         var wire = await JsonBody.ReadAsync(context.Request, OpenAIJson.Default.ChatCompletionRequest, options.Value.MaxRequestBodyBytes, aborted,
             ChatRequestScreen.Screen);
         var turn = ChatRequestReader.Read(wire, providers);
@@ -56,25 +52,12 @@ internal sealed class ChatCompletions(
         }
 
         var handle = await host.StartRunAsync(sandbox.Id, validator.Validate(turn.Request) with { CallerHistory = turn.History }, aborted);
-        using var scope = _logger.BeginScope(RunLogScope.Of(handle.Run.Scope));
-        try
+        await V1Runs.AnswerAsync(host, handle, _logger, context, key, async () =>
         {
             var reply = new ChatReplyInfo(handle.Run.Id, created, turn.Model, turn.IncludeUsage, Recorded: true);
-            await AnswerAsync(context, turn.Stream, EventsAsync(handle.Run, CancellationToken.None), reply, key.Revoked);
-        }
-        finally
-        {
-            // As on the run endpoint: a client that went away (or whose key was revoked) stops the run it started.
-            if ((aborted.IsCancellationRequested || key.IsRevoked) && host.FindLive(handle.Run.Id) is { CancelOnDisconnect: true } live)
-            {
-                live.Cancel();
-            }
-        }
+            await AnswerAsync(context, turn.Stream, RunFrames.EventsAsync(follower, handle.Run, tools: false, CancellationToken.None), reply, key.Revoked);
+        });
     }
-
-    // The key's default sandbox, or the one X-Portage-Sandbox-Id names (another account's is 404, as a missing one).
-    private Task<SandboxRecord> SandboxAsync(HttpContext context, Caller caller, CancellationToken cancellationToken) =>
-        SandboxFilter.UnnamedAsync(context, tenancy, caller, cancellationToken);
 
     private async Task AnswerAsync(HttpContext context, bool stream, IAsyncEnumerable<AgentEvent> events, ChatReplyInfo reply, CancellationToken keyRevoked)
     {
@@ -113,26 +96,7 @@ internal sealed class ChatCompletions(
         }
         catch (OperationCanceledException) when (keyRevoked.IsCancellationRequested && !aborted.IsCancellationRequested)
         {
-            throw new PortageException(ErrorKind.Unauthorized, "key_revoked", "The API key this request was made with was revoked while it ran; its answer is cancelled.");
-        }
-    }
-
-    // The run's frames as events; the ones a Chat Completions client has no use for (run_started, tool frames) are left out.
-    private async IAsyncEnumerable<AgentEvent> EventsAsync(RunRecord run, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var frame in follower.FollowAsync(run, 0, cancellationToken))
-        {
-            AgentEvent? agentEvent = frame.Event switch
-            {
-                EventNames.TextDelta => JsonSerializer.Deserialize(frame.Data, ProtocolJson.Wire.AgentTextDelta),
-                EventNames.Finish => JsonSerializer.Deserialize(frame.Data, ProtocolJson.Wire.AgentFinish),
-                EventNames.Error => JsonSerializer.Deserialize(frame.Data, ProtocolJson.Wire.AgentError),
-                _ => null,
-            };
-            if (agentEvent is not null)
-            {
-                yield return agentEvent;
-            }
+            throw V1Runs.KeyRevoked();
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.Json;
 
@@ -14,10 +13,10 @@ namespace Portage.Server.OpenAI;
 internal static class ChatRequestScreen
 {
     /// <summary>The refused fields, each with the test of a value that asks for nothing, in the order the README lists them.</summary>
-    private static readonly (string Field, Func<JsonElement, bool> AsksNothing)[] s_fields =
+    private static readonly UnsupportedFields s_fields = new(
     [
         ("temperature", Never), ("top_p", Never), ("stop", Never), ("seed", Never), ("frequency_penalty", Never), ("presence_penalty", Never),
-        ("logit_bias", Never), ("logprobs", v => v.ValueKind == JsonValueKind.False), ("top_logprobs", Never),
+        ("logit_bias", Never), ("logprobs", UnsupportedFields.False), ("top_logprobs", Never),
         ("n", v => v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) && n == 1),
         ("tools", EmptyArray), ("tool_choice", v => IsString(v, "none") || IsString(v, "auto")),
         ("functions", EmptyArray), ("function_call", v => IsString(v, "none") || IsString(v, "auto")),
@@ -25,12 +24,10 @@ internal static class ChatRequestScreen
         ("reasoning_effort", Never), ("verbosity", Never),
         ("modalities", v => v.ValueKind == JsonValueKind.Array && v.EnumerateArray().All(m => IsString(m, "text"))),
         ("audio", Never), ("prediction", Never), ("web_search_options", Never),
-    ];
-
-    private static readonly FrozenDictionary<string, Func<JsonElement, bool>> s_byName = s_fields.ToFrozenDictionary(f => f.Field, f => f.AsksNothing, StringComparer.Ordinal);
+    ]);
 
     /// <summary>The refused fields, for the README and the error detail.</summary>
-    public static IEnumerable<string> Fields => s_fields.Select(f => f.Field);
+    public static IEnumerable<string> Fields => s_fields.Fields;
 
     /// <summary>The screen of <c>POST /v1/chat/completions</c> bodies (<see cref="Endpoints.BodyScreen"/>).</summary>
     public static void Screen(ReadOnlySpan<byte> json)
@@ -42,18 +39,10 @@ internal static class ChatRequestScreen
             return;
         }
 
-        foreach (var field in document.RootElement.EnumerateObject())
+        s_fields.Check(document.RootElement);
+        if (document.RootElement.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
         {
-            if (field.Value.ValueKind != JsonValueKind.Null && s_byName.TryGetValue(field.Name, out var asksNothing) && !asksNothing(field.Value))
-            {
-                throw Unsupported(field.Name, $"'{field.Name}' is not supported yet: Portage would not pass it on and the model would run with its own default. " +
-                    $"Remove it from the request. Not supported yet: {string.Join(", ", Fields)}.");
-            }
-
-            if (field.Name == "messages" && field.Value.ValueKind == JsonValueKind.Array)
-            {
-                ScreenMessages(field.Value);
-            }
+            ScreenMessages(messages);
         }
     }
 
@@ -94,11 +83,11 @@ internal static class ChatRequestScreen
         }
     }
 
-    private static bool Never(JsonElement value) => false;
+    private static bool Never(JsonElement value) => UnsupportedFields.Never(value);
 
-    private static bool EmptyArray(JsonElement value) => value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 0;
+    private static bool EmptyArray(JsonElement value) => UnsupportedFields.EmptyArray(value);
 
-    private static bool IsString(JsonElement value, string expected) => value.ValueKind == JsonValueKind.String && value.GetString() == expected;
+    private static bool IsString(JsonElement value, string expected) => UnsupportedFields.IsString(value, expected);
 
     private static string Path(int message, string field) => string.Create(CultureInfo.InvariantCulture, $"messages[{message}].{field}");
 

@@ -122,5 +122,6 @@ internal sealed record OpenAIError(string Message, string Type, string? Param, s
 [JsonSerializable(typeof(ChatCompletion))]
 [JsonSerializable(typeof(ChatCompletionChunk))]
 [JsonSerializable(typeof(ModelList))]
+[JsonSerializable(typeof(ModelEntry))]
 [JsonSerializable(typeof(OpenAIErrorBody))]
 internal sealed partial class OpenAIJson : JsonSerializerContext;

@@ -40,9 +40,16 @@ internal sealed class FakeWindowStore : IWindowStore
     public Task<IReadOnlyList<TurnRecord>> ListTurnsAsync(string sandboxId, string windowId, long afterSeq, int limit, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<TurnRecord>>([.. Turns.Where(t => t.WindowId == windowId && t.Seq > afterSeq).OrderBy(t => t.Seq).Take(limit)]);
 
-    public Task<IReadOnlyList<TurnRecord>> ListTurnsBeforeAsync(string sandboxId, string windowId, long beforeSeq, long afterSeq, int limit, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<TurnRecord>>([.. Turns.Where(t => t.WindowId == windowId && t.Seq > afterSeq && t.Seq < beforeSeq)
-            .OrderByDescending(t => t.Seq).Take(limit).OrderBy(t => t.Seq)]);
+    /// <summary>Turns <see cref="ListTurnsBeforeAsync"/> has returned, over all calls.</summary>
+    public int TurnsRead;
+
+    public Task<IReadOnlyList<TurnRecord>> ListTurnsBeforeAsync(string sandboxId, string windowId, long beforeSeq, long afterSeq, int limit, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<TurnRecord> page = [.. Turns.Where(t => t.WindowId == windowId && t.Seq > afterSeq && t.Seq < beforeSeq)
+            .OrderByDescending(t => t.Seq).Take(limit).OrderBy(t => t.Seq)];
+        Interlocked.Add(ref TurnsRead, page.Count);
+        return Task.FromResult(page);
+    }
 
     public Task<long?> AppendTurnAsync(string sandboxId, string windowId, NewTurn turn, CancellationToken cancellationToken)
     {

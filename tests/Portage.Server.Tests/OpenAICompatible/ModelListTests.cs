@@ -28,4 +28,18 @@ public sealed class ModelListTests
         Assert.Contains("google/gemini-2.5-flash", ids);
         Assert.All(ids, id => Assert.Contains('/', id));
     }
+
+    [Fact]
+    public async Task One_model_reads_by_its_provider_model_name_and_an_unlisted_one_is_404()
+    {
+        using var app = new PortageApp();
+        var models = OpenAIKit.Client(app).GetOpenAIModelClient();
+
+        var model = (await models.GetModelAsync("echo/echo-1")).Value;
+
+        Assert.Equal(("echo/echo-1", "echo"), (model.Id, model.OwnedBy));
+        var missing = await Assert.ThrowsAsync<System.ClientModel.ClientResultException>(() => models.GetModelAsync("echo/nope"));
+        Assert.Equal(404, missing.Status);
+        OpenAIKit.AssertShape(OpenAIKit.Error(missing), "model_not_found", "model");
+    }
 }
