@@ -25,6 +25,20 @@ public sealed class IngestResource
             ProtocolJson.Default.IngestJobStatus, content: null, cancellationToken);
 
     /// <summary>
+    /// Ingests a text into the API key's default sandbox (<c>POST /api/v1/storage/ingest</c>, copass-compat §7.3's
+    /// shorthand: the account's sandbox named <c>default</c>, else its oldest active one); the answer names the sandbox
+    /// and the job's <c>status_url</c>. Sent once, never retried.
+    /// </summary>
+    public Task<IngestJobResponse> TextToDefaultSandboxAsync(IngestTextRequest request, CancellationToken cancellationToken = default) =>
+        _connection.SendBodyAsync("ingest.textToDefault", HttpMethod.Post, Paths.DefaultSandboxIngest, request, ProtocolJson.Default.IngestJobResponse, cancellationToken);
+
+    /// <summary>The status of a job of the API key's default sandbox (<c>GET /api/v1/storage/ingest/{job_id}</c>).</summary>
+    public Task<IngestJobStatus> GetDefaultSandboxJobAsync(string jobId, CancellationToken cancellationToken = default) =>
+        _connection.SendJsonAsync(
+            "ingest.getDefaultJob", HttpMethod.Get, $"{Paths.DefaultSandboxIngest}/{Paths.Segment(jobId, nameof(jobId))}",
+            ProtocolJson.Default.IngestJobStatus, content: null, cancellationToken);
+
+    /// <summary>
     /// Polls a job until it is <c>completed</c>, <c>failed</c> or <c>cancelled</c>, and returns its last status.
     /// Cancel <paramref name="cancellationToken"/> to stop waiting (the job goes on).
     /// </summary>

@@ -7,9 +7,15 @@ internal static class Paths
 
     public const string ApiKeys = "/api/v1/api-keys";
 
+    /// <summary>Retrieval, per sandbox: <c>{QuerySandboxes}/{sandbox_id}/discover</c> and so on.</summary>
+    public const string QuerySandboxes = "/api/v1/query/sandboxes";
+
     public const string Usage = "/api/v1/usage";
 
     public const string Providers = "/api/v1/providers";
+
+    /// <summary>copass-compat §7.3's shorthand ingest, into the key's default sandbox.</summary>
+    public const string DefaultSandboxIngest = "/api/v1/storage/ingest";
 
     public static string Sandbox(string sandboxId) => $"{Sandboxes}/{Segment(sandboxId, nameof(sandboxId))}";
 

@@ -2,7 +2,7 @@ namespace Portage.Client;
 
 /// <summary>
 /// The management resources of a Portage server, mirroring the Copass <c>CopassClient</c>: data sources (context
-/// windows among them), sandboxes, API keys and ingest. Reach it as <see cref="AgentRouter.Client"/>, or create one alone.
+/// windows among them), sandboxes, API keys, ingest and retrieval. Reach it as <see cref="AgentRouter.Client"/>, or create one alone.
 /// </summary>
 public sealed class PortageClient : IDisposable
 {
@@ -24,6 +24,7 @@ public sealed class PortageClient : IDisposable
         Sandboxes = new SandboxesResource(connection);
         ApiKeys = new ApiKeysResource(connection);
         Ingest = new IngestResource(connection);
+        Retrieval = new RetrievalResource(connection);
         Runs = new RunsResource(connection);
         Usage = new UsageResource(connection);
         Providers = new ProvidersResource(connection);
@@ -40,6 +41,9 @@ public sealed class PortageClient : IDisposable
 
     /// <summary>Ingest: text into a sandbox's retrievable content, as background jobs.</summary>
     public IngestResource Ingest { get; }
+
+    /// <summary>Window-aware retrieval: discover, interpret, search and origins (copass-compat §6).</summary>
+    public RetrievalResource Retrieval { get; }
 
     /// <summary>Stored runs and end users of a sandbox.</summary>
     public RunsResource Runs { get; }

@@ -82,6 +82,7 @@ public static class PortageServer
         sandbox.MapRunList();
         sandbox.MapSources();
         sandbox.MapIngest();
+        api.MapShorthandIngest();
         api.MapSandboxGroup("/query/sandboxes/{sandboxId}").MapQueries();
         // OpenAI's Chat Completions and model list, on the same keys (errors in OpenAI's shape).
         app.MapOpenAICompatible();

@@ -104,6 +104,29 @@ public abstract partial class SqlStore : IRunStore
             ReadRun, cancellationToken, ("@id", runId), ("@sandbox", sandboxId));
 
     /// <inheritdoc/>
+    public async Task<IReadOnlyDictionary<string, RunOutput>> GetRunOutputsAsync(
+        string sandboxId, IReadOnlyCollection<string> runIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runIds);
+        if (runIds.Count == 0)
+        {
+            return new Dictionary<string, RunOutput>();
+        }
+
+        // ix_turns_run finds a run's turns without reading its window.
+        var rows = await ReadListAsync(
+            "SELECT r.id, COALESCE(s.provider_session_id, r.session_id), " +
+            "(SELECT t.parts FROM turns t WHERE t.run_id = r.id AND t.window_id = r.window_id AND t.role = 'assistant' ORDER BY t.seq DESC LIMIT 1) " +
+            $"FROM runs r LEFT JOIN sessions s ON s.id = r.session_id WHERE r.sandbox_id = @sandbox AND {dialect.InList("r.id", "@ids")}",
+            r => (Id: r.GetString(0), Output: new RunOutput(r.IsDBNull(2) ? null : TextOf(r.GetString(2)), r.GetString(1))),
+            cancellationToken, ("@sandbox", sandboxId), ("@ids", dialect.StringList(runIds)));
+        return rows.ToDictionary(row => row.Id, row => row.Output, StringComparer.Ordinal);
+    }
+
+    private static string TextOf(string partsJson) =>
+        string.Concat(TurnParts.FromJson(partsJson).Where(p => p.Type == TurnPartType.Text).Select(p => p.Text));
+
+    /// <inheritdoc/>
     public async Task<int> InterruptOrphanedRunsAsync(DateTimeOffset now, bool allRunning, CancellationToken cancellationToken)
     {
         await using var db = await WriteTransactionAsync(cancellationToken);

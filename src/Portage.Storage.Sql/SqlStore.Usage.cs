@@ -43,7 +43,7 @@ public abstract partial class SqlStore
         ArgumentNullException.ThrowIfNull(query);
         if (query.SandboxIds.Count == 0)
         {
-            return new UsageReport(UsageTotals.Zero, []);
+            return new UsageReport(UsageTotals.Zero, [], []);
         }
 
         (string, object?)[] parameters =
@@ -51,25 +51,28 @@ public abstract partial class SqlStore
         var where = $"FROM runs WHERE {dialect.InList("sandbox_id", "@sandboxes")} AND started_at >= @from AND started_at < @to";
         await using var db = await ReadAsync(cancellationToken);
         var totals = (await db.QueryAsync($"SELECT {UsageSums} {where}", r => ReadTotals(r, 0), cancellationToken, parameters))[0];
+        // copass-compat §7.6's by_model, whatever the grouping.
+        var byModel = await db.QueryAsync(
+            $"SELECT provider || '/' || model, provider, model, {UsageSums} {where} GROUP BY 1, 2, 3 ORDER BY 1",
+            r => new UsageGroup(r.GetString(0), r.StringOrNull(1), r.StringOrNull(2), ReadTotals(r, 3)), cancellationToken, parameters);
         if (query.GroupBy is not { } groupBy)
         {
-            return new UsageReport(totals, []);
+            return new UsageReport(totals, [], byModel);
         }
 
-        var none = $"{dialect.Text("NULL")}, {dialect.Text("NULL")}";
         var (key, columns) = groupBy switch
         {
-            UsageGroupBy.Day => (dialect.UtcDay("started_at"), none),
+            UsageGroupBy.Day => (dialect.UtcDay("started_at"), $"{dialect.Text("NULL")}, {dialect.Text("NULL")}"),
             UsageGroupBy.Model => ("provider || '/' || model", "provider, model"),
-            UsageGroupBy.EndUser => ("end_user_id", none),
-            UsageGroupBy.Provider => ("provider", none),
+            UsageGroupBy.EndUser => ("end_user_id", $"{dialect.Text("NULL")}, {dialect.Text("NULL")}"),
+            UsageGroupBy.Provider => ("provider", $"provider, {dialect.Text("NULL")}"),
             _ => throw new ArgumentOutOfRangeException(nameof(query), groupBy, "Unknown grouping."),
         };
         var groups = await db.QueryAsync(
             $"SELECT {key}, {columns}, {UsageSums} {where} GROUP BY 1, 2, 3 HAVING {dialect.Text("@after")} IS NULL OR {key} > @after ORDER BY 1 LIMIT @limit",
             r => new UsageGroup(r.GetString(0), r.StringOrNull(1), r.StringOrNull(2), ReadTotals(r, 3)),
             cancellationToken, [.. parameters, ("@after", query.GroupsAfter), ("@limit", query.GroupLimit)]);
-        return new UsageReport(totals, groups);
+        return new UsageReport(totals, groups, byModel);
     }
 
     private static UsageTotals ReadTotals(DbDataReader r, int first) => new(

@@ -112,6 +112,23 @@ public sealed class DataSourceTests
     }
 
     [Fact]
+    public async Task Purge_reads_the_copass_counts_as_properties_and_portages_as_extras()
+    {
+        var handler = FakeHandler.Json(
+            """
+            {"success":true,"delete_source_applied":true,"events_deleted":4,"extractions_deleted":6,"canonical_index_rows_deleted":0,
+             "vault_objects_deleted":0,"turns_deleted":4,"chunks_deleted":6,"runs_deleted":2}
+            """);
+        using var router = TestRouter.Create(handler);
+
+        var purge = await router.Client.DataSources.PurgeAsync("sb_test", "ds_1", deleteSource: true);
+
+        Assert.Equal((4L, 6L, 0L), (purge.EventsDeleted, purge.ExtractionsDeleted, purge.VaultObjectsDeleted));
+        Assert.Equal((4L, 6L, 2L), (purge.Deleted("events_deleted"), purge.Deleted("extractions_deleted"), purge.Deleted("runs_deleted")));
+        Assert.False(purge.Counts.ContainsKey("events_deleted"));
+    }
+
+    [Fact]
     public async Task Calls_use_the_documented_paths_methods_and_bodies()
     {
         var handler = new FakeHandler

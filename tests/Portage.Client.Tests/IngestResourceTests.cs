@@ -24,6 +24,25 @@ public sealed class IngestResourceTests
     }
 
     [Fact]
+    public async Task The_default_sandbox_shorthand_posts_to_storage_ingest_and_reads_its_job_there()
+    {
+        var handler = new FakeHandler
+        {
+            Respond = (request, _) => request.Method == HttpMethod.Post
+                ? FakeHandler.JsonResponse("""{"job_id":"job 1","status":"queued","encrypted":false,"sandbox_id":"sb_default","status_url":"/api/v1/storage/sandboxes/sb_default/ingest/job%201"}""")
+                : FakeHandler.JsonResponse("""{"job_id":"job 1","status":"completed","job_type":"ingest_text","encrypted":false,"retry_count":0,"sandbox_id":"sb_default"}"""),
+        };
+        using var router = TestRouter.Create(handler);
+
+        var job = await router.Client.Ingest.TextToDefaultSandboxAsync(new IngestTextRequest { Text = "notes" });
+        var status = await router.Client.Ingest.GetDefaultSandboxJobAsync(job.JobId);
+
+        Assert.Equal(("sb_default", "completed"), (job.SandboxId, status.Status));
+        Assert.Equal(["POST /api/v1/storage/ingest", "GET /api/v1/storage/ingest/job%201"], handler.Requests.Select(r => $"{r.Method} {r.Uri.PathAndQuery}"));
+        Assert.Equal("""{"text":"notes"}""", handler.Requests[0].Body);
+    }
+
+    [Fact]
     public async Task Text_is_sent_once_even_when_the_server_fails()
     {
         var handler = FakeHandler.Json("""{"error":"internal_error","detail":"boom"}""", HttpStatusCode.InternalServerError);

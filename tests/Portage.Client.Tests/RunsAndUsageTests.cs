@@ -54,6 +54,20 @@ public sealed class RunsAndUsageTests
     }
 
     [Fact]
+    public async Task Get_reads_the_copass_agent_run_fields()
+    {
+        var handler = FakeHandler.Json(Run[..^1] +
+            ",\"output_text\":\"It is 42.\",\"tokens_in\":3,\"tokens_out\":7,\"cost_microcents\":0,\"error_message\":null," +
+            "\"finished_at\":\"2025-03-14T09:26:54.589Z\",\"provider_session_id\":\"sess_1\"}");
+        using var router = TestRouter.Create(handler);
+
+        var run = await router.Client.Runs.GetAsync("sb_test", "run_1");
+
+        Assert.Equal(("It is 42.", 3L, 7L, 0L, "sess_1"), (run.OutputText, run.TokensIn, run.TokensOut, run.CostMicrocents, run.ProviderSessionId));
+        Assert.Equal((run.EndedAt, (string?)null), (run.FinishedAt, run.ErrorMessage));
+    }
+
+    [Fact]
     public async Task End_users_are_read_from_the_sandbox()
     {
         var handler = FakeHandler.Json(
@@ -83,5 +97,27 @@ public sealed class RunsAndUsageTests
         Assert.Equal((2L, 210L, 0.00021m), (usage.Runs, usage.CostMicrocents, usage.Summary.TotalCostUsd));
         Assert.Equal("scripted-model", Assert.Single(usage.Groups).Model);
         Assert.Equal("/api/v1/usage?from=2025-03-01&to=2025-03-14&group_by=model", handler.Requests[0].Uri.PathAndQuery);
+    }
+
+    [Fact]
+    public async Task Usage_reads_the_copass_by_model_and_by_call_type_lines()
+    {
+        var handler = FakeHandler.Json(
+            "{\"from\":\"2025-03-01\",\"to\":\"2025-03-14\",\"runs\":2,\"cost_microcents\":210," +
+            "\"summary\":{\"total_prompt_tokens\":20,\"total_completion_tokens\":10,\"total_tokens\":30,\"total_cost_usd\":0.00021,\"total_calls\":2}," +
+            "\"by_model\":[{\"model\":\"scripted-model\",\"provider\":\"scripted\",\"prompt_tokens\":20,\"completion_tokens\":10,\"total_tokens\":30," +
+            "\"cost_usd\":0.00021,\"calls\":2,\"cost_microcents\":210}]," +
+            "\"by_call_type\":[{\"call_type\":\"agent_run\",\"prompt_tokens\":20,\"completion_tokens\":10,\"total_tokens\":30,\"cost_usd\":0.00021,\"calls\":2}]," +
+            "\"start_date\":\"2025-03-01\",\"end_date\":\"2025-03-14\"}");
+        using var router = TestRouter.Create(handler);
+
+        var usage = await router.Client.Usage.GetAsync();
+
+        var model = Assert.Single(usage.ByModel);
+        Assert.Equal(("scripted", "scripted-model", 20L, 10L, 0.00021m, 2L, 210L),
+            (model.Provider, model.Model, model.PromptTokens, model.CompletionTokens, model.CostUsd, model.Calls, model.CostMicrocents));
+        var callType = Assert.Single(usage.ByCallType);
+        Assert.Equal(("agent_run", 30L, 2L), (callType.CallType, callType.TotalTokens, callType.Calls));
+        Assert.Equal(("2025-03-01", "2025-03-14"), (usage.StartDate, usage.EndDate));
     }
 }

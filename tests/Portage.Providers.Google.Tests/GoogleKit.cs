@@ -37,6 +37,7 @@ internal static class GoogleKit
         AdditionalProperties = new AdditionalPropertiesDictionary
         {
             [RunContextKeys.EndUserId] = endUser,
+            [RunContextKeys.ProviderUserId] = endUser,
             [RunContextKeys.ReasoningEngineId] = engineId,
             [RunContextKeys.Location] = location,
         },

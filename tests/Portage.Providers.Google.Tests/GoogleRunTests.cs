@@ -136,8 +136,27 @@ public sealed class GoogleRunTests
         Assert.Equal("ae-sess-1", second.Terminal().Json.GetProperty("session_id").GetString());
         Assert.Equal([Engine + ":query", Engine + ":streamQuery?alt=sse", Engine + ":streamQuery?alt=sse"], fake.Requests.Select(r => r.PathAndQuery));
         GoogleKit.JsonEqual(
-            """{"class_method": "async_stream_query", "input": {"user_id": "u-123", "session_id": "ae-sess-1", "message": "And to EUR?"}}""",
+            $$$"""{"class_method": "async_stream_query", "input": {"user_id": "s_{{{app.SandboxId}}}:u_u-123", "session_id": "ae-sess-1", "message": "And to EUR?"}}""",
             fake.Requests[2].Body);
+    }
+
+    [Fact]
+    public async Task Two_sandboxes_sharing_an_engine_never_share_an_end_users_engine_state()
+    {
+        await using var fake = await FakeProviderServer.StartAsync();
+        fake.Enqueue(
+            AgentEngineTests.SessionCreated("ae-sess-a"), FakeResponse.Sse(Transcripts.Read("google/agent-engine-stream.sse")),
+            AgentEngineTests.SessionCreated("ae-sess-b"), FakeResponse.Sse(Transcripts.Read("google/agent-engine-stream.sse")));
+        using var app = new PortageApp(settings: AgentEngine(fake));
+        using var created = await app.Client.PostAsJsonAsync("/api/v1/storage/sandboxes", new { name = "tenant-b" });
+        var other = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sandbox_id").GetString()!;
+
+        await SseFrames.RunAsync(app.Client, app.RunPath(), Body("USD to SEK?", engine: "4815162342"));
+        await SseFrames.RunAsync(app.Client, app.RunPath(other), Body("USD to SEK?", engine: "4815162342"));
+
+        // Both runs are for end user u-123, each in its own sandbox: the engine sees two users, each scoped by sandbox.
+        var userIds = fake.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("input").GetProperty("user_id").GetString()).ToList();
+        Assert.Equal([$"s_{app.SandboxId}:u_u-123", $"s_{app.SandboxId}:u_u-123", $"s_{other}:u_u-123", $"s_{other}:u_u-123"], userIds);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Portage.Core.Recording;
 using Portage.Core.Runs;
 using Portage.Core.Storage;
+using Portage.Core.Windows;
 
 namespace Portage.Storage.Tests;
 
@@ -40,6 +41,26 @@ public abstract partial class StoreConformanceTests
         Assert.Empty(await Runs.ListRunsAsync(SandboxA, new RunFilter(WindowId: "ds_b"), null, 50, None));
         var stored = Assert.Single(await Runs.ListRunsAsync(SandboxA, new RunFilter(WindowId: "ds_1", Status: RunStatus.Failed), null, 50, None));
         Assert.Equal(await Runs.GetRunAsync(SandboxA, "run_3", None), stored);
+    }
+
+    [Fact]
+    public async Task Run_outputs_are_the_answer_text_and_the_session_to_continue_for_the_sandboxs_runs_only()
+    {
+        await SeedRunsForQueriesAsync();
+        var w1 = (await Windows.GetWindowAsync(SandboxA, "ds_1", null, None))!;
+        var s1 = Session("sess_1", w1);
+        var answered = Run("run_answered", w1, s1, T0.AddHours(1));
+        await StartAsync(answered, s1, false, "what is it?");
+        await Runs.EndRunAsync(End(answered, T0.AddHours(1).AddSeconds(3), providerSessionId: "engine-42",
+            parts: [TurnPart.OfText("It is "), TurnPart.OfText("42.")]), None);
+
+        var outputs = await Runs.GetRunOutputsAsync(SandboxA, ["run_answered", "run_5", "run_b", "run_missing"], None);
+
+        Assert.Equal(["run_5", "run_answered"], outputs.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(new RunOutput("It is 42.", "engine-42"), outputs["run_answered"]);
+        // Still running: no answer yet; its session now carries the provider's id the later run recorded.
+        Assert.Equal(new RunOutput(null, "engine-42"), outputs["run_5"]);
+        Assert.Empty(await Runs.GetRunOutputsAsync(SandboxA, [], None));
     }
 
     [Fact]
@@ -126,6 +147,23 @@ public abstract partial class StoreConformanceTests
         var late = await Runs.SummarizeUsageAsync(new UsageQuery([SandboxA], T0.AddMinutes(10).AddTicks(1), T0.AddDays(1), null), None);
         Assert.Equal(4, late.Totals.Runs);
         Assert.Equal(UsageTotals.Zero, (await Runs.SummarizeUsageAsync(new UsageQuery([], T0, T0.AddDays(1), null), None)).Totals);
+    }
+
+    [Fact]
+    public async Task Usage_always_breaks_down_by_model_and_a_provider_grouping_names_its_provider()
+    {
+        await SeedRunsForQueriesAsync();
+        var all = new UsageQuery([SandboxA], T0, T0.AddDays(1), null);
+
+        var report = await Runs.SummarizeUsageAsync(all, None);
+        var paged = await Runs.SummarizeUsageAsync(all with { GroupBy = UsageGroupBy.EndUser, GroupLimit = 1 }, None);
+        var byProvider = await Runs.SummarizeUsageAsync(all with { GroupBy = UsageGroupBy.Provider }, None);
+
+        Assert.Equal([("echo", "echo-1"), ("scripted", "scripted-model")], report.ByModel.Select(g => (g.Provider, g.Model)));
+        Assert.Equal(report.Totals, report.ByModel.Select(g => g.Usage).Aggregate(UsageTotals.Zero, Add));
+        Assert.Equal(report.ByModel, paged.ByModel);
+        Assert.All(byProvider.Groups, g => Assert.Equal((g.Key, null), (g.Provider, g.Model)));
+        Assert.Empty((await Runs.SummarizeUsageAsync(new UsageQuery([SandboxA], T0.AddDays(5), T0.AddDays(6), null), None)).ByModel);
     }
 
     private static UsageTotals Add(UsageTotals a, UsageTotals b) => new(

@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using Portage.Core.Errors;
 using Portage.Core.Providers;
 using Portage.Core.Recording;
-using Portage.Core.Sources;
 using Portage.Core.Tenancy;
 using Portage.Core.Windows;
 using Portage.Protocol.Ingest;
@@ -169,18 +168,10 @@ public sealed partial class IngestService(
 
     private async Task<WindowRecord> PrepareWindowAsync(string sandboxId, WindowRecord window, string? endUserId, CancellationToken cancellationToken)
     {
-        if (window.IsClosedExplicitly)
-        {
-            throw PortageException.Conflict("window_archived",
-                $"Context window '{window.Id}' was {window.Status}; it keeps its turns but takes no more. Create a new window (POST …/sources with kind: ephemeral).");
-        }
-
-        if (!window.IsActive)
-        {
-            // Archived by inactivity: a turn brings it back, as a run naming it would (rule 9).
-            await windows.SetWindowStatusAsync(sandboxId, window.Id, SourceStatus.Active, null, cancellationToken);
-            window = window with { Status = SourceStatus.Active, ArchivedReason = null };
-        }
+        // Rule 9, as for a run naming the window: archived by inactivity comes back; paused or closed is refused.
+        window = await WindowReopening.ReopenAsync(windows, window,
+            $"Context window '{window.Id}' was {window.Status}; it keeps its turns but takes no more. Create a new window (POST …/sources with kind: ephemeral).",
+            "add the turn to another window", cancellationToken);
 
         if (window.EndUserId is null && endUserId is not null)
         {

@@ -22,6 +22,12 @@ public interface IRunStore
     Task<RunRecord?> GetRunAsync(string sandboxId, string runId, CancellationToken cancellationToken);
 
     /// <summary>
+    /// What copass-compat's <c>AgentRun</c> reads beside a run record, for each of <paramref name="runIds"/> that is a
+    /// run of the sandbox: its answer's text and the session id that continues it.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, RunOutput>> GetRunOutputsAsync(string sandboxId, IReadOnlyCollection<string> runIds, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Up to <paramref name="limit"/> runs of the sandbox matching <paramref name="filter"/>, newest first (start time,
     /// then id, descending), strictly after <paramref name="after"/> when given.
     /// </summary>

@@ -123,6 +123,7 @@ public sealed class RunExecutor(
             AdditionalProperties = new AdditionalPropertiesDictionary
             {
                 [RunContextKeys.EndUserId] = run.Scope.EndUserId,
+                [RunContextKeys.ProviderUserId] = ProviderUserIds.For(run.Scope.SandboxId, run.Scope.EndUserId),
                 [RunContextKeys.ReasoningEngineId] = request.ReasoningEngineId,
                 [RunContextKeys.Location] = request.Location,
             },

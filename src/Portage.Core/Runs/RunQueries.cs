@@ -53,8 +53,14 @@ public enum UsageGroupBy
 public sealed record UsageQuery(
     IReadOnlyList<string> SandboxIds, DateTimeOffset From, DateTimeOffset To, UsageGroupBy? GroupBy, string? GroupsAfter = null, int GroupLimit = int.MaxValue);
 
-/// <summary>One group of a usage report. <see cref="Provider"/> and <see cref="Model"/> are set when grouping by model.</summary>
+/// <summary>
+/// One group of a usage report. <see cref="Provider"/> is set when grouping by model or provider, <see cref="Model"/> when
+/// grouping by model.
+/// </summary>
 public sealed record UsageGroup(string Key, string? Provider, string? Model, UsageTotals Usage);
 
-/// <summary>A usage report: the totals and, when grouped, groups whose sums equal the totals.</summary>
-public sealed record UsageReport(UsageTotals Totals, IReadOnlyList<UsageGroup> Groups);
+/// <summary>
+/// A usage report: the totals; when grouped, groups whose sums equal the totals; and always every (provider, model) of
+/// the range in key order (<see cref="ByModel"/>, not paged: a range has few models), whose sums equal the totals too.
+/// </summary>
+public sealed record UsageReport(UsageTotals Totals, IReadOnlyList<UsageGroup> Groups, IReadOnlyList<UsageGroup> ByModel);

@@ -27,6 +27,13 @@ public sealed record RunRecord(
     public RunScope Scope => new(SandboxId, EndUserId, WindowId, SessionId, Id);
 }
 
+/// <summary>
+/// A run's answer and continuation: <paramref name="OutputText"/> is the text of its assistant turn (null while it runs
+/// or once its window was purged); <paramref name="ProviderSessionId"/> is what <c>agent_finish</c> named as
+/// <c>session_id</c> (the provider's own session id where it keeps sessions, else Portage's <c>sess_…</c>).
+/// </summary>
+public sealed record RunOutput(string? OutputText, string ProviderSessionId);
+
 /// <summary>One stored frame of a run's event stream: its sequence number (from 1), event name and JSON data.</summary>
 public sealed record RunEventRecord(long Seq, string Event, string Data);
 

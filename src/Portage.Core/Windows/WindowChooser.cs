@@ -88,28 +88,8 @@ public sealed class WindowChooser(IWindowStore windows, IDataSourceStore sources
         return window;
     }
 
-    // Rule 9: explicitly archived windows are refused; windows archived for inactivity come back. A paused window
-    // (or one in error) waits for POST …/resume: a run is not a resume.
-    private async Task<WindowRecord> ReopenAsync(WindowRecord window, CancellationToken cancellationToken)
-    {
-        if (window.IsActive)
-        {
-            return window;
-        }
-
-        if (window.IsClosedExplicitly)
-        {
-            throw PortageException.Conflict("window_archived",
-                $"Context window '{window.Id}' was archived. Its turns stay readable (GET …/sources/{window.Id}/turns); to go on talking, omit session_id and context_window_id (or set new_window: true) to start a new window.");
-        }
-
-        if (window.Status != SourceStatus.Archived)
-        {
-            throw PortageException.Conflict("window_paused",
-                $"Context window '{window.Id}' is {window.Status}. Resume it with POST …/sources/{window.Id}/resume, or omit session_id and context_window_id to use another window.");
-        }
-
-        await windows.SetWindowStatusAsync(window.SandboxId, window.Id, SourceStatus.Active, null, cancellationToken);
-        return window with { Status = SourceStatus.Active, ArchivedReason = null };
-    }
+    private Task<WindowRecord> ReopenAsync(WindowRecord window, CancellationToken cancellationToken) =>
+        WindowReopening.ReopenAsync(windows, window,
+            $"Context window '{window.Id}' was archived. Its turns stay readable (GET …/sources/{window.Id}/turns); to go on talking, omit session_id and context_window_id (or set new_window: true) to start a new window.",
+            "omit session_id and context_window_id to use another window", cancellationToken);
 }

@@ -33,6 +33,18 @@ public sealed record UsageSummary : TokenTotals
 
     /// <summary>The totals in copass-compat §7.6's <c>summary</c> shape.</summary>
     public required CopassUsageSummary Summary { get; init; }
+
+    /// <summary>§7.6: every provider and model of the range, by provider then model, whatever <see cref="GroupBy"/> (not paged).</summary>
+    public IReadOnlyList<CopassModelUsage> ByModel { get; init; } = [];
+
+    /// <summary>§7.6: the totals by kind of call; one line, <c>agent_run</c>, when the range has runs.</summary>
+    public IReadOnlyList<CopassCallTypeUsage> ByCallType { get; init; } = [];
+
+    /// <summary>§7.6's name for <see cref="From"/>.</summary>
+    public string? StartDate { get; init; }
+
+    /// <summary>§7.6's name for <see cref="To"/>.</summary>
+    public string? EndDate { get; init; }
 }
 
 /// <summary>One group of a usage summary, with the same totals as the summary.</summary>

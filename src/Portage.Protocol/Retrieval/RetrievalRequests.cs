@@ -21,7 +21,11 @@ public sealed record RetrievalRequest
     /// <summary><c>YYYY-MM-DD</c> anchor for relative dates (accepted; the full-text index does not interpret dates).</summary>
     public string? ReferenceDate { get; init; }
 
-    /// <summary>Retrieval preset; accepted and echoed (<c>copass/copass_1.0</c> semantics).</summary>
+    /// <summary>
+    /// Retrieval preset (copass-compat §6.5): <c>copass/copass_1.0</c>, <c>copass/copass_2.0</c>, <c>copass/1.0</c>,
+    /// <c>copass/2.0</c>, <c>fast</c>, <c>auto</c>, <c>discover</c>, <c>sql</c> or <c>max</c>, answered with
+    /// <c>copass/copass_1.0</c> semantics; <c>…:thinking</c> on search only. Search echoes it.
+    /// </summary>
     public string? Preset { get; init; }
 
     /// <summary>interpret/search: size of the brief or answer in tokens (100–16000).</summary>

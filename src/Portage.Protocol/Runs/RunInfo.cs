@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace Portage.Protocol.Runs;
 
-/// <summary>A stored run, as listed by <c>GET …/agents/runs</c> (a Portage extension for the console).</summary>
+/// <summary>
+/// A stored run, as <c>GET …/agents/runs/{run_id}</c> answers it and <c>GET …/agents/runs</c> lists it: Portage's fields,
+/// then copass-compat §7.8's <c>AgentRun</c> fields computed from what Portage stores.
+/// </summary>
 public sealed record RunInfo
 {
     /// <summary>Id, <c>run_…</c>.</summary>
@@ -46,6 +49,33 @@ public sealed record RunInfo
 
     /// <summary>Wall-clock duration in milliseconds, or null while running.</summary>
     public long? DurationMs { get; init; }
+
+    /// <summary>
+    /// AgentRun: the text of the run's answer (its assistant turn, partial for a failed or cancelled run); null while
+    /// running and once its window was purged.
+    /// </summary>
+    public string? OutputText { get; init; }
+
+    /// <summary>AgentRun: prompt tokens (input, cache reads and cache writes); null while running.</summary>
+    public long? TokensIn { get; init; }
+
+    /// <summary>AgentRun: completion tokens (output and thinking); null while running.</summary>
+    public long? TokensOut { get; init; }
+
+    /// <summary>AgentRun: the run's cost in USD·1e-6, as <c>usage.cost_microcents</c>; null while running.</summary>
+    public long? CostMicrocents { get; init; }
+
+    /// <summary>AgentRun: <see cref="Error"/> under the contract's name.</summary>
+    public string? ErrorMessage { get; init; }
+
+    /// <summary>AgentRun: <see cref="EndedAt"/> under the contract's name.</summary>
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>
+    /// AgentRun: the session id to send as <c>session_id</c> to continue (the provider's own for Agent Engine, else
+    /// Portage's <c>sess_…</c>, as <c>agent_finish</c> gave it).
+    /// </summary>
+    public string? ProviderSessionId { get; init; }
 }
 
 /// <summary>A page of runs, newest first; <see cref="NextCursor"/> is null on the last page.</summary>

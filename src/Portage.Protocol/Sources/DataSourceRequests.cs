@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Portage.Protocol.Sources;
 
@@ -68,27 +67,4 @@ public sealed record PurgeDataSourceRequest
 {
     /// <summary>Also delete the registration (and the window's run records) after its content.</summary>
     public bool? DeleteSource { get; init; }
-}
-
-/// <summary>
-/// Answer of <c>POST …/sources/{id}/purge</c>: <c>success</c>, <c>delete_source_applied</c>, and one top-level count per
-/// kind of data deleted, named <c>…_deleted</c> (<c>turns_deleted</c>, <c>sessions_deleted</c>, <c>runs_deleted</c>,
-/// and whatever the content index reports, such as <c>chunks_deleted</c>).
-/// </summary>
-public sealed record PurgeResponse
-{
-    /// <summary>Whether the purge happened.</summary>
-    public bool Success { get; init; }
-
-    /// <summary>Whether the registration was deleted too.</summary>
-    public bool DeleteSourceApplied { get; init; }
-
-    /// <summary>The counts, written as top-level fields; read one with <see cref="Deleted"/>.</summary>
-    /// <remarks>Settable rather than init-only: System.Text.Json cannot bind extension data through an initializer.</remarks>
-    [JsonExtensionData]
-    public Dictionary<string, JsonElement> Counts { get; set; } = [];
-
-    /// <summary>A count by its wire name (for example <c>turns_deleted</c>); 0 when the server did not report it.</summary>
-    public long Deleted(string name) =>
-        Counts.TryGetValue(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var count) ? count : 0;
 }

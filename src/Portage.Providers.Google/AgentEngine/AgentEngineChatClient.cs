@@ -12,7 +12,7 @@ namespace Portage.Providers.Google.AgentEngine;
 /// Vertex AI Agent Engine (an ADK agent deployed as a reasoning engine) as an <see cref="IChatClient"/> with
 /// server-side sessions: the engine keeps the history, so only the new user message is sent, and the engine's session
 /// id travels in <see cref="ChatOptions.ConversationId"/> (in) and <see cref="ChatResponseUpdate.ConversationId"/> (out).
-/// The engine id, the end user and an optional region come from <see cref="RunContextKeys"/>.
+/// The engine id, the user id (the end user scoped by sandbox) and an optional region come from <see cref="RunContextKeys"/>.
 /// </summary>
 internal sealed partial class AgentEngineChatClient(GoogleHttp http, GoogleSettings settings, IAccessTokenSource tokens) : GoogleChatClient
 {
@@ -26,7 +26,8 @@ internal sealed partial class AgentEngineChatClient(GoogleHttp http, GoogleSetti
     {
         ArgumentNullException.ThrowIfNull(messages);
         var engine = EngineUrl(options);
-        var userId = Context(options, RunContextKeys.EndUserId) ?? throw Refused("the run names no end user");
+        // Scoped by sandbox (ProviderUserIds): engine state is per user id, and tenants choose end user ids freely.
+        var userId = Context(options, RunContextKeys.ProviderUserId) ?? throw Refused("the run names no end user");
 
         var message = ComposeMessage(messages);
 

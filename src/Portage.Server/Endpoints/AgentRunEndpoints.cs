@@ -80,7 +80,7 @@ internal static partial class AgentRunEndpoints
         }
 
         // 202 while the run is still stopping (its replica has not recorded it yet); its status says so.
-        var info = RunListEndpoints.ToDto(run);
+        var info = await RunListEndpoints.DescribeAsync(runs, run, ct);
         return run.Status == RunStatus.Running
             ? TypedResults.Json(info, ProtocolJson.Wire.RunInfo, statusCode: StatusCodes.Status202Accepted)
             : TypedResults.Json(info, ProtocolJson.Wire.RunInfo);

@@ -10,7 +10,8 @@ namespace Portage.Server.Endpoints;
 
 /// <summary>
 /// Ingest (copass-compat §7.3): a text is accepted as a durable job (202) and indexed by the background worker;
-/// the job's status is polled at its <c>status_url</c>.
+/// the job's status is polled at its <c>status_url</c>. The shorthand <c>/api/v1/storage/ingest</c> routes do the same
+/// in the key's default sandbox (or the one <c>X-Portage-Sandbox-Id</c> names).
 /// </summary>
 internal static class IngestEndpoints
 {
@@ -21,6 +22,20 @@ internal static class IngestEndpoints
             .ReadsJson<IngestTextRequest>().Produces<IngestJobResponse>(StatusCodes.Status202Accepted);
         ingest.MapGet("/{jobId}", GetAsync).WithSummary("An ingest job's status").Produces<IngestJobStatus>();
         return sandbox;
+    }
+
+    /// <summary>§7.3's shorthand: <c>POST /storage/ingest</c> and <c>GET /storage/ingest/{jobId}</c> in the key's default sandbox.</summary>
+    public static RouteGroupBuilder MapShorthandIngest(this RouteGroupBuilder api)
+    {
+        var ingest = api.MapGroup("/storage/ingest").AddEndpointFilter<DefaultSandboxFilter>().RequireScope(ApiKeyScopes.Runs).WithTags("Ingest");
+        ingest.MapPost("", (HttpContext context, IngestService service, IOptions<ServerOptions> options) =>
+                IngestAsync(context, SandboxFilter.SandboxOf(context).Id, service, options))
+            .WithSummary("Ingest text into the key's default sandbox (a job)")
+            .ReadsJson<IngestTextRequest>().Produces<IngestJobResponse>(StatusCodes.Status202Accepted);
+        ingest.MapGet("/{jobId}", (HttpContext context, string jobId, IngestService service) =>
+                GetAsync(context, SandboxFilter.SandboxOf(context).Id, jobId, service))
+            .WithSummary("An ingest job's status, in the key's default sandbox").Produces<IngestJobStatus>();
+        return api;
     }
 
     private static async Task<IResult> IngestAsync(

@@ -30,21 +30,21 @@ internal static class QueryEndpoints
 
     private static async Task<IResult> DiscoverAsync(HttpContext context, string sandboxId, RetrievalService retrieval, IOptions<ServerOptions> options)
     {
-        var (scope, request) = await ReadAsync(context, sandboxId, options.Value);
+        var (scope, request) = await ReadAsync(context, sandboxId, options.Value, "discover");
         var response = await retrieval.DiscoverAsync(scope, request.Query, request.History, context.RequestAborted);
         return TypedResults.Json(response, ProtocolJson.Wire.DiscoverResponse);
     }
 
     private static async Task<IResult> InterpretAsync(HttpContext context, string sandboxId, RetrievalService retrieval, IOptions<ServerOptions> options)
     {
-        var (scope, request) = await ReadAsync(context, sandboxId, options.Value);
+        var (scope, request) = await ReadAsync(context, sandboxId, options.Value, "interpret");
         var response = await retrieval.InterpretAsync(scope, request.Query, request.Items, request.History, request.MaxTokens, context.RequestAborted);
         return TypedResults.Json(response, ProtocolJson.Wire.InterpretResponse);
     }
 
     private static async Task<IResult> SearchAsync(HttpContext context, string sandboxId, RetrievalService retrieval, IOptions<ServerOptions> options)
     {
-        var (scope, request) = await ReadAsync(context, sandboxId, options.Value);
+        var (scope, request) = await ReadAsync(context, sandboxId, options.Value, "search");
         var response = await retrieval.SearchAsync(scope, request.Query, request.History, request.Preset, request.MaxTokens, request.DetailLevel, context.RequestAborted);
         return TypedResults.Json(response, ProtocolJson.Wire.SearchResponse);
     }
@@ -56,9 +56,12 @@ internal static class QueryEndpoints
         return TypedResults.Json(response, ProtocolJson.Wire.OriginsResponse);
     }
 
-    private static async Task<(RetrievalScope Scope, RetrievalRequest Request)> ReadAsync(HttpContext context, string sandboxId, ServerOptions options)
+    private static async Task<(RetrievalScope Scope, RetrievalRequest Request)> ReadAsync(
+        HttpContext context, string sandboxId, ServerOptions options, string operation)
     {
         var request = await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.RetrievalRequest, options.MaxRequestBodyBytes, context.RequestAborted);
+        // §6.5: thinking presets are search's alone.
+        RetrievalPresets.Validate(request.Preset, operation, thinkingAllowed: operation == "search");
         var endUser = request.EndUserId is null ? null : EndUserIds.Validate(request.EndUserId);
         return (new RetrievalScope(sandboxId, string.IsNullOrWhiteSpace(request.ProjectId) ? null : request.ProjectId, endUser), request);
     }

@@ -45,15 +45,20 @@ internal static class RunListEndpoints
         var found = await runs.ListRunsAsync(sandboxId, new RunFilter(context_window_id, status, end_user_id), after, size + 1, context.RequestAborted);
         var page = found.Take(size).ToList();
         var next = found.Count > size ? Paging.Cursor(page[^1].StartedAt, page[^1].Id) : null;
-        return TypedResults.Json(new RunList([.. page.Select(ToDto)], next), ProtocolJson.Wire.RunList);
+        var outputs = await runs.GetRunOutputsAsync(sandboxId, [.. page.Select(r => r.Id)], context.RequestAborted);
+        return TypedResults.Json(new RunList([.. page.Select(r => ToDto(r, outputs.GetValueOrDefault(r.Id)))], next), ProtocolJson.Wire.RunList);
     }
 
     private static async Task<IResult> GetAsync(HttpContext context, string sandboxId, string runId, IRunStore runs)
     {
         var run = await runs.GetRunAsync(sandboxId, runId, context.RequestAborted)
             ?? throw AgentRunEndpoints.RunNotFound(sandboxId, runId);
-        return TypedResults.Json(ToDto(run), ProtocolJson.Wire.RunInfo);
+        return TypedResults.Json(await DescribeAsync(runs, run, context.RequestAborted), ProtocolJson.Wire.RunInfo);
     }
+
+    /// <summary>One run as <c>GET …/agents/runs/{run_id}</c> answers it.</summary>
+    internal static async Task<RunInfo> DescribeAsync(IRunStore runs, RunRecord run, CancellationToken cancellationToken) =>
+        ToDto(run, (await runs.GetRunOutputsAsync(run.SandboxId, [run.Id], cancellationToken)).GetValueOrDefault(run.Id));
 
     private static async Task<IResult> EndUsersAsync(
         HttpContext context, string sandboxId, IRunStore runs, string? limit, string? cursor)
@@ -72,7 +77,7 @@ internal static class RunListEndpoints
         return TypedResults.Json(new EndUserList(dtos, dtos.Count) { NextCursor = next }, ProtocolJson.Wire.EndUserList);
     }
 
-    internal static RunInfo ToDto(RunRecord run)
+    private static RunInfo ToDto(RunRecord run, RunOutput? output)
     {
         JsonElement? usage = null;
         if (run.UsageJson is { } json)
@@ -81,6 +86,7 @@ internal static class RunListEndpoints
             usage = document.RootElement.Clone();
         }
 
+        long? Tokens(params string[] names) => usage is { } u ? names.Sum(n => Count(u, n)) : null;
         return new RunInfo
         {
             RunId = run.Id,
@@ -97,6 +103,16 @@ internal static class RunListEndpoints
             StartedAt = run.StartedAt,
             EndedAt = run.FinishedAt,
             DurationMs = run.FinishedAt is { } end ? (long)(end - run.StartedAt).TotalMilliseconds : null,
+            TokensIn = Tokens("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"),
+            TokensOut = Tokens("output_tokens", "thinking_tokens"),
+            CostMicrocents = Tokens("cost_microcents"),
+            ErrorMessage = run.Error,
+            FinishedAt = run.FinishedAt,
+            OutputText = output?.OutputText,
+            ProviderSessionId = output?.ProviderSessionId ?? run.SessionId,
         };
     }
+
+    private static long Count(JsonElement usage, string name) =>
+        usage.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n : 0;
 }

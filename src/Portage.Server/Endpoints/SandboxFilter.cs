@@ -1,4 +1,5 @@
 using Portage.Core.Tenancy;
+using Portage.Server.OpenAI;
 
 namespace Portage.Server.Endpoints;
 
@@ -17,13 +18,30 @@ internal sealed class SandboxFilter(TenancyService tenancy) : IEndpointFilter
         var http = context.HttpContext;
         var sandboxId = http.Request.RouteValues[RouteName] as string
             ?? throw new InvalidOperationException($"SandboxFilter runs only on routes with {{{RouteName}}}.");
-        http.Items[SandboxKey] = await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(http), sandboxId, http.RequestAborted);
+        Keep(http, await tenancy.GetSandboxAsync(ApiKeyFilter.CallerOf(http), sandboxId, http.RequestAborted));
         return await next(context);
     }
 
     /// <summary>The sandbox this request works in.</summary>
     public static SandboxRecord SandboxOf(HttpContext context) =>
         context.Items[SandboxKey] as SandboxRecord ?? throw new InvalidOperationException("SandboxFilter did not run for this endpoint.");
+
+    internal static void Keep(HttpContext context, SandboxRecord sandbox) => context.Items[SandboxKey] = sandbox;
+}
+
+/// <summary>
+/// <see cref="SandboxFilter"/> for routes without <c>{sandboxId}</c> (copass-compat §7.3's shorthand ingest): the
+/// request works in the sandbox <c>/v1</c> would use (<see cref="V1Sandbox"/>: <c>X-Portage-Sandbox-Id</c>'s, else the
+/// key's default), found before the endpoint reads anything.
+/// </summary>
+internal sealed class DefaultSandboxFilter(TenancyService tenancy) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        SandboxFilter.Keep(http, await V1Sandbox.ResolveAsync(http, tenancy, http.RequestAborted));
+        return await next(context);
+    }
 }
 
 internal static class SandboxGroups

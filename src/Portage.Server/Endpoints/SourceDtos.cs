@@ -38,6 +38,8 @@ internal static class SourceDtos
     {
         Success = true,
         DeleteSourceApplied = purge.SourceDeleted,
+        EventsDeleted = purge.Counts.GetValueOrDefault("turns_deleted"),
+        ExtractionsDeleted = purge.Counts.GetValueOrDefault("chunks_deleted"),
         Counts = purge.Counts.ToDictionary(c => c.Key, c => JsonSerializer.SerializeToElement(c.Value, ProtocolJson.Default.Int64), StringComparer.Ordinal),
     };
 

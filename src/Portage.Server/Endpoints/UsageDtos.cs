@@ -17,4 +17,22 @@ internal static class UsageDtos
             TotalTokens = totals.TotalTokens,
             CostMicrocents = totals.CostMicrocents,
         });
+
+    /// <summary>copass-compat §7.6's split: prompt tokens include cache reads and writes, completion tokens thinking.</summary>
+    public static T WithCopassTotals<T>(this T dto, UsageTotals totals) where T : CopassUsageTotals =>
+        (T)((CopassUsageTotals)dto with
+        {
+            PromptTokens = PromptTokens(totals),
+            CompletionTokens = CompletionTokens(totals),
+            TotalTokens = totals.TotalTokens,
+            CostUsd = Usd(totals.CostMicrocents),
+            Calls = totals.Runs,
+            CostMicrocents = totals.CostMicrocents,
+        });
+
+    public static long PromptTokens(UsageTotals totals) => totals.InputTokens + totals.CacheReadInputTokens + totals.CacheCreationInputTokens;
+
+    public static long CompletionTokens(UsageTotals totals) => totals.OutputTokens + totals.ThinkingTokens;
+
+    public static decimal Usd(long microcents) => microcents / 1_000_000m;
 }

@@ -72,10 +72,11 @@ internal static class UsageEndpoints
         var next = report.Groups.Count > size ? Paging.KeyCursor(groups[^1].Key) : null;
 
         var t = report.Totals;
+        var (fromDay, toDay) = (first.ToString(DateFormat, CultureInfo.InvariantCulture), last.ToString(DateFormat, CultureInfo.InvariantCulture));
         var summary = new UsageSummary
         {
-            From = first.ToString(DateFormat, CultureInfo.InvariantCulture),
-            To = last.ToString(DateFormat, CultureInfo.InvariantCulture),
+            From = fromDay,
+            To = toDay,
             SandboxId = sandbox_id,
             GroupBy = group_by,
             Runs = t.Runs,
@@ -83,12 +84,17 @@ internal static class UsageEndpoints
             NextCursor = next,
             Summary = new CopassUsageSummary
             {
-                TotalPromptTokens = t.InputTokens + t.CacheReadInputTokens + t.CacheCreationInputTokens,
-                TotalCompletionTokens = t.OutputTokens + t.ThinkingTokens,
+                TotalPromptTokens = UsageDtos.PromptTokens(t),
+                TotalCompletionTokens = UsageDtos.CompletionTokens(t),
                 TotalTokens = t.TotalTokens,
-                TotalCostUsd = t.CostMicrocents / 1_000_000m,
+                TotalCostUsd = UsageDtos.Usd(t.CostMicrocents),
                 TotalCalls = t.Runs,
             },
+            ByModel = [.. report.ByModel.Select(m => new CopassModelUsage { Model = m.Model!, Provider = m.Provider! }.WithCopassTotals(m.Usage))],
+            // Usage is recorded per run (compaction is part of its run's), so there is one kind of call.
+            ByCallType = t.Runs == 0 ? [] : [new CopassCallTypeUsage { CallType = "agent_run" }.WithCopassTotals(t)],
+            StartDate = fromDay,
+            EndDate = toDay,
         }.WithTotals(t);
         return TypedResults.Json(summary, ProtocolJson.Wire.UsageSummary);
     }

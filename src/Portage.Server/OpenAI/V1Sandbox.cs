@@ -4,7 +4,7 @@ using Portage.Server.Mcp;
 
 namespace Portage.Server.OpenAI;
 
-/// <summary>The sandbox of a request under <c>/v1</c>.</summary>
+/// <summary>The sandbox of a request under <c>/v1</c>, and of the shorthand ingest routes (<see cref="DefaultSandboxFilter"/>).</summary>
 internal static class V1Sandbox
 {
     /// <summary>The key's default sandbox, or the one <c>X-Portage-Sandbox-Id</c> names (another account's is 404, as a missing one).</summary>

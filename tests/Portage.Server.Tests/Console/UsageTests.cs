@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Portage.Server.Tests.Copass;
 using Portage.Server.Tests.Sources;
 using Portage.Testing;
 
@@ -54,6 +55,58 @@ public sealed class UsageTests
         Assert.Equal([("u-a", 2L, 105L), ("u-b", 2L, 210L)], byUser.Select(g => (g.Str("key"), g.Long("runs"), g.Long("cost_microcents"))));
         var byDay = (await app.GetJsonAsync("/api/v1/usage?group_by=day")).Json.GetProperty("groups").EnumerateArray().ToList();
         Assert.Equal([(today, 4L)], byDay.Select(g => (g.Str("key"), g.Long("runs"))));
+    }
+
+    [Fact]
+    public async Task Copass_clients_get_summary_by_model_and_by_call_type_in_the_section_7_6_shape()
+    {
+        using var app = PricedApp();
+        for (var i = 0; i < 3; i++)
+        {
+            await app.RunAsync(Runs.Body($"priced {i}", provider: "scripted"));
+        }
+
+        await app.RunAsync(Runs.Body("free"));
+
+        // Paged groups by end user, one a page: by_model and by_call_type still cover the whole range.
+        var (status, usage) = await app.GetJsonAsync("/api/v1/usage?group_by=end_user&limit=1");
+
+        Assert.Equal(200, status);
+        CopassShape.AssertFields(usage, "summary:object", "by_model:array", "by_call_type:array", "start_date:string", "end_date:string");
+        CopassShape.AssertFields(usage.GetProperty("summary"),
+            "total_prompt_tokens:integer", "total_completion_tokens:integer", "total_tokens:integer", "total_cost_usd:number", "total_calls:integer");
+        Assert.Equal((usage.Str("from"), usage.Str("to")), (usage.Str("start_date"), usage.Str("end_date")));
+        var byModel = usage.GetProperty("by_model").EnumerateArray().ToList();
+        Assert.All(byModel, m => CopassShape.AssertFields(m,
+            "model:string", "provider:string", "prompt_tokens:integer", "completion_tokens:integer", "total_tokens:integer", "cost_usd:number", "calls:integer"));
+        Assert.Equal([("echo", "echo-1", 1L), ("scripted", "scripted-model", 3L)], byModel.Select(m => (m.Str("provider"), m.Str("model"), m.Long("calls"))));
+        var scripted = byModel[1];
+        Assert.Equal((0.000315m, 315L), (scripted.GetProperty("cost_usd").GetDecimal(), scripted.Long("cost_microcents")));
+        Assert.Equal(scripted.Long("prompt_tokens") + scripted.Long("completion_tokens"), scripted.Long("total_tokens"));
+        var callType = Assert.Single(usage.GetProperty("by_call_type").EnumerateArray());
+        CopassShape.AssertFields(callType,
+            "call_type:string", "prompt_tokens:integer", "completion_tokens:integer", "total_tokens:integer", "cost_usd:number", "calls:integer");
+        Assert.Equal(("agent_run", 4L), (callType.Str("call_type"), callType.Long("calls")));
+        var summary = usage.GetProperty("summary");
+        Assert.Equal(summary.Long("total_prompt_tokens"), byModel.Sum(m => m.Long("prompt_tokens")));
+        Assert.Equal(summary.Long("total_completion_tokens"), callType.Long("completion_tokens"));
+        Assert.Equal(summary.GetProperty("total_cost_usd").GetDecimal(), callType.GetProperty("cost_usd").GetDecimal());
+
+        var empty = (await app.GetJsonAsync("/api/v1/usage?from=2000-01-01&to=2000-01-02")).Json;
+        Assert.Equal((0, 0), (empty.GetProperty("by_model").GetArrayLength(), empty.GetProperty("by_call_type").GetArrayLength()));
+    }
+
+    [Fact]
+    public async Task Provider_groups_name_their_provider()
+    {
+        using var app = PricedApp();
+        await app.RunAsync(Runs.Body("priced", provider: "scripted"));
+        await app.RunAsync(Runs.Body("free"));
+
+        var groups = (await app.GetJsonAsync("/api/v1/usage?group_by=provider")).Json.GetProperty("groups").EnumerateArray().ToList();
+
+        Assert.Equal([("echo", "echo"), ("scripted", "scripted")], groups.Select(g => (g.Str("key"), g.Str("provider"))));
+        Assert.All(groups, g => Assert.Equal(JsonValueKind.Null, g.GetProperty("model").ValueKind));
     }
 
     [Fact]

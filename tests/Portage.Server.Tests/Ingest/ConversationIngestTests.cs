@@ -95,6 +95,35 @@ public sealed class ConversationIngestTests
     }
 
     [Fact]
+    public async Task A_paused_window_refuses_an_added_turn_with_409_window_paused_as_it_refuses_a_run_and_stays_paused()
+    {
+        using var app = new PortageApp();
+        var run = await app.RunAsync(Runs.Body("one", endUser: "u-1"));
+        var window = $"/api/v1/storage/sandboxes/{app.SandboxId}/sources/{run.WindowId}";
+        using (await app.Client.PostAsync(window + "/pause", null))
+        {
+        }
+
+        using var refused = await app.Client.PostAsJsonAsync(app.IngestPath(), new { text = "late", source_type = "conversation", data_source_id = run.WindowId });
+        var runRefused = await app.RunErrorAsync(Runs.Body("two", endUser: "u-1", window: run.WindowId));
+
+        var (status, error, detail) = await Runs.ErrorOf(refused);
+        Assert.Equal((409, "window_paused"), (status, error));
+        Assert.Contains("/resume", detail, StringComparison.Ordinal);
+        Assert.Equal((409, "window_paused"), (runRefused.Status, runRefused.Error));
+        var paused = await app.Client.GetFromJsonAsync<JsonElement>(window);
+        Assert.Equal(("paused", 2), (paused.GetProperty("status").GetString(), paused.GetProperty("turn_count").GetInt32()));
+
+        using (await app.Client.PostAsync(window + "/resume", null))
+        {
+        }
+
+        await app.IngestAsync(new { text = "after the resume", source_type = "conversation", data_source_id = run.WindowId });
+        var resumed = await app.Client.GetFromJsonAsync<JsonElement>(window);
+        Assert.Equal(("active", 3), (resumed.GetProperty("status").GetString(), resumed.GetProperty("turn_count").GetInt32()));
+    }
+
+    [Fact]
     public async Task Other_content_ingested_into_a_window_is_private_to_its_end_user_and_adds_no_turn()
     {
         using var app = new PortageApp();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Portage.Core.Sources;
 using Portage.Core.Tenancy;
+using Portage.Server.Tests.Copass;
 using Portage.Testing;
 
 namespace Portage.Server.Tests.Sources;
@@ -64,6 +65,30 @@ public sealed class DeleteAndPurgeTests
         var next = await app.RunAsync(Runs.Body("three", window: first.WindowId));
         Assert.Contains("received 0 prior turns", next.Text, StringComparison.Ordinal);
         Assert.Equal(1, (await app.TurnsAsync(first.WindowId))[0].GetProperty("seq").GetInt64());
+    }
+
+    [Fact]
+    public async Task Purge_answers_the_copass_count_fields_and_keeps_portages_own_beside_them()
+    {
+        using var app = new PortageApp();
+        var first = await app.RunAsync(Runs.Body("one"));
+        await app.RunAsync(Runs.Body("two", session: first.SessionId));
+
+        var (status, purge) = await app.PostJsonAsync(app.SourcePath(first.WindowId, "purge"), """{"delete_source": true}""");
+
+        Assert.Equal(200, status);
+        CopassShape.AssertFields(purge, "success:boolean", "delete_source_applied:boolean",
+            "events_deleted:integer", "extractions_deleted:integer", "canonical_index_rows_deleted:integer", "entity_vectors_deleted:integer",
+            "triggers_deleted:integer", "webhooks_deleted:integer", "event_seen_deleted:integer", "project_links_deleted:integer",
+            "strategy_artifacts_deleted:integer", "pull_artifacts_deleted:integer", "user_strategies_deleted:integer", "vault_objects_deleted:integer",
+            "turns_deleted:integer", "sessions_deleted:integer", "runs_deleted:integer", "chunks_deleted:integer");
+        // A window's turns are its conversation events; its indexed chunks are what origins counts as extractions.
+        Assert.Equal((4L, purge.GetProperty("chunks_deleted").GetInt64()),
+            (purge.GetProperty("events_deleted").GetInt64(), purge.GetProperty("extractions_deleted").GetInt64()));
+        Assert.Equal(4, purge.GetProperty("turns_deleted").GetInt64());
+        Assert.All(["canonical_index_rows_deleted", "entity_vectors_deleted", "triggers_deleted", "webhooks_deleted", "event_seen_deleted",
+            "project_links_deleted", "strategy_artifacts_deleted", "pull_artifacts_deleted", "user_strategies_deleted", "vault_objects_deleted"],
+            name => Assert.Equal(0, purge.GetProperty(name).GetInt64()));
     }
 
     [Fact]
