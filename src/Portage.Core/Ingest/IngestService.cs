@@ -27,6 +27,7 @@ public sealed partial class IngestService(
     IngestSignal signal,
     IIdGenerator ids,
     WindowLeases leases,
+    SandboxService sandboxes,
     TimeProvider time)
 {
     /// <summary>The <c>source_type</c> of a conversation turn.</summary>
@@ -40,6 +41,7 @@ public sealed partial class IngestService(
     public async Task<IngestAccepted> EnqueueAsync(string sandboxId, IngestTextRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        await sandboxes.EnsureOpenAsync(sandboxId, "ingest", cancellationToken);
         var (text, headerPath) = SplitFileHeader(request.Text);
         if (string.IsNullOrWhiteSpace(text))
         {

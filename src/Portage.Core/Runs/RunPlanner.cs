@@ -23,6 +23,7 @@ public sealed class RunPlanner(
     IWindowStore windows,
     IRunStore runs,
     ToolInvoker tools,
+    SandboxService sandboxes,
     IOptions<ModelLimits> models,
     IIdGenerator ids,
     TimeProvider time)
@@ -51,6 +52,7 @@ public sealed class RunPlanner(
 
     private async Task<PreparedRun> PrepareTracedAsync(string sandboxId, RunRequest request, RunTrace trace, CancellationToken cancellationToken)
     {
+        await sandboxes.EnsureOpenAsync(sandboxId, "runs", cancellationToken);
         var runId = ids.NewId("run");
         using var resolution = PortageTelemetry.Source.StartActivity("resolve_window");
         resolution?.SetTag("portage.run.id", runId);
