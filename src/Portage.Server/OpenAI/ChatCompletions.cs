@@ -30,6 +30,7 @@ internal sealed class ChatCompletions(
     RunFollower follower,
     GatewayCalls gateway,
     TenancyService tenancy,
+    SandboxService sandboxes,
     StreamKeyWatch keys,
     TimeProvider time,
     IOptions<ServerOptions> options,
@@ -50,6 +51,8 @@ internal sealed class ChatCompletions(
         using var key = keys.Start(caller);
         if (turn.Request.EndUserId is null)
         {
+            // A run checks its sandbox while it is planned; a gateway call has no plan.
+            await sandboxes.EnsureOpenAsync(sandbox.Id, "runs", aborted);
             var call = gateway.Prepare(sandbox.Id, validator.ValidateGateway(turn.Request) with { CallerHistory = turn.History });
             var reply = new ChatReplyInfo(call.Id, created, turn.Model, turn.IncludeUsage, Recorded: false);
             await AnswerAsync(context, turn.Stream, gateway.StreamAsync(call, CancellationToken.None), reply, key.Revoked);

@@ -71,6 +71,20 @@ public sealed class SandboxLifecycleTests
     }
 
     [Fact]
+    public async Task A_suspended_sandbox_refuses_openai_gateway_calls_too()
+    {
+        using var app = new PortageApp();
+        await app.PostStatusAsync(app.SandboxId, "suspend");
+
+        using var client = app.Client;
+        client.DefaultRequestHeaders.Add("X-Portage-Sandbox-Id", app.SandboxId);
+        using var response = await client.PostAsJsonAsync("/v1/chat/completions", new { model = "echo", messages = new[] { new { role = "user", content = "hi" } } });
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("sandbox_suspended", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_archived_sandbox_refuses_runs_with_its_own_error_and_lists_under_its_status()
     {
         using var app = new PortageApp();
