@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Portage.Core;
 using Portage.Core.Compaction;
 using Portage.Core.Ingest;
+using Portage.Core.Limits;
 using Portage.Core.Providers;
 using Portage.Core.Retrieval;
 using Portage.Core.Runs;
@@ -48,6 +49,7 @@ public static class PortageServiceCollectionExtensions
         services.TryAddSingleton<ContentLogging>();
         services.TryAddSingleton<TenancyService>();
         services.TryAddSingleton<SandboxService>();
+        services.TryAddSingleton<SpendGate>();
         services.TryAddSingleton<DataSourceService>();
         services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<ProviderDefinition>()));
         services.TryAddSingleton(sp => new ToolRegistry(sp.GetServices<PortageTool>().Concat(RetrievalToolsOf(sp))));
@@ -102,6 +104,7 @@ public static class PortageServiceCollectionExtensions
         builder.Services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<IPortageStore>());
         builder.Services.TryAddSingleton<IIngestStore>(sp => sp.GetRequiredService<IPortageStore>());
         builder.Services.TryAddSingleton<IContentIndex>(sp => sp.GetRequiredService<IPortageStore>());
+        builder.Services.TryAddSingleton<ISpendStore>(sp => sp.GetRequiredService<IPortageStore>());
         builder.Services.TryAddSingleton<IStoreReadiness>(sp => sp.GetRequiredService<IPortageStore>());
         return builder;
     }

@@ -35,6 +35,7 @@ namespace Portage.Protocol;
 [JsonSerializable(typeof(UpdateSandboxRequest))]
 [JsonSerializable(typeof(SandboxLimits))]
 [JsonSerializable(typeof(EndUserLimits))]
+[JsonSerializable(typeof(BudgetDenialList))]
 [JsonSerializable(typeof(CreateApiKeyRequest))]
 [JsonSerializable(typeof(CreatedApiKey))]
 [JsonSerializable(typeof(IReadOnlyList<ApiKeyInfo>))]

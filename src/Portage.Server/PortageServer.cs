@@ -78,6 +78,7 @@ public static class PortageServer
         api.MapUsage();
         sandbox.MapAgentRuns();
         sandbox.MapRunList();
+        sandbox.MapLimits();
         sandbox.MapSources();
         sandbox.MapIngest();
         api.MapSandboxGroup("/query/sandboxes/{sandboxId}").MapQueries();

@@ -18,6 +18,10 @@ public abstract partial class SqlStore
         "DELETE FROM sessions WHERE sandbox_id = @sandbox",
         "DELETE FROM runs WHERE sandbox_id = @sandbox",
         "DELETE FROM data_sources WHERE sandbox_id = @sandbox",
+        "DELETE FROM spend_reservations WHERE sandbox_id = @sandbox",
+        "DELETE FROM spend_ledger WHERE sandbox_id = @sandbox",
+        "DELETE FROM end_user_limits WHERE sandbox_id = @sandbox",
+        "DELETE FROM budget_denials WHERE sandbox_id = @sandbox",
     ];
 
     /// <inheritdoc/>

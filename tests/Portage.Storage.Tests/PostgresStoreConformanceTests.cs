@@ -66,6 +66,8 @@ public sealed partial class PostgresStoreConformanceTests : StoreConformanceTest
     }
 
     // Another store on the same database, as a second router process (or a restart) would have: its own pool.
+    protected override StoreSet Reopen() => Open();
+
     private StoreSet Open() => StoresOf(new PostgresStore(OpenDatabase()));
 
     private PostgresDatabase OpenDatabase()
@@ -75,5 +77,5 @@ public sealed partial class PostgresStoreConformanceTests : StoreConformanceTest
         return database;
     }
 
-    private static StoreSet StoresOf(PostgresStore store) => new(store, store, store, store, store, store, store);
+    private static StoreSet StoresOf(PostgresStore store) => new(store, store, store, store, store, store, store, store);
 }

@@ -143,12 +143,14 @@ public sealed class SqliteStoreConformanceTests : StoreConformanceTests
     }
 
     // Disposes the current database (closing its pooled connections) and opens the same file again, as a restart would.
+    protected override StoreSet Reopen() => Open();
+
     private StoreSet Open()
     {
         _database?.Dispose();
         _database = SqliteDatabase.ForFile(DatabasePath);
         var store = new SqliteStore(_database);
-        return new StoreSet(store, store, store, store, store, store, store);
+        return new StoreSet(store, store, store, store, store, store, store, store);
     }
 
     private async Task<int> UserVersionAsync()

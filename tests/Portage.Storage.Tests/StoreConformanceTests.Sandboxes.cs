@@ -93,5 +93,12 @@ public abstract partial class StoreConformanceTests
         await Ingest.EnqueueAsync(Job($"job_{marker}_queued", sandboxId) with { Text = $"{marker} text" }, None);
         await IndexAsync($"job_{marker}_indexed", Chunk($"chunk:{marker}", $"{marker} content", sandboxId: sandboxId));
         await Content.RecordDeliveriesAsync(sandboxId, window.Id, run.Id, [$"chunk:{marker}"], T0, None);
+        var line = new Portage.Core.Limits.BudgetLine("end_user", window.EndUserId!, "total", "total", 1_000);
+        await Spend.ReserveAsync(new Portage.Core.Limits.SpendReservation($"run_{marker}_held", sandboxId, window.EndUserId!, 10, T0.AddHours(1), [line], true), T0, None);
+        await Spend.ReserveAsync(new Portage.Core.Limits.SpendReservation($"run_{marker}_settled", sandboxId, window.EndUserId!, 10, T0.AddHours(1), [line], true), T0, None);
+        await Spend.SettleAsync($"run_{marker}_settled", 3, None);
+        await Spend.SetEndUserLimitsAsync(sandboxId, window.EndUserId!, """{"budget_microcents":1000}""", T0, None);
+        await Spend.RecordDenialAsync(new Portage.Core.Limits.BudgetDenialRecord($"bd_{marker}", sandboxId, window.EndUserId!, $"run_{marker}_denied", T0,
+            "end_user", "enforce", true, 2_000, 0, 0, 1_000, "total"), None);
     }
 }

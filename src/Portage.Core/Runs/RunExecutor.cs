@@ -158,6 +158,7 @@ public sealed class RunExecutor(
                 ContextWindowId = run.Scope.WindowId,
                 Provider = run.Request.Provider.Name,
                 Model = run.Request.Model,
+                BudgetRemainingMicrocents = committed.BudgetRemaining,
             };
         }
 

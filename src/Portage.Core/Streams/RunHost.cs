@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Portage.Core.Errors;
+using Portage.Core.Limits;
 using Portage.Core.Runs;
 using Portage.Core.Signals;
 using Portage.Core.Telemetry;
@@ -23,6 +24,7 @@ public sealed partial class RunHost(
     IRunStore runs,
     RunEventLog log,
     IRunSignals signals,
+    SpendGate spend,
     ContentLogging content,
     ILogger<RunHost> logger) : IHostedService
 {
@@ -155,6 +157,7 @@ public sealed partial class RunHost(
         finally
         {
             // Normally given back by the executor after the run's commit; here also when it failed before reaching it.
+            await spend.ReleaseAsync(run.Spend is { Settled: false } hold ? hold : null);
             await run.Lease.DisposeAsync();
             live.Complete();
             _live.TryRemove(runId, out _);
