@@ -68,4 +68,25 @@ public sealed class SandboxesResource
         _connection.SendJsonAsync(
             $"sandboxes.{action}", HttpMethod.Post, $"{Paths.Sandbox(sandboxId)}/{action}",
             ProtocolJson.Default.StatusResponse, content: null, cancellationToken);
+
+    /// <summary>An end user's own limits (<c>GET …/sandboxes/{id}/end-users/{end_user_id}/limits</c>); all null when none are set.</summary>
+    public Task<EndUserLimits> GetEndUserLimitsAsync(string sandboxId, string endUserId, CancellationToken cancellationToken = default) =>
+        _connection.SendJsonAsync(
+            "sandboxes.endUserLimits.get", HttpMethod.Get, EndUserLimitsPath(sandboxId, endUserId),
+            ProtocolJson.Default.EndUserLimits, content: null, cancellationToken);
+
+    /// <summary>Sets an end user's own limits, overriding the sandbox's <c>end_user_…</c> limits (<c>PUT …/limits</c>; admin key).</summary>
+    public Task<EndUserLimits> SetEndUserLimitsAsync(string sandboxId, string endUserId, EndUserLimits limits, CancellationToken cancellationToken = default) =>
+        _connection.SendBodyAsync("sandboxes.endUserLimits.set", HttpMethod.Put, EndUserLimitsPath(sandboxId, endUserId), limits, ProtocolJson.Default.EndUserLimits, cancellationToken);
+
+    /// <summary>Runs a budget refused or (shadow) would have refused, newest first (<c>GET …/budget-denials</c>).</summary>
+    public Task<Protocol.Accounting.BudgetDenialList> ListBudgetDenialsAsync(
+        string sandboxId, string? endUserId = null, int? limit = null, CancellationToken cancellationToken = default) =>
+        _connection.SendJsonAsync(
+            "sandboxes.budgetDenials", HttpMethod.Get,
+            Paths.Query($"{Paths.Sandbox(sandboxId)}/budget-denials", ("end_user_id", endUserId), ("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            ProtocolJson.Default.BudgetDenialList, content: null, cancellationToken);
+
+    private static string EndUserLimitsPath(string sandboxId, string endUserId) =>
+        $"{Paths.Sandbox(sandboxId)}/end-users/{Paths.Segment(endUserId, nameof(endUserId))}/limits";
 }

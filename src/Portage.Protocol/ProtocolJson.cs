@@ -36,6 +36,7 @@ namespace Portage.Protocol;
 [JsonSerializable(typeof(SandboxLimits))]
 [JsonSerializable(typeof(EndUserLimits))]
 [JsonSerializable(typeof(BudgetDenialList))]
+[JsonSerializable(typeof(CreditBalance))]
 [JsonSerializable(typeof(CreateApiKeyRequest))]
 [JsonSerializable(typeof(CreatedApiKey))]
 [JsonSerializable(typeof(IReadOnlyList<ApiKeyInfo>))]

@@ -76,6 +76,7 @@ public static class PortageServer
         api.MapApiKeys();
         api.MapProviders();
         api.MapUsage();
+        api.MapBalance();
         sandbox.MapAgentRuns();
         sandbox.MapRunList();
         sandbox.MapLimits();

@@ -114,6 +114,20 @@ public sealed partial class SpendGate(ISpendStore store, IIdGenerator ids, TimeP
         return lines;
     }
 
+    /// <summary>
+    /// The sandbox budget's state now: its limit (null without one), period, spend, what runs hold and when it resets.
+    /// </summary>
+    public async Task<(long? Limit, string Period, LedgerRow Ledger, DateTimeOffset? ResetsAt, string GateMode)> SandboxBalanceAsync(
+        SandboxRecord sandbox, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        var limits = SandboxLimitsPatch.Of(sandbox);
+        var period = limits.BudgetPeriod ?? BudgetPeriods.Default;
+        var now = time.GetUtcNow();
+        var ledger = await store.ReadLedgerAsync(sandbox.Id, "", BudgetPeriods.Key(period, now), cancellationToken);
+        return (limits.BudgetMicrocents, period, ledger, BudgetPeriods.ResetsAt(period, now), GateMode(limits, null));
+    }
+
     /// <summary>An end user's own limits, or null.</summary>
     public async Task<EndUserLimits?> EndUserLimitsAsync(string sandboxId, string endUserId, CancellationToken cancellationToken) =>
         await store.GetEndUserLimitsAsync(sandboxId, endUserId, cancellationToken) is { } json

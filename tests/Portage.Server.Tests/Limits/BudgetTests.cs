@@ -165,3 +165,43 @@ internal static class BudgetKit
         (await app.Client.GetFromJsonAsync<JsonElement>($"/api/v1/storage/sandboxes/{app.SandboxId}/budget-denials" + (endUser is null ? "" : $"?end_user_id={endUser}")))
             .GetProperty("denials");
 }
+
+/// <summary>GET /api/v1/usage/balance (copass-compat §7.6), mapped from the sandbox budget.</summary>
+public sealed class BalanceTests
+{
+    private static readonly Dictionary<string, string?> s_priced = new()
+    {
+        ["Pricing:Providers:echo:echo-1:InputPerMillion"] = "1",
+        ["Pricing:Providers:echo:echo-1:OutputPerMillion"] = "1",
+    };
+
+    [Fact]
+    public async Task Balance_maps_the_sandbox_budget_to_the_contracts_fields()
+    {
+        using var app = new PortageApp(settings: s_priced);
+        await app.PatchSandboxAsync(app.SandboxId, new { limits = new { budget_microcents = 100_000, budget_period = "day" } });
+        var cost = (await app.RunAsync(Runs.Body("hi"))).Terminal.Json.GetProperty("usage").GetProperty("cost_microcents").GetInt64();
+
+        var balance = await app.Client.GetFromJsonAsync<JsonElement>("/api/v1/usage/balance");
+
+        Assert.Equal(100_000, balance.GetProperty("credits_purchased").GetInt64());
+        Assert.Equal(cost, balance.GetProperty("credits_used").GetInt64());
+        Assert.Equal(100_000 - cost, balance.GetProperty("credits_remaining").GetInt64());
+        Assert.Equal("usd_microcents", balance.GetProperty("currency").GetString());
+        Assert.Equal(("day", app.SandboxId), (balance.GetProperty("period").GetString(), balance.GetProperty("sandbox_id").GetString()));
+    }
+
+    [Fact]
+    public async Task Without_a_budget_the_balance_is_unmetered_and_used_is_this_months_cost()
+    {
+        using var app = new PortageApp(settings: s_priced);
+        var cost = (await app.RunAsync(Runs.Body("hi"))).Terminal.Json.GetProperty("usage").GetProperty("cost_microcents").GetInt64();
+
+        var balance = await app.Client.GetFromJsonAsync<JsonElement>($"/api/v1/usage/balance?sandbox_id={app.SandboxId}");
+
+        Assert.Equal(JsonValueKind.Null, balance.GetProperty("credits_purchased").ValueKind);
+        Assert.Equal(JsonValueKind.Null, balance.GetProperty("credits_remaining").ValueKind);
+        Assert.Equal(cost, balance.GetProperty("credits_used").GetInt64());
+        Assert.Equal("off", balance.GetProperty("gate_mode").GetString());
+    }
+}
