@@ -14,4 +14,4 @@ namespace Portage.Core;
 /// Every storage seam of the engine in one: what a store (SQLite, PostgreSQL) implements, so a host can choose one
 /// store at start-up and register all the seams to it with <c>UseStore</c>.
 /// </summary>
-public interface IPortageStore : ITenancyStore, IWindowStore, IDataSourceStore, ISessionStore, IRunStore, IIngestStore, IContentIndex, ISpendStore, IStoreReadiness;
+public interface IPortageStore : ITenancyStore, IWindowStore, IDataSourceStore, ISessionStore, IRunStore, IIngestStore, IContentIndex, ISpendStore, IRateStore, IStoreReadiness;

@@ -50,6 +50,7 @@ public static class PortageServiceCollectionExtensions
         services.TryAddSingleton<TenancyService>();
         services.TryAddSingleton<SandboxService>();
         services.TryAddSingleton<SpendGate>();
+        services.TryAddSingleton<RateGate>();
         services.TryAddSingleton<DataSourceService>();
         services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<ProviderDefinition>()));
         services.TryAddSingleton(sp => new ToolRegistry(sp.GetServices<PortageTool>().Concat(RetrievalToolsOf(sp))));
@@ -105,6 +106,7 @@ public static class PortageServiceCollectionExtensions
         builder.Services.TryAddSingleton<IIngestStore>(sp => sp.GetRequiredService<IPortageStore>());
         builder.Services.TryAddSingleton<IContentIndex>(sp => sp.GetRequiredService<IPortageStore>());
         builder.Services.TryAddSingleton<ISpendStore>(sp => sp.GetRequiredService<IPortageStore>());
+        builder.Services.TryAddSingleton<IRateStore>(sp => sp.GetRequiredService<IPortageStore>());
         builder.Services.TryAddSingleton<IStoreReadiness>(sp => sp.GetRequiredService<IPortageStore>());
         return builder;
     }

@@ -22,6 +22,7 @@ public abstract partial class SqlStore
         "DELETE FROM spend_ledger WHERE sandbox_id = @sandbox",
         "DELETE FROM end_user_limits WHERE sandbox_id = @sandbox",
         "DELETE FROM budget_denials WHERE sandbox_id = @sandbox",
+        "DELETE FROM rate_counters WHERE sandbox_id = @sandbox",
     ];
 
     /// <inheritdoc/>

@@ -77,5 +77,5 @@ public sealed partial class PostgresStoreConformanceTests : StoreConformanceTest
         return database;
     }
 
-    private static StoreSet StoresOf(PostgresStore store) => new(store, store, store, store, store, store, store, store);
+    private static StoreSet StoresOf(PostgresStore store) => new(store, store, store, store, store, store, store, store, store);
 }

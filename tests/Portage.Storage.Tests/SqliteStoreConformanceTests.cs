@@ -150,7 +150,7 @@ public sealed class SqliteStoreConformanceTests : StoreConformanceTests
         _database?.Dispose();
         _database = SqliteDatabase.ForFile(DatabasePath);
         var store = new SqliteStore(_database);
-        return new StoreSet(store, store, store, store, store, store, store, store);
+        return new StoreSet(store, store, store, store, store, store, store, store, store);
     }
 
     private async Task<int> UserVersionAsync()

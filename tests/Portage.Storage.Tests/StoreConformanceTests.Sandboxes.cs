@@ -100,5 +100,8 @@ public abstract partial class StoreConformanceTests
         await Spend.SetEndUserLimitsAsync(sandboxId, window.EndUserId!, """{"budget_microcents":1000}""", T0, None);
         await Spend.RecordDenialAsync(new Portage.Core.Limits.BudgetDenialRecord($"bd_{marker}", sandboxId, window.EndUserId!, $"run_{marker}_denied", T0,
             "end_user", "enforce", true, 2_000, 0, 0, 1_000, "total"), None);
+        var rate = new Portage.Core.Limits.RateLine($"eu:{sandboxId}:{window.EndUserId}", "end_user", sandboxId, 10, 1_000);
+        Assert.Null(await Rates.AdmitAsync([rate], "2025-03-14T09:26", None));
+        await Rates.AddTokensAsync([rate], "2025-03-14T09:26", 5, None);
     }
 }

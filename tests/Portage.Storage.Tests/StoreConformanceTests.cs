@@ -12,7 +12,7 @@ using Portage.Core.Windows;
 namespace Portage.Storage.Tests;
 
 /// <summary>The seams of one store, as the engine sees them.</summary>
-public sealed record StoreSet(ITenancyStore Tenancy, IWindowStore Windows, ISessionStore Sessions, IRunStore Runs, IDataSourceStore Sources, IIngestStore Ingest, IContentIndex Content, ISpendStore Spend);
+public sealed record StoreSet(ITenancyStore Tenancy, IWindowStore Windows, ISessionStore Sessions, IRunStore Runs, IDataSourceStore Sources, IIngestStore Ingest, IContentIndex Content, ISpendStore Spend, IRateStore Rates);
 
 /// <summary>
 /// What every store must do, tested only through the seams of Portage.Core. A store subclasses this once and hands
@@ -54,6 +54,8 @@ public abstract partial class StoreConformanceTests : IAsyncLifetime
     protected IContentIndex Content => Stores.Content;
 
     protected ISpendStore Spend => Stores.Spend;
+
+    protected IRateStore Rates => Stores.Rates;
 
     protected static CancellationToken None => s_none;
 

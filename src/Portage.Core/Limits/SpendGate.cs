@@ -20,15 +20,15 @@ public sealed partial class SpendGate(ISpendStore store, IIdGenerator ids, TimeP
         "portage.budget.denials", "{run}", "Runs a spending budget refused (gate_mode enforce) or would have refused (shadow).");
 
     /// <summary>
-    /// Reserves <paramref name="estimate"/> for a run of <paramref name="endUserId"/> on the budgets that apply; null when
+    /// Reserves <paramref name="estimate"/> for a run of <paramref name="endUserId"/> (whose own limits are
+    /// <paramref name="own"/>) on the budgets that apply; null when
     /// none does (no budget, or <c>gate_mode: off</c>). Throws <see cref="BudgetExceededException"/> in enforce mode.
     /// </summary>
     public async Task<BudgetHold?> ReserveAsync(
-        SandboxRecord sandbox, string endUserId, string runId, long estimate, TimeSpan holdFor, CancellationToken cancellationToken)
+        SandboxRecord sandbox, string endUserId, EndUserLimits? own, string runId, long estimate, TimeSpan holdFor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sandbox);
         var limits = SandboxLimitsPatch.Of(sandbox);
-        var own = endUserId.Length == 0 ? null : await EndUserLimitsAsync(sandbox.Id, endUserId, cancellationToken);
         var mode = GateMode(limits, own);
         var now = time.GetUtcNow();
         var lines = Lines(limits, own, endUserId, now);

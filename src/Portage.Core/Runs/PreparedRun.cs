@@ -27,4 +27,7 @@ public sealed record PreparedRun(
 {
     /// <summary>The run's hold on its spending budgets, or null when none applies; settled by the commit.</summary>
     public BudgetHold? Spend { get; init; }
+
+    /// <summary>The rate limits the run was admitted under (its tokens count against them), or null when none applies.</summary>
+    public RateAdmission? Rates { get; init; }
 }

@@ -31,6 +31,7 @@ public sealed partial class RunCommit(
     IRunStore runs,
     ConversationMemory memory,
     SpendGate spend,
+    RateGate rates,
     TimeProvider time,
     IOptions<RunOptions> options,
     IOptions<PriceTable> prices,
@@ -78,6 +79,7 @@ public sealed partial class RunCommit(
 
         // The real cost settles the budget whatever became of the commit: the provider was paid either way.
         var remaining = await spend.SettleAsync(run.Spend, usage.CostMicrocents);
+        await rates.CountTokensAsync(run.Rates, usage.InputTokens + usage.OutputTokens + usage.CacheReadInputTokens + usage.CacheCreationInputTokens + (usage.ThinkingTokens ?? 0));
         if (refused is not null)
         {
             PortageTelemetry.Fail(commit, refused);

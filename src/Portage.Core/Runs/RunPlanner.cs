@@ -26,6 +26,7 @@ public sealed class RunPlanner(
     ToolInvoker tools,
     SandboxService sandboxes,
     SpendGate spend,
+    RateGate rates,
     IOptions<ModelLimits> models,
     IOptions<PriceTable> prices,
     IOptions<RunOptions> options,
@@ -57,6 +58,8 @@ public sealed class RunPlanner(
     private async Task<PreparedRun> PrepareTracedAsync(string sandboxId, RunRequest request, RunTrace trace, CancellationToken cancellationToken)
     {
         var sandbox = await sandboxes.EnsureOpenAsync(sandboxId, "runs", cancellationToken);
+        var own = await spend.EndUserLimitsAsync(sandboxId, request.EndUserId, cancellationToken);
+        var admission = await rates.AdmitAsync(sandbox, request.EndUserId, own, request.Caller, cancellationToken);
         var runId = ids.NewId("run");
         using var resolution = PortageTelemetry.Source.StartActivity("resolve_window");
         resolution?.SetTag("portage.run.id", runId);
@@ -81,9 +84,9 @@ public sealed class RunPlanner(
             budget.EnsureFits(request.UserMessages);
             var history = budget.HistoryTokens(request.UserMessages.Sum(TokenEstimator.Estimate));
             var priorTurns = window.IsNew || request.CallerHistory is not null ? [] : await ReadPriorTurnsAsync(scope, session, history, cancellationToken);
-            hold = await ReserveAsync(sandbox, scope, request, budget, priorTurns, cancellationToken);
+            hold = await ReserveAsync(sandbox, own, scope, request, budget, priorTurns, cancellationToken);
             var record = await StoreStartAsync(scope, request, window, session, cancellationToken);
-            return new PreparedRun(request, scope, record, window.Window, session, priorTurns, lease, trace, offered, budget) { Spend = hold };
+            return new PreparedRun(request, scope, record, window.Window, session, priorTurns, lease, trace, offered, budget) { Spend = hold, Rates = admission };
         }
         catch
         {
@@ -98,7 +101,7 @@ public sealed class RunPlanner(
     // Tool cycles resend the conversation and a compaction adds a summary: a run may cost more than this, and its real
     // cost is what settles.
     private Task<BudgetHold?> ReserveAsync(
-        Tenancy.SandboxRecord sandbox, RunScope scope, RunRequest request, ContextBudget budget, IReadOnlyList<TurnRecord> priorTurns, CancellationToken cancellationToken)
+        Tenancy.SandboxRecord sandbox, Protocol.Tenancy.EndUserLimits? own, RunScope scope, RunRequest request, ContextBudget budget, IReadOnlyList<TurnRecord> priorTurns, CancellationToken cancellationToken)
     {
         long input = budget.FixedTokens + request.UserMessages.Sum(TokenEstimator.Estimate)
             + (request.CallerHistory?.Sum(TokenEstimator.Estimate) ?? Math.Min(priorTurns.Sum(t => (long)t.TokenEstimate), budget.HistoryTokens(0)));
@@ -107,7 +110,7 @@ public sealed class RunPlanner(
         var settings = options.Value;
         // Past its time limit and its commit's retries a live run has settled; a minute more for a slow store.
         var holdFor = TimeSpan.FromSeconds(settings.TimeLimitSeconds + Math.Max(0, settings.CommitRetrySeconds) + 60);
-        return spend.ReserveAsync(sandbox, scope.EndUserId, scope.RunId, estimate, holdFor, cancellationToken);
+        return spend.ReserveAsync(sandbox, scope.EndUserId, own, scope.RunId, estimate, holdFor, cancellationToken);
     }
 
     // A summary written since a continued session's last turn also stands for turns before it: the window is then read

@@ -17,7 +17,9 @@ public sealed record ApiKeyRecord(
     DateTimeOffset? LastUsedAt = null,
     long UseCount = 0,
     DateTimeOffset? RevokedAt = null,
-    string Scope = ApiKeyScopes.Admin);
+    string Scope = ApiKeyScopes.Admin,
+    int? RequestsPerMinute = null,
+    long? TokensPerMinute = null);
 
 /// <summary>What revoking a key did.</summary>
 public enum ApiKeyRevocationOutcome
@@ -76,5 +78,5 @@ public enum SandboxDestruction
     RunInProgress,
 }
 
-/// <summary>Who is calling: the account of a valid API key, the key and its scope.</summary>
-public sealed record Caller(string AccountId, string KeyId, string Scope);
+/// <summary>Who is calling: the account of a valid API key, the key, its scope and its rate limits (null: none).</summary>
+public sealed record Caller(string AccountId, string KeyId, string Scope, int? RequestsPerMinute = null, long? TokensPerMinute = null);

@@ -45,7 +45,7 @@ public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids
             await TouchQuietlyAsync(record.Id, now, cancellationToken);
         }
 
-        return new Caller(record.AccountId, record.Id, record.Scope);
+        return new Caller(record.AccountId, record.Id, record.Scope, record.RequestsPerMinute, record.TokensPerMinute);
     }
 
     /// <summary>
@@ -143,8 +143,14 @@ public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids
 
         var now = time.GetUtcNow();
         var key = ApiKeys.Mint();
+        if (request.RequestsPerMinute < 0 || request.TokensPerMinute < 0)
+        {
+            throw PortageException.BadRequest("invalid_limits", "requests_per_minute and tokens_per_minute are 0 or more, or omitted for no limit.");
+        }
+
         var record = new ApiKeyRecord(ids.NewId("key"), caller.AccountId, name, ApiKeys.VisiblePrefix(key), ApiKeys.Hash(key), now,
-            request.ExpiresInDays is { } days ? now.AddDays(days) : null, Scope: scope);
+            request.ExpiresInDays is { } days ? now.AddDays(days) : null, Scope: scope,
+            RequestsPerMinute: request.RequestsPerMinute, TokensPerMinute: request.TokensPerMinute);
         await store.CreateApiKeyAsync(record, cancellationToken);
         return (record, key);
     }

@@ -30,7 +30,6 @@ internal sealed class ChatCompletions(
     RunFollower follower,
     GatewayCalls gateway,
     TenancyService tenancy,
-    SandboxService sandboxes,
     StreamKeyWatch keys,
     TimeProvider time,
     IOptions<ServerOptions> options,
@@ -51,15 +50,22 @@ internal sealed class ChatCompletions(
         using var key = keys.Start(caller);
         if (turn.Request.EndUserId is null)
         {
-            // A run checks its sandbox while it is planned; a gateway call has no plan.
-            await sandboxes.EnsureOpenAsync(sandbox.Id, "runs", aborted);
-            var call = gateway.Prepare(sandbox.Id, validator.ValidateGateway(turn.Request) with { CallerHistory = turn.History });
-            var reply = new ChatReplyInfo(call.Id, created, turn.Model, turn.IncludeUsage, Recorded: false);
-            await AnswerAsync(context, turn.Stream, gateway.StreamAsync(call, CancellationToken.None), reply, key.Revoked);
+            var call = await gateway.PrepareAsync(sandbox.Id, validator.ValidateGateway(turn.Request) with { CallerHistory = turn.History, Caller = caller }, aborted);
+            try
+            {
+                var reply = new ChatReplyInfo(call.Id, created, turn.Model, turn.IncludeUsage, Recorded: false);
+                await AnswerAsync(context, turn.Stream, gateway.StreamAsync(call, CancellationToken.None), reply, key.Revoked);
+            }
+            finally
+            {
+                // Settled when the call's stream ended; released here when it never started.
+                await gateway.ReleaseAsync(call);
+            }
+
             return;
         }
 
-        var handle = await host.StartRunAsync(sandbox.Id, validator.Validate(turn.Request) with { CallerHistory = turn.History }, aborted);
+        var handle = await host.StartRunAsync(sandbox.Id, validator.Validate(turn.Request) with { CallerHistory = turn.History, Caller = caller }, aborted);
         using var scope = _logger.BeginScope(RunLogScope.Of(handle.Run.Scope));
         try
         {

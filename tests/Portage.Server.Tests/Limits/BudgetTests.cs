@@ -100,6 +100,28 @@ public sealed class BudgetTests
     }
 
     [Fact]
+    public async Task An_openai_gateway_call_without_user_counts_against_the_sandbox_budget()
+    {
+        using var app = new PortageApp(settings: s_priced);
+        await app.PatchSandboxAsync(app.SandboxId, new { limits = new { budget_microcents = 1_000_000, budget_period = "total" } });
+        var chat = new { model = "echo", messages = new[] { new { role = "user", content = "hi" } } };
+
+        using (var answered = await app.Client.PostAsJsonAsync("/v1/chat/completions", chat))
+        {
+            Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+            var cost = (await answered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("usage").GetProperty("prompt_tokens").GetInt64();
+            var ledger = await app.Get<ISpendStore>().ReadLedgerAsync(app.SandboxId, "", "total", default);
+            Assert.Equal(0, ledger.Reserved);
+            Assert.True(ledger.Spent > cost, $"spent {ledger.Spent}: input and output at 1 microcent a token");
+        }
+
+        await app.PatchSandboxAsync(app.SandboxId, new { limits = new { budget_microcents = 0 } });
+        using var refused = await app.Client.PostAsJsonAsync("/v1/chat/completions", chat);
+        Assert.Equal(HttpStatusCode.PaymentRequired, refused.StatusCode);
+        Assert.Contains("budget_exceeded", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sixty_four_parallel_runs_of_one_end_user_never_spend_past_the_budget()
     {
         using var app = new PortageApp(settings: s_priced);
