@@ -79,12 +79,16 @@ public sealed class SandboxesResource
     public Task<EndUserLimits> SetEndUserLimitsAsync(string sandboxId, string endUserId, EndUserLimits limits, CancellationToken cancellationToken = default) =>
         _connection.SendBodyAsync("sandboxes.endUserLimits.set", HttpMethod.Put, EndUserLimitsPath(sandboxId, endUserId), limits, ProtocolJson.Default.EndUserLimits, cancellationToken);
 
-    /// <summary>Runs a budget refused or (shadow) would have refused, newest first (<c>GET …/budget-denials</c>).</summary>
+    /// <summary>
+    /// One page of the runs a budget refused or (shadow) would have refused, newest first (<c>GET …/budget-denials</c>);
+    /// pass <see cref="Protocol.Accounting.BudgetDenialList.NextCursor"/> back as <paramref name="cursor"/> for the next.
+    /// </summary>
     public Task<Protocol.Accounting.BudgetDenialList> ListBudgetDenialsAsync(
-        string sandboxId, string? endUserId = null, int? limit = null, CancellationToken cancellationToken = default) =>
+        string sandboxId, string? endUserId = null, int? limit = null, string? cursor = null, CancellationToken cancellationToken = default) =>
         _connection.SendJsonAsync(
             "sandboxes.budgetDenials", HttpMethod.Get,
-            Paths.Query($"{Paths.Sandbox(sandboxId)}/budget-denials", ("end_user_id", endUserId), ("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            Paths.Query($"{Paths.Sandbox(sandboxId)}/budget-denials", ("end_user_id", endUserId),
+                ("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("cursor", cursor)),
             ProtocolJson.Default.BudgetDenialList, content: null, cancellationToken);
 
     private static string EndUserLimitsPath(string sandboxId, string endUserId) =>

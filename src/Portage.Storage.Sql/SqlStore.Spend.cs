@@ -103,13 +103,15 @@ public abstract partial class SqlStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<BudgetDenialRecord>> ListDenialsAsync(string sandboxId, string? endUserId, int limit, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<BudgetDenialRecord>> ListDenialsAsync(
+        string sandboxId, string? endUserId, Core.Storage.ListCursor? after, int limit, CancellationToken cancellationToken) =>
         await ReadListAsync(
             "SELECT id, sandbox_id, end_user_id, run_id, at, budget, gate_mode, denied, needed, spent, reserved, limit_microcents, period FROM budget_denials " +
-            $"WHERE sandbox_id = @sandbox AND ({dialect.Text("@user")} IS NULL OR end_user_id = @user) ORDER BY at DESC, id DESC LIMIT @limit",
+            $"WHERE sandbox_id = @sandbox AND ({dialect.Text("@user")} IS NULL OR end_user_id = @user) " +
+            $"AND ({dialect.Timestamp("@at")} IS NULL OR at < @at OR (at = @at AND id < {dialect.Text("@id")})) ORDER BY at DESC, id DESC LIMIT @limit",
             r => new BudgetDenialRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), dialect.ReadTime(r, 4), r.GetString(5), r.GetString(6),
                 r.GetInt64(7) == 1, r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetString(12)),
-            cancellationToken, ("@sandbox", sandboxId), ("@user", endUserId), ("@limit", limit));
+            cancellationToken, ("@sandbox", sandboxId), ("@user", endUserId), ("@at", dialect.TimeOrNull(after?.At)), ("@id", after?.Id), ("@limit", limit));
 
     /// <inheritdoc/>
     public Task<string?> GetEndUserLimitsAsync(string sandboxId, string endUserId, CancellationToken cancellationToken) =>

@@ -85,10 +85,11 @@ public abstract partial class StoreConformanceTests
         await Spend.RecordDenialAsync(new BudgetDenialRecord("bd_1", SandboxA, UserA, "run_1", T0, "end_user", "enforce", true, 10, 1, 2, 5, "day"), None);
         await Spend.RecordDenialAsync(new BudgetDenialRecord("bd_2", SandboxA, UserB, "run_2", T0.AddSeconds(1), "sandbox", "shadow", false, 10, 1, 2, 5, "month"), None);
 
-        Assert.Equal(["bd_2", "bd_1"], (await Spend.ListDenialsAsync(SandboxA, null, 10, None)).Select(d => d.Id));
-        var mine = Assert.Single(await Spend.ListDenialsAsync(SandboxA, UserA, 10, None));
+        Assert.Equal(["bd_2", "bd_1"], (await Spend.ListDenialsAsync(SandboxA, null, null, 10, None)).Select(d => d.Id));
+        Assert.Equal(["bd_1"], (await Spend.ListDenialsAsync(SandboxA, null, new Portage.Core.Storage.ListCursor(T0.AddSeconds(1), "bd_2"), 10, None)).Select(d => d.Id));
+        var mine = Assert.Single(await Spend.ListDenialsAsync(SandboxA, UserA, null, 10, None));
         Assert.Equal(new BudgetDenialRecord("bd_1", SandboxA, UserA, "run_1", T0, "end_user", "enforce", true, 10, 1, 2, 5, "day"), mine);
-        Assert.Empty(await Spend.ListDenialsAsync(SandboxB, null, 10, None));
+        Assert.Empty(await Spend.ListDenialsAsync(SandboxB, null, null, 10, None));
 
         await Spend.SetEndUserLimitsAsync(SandboxA, UserA, """{"budget_microcents":5}""", T0, None);
         await Spend.SetEndUserLimitsAsync(SandboxA, UserA, """{"budget_microcents":6}""", T0, None);

@@ -62,8 +62,8 @@ public interface ISpendStore
     /// <summary>Records a refusal or a shadow would-be refusal.</summary>
     Task RecordDenialAsync(BudgetDenialRecord denial, CancellationToken cancellationToken);
 
-    /// <summary>A sandbox's recorded denials, newest first, optionally of one end user.</summary>
-    Task<IReadOnlyList<BudgetDenialRecord>> ListDenialsAsync(string sandboxId, string? endUserId, int limit, CancellationToken cancellationToken);
+    /// <summary>A sandbox's recorded denials, newest first (by time, then id), optionally of one end user, after a position.</summary>
+    Task<IReadOnlyList<BudgetDenialRecord>> ListDenialsAsync(string sandboxId, string? endUserId, Storage.ListCursor? after, int limit, CancellationToken cancellationToken);
 
     /// <summary>An end user's own limits as JSON (<see cref="Protocol.Tenancy.EndUserLimits"/>), or null.</summary>
     Task<string?> GetEndUserLimitsAsync(string sandboxId, string endUserId, CancellationToken cancellationToken);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Portage.Core.Tenancy;
+using Portage.Protocol.Runs;
 using Portage.Protocol.Tenancy;
 
 namespace Portage.Core.Limits;
@@ -56,9 +57,14 @@ public sealed partial class RateGate(IRateStore store, TimeProvider time, ILogge
         return new RateAdmission(lines);
     }
 
-    /// <summary>Adds the tokens a run used to its lines, in the minute it ends. Never throws: a lost count only loosens a limit.</summary>
-    public async Task CountTokensAsync(RateAdmission? admission, long tokens)
+    /// <summary>
+    /// Adds the tokens a run used (input, output, cache read and write, thinking) to its lines, in the minute it ends.
+    /// Never throws: a lost count only loosens a limit.
+    /// </summary>
+    public async Task CountTokensAsync(RateAdmission? admission, Usage usage)
     {
+        ArgumentNullException.ThrowIfNull(usage);
+        var tokens = usage.InputTokens + usage.OutputTokens + usage.CacheReadInputTokens + usage.CacheCreationInputTokens + (usage.ThinkingTokens ?? 0);
         if (admission is null || tokens <= 0 || !admission.Lines.Any(l => l.TokensPerMinute is not null))
         {
             return;

@@ -134,7 +134,7 @@ public sealed class GatewayCalls(
             var stopReason = status is RunStatus.Succeeded or RunStatus.Timeout ? recorder.StopReason() : null;
             call.Trace.End(status, completed: status is not (RunStatus.Failed or RunStatus.Cancelled), stopReason, usage, loop.Failure, metricTags);
             remaining = await spend.SettleAsync(call.Spend, usage.CostMicrocents);
-            await rates.CountTokensAsync(call.Rates, usage.InputTokens + usage.OutputTokens + usage.CacheReadInputTokens + usage.CacheCreationInputTokens + (usage.ThinkingTokens ?? 0));
+            await rates.CountTokensAsync(call.Rates, usage);
         }
 
         if (loop.Status is RunStatus.Succeeded or RunStatus.Timeout)

@@ -79,7 +79,7 @@ public sealed partial class RunCommit(
 
         // The real cost settles the budget whatever became of the commit: the provider was paid either way.
         var remaining = await spend.SettleAsync(run.Spend, usage.CostMicrocents);
-        await rates.CountTokensAsync(run.Rates, usage.InputTokens + usage.OutputTokens + usage.CacheReadInputTokens + usage.CacheCreationInputTokens + (usage.ThinkingTokens ?? 0));
+        await rates.CountTokensAsync(run.Rates, usage);
         if (refused is not null)
         {
             PortageTelemetry.Fail(commit, refused);

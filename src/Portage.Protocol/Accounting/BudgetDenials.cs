@@ -40,5 +40,5 @@ public sealed record BudgetDenial
     public DateTimeOffset At { get; init; }
 }
 
-/// <summary>Answer of <c>GET …/sandboxes/{id}/budget-denials</c>: newest first.</summary>
-public sealed record BudgetDenialList(IReadOnlyList<BudgetDenial> Denials, int Count);
+/// <summary>Answer of <c>GET …/sandboxes/{id}/budget-denials</c>: a page, newest first; <paramref name="NextCursor"/> is the next page's <c>cursor</c>, null on the last.</summary>
+public sealed record BudgetDenialList(IReadOnlyList<BudgetDenial> Denials, int Count, string? NextCursor = null);

@@ -14,9 +14,6 @@ namespace Portage.Server.Endpoints;
 /// </summary>
 internal static class LimitsEndpoints
 {
-    private const int DefaultLimit = 100;
-    private const int MaxLimit = 500;
-
     public static RouteGroupBuilder MapLimits(this RouteGroupBuilder sandbox)
     {
         sandbox.MapGet("/end-users/{endUserId}/limits", GetAsync).RequireScope(ApiKeyScopes.Runs).WithTags("Limits")
@@ -39,11 +36,14 @@ internal static class LimitsEndpoints
         return TypedResults.Json(await spend.SetEndUserLimitsAsync(sandboxId, endUserId, limits, context.RequestAborted), ProtocolJson.Wire.EndUserLimits);
     }
 
-    private static async Task<IResult> DenialsAsync(HttpContext context, string sandboxId, string? end_user_id, string? limit, ISpendStore store)
+    private static async Task<IResult> DenialsAsync(
+        HttpContext context, string sandboxId, string? end_user_id, string? limit, string? cursor, ISpendStore store)
     {
-        var size = Paging.Limit(limit, DefaultLimit, MaxLimit);
-        var found = await store.ListDenialsAsync(sandboxId, end_user_id, size, context.RequestAborted);
-        var denials = found.Select(d => new BudgetDenial
+        var size = Paging.Limit(limit);
+        var found = await store.ListDenialsAsync(sandboxId, end_user_id, Paging.After(cursor), size + 1, context.RequestAborted);
+        var page = found.Take(size).ToList();
+        var next = found.Count > size ? Paging.Cursor(page[^1].At, page[^1].Id) : null;
+        var denials = page.Select(d => new BudgetDenial
         {
             RunId = d.RunId,
             EndUserId = d.EndUserId,
@@ -57,6 +57,6 @@ internal static class LimitsEndpoints
             Period = d.Period,
             At = d.At,
         }).ToList();
-        return TypedResults.Json(new BudgetDenialList(denials, denials.Count), ProtocolJson.Wire.BudgetDenialList);
+        return TypedResults.Json(new BudgetDenialList(denials, denials.Count, next), ProtocolJson.Wire.BudgetDenialList);
     }
 }
