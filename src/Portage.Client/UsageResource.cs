@@ -59,4 +59,13 @@ public sealed class UsageResource
             ProtocolJson.Default.UsageSummary, content: null, cancellationToken);
 
     private static string? Day(DateOnly? day) => day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The credit balance (<c>GET /api/v1/usage/balance</c>): the sandbox budget's limit, spend and what is left, of the
+    /// key's default sandbox unless <paramref name="sandboxId"/>; purchased and remaining are null for an unmetered sandbox.
+    /// </summary>
+    public Task<CreditBalance> GetBalanceAsync(string? sandboxId = null, CancellationToken cancellationToken = default) =>
+        _connection.SendJsonAsync(
+            "usage.balance", HttpMethod.Get, Paths.Query(Paths.Usage + "/balance", ("sandbox_id", sandboxId)),
+            ProtocolJson.Default.CreditBalance, content: null, cancellationToken);
 }

@@ -1,4 +1,5 @@
 using Portage.Core.Ingest;
+using Portage.Core.Limits;
 using Portage.Core.Retrieval;
 using Portage.Core.Runs;
 using Portage.Core.Sessions;
@@ -13,4 +14,4 @@ namespace Portage.Core;
 /// Every storage seam of the engine in one: what a store (SQLite, PostgreSQL) implements, so a host can choose one
 /// store at start-up and register all the seams to it with <c>UseStore</c>.
 /// </summary>
-public interface IPortageStore : ITenancyStore, IWindowStore, IDataSourceStore, ISessionStore, IRunStore, IResponseStore, IIngestStore, IContentIndex, IStoreReadiness;
+public interface IPortageStore : ITenancyStore, IWindowStore, IDataSourceStore, ISessionStore, IRunStore, IResponseStore, IIngestStore, IContentIndex, ISpendStore, IRateStore, IStoreReadiness;

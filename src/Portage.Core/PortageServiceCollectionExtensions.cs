@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Portage.Core;
 using Portage.Core.Compaction;
 using Portage.Core.Ingest;
+using Portage.Core.Limits;
 using Portage.Core.Providers;
 using Portage.Core.Retrieval;
 using Portage.Core.Runs;
@@ -47,6 +48,9 @@ public static class PortageServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CompactionOptions>, CompactionOptionsValidator>());
         services.TryAddSingleton<ContentLogging>();
         services.TryAddSingleton<TenancyService>();
+        services.TryAddSingleton<SandboxService>();
+        services.TryAddSingleton<SpendGate>();
+        services.TryAddSingleton<RateGate>();
         services.TryAddSingleton<DataSourceService>();
         services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<ProviderDefinition>()));
         services.TryAddSingleton(sp => new ToolRegistry(sp.GetServices<PortageTool>().Concat(RetrievalToolsOf(sp))));
@@ -102,6 +106,8 @@ public static class PortageServiceCollectionExtensions
         builder.Services.TryAddSingleton<IResponseStore>(sp => sp.GetRequiredService<IPortageStore>());
         builder.Services.TryAddSingleton<IIngestStore>(sp => sp.GetRequiredService<IPortageStore>());
         builder.Services.TryAddSingleton<IContentIndex>(sp => sp.GetRequiredService<IPortageStore>());
+        builder.Services.TryAddSingleton<ISpendStore>(sp => sp.GetRequiredService<IPortageStore>());
+        builder.Services.TryAddSingleton<IRateStore>(sp => sp.GetRequiredService<IPortageStore>());
         builder.Services.TryAddSingleton<IStoreReadiness>(sp => sp.GetRequiredService<IPortageStore>());
         return builder;
     }

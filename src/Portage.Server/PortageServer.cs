@@ -78,8 +78,10 @@ public static class PortageServer
         api.MapApiKeys();
         api.MapProviders();
         api.MapUsage();
+        api.MapBalance();
         sandbox.MapAgentRuns();
         sandbox.MapRunList();
+        sandbox.MapLimits();
         sandbox.MapSources();
         sandbox.MapIngest();
         api.MapShorthandIngest();

@@ -5,8 +5,8 @@ namespace Portage.Storage.Sql;
 
 public abstract partial class SqlStore
 {
-    private const string KeyColumns = "id, account_id, name, key_prefix, key_hash, created_at, expires_at, last_used_at, use_count, revoked_at, scope";
-    private const string SandboxColumns = "id, account_id, owner_id, name, tier, status, metadata, created_at";
+    private const string KeyColumns = "id, account_id, name, key_prefix, key_hash, created_at, expires_at, last_used_at, use_count, revoked_at, scope, requests_per_minute, tokens_per_minute";
+    private const string SandboxColumns = "id, account_id, owner_id, name, tier, status, metadata, created_at, limits";
 
     /// <inheritdoc/>
     public async Task<bool> AnyAccountAsync(CancellationToken cancellationToken)
@@ -103,23 +103,26 @@ public abstract partial class SqlStore
 
     private Task<int> InsertKeyAsync(SqlSession db, ApiKeyRecord key, CancellationToken cancellationToken) =>
         db.ExecuteAsync(
-            "INSERT INTO api_keys (id, account_id, name, key_prefix, key_hash, created_at, expires_at, scope) VALUES (@id, @account, @name, @prefix, @hash, @at, @expires, @scope)",
+            "INSERT INTO api_keys (id, account_id, name, key_prefix, key_hash, created_at, expires_at, scope, requests_per_minute, tokens_per_minute) " +
+            "VALUES (@id, @account, @name, @prefix, @hash, @at, @expires, @scope, @rpm, @tpm)",
             cancellationToken,
             ("@id", key.Id), ("@account", key.AccountId), ("@name", key.Name), ("@prefix", key.KeyPrefix), ("@hash", key.KeyHash),
-            ("@at", dialect.Time(key.CreatedAt)), ("@expires", dialect.TimeOrNull(key.ExpiresAt)), ("@scope", key.Scope));
+            ("@at", dialect.Time(key.CreatedAt)), ("@expires", dialect.TimeOrNull(key.ExpiresAt)), ("@scope", key.Scope),
+            ("@rpm", key.RequestsPerMinute), ("@tpm", key.TokensPerMinute));
 
     private Task<int> InsertSandboxAsync(SqlSession db, SandboxRecord sandbox, string onConflict, CancellationToken cancellationToken) =>
         db.ExecuteAsync(
-            "INSERT INTO sandboxes (id, account_id, owner_id, name, tier, status, metadata, created_at) " +
-            $"VALUES (@id, @account, @owner, @name, @tier, @status, {dialect.Json("@metadata")}, @at)" + onConflict,
+            "INSERT INTO sandboxes (id, account_id, owner_id, name, tier, status, metadata, created_at, limits) " +
+            $"VALUES (@id, @account, @owner, @name, @tier, @status, {dialect.Json("@metadata")}, @at, {dialect.Json("@limits")})" + onConflict,
             cancellationToken,
             ("@id", sandbox.Id), ("@account", sandbox.AccountId), ("@owner", sandbox.OwnerId), ("@name", sandbox.Name), ("@tier", sandbox.Tier),
-            ("@status", sandbox.Status), ("@metadata", sandbox.MetadataJson), ("@at", dialect.Time(sandbox.CreatedAt)));
+            ("@status", sandbox.Status), ("@metadata", sandbox.MetadataJson), ("@at", dialect.Time(sandbox.CreatedAt)), ("@limits", sandbox.LimitsJson));
 
     private ApiKeyRecord ReadKey(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), dialect.ReadTime(r, 5),
-        dialect.ReadTimeOrNull(r, 6), dialect.ReadTimeOrNull(r, 7), r.GetInt64(8), dialect.ReadTimeOrNull(r, 9), r.GetString(10));
+        dialect.ReadTimeOrNull(r, 6), dialect.ReadTimeOrNull(r, 7), r.GetInt64(8), dialect.ReadTimeOrNull(r, 9), r.GetString(10),
+        r.IsDBNull(11) ? null : r.GetInt32(11), r.IsDBNull(12) ? null : r.GetInt64(12));
 
     private SandboxRecord ReadSandbox(DbDataReader r) => new(
-        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.StringOrNull(6), dialect.ReadTime(r, 7));
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.StringOrNull(6), dialect.ReadTime(r, 7), r.StringOrNull(8));
 }

@@ -107,13 +107,50 @@ public sealed class SqliteStoreConformanceTests : StoreConformanceTests
         Assert.Equal("chunk:kept", Assert.Single(hits).Chunk.Id);
     }
 
+    protected override async Task<IReadOnlyList<string>> RowsMentioningAsync(string marker)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        await connection.OpenAsync();
+        var tables = new List<string>();
+        await using (var list = connection.CreateCommand())
+        {
+            // FTS5's shadow tables hold its index as binary segments; the chunks_fts table itself is scanned.
+            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'chunks_fts_%' ORDER BY name";
+            await using var reader = await list.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        var hits = new List<string>();
+        foreach (var table in tables)
+        {
+            await using var select = connection.CreateCommand();
+            select.CommandText = $"SELECT * FROM \"{table}\"";
+            await using var reader = await select.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var row = string.Join("|", Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture)));
+                if (row.Contains(marker, StringComparison.Ordinal))
+                {
+                    hits.Add($"{table}: {row}");
+                }
+            }
+        }
+
+        return hits;
+    }
+
     // Disposes the current database (closing its pooled connections) and opens the same file again, as a restart would.
+    protected override StoreSet Reopen() => Open();
+
     private StoreSet Open()
     {
         _database?.Dispose();
         _database = SqliteDatabase.ForFile(DatabasePath);
         var store = new SqliteStore(_database);
-        return new StoreSet(store, store, store, store, store, store, store);
+        return new StoreSet(store, store, store, store, store, store, store, store, store);
     }
 
     private async Task<int> UserVersionAsync()

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Portage.Core.Ingest;
+using Portage.Core.Limits;
 using Portage.Core.Recording;
 using Portage.Core.Retrieval;
 using Portage.Core.Runs;
@@ -11,7 +12,7 @@ using Portage.Core.Windows;
 namespace Portage.Storage.Tests;
 
 /// <summary>The seams of one store, as the engine sees them.</summary>
-public sealed record StoreSet(ITenancyStore Tenancy, IWindowStore Windows, ISessionStore Sessions, IRunStore Runs, IDataSourceStore Sources, IIngestStore Ingest, IContentIndex Content);
+public sealed record StoreSet(ITenancyStore Tenancy, IWindowStore Windows, ISessionStore Sessions, IRunStore Runs, IDataSourceStore Sources, IIngestStore Ingest, IContentIndex Content, ISpendStore Spend, IRateStore Rates);
 
 /// <summary>
 /// What every store must do, tested only through the seams of Portage.Core. A store subclasses this once and hands
@@ -52,12 +53,19 @@ public abstract partial class StoreConformanceTests : IAsyncLifetime
 
     protected IContentIndex Content => Stores.Content;
 
+    protected ISpendStore Spend => Stores.Spend;
+
+    protected IRateStore Rates => Stores.Rates;
+
     protected static CancellationToken None => s_none;
 
     private StoreSet Stores => _stores ?? throw new InvalidOperationException("The store set is created in InitializeAsync.");
 
     /// <summary>A fresh, empty store (schema applied), used by one test only.</summary>
     protected abstract Task<StoreSet> CreateStoresAsync();
+
+    /// <summary>The same database through a new store, as after a restart (or from another replica).</summary>
+    protected abstract StoreSet Reopen();
 
     /// <summary>Releases what <see cref="CreateStoresAsync"/> made (files, connections, databases).</summary>
     protected virtual Task DisposeStoresAsync() => Task.CompletedTask;

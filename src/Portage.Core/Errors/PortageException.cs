@@ -18,6 +18,12 @@ public enum ErrorKind
     /// <summary>The resource is busy or in a state that forbids the call (409).</summary>
     Conflict,
 
+    /// <summary>A spending budget would be passed (402).</summary>
+    PaymentRequired,
+
+    /// <summary>A rate limit is reached; <c>Retry-After</c> says when the next call may go (429).</summary>
+    TooManyRequests,
+
     /// <summary>The body is larger than allowed (413).</summary>
     PayloadTooLarge,
 
@@ -50,6 +56,6 @@ public class PortageException(ErrorKind kind, string errorType, string detail, E
     /// <summary>Shorthand for a 409.</summary>
     public static PortageException Conflict(string type, string detail) => new(ErrorKind.Conflict, type, detail);
 
-    /// <summary>How long a caller should wait before retrying a <see cref="ErrorKind.Unavailable"/> failure.</summary>
+    /// <summary>How long a caller should wait before retrying (<see cref="ErrorKind.Unavailable"/>, <see cref="ErrorKind.TooManyRequests"/>).</summary>
     public TimeSpan? RetryAfter { get; init; }
 }

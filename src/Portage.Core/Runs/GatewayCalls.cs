@@ -3,6 +3,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portage.Core.Errors;
+using Portage.Core.Limits;
 using Portage.Core.Providers;
 using Portage.Core.Recording;
 using Portage.Core.Sessions;
@@ -19,7 +20,14 @@ namespace Portage.Core.Runs;
 /// <param name="Request">The validated request, with the caller's history.</param>
 /// <param name="Conversation">What the provider is sent, fitted to the model's budget.</param>
 /// <param name="Trace">The call's span and clock; ended when the call ends.</param>
-public sealed record PreparedGatewayCall(string Id, string SandboxId, RunRequest Request, Conversation Conversation, RunTrace Trace);
+public sealed record PreparedGatewayCall(string Id, string SandboxId, RunRequest Request, Conversation Conversation, RunTrace Trace)
+{
+    /// <summary>The call's hold on the sandbox budget, or null when none applies; settled when the call ends.</summary>
+    public BudgetHold? Spend { get; init; }
+
+    /// <summary>The rate limits the call was admitted under, or null.</summary>
+    public RateAdmission? Rates { get; init; }
+}
 
 /// <summary>
 /// Provider calls that are not runs: an OpenAI Chat Completions request without <c>user</c>. The caller's conversation
@@ -29,6 +37,9 @@ public sealed record PreparedGatewayCall(string Id, string SandboxId, RunRequest
 /// </summary>
 public sealed class GatewayCalls(
     ToolInvoker tools,
+    SandboxService sandboxes,
+    SpendGate spend,
+    RateGate rates,
     IIdGenerator ids,
     TimeProvider time,
     IOptions<RunOptions> options,
@@ -39,10 +50,40 @@ public sealed class GatewayCalls(
     ILogger<GatewayCalls> logger)
 {
     /// <summary>
-    /// Fits the request's conversation to its model (400 <c>message_too_large</c> when the new messages cannot fit even
-    /// alone) and starts the call's span.
+    /// Checks the sandbox takes calls (409 when suspended or archived), admits the call under the sandbox's and its
+    /// key's rate limits (429), fits it (400 <c>message_too_large</c>) and reserves its estimated maximum on the sandbox
+    /// budget (402): a gateway call has no end user, so only the sandbox's limits and the key's apply.
     /// </summary>
-    public PreparedGatewayCall Prepare(string sandboxId, RunRequest request)
+    public async Task<PreparedGatewayCall> PrepareAsync(string sandboxId, RunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var sandbox = await sandboxes.EnsureOpenAsync(sandboxId, "runs", cancellationToken);
+        var admission = await rates.AdmitAsync(sandbox, "", null, request.Caller, cancellationToken);
+        var call = Prepare(sandboxId, request);
+        try
+        {
+            long input = TokenEstimator.Estimate(call.Conversation.Sent);
+            var limit = models.Value.For(request.Provider, request.Model);
+            var output = request.MaxTokens ?? (limit.MaxOutputTokens > 0 ? limit.MaxOutputTokens : Math.Max(0, limit.ContextTokens - input));
+            var estimate = SpendEstimate.Microcents(prices.Value.Find(request.Provider.Name, request.Model), input, output);
+            var hold = await spend.ReserveAsync(sandbox, "", null, call.Id, estimate, TimeSpan.FromSeconds(options.Value.TimeLimitSeconds + 60), cancellationToken);
+            return call with { Spend = hold, Rates = admission };
+        }
+        catch
+        {
+            call.Trace.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Releases a prepared call's hold when it is never streamed.</summary>
+    public Task ReleaseAsync(PreparedGatewayCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return spend.ReleaseAsync(call.Spend);
+    }
+
+    private PreparedGatewayCall Prepare(string sandboxId, RunRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var budget = ContextBudget.Compute(request.Provider, request.Model, models.Value.For(request.Provider, request.Model), request.MaxTokens, request.SystemPrompt, null);
@@ -77,6 +118,7 @@ public sealed class GatewayCalls(
         var chatOptions = new ChatOptions { ModelId = request.Model, MaxOutputTokens = request.MaxTokens };
         AgentLoop.SetCurrent(call.Trace.Activity);
         Usage? usage = null;
+        long? remaining = null;
         try
         {
             await foreach (var agentEvent in loop.RunAsync(call.Conversation.Sent, chatOptions, cancellationToken, callToken.Token))
@@ -91,11 +133,16 @@ public sealed class GatewayCalls(
             usage = PriceTable.Price(recorder.BuildUsage(call.Conversation.Sent), prices.Value.Find(request.Provider.Name, request.Model), request.Provider.Free);
             var stopReason = status is RunStatus.Succeeded or RunStatus.Timeout ? recorder.StopReason() : null;
             call.Trace.End(status, completed: status is not (RunStatus.Failed or RunStatus.Cancelled), stopReason, usage, loop.Failure, metricTags);
+            remaining = await spend.SettleAsync(call.Spend, usage.CostMicrocents);
+            await rates.CountTokensAsync(call.Rates, usage);
         }
 
         if (loop.Status is RunStatus.Succeeded or RunStatus.Timeout)
         {
-            yield return new AgentFinish(recorder.StopReason(), null, usage) { RunId = call.Id, Provider = request.Provider.Name, Model = request.Model };
+            yield return new AgentFinish(recorder.StopReason(), null, usage)
+            {
+                RunId = call.Id, Provider = request.Provider.Name, Model = request.Model, BudgetRemainingMicrocents = remaining,
+            };
         }
         else if (loop.Status == RunStatus.Failed)
         {

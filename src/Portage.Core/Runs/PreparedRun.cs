@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Portage.Core.Limits;
 using Portage.Core.Sessions;
 using Portage.Core.Telemetry;
 using Portage.Core.Tenancy;
@@ -22,4 +23,11 @@ namespace Portage.Core.Runs;
 /// <param name="Budget">The run's input budget (without the prefetch block, which the executor adds when it fits).</param>
 public sealed record PreparedRun(
     RunRequest Request, RunScope Scope, RunRecord Record, WindowRecord Window, SessionChoice Session, IReadOnlyList<TurnRecord> PriorTurns, WindowLease Lease, RunTrace Trace,
-    IList<AITool>? Tools, ContextBudget Budget);
+    IList<AITool>? Tools, ContextBudget Budget)
+{
+    /// <summary>The run's hold on its spending budgets, or null when none applies; settled by the commit.</summary>
+    public BudgetHold? Spend { get; init; }
+
+    /// <summary>The rate limits the run was admitted under (its tokens count against them), or null when none applies.</summary>
+    public RateAdmission? Rates { get; init; }
+}

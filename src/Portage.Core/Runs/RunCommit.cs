@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portage.Core.Ingest;
+using Portage.Core.Limits;
 using Portage.Core.Providers;
 using Portage.Core.Recording;
 using Portage.Core.Sessions;
@@ -14,7 +15,11 @@ namespace Portage.Core.Runs;
 
 /// <summary>What the end of a run stored: the assistant turn and the priced usage (which <c>agent_finish</c> repeats),
 /// or the failure when the database would not take it even after retrying.</summary>
-public sealed record CommittedRun(NewTurn Assistant, Usage Usage, Exception? Failure);
+public sealed record CommittedRun(NewTurn Assistant, Usage Usage, Exception? Failure)
+{
+    /// <summary>What is left of the run's tightest spending budget after its settlement, or null when none applies.</summary>
+    public long? BudgetRemaining { get; init; }
+}
 
 /// <summary>
 /// Rule 7's second half: the assistant turn, the session's transcript, the run's outcome and the release of the window
@@ -25,6 +30,8 @@ public sealed record CommittedRun(NewTurn Assistant, Usage Usage, Exception? Fai
 public sealed partial class RunCommit(
     IRunStore runs,
     ConversationMemory memory,
+    SpendGate spend,
+    RateGate rates,
     TimeProvider time,
     IOptions<RunOptions> options,
     IOptions<PriceTable> prices,
@@ -69,13 +76,17 @@ public sealed partial class RunCommit(
         commit?.SetTag("portage.run.id", run.Scope.RunId);
         commit?.SetTag("portage.run.status", status);
         var refused = await StoreWithRetriesAsync(end);
+
+        // The real cost settles the budget whatever became of the commit: the provider was paid either way.
+        var remaining = await spend.SettleAsync(run.Spend, usage.CostMicrocents);
+        await rates.CountTokensAsync(run.Rates, usage);
         if (refused is not null)
         {
             PortageTelemetry.Fail(commit, refused);
             commit?.Dispose();
             run.Trace.End(RunStatus.Failed, completed: false, null, usage, refused, metricTags);
             LogRecordFailed(logger, content.Redact(refused), run.Scope.RunId);
-            return new CommittedRun(end.AssistantTurn, usage, refused);
+            return new CommittedRun(end.AssistantTurn, usage, refused) { BudgetRemaining = remaining };
         }
 
         // The store's lease went with the commit; a memory job left queued needs a worker.
@@ -86,7 +97,7 @@ public sealed partial class RunCommit(
         }
         commit?.Dispose();
         run.Trace.End(status, completed: status is not (RunStatus.Failed or RunStatus.Cancelled), stopReason, usage, failure, metricTags);
-        return new CommittedRun(end.AssistantTurn, usage, null);
+        return new CommittedRun(end.AssistantTurn, usage, null) { BudgetRemaining = remaining };
     }
 
     private async Task<Exception?> StoreWithRetriesAsync(RunEnd end)

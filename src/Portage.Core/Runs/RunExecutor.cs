@@ -159,6 +159,7 @@ public sealed class RunExecutor(
                 ContextWindowId = run.Scope.WindowId,
                 Provider = run.Request.Provider.Name,
                 Model = run.Request.Model,
+                BudgetRemainingMicrocents = committed.BudgetRemaining,
             };
         }
 

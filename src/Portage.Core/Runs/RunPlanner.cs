@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Portage.Core.Errors;
+using Portage.Core.Limits;
 using Portage.Core.Recording;
 using Portage.Core.Sessions;
 using Portage.Core.Providers;
@@ -23,7 +24,12 @@ public sealed class RunPlanner(
     IWindowStore windows,
     IRunStore runs,
     ToolInvoker tools,
+    SandboxService sandboxes,
+    SpendGate spend,
+    RateGate rates,
     IOptions<ModelLimits> models,
+    IOptions<PriceTable> prices,
+    IOptions<RunOptions> options,
     IIdGenerator ids,
     TimeProvider time)
 {
@@ -51,6 +57,9 @@ public sealed class RunPlanner(
 
     private async Task<PreparedRun> PrepareTracedAsync(string sandboxId, RunRequest request, RunTrace trace, CancellationToken cancellationToken)
     {
+        var sandbox = await sandboxes.EnsureOpenAsync(sandboxId, "runs", cancellationToken);
+        var own = await spend.EndUserLimitsAsync(sandboxId, request.EndUserId, cancellationToken);
+        var admission = await rates.AdmitAsync(sandbox, request.EndUserId, own, request.Caller, cancellationToken);
         var runId = ids.NewId("run");
         using var resolution = PortageTelemetry.Source.StartActivity("resolve_window");
         resolution?.SetTag("portage.run.id", runId);
@@ -58,6 +67,7 @@ public sealed class RunPlanner(
         var namedSession = await sessionChooser.FindNamedAsync(sandboxId, request.EndUserId, request.Window.SessionId, cancellationToken);
         var window = await windowChooser.ChooseAsync(sandboxId, request.EndUserId, request.Window, namedSession?.WindowId, cancellationToken);
         var lease = await leases.AcquireAsync(window.Window, runId, window.Named, window.IsNew, cancellationToken);
+        BudgetHold? hold = null;
         try
         {
             var session = await sessionChooser.ChooseAsync(window, request.EndUserId, request.Provider, request.Model, namedSession,
@@ -74,14 +84,33 @@ public sealed class RunPlanner(
             budget.EnsureFits(request.UserMessages);
             var history = budget.HistoryTokens(request.UserMessages.Sum(TokenEstimator.Estimate));
             var priorTurns = window.IsNew || request.CallerHistory is not null ? [] : await ReadPriorTurnsAsync(scope, session, history, cancellationToken);
+            hold = await ReserveAsync(sandbox, own, scope, request, budget, priorTurns, cancellationToken);
             var record = await StoreStartAsync(scope, request, window, session, cancellationToken);
-            return new PreparedRun(request, scope, record, window.Window, session, priorTurns, lease, trace, offered, budget);
+            return new PreparedRun(request, scope, record, window.Window, session, priorTurns, lease, trace, offered, budget) { Spend = hold, Rates = admission };
         }
         catch
         {
+            await spend.ReleaseAsync(hold);
             await lease.DisposeAsync();
             throw;
         }
+    }
+
+    // The run's most: what it sends (system prompt, tools, the new messages, the earlier turns it may render, or the
+    // caller's history) and its answer's room (max_tokens, else the model's output limit, else the rest of its context).
+    // Tool cycles resend the conversation and a compaction adds a summary: a run may cost more than this, and its real
+    // cost is what settles.
+    private Task<BudgetHold?> ReserveAsync(
+        Tenancy.SandboxRecord sandbox, Protocol.Tenancy.EndUserLimits? own, RunScope scope, RunRequest request, ContextBudget budget, IReadOnlyList<TurnRecord> priorTurns, CancellationToken cancellationToken)
+    {
+        long input = budget.FixedTokens + request.UserMessages.Sum(TokenEstimator.Estimate)
+            + (request.CallerHistory?.Sum(TokenEstimator.Estimate) ?? Math.Min(priorTurns.Sum(t => (long)t.TokenEstimate), budget.HistoryTokens(0)));
+        long output = budget.OutputTokens > 0 ? budget.OutputTokens : Math.Max(0, budget.Limit.ContextTokens - input);
+        var estimate = SpendEstimate.Microcents(prices.Value.Find(request.Provider.Name, request.Model), input, output);
+        var settings = options.Value;
+        // Past its time limit and its commit's retries a live run has settled; a minute more for a slow store.
+        var holdFor = TimeSpan.FromSeconds(settings.TimeLimitSeconds + Math.Max(0, settings.CommitRetrySeconds) + 60);
+        return spend.ReserveAsync(sandbox, scope.EndUserId, own, scope.RunId, estimate, holdFor, cancellationToken);
     }
 
     // A summary written since a continued session's last turn also stands for turns before it: the window is then read

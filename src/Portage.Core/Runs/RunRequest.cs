@@ -24,6 +24,9 @@ public sealed record RunRequest
     /// </summary>
     public IReadOnlyList<ChatMessage>? CallerHistory { get; init; }
 
+    /// <summary>The API key that asked for the run, whose rate limits it counts against; null when not known.</summary>
+    public Tenancy.Caller? Caller { get; init; }
+
     /// <summary>The provider, configured; the Agent Engine variant when <see cref="ReasoningEngineId"/> is set.</summary>
     public required ProviderDefinition Provider { get; init; }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Portage.Core.Errors;
+using Portage.Core.Limits;
 using Portage.Core.Runs;
 using Portage.Core.Signals;
 using Portage.Core.Telemetry;
@@ -23,6 +24,7 @@ public sealed partial class RunHost(
     IRunStore runs,
     RunEventLog log,
     IRunSignals signals,
+    SpendGate spend,
     ContentLogging content,
     ILogger<RunHost> logger) : IHostedService
 {
@@ -33,10 +35,14 @@ public sealed partial class RunHost(
     /// Starts the request's run, or joins the run an earlier request with the same <c>idempotency_key</c> started.
     /// Throws <see cref="PortageException"/> for everything that is still an HTTP status.
     /// </summary>
-    public Task<RunHandle> StartRunAsync(string sandboxId, AgentRunRequest request, CancellationToken cancellationToken)
+    public Task<RunHandle> StartRunAsync(string sandboxId, AgentRunRequest request, CancellationToken cancellationToken) =>
+        StartRunAsync(sandboxId, request, null, cancellationToken);
+
+    /// <summary>Starts (or joins) a run asked for with <paramref name="caller"/>'s key, whose rate limits it counts against.</summary>
+    public Task<RunHandle> StartRunAsync(string sandboxId, AgentRunRequest request, Tenancy.Caller? caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return StartRunAsync(sandboxId, validator.Validate(request), cancellationToken);
+        return StartRunAsync(sandboxId, validator.Validate(request) with { Caller = caller }, cancellationToken);
     }
 
     /// <summary>Starts (or joins) the run of a request already validated by <see cref="RunRequestValidator"/>.</summary>
@@ -155,6 +161,7 @@ public sealed partial class RunHost(
         finally
         {
             // Normally given back by the executor after the run's commit; here also when it failed before reaching it.
+            await spend.ReleaseAsync(run.Spend is { Settled: false } hold ? hold : null);
             await run.Lease.DisposeAsync();
             live.Complete();
             _live.TryRemove(runId, out _);

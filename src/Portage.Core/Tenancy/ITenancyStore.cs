@@ -39,4 +39,20 @@ public interface ITenancyStore
 
     /// <summary>A sandbox of the account, or null (also for another account's sandbox).</summary>
     Task<SandboxRecord?> GetSandboxAsync(string accountId, string sandboxId, CancellationToken cancellationToken);
+
+    /// <summary>A sandbox by id, whatever its account (for the engine, which checks access before), or null.</summary>
+    Task<SandboxRecord?> FindSandboxAsync(string sandboxId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores a sandbox's name, metadata, status and limits (its id and account identify it); false when its account
+    /// already has another sandbox with that owner and name.
+    /// </summary>
+    Task<bool> UpdateSandboxAsync(SandboxRecord sandbox, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes a sandbox of the account and every row that belongs to it (sources, windows and turns, sessions, runs and
+    /// their frames, ingest jobs, indexed content, deliveries, spending and rate records) in one transaction; refused
+    /// while one of its runs is running.
+    /// </summary>
+    Task<SandboxDestruction> DestroySandboxAsync(string accountId, string sandboxId, CancellationToken cancellationToken);
 }

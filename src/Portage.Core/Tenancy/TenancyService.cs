@@ -45,7 +45,7 @@ public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids
             await TouchQuietlyAsync(record.Id, now, cancellationToken);
         }
 
-        return new Caller(record.AccountId, record.Id, record.Scope);
+        return new Caller(record.AccountId, record.Id, record.Scope, record.RequestsPerMinute, record.TokensPerMinute);
     }
 
     /// <summary>
@@ -72,8 +72,9 @@ public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids
             $"No sandbox '{sandboxId}' for this API key. List yours with GET /api/v1/storage/sandboxes.");
 
     /// <summary>
-    /// The caller's default sandbox, for calls that name none (the OpenAI-compatible routes): the account's active sandbox
-    /// named <c>default</c> (the one first start made), else its oldest active sandbox; 404 when it has none.
+    /// The caller's default sandbox, for calls that name none (the OpenAI-compatible routes, the shorthand ingest): the
+    /// account's sandbox named <c>default</c> (the one first start made) in whatever state, else its oldest active
+    /// sandbox; 404 when it has none.
     /// </summary>
     public async Task<SandboxRecord> GetDefaultSandboxAsync(Caller caller, CancellationToken cancellationToken)
     {
@@ -83,9 +84,14 @@ public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids
                 "This API key's account has no active sandbox. Create one with POST /api/v1/storage/sandboxes, or name one in the X-Portage-Sandbox-Id header.");
     }
 
-    private async Task<SandboxRecord?> FindDefaultSandboxAsync(string accountId, CancellationToken cancellationToken) =>
-        (await store.ListSandboxesAsync(accountId, "active", cancellationToken))
-            .OrderBy(s => s.Name != "default").ThenBy(s => s.CreatedAt).FirstOrDefault();
+    // The sandbox named default is the default whatever its state: suspended or archived, the call is refused (409) by
+    // the run or ingest it makes, instead of quietly landing in another sandbox of the account.
+    private async Task<SandboxRecord?> FindDefaultSandboxAsync(string accountId, CancellationToken cancellationToken)
+    {
+        var sandboxes = await store.ListSandboxesAsync(accountId, null, cancellationToken);
+        return sandboxes.FirstOrDefault(s => s.Name == "default")
+            ?? sandboxes.Where(s => s.Status == SandboxStatus.Active).OrderBy(s => s.CreatedAt).FirstOrDefault();
+    }
 
     /// <summary>Creates a sandbox for the caller.</summary>
     public async Task<SandboxRecord> CreateSandboxAsync(Caller caller, CreateSandboxRequest request, CancellationToken cancellationToken)
@@ -143,8 +149,14 @@ public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids
 
         var now = time.GetUtcNow();
         var key = ApiKeys.Mint();
+        if (request.RequestsPerMinute < 0 || request.TokensPerMinute < 0)
+        {
+            throw PortageException.BadRequest("invalid_limits", "requests_per_minute and tokens_per_minute are 0 or more, or omitted for no limit.");
+        }
+
         var record = new ApiKeyRecord(ids.NewId("key"), caller.AccountId, name, ApiKeys.VisiblePrefix(key), ApiKeys.Hash(key), now,
-            request.ExpiresInDays is { } days ? now.AddDays(days) : null, Scope: scope);
+            request.ExpiresInDays is { } days ? now.AddDays(days) : null, Scope: scope,
+            RequestsPerMinute: request.RequestsPerMinute, TokensPerMinute: request.TokensPerMinute);
         await store.CreateApiKeyAsync(record, cancellationToken);
         return (record, key);
     }

@@ -99,6 +99,13 @@ public sealed record AgentFinish(string StopReason, string? SessionId, Usage Usa
 
     /// <summary>Portage extension: the model that ran the turn.</summary>
     public string? Model { get; init; }
+
+    /// <summary>
+    /// Portage extension: what is left of the tightest spending budget the run counted against (USD microcents) after
+    /// its cost was settled; absent when no budget applies.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? BudgetRemainingMicrocents { get; init; }
 }
 
 /// <summary>Terminal frame of a run that failed after streaming started.</summary>

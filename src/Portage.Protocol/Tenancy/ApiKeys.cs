@@ -27,6 +27,12 @@ public sealed record CreateApiKeyRequest
 
     /// <summary>Portage extension: <c>runs</c> (when omitted) or <c>admin</c>; see <see cref="ApiKeyScopes"/>.</summary>
     public string? Scope { get; init; }
+
+    /// <summary>Portage extension: runs a minute the key may start (429 <c>rate_limited</c> past it); omitted: no limit.</summary>
+    public int? RequestsPerMinute { get; init; }
+
+    /// <summary>Portage extension: tokens a minute the key's runs may use; omitted: no limit.</summary>
+    public long? TokensPerMinute { get; init; }
 }
 
 /// <summary>A newly created key. <see cref="Key"/> is shown here once and never again.</summary>
@@ -55,6 +61,12 @@ public sealed record CreatedApiKey
 
     /// <summary>Portage extension: what the key may do, <c>admin</c> or <c>runs</c>.</summary>
     public string? Scope { get; init; }
+
+    /// <summary>Portage extension: the key's runs a minute, or null for no limit.</summary>
+    public int? RequestsPerMinute { get; init; }
+
+    /// <summary>Portage extension: the key's tokens a minute, or null for no limit.</summary>
+    public long? TokensPerMinute { get; init; }
 }
 
 /// <summary>A key as listed: never the key itself.</summary>
@@ -86,6 +98,12 @@ public sealed record ApiKeyInfo
 
     /// <summary>Portage extension: what the key may do, <c>admin</c> or <c>runs</c>.</summary>
     public string? Scope { get; init; }
+
+    /// <summary>Portage extension: the key's runs a minute, or null for no limit.</summary>
+    public int? RequestsPerMinute { get; init; }
+
+    /// <summary>Portage extension: the key's tokens a minute, or null for no limit.</summary>
+    public long? TokensPerMinute { get; init; }
 }
 
 /// <summary>Answer of <c>DELETE /api/v1/api-keys/{id}</c>.</summary>

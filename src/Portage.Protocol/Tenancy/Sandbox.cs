@@ -26,8 +26,8 @@ public sealed record Sandbox
     /// <summary>Always <c>platform_s3</c>-compatible naming; Portage stores locally.</summary>
     public string StorageProviderType { get; init; } = "platform_s3";
 
-    /// <summary>Quotas (informational).</summary>
-    public IReadOnlyDictionary<string, long> Limits { get; init; } = new Dictionary<string, long>();
+    /// <summary>Spending and rate limits (Portage: every field null means no limit; see <see cref="SandboxLimits"/>).</summary>
+    public SandboxLimits Limits { get; init; } = new();
 
     /// <summary>Caller metadata.</summary>
     public JsonElement? Metadata { get; init; }
@@ -54,3 +54,19 @@ public sealed record CreateSandboxRequest
 
 /// <summary>Answer of <c>GET /api/v1/storage/sandboxes</c>.</summary>
 public sealed record SandboxList(IReadOnlyList<Sandbox> Sandboxes, int Count);
+
+/// <summary>
+/// Body of <c>PATCH /api/v1/storage/sandboxes/{id}</c>: only the fields sent change. <see cref="Limits"/> is merged field
+/// by field: a limit sent as a value sets it, one sent as <c>null</c> removes it, one left out stays.
+/// </summary>
+public sealed record UpdateSandboxRequest
+{
+    /// <summary>New display name (1–255 characters, unique per owner).</summary>
+    public string? Name { get; init; }
+
+    /// <summary>New metadata (replaces the old); JSON <c>null</c> removes it.</summary>
+    public JsonElement? Metadata { get; init; }
+
+    /// <summary>Limits to set or remove: an object with fields of <see cref="SandboxLimits"/>.</summary>
+    public JsonElement? Limits { get; init; }
+}

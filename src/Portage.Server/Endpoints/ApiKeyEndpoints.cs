@@ -36,6 +36,8 @@ internal static class ApiKeyEndpoints
             ExpiresAt = record.ExpiresAt,
             Warning = "Store this key now: Portage keeps only its hash and cannot show it again.",
             Scope = record.Scope,
+            RequestsPerMinute = record.RequestsPerMinute,
+            TokensPerMinute = record.TokensPerMinute,
         };
         return TypedResults.Json(created, ProtocolJson.Wire.CreatedApiKey, statusCode: StatusCodes.Status201Created);
     }
@@ -55,6 +57,8 @@ internal static class ApiKeyEndpoints
             CreatedAt = k.CreatedAt,
             IsExpired = k.ExpiresAt <= now,
             Scope = k.Scope,
+            RequestsPerMinute = k.RequestsPerMinute,
+            TokensPerMinute = k.TokensPerMinute,
         })];
         return TypedResults.Json(infos, ProtocolJson.Wire.IReadOnlyListApiKeyInfo);
     }

@@ -56,6 +56,8 @@ internal sealed partial class ErrorMiddleware(RequestDelegate next, ContentLoggi
         ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
         ErrorKind.NotFound => StatusCodes.Status404NotFound,
         ErrorKind.Conflict => StatusCodes.Status409Conflict,
+        ErrorKind.PaymentRequired => StatusCodes.Status402PaymentRequired,
+        ErrorKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
         ErrorKind.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorKind.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,

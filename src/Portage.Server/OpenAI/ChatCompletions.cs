@@ -45,13 +45,22 @@ internal sealed class ChatCompletions(
         using var key = keys.Start(caller);
         if (turn.Request.EndUserId is null)
         {
-            var call = gateway.Prepare(sandbox.Id, validator.ValidateGateway(turn.Request) with { CallerHistory = turn.History });
-            var reply = new ChatReplyInfo(call.Id, created, turn.Model, turn.IncludeUsage, Recorded: false);
-            await AnswerAsync(context, turn.Stream, gateway.StreamAsync(call, CancellationToken.None), reply, key.Revoked);
+            var call = await gateway.PrepareAsync(sandbox.Id, validator.ValidateGateway(turn.Request) with { CallerHistory = turn.History, Caller = caller }, aborted);
+            try
+            {
+                var reply = new ChatReplyInfo(call.Id, created, turn.Model, turn.IncludeUsage, Recorded: false);
+                await AnswerAsync(context, turn.Stream, gateway.StreamAsync(call, CancellationToken.None), reply, key.Revoked);
+            }
+            finally
+            {
+                // Settled when the call's stream ended; released here when it never started.
+                await gateway.ReleaseAsync(call);
+            }
+
             return;
         }
 
-        var handle = await host.StartRunAsync(sandbox.Id, validator.Validate(turn.Request) with { CallerHistory = turn.History }, aborted);
+        var handle = await host.StartRunAsync(sandbox.Id, validator.Validate(turn.Request) with { CallerHistory = turn.History, Caller = caller }, aborted);
         await V1Runs.AnswerAsync(host, handle, _logger, context, key, async () =>
         {
             var reply = new ChatReplyInfo(handle.Run.Id, created, turn.Model, turn.IncludeUsage, Recorded: true);

@@ -1,6 +1,6 @@
 // Usage over a range of UTC days, per day, provider/model or end user: totals, an inline SVG chart of tokens and
 // cost side by side, and a table with the same figures.
-import { count, row, usd } from './format.js';
+import { count, row, usd, when } from './format.js';
 
 const $ = id => document.getElementById(id);
 const SVG = 'http://www.w3.org/2000/svg';
@@ -47,8 +47,23 @@ function chart(groups) {
   if (!groups.length) node.append(svg('text', { x: 0, y: 14 }, 'No runs in this period.'));
 }
 
+/** The sandbox's budget and what it spent in the budget's period (GET /usage/balance). */
+async function showBudget(ctx) {
+  const b = await ctx.api.get('usage/balance', { sandbox_id: ctx.sandboxId });
+  if (b.credits_purchased === null) {
+    $('usage-budget').textContent = `No budget (unmetered): ${usd(b.credits_used)} spent this month.`;
+    return b;
+  }
+  const period = b.period === 'total' ? 'in total' : `per ${b.period} (UTC)`;
+  const resets = b.resets_at ? `; resets ${when(b.resets_at)}` : '';
+  $('usage-budget').textContent = `Budget ${usd(b.credits_purchased)} ${period}: ${usd(b.credits_used)} spent, `
+    + `${usd(b.credits_reserved)} held by runs in progress, ${usd(b.credits_remaining)} left (gate ${b.gate_mode})${resets}.`;
+  return b;
+}
+
 export async function showUsage(ctx) {
   defaultRange();
+  await showBudget(ctx);
   const query = { sandbox_id: ctx.sandboxId, group_by: $('usage-group').value, from: $('usage-from').value, to: $('usage-to').value };
   // The totals come with the first page; the groups a page at a time, followed to the end.
   const usage = await ctx.api.get('usage', query);

@@ -44,9 +44,19 @@ internal sealed class Responses(
         using var key = keys.Start(caller);
         if (!turn.Store)
         {
-            var call = gateway.Prepare(sandbox.Id, validator.ValidateGateway(turn.Request with { EndUserId = null, NewWindow = null }) with { CallerHistory = turn.History });
-            var start = Start(turn, ResponseIds.OfCall(call.Id), created, call.Request, windowId: null);
-            await AnswerAsync(context, turn.Stream, gateway.StreamAsync(call, CancellationToken.None), new ResponseAssembler(start), key.Revoked);
+            var call = await gateway.PrepareAsync(sandbox.Id,
+                validator.ValidateGateway(turn.Request with { EndUserId = null, NewWindow = null }) with { CallerHistory = turn.History, Caller = caller }, aborted);
+            try
+            {
+                var start = Start(turn, ResponseIds.OfCall(call.Id), created, call.Request, windowId: null);
+                await AnswerAsync(context, turn.Stream, gateway.StreamAsync(call, CancellationToken.None), new ResponseAssembler(start), key.Revoked);
+            }
+            finally
+            {
+                // Settled when the call's stream ended; released here when it never started.
+                await gateway.ReleaseAsync(call);
+            }
+
             return;
         }
 
@@ -61,6 +71,7 @@ internal sealed class Responses(
         {
             CallerHistory = request.NewWindow == true ? turn.History : null,
             Response = turn.Details,
+            Caller = caller,
         };
         var handle = await host.StartRunAsync(sandbox.Id, valid, aborted);
         await V1Runs.AnswerAsync(host, handle, _logger, context, key, async () =>
