@@ -97,36 +97,10 @@ internal static class ChatRequestReader
     // A string, or text parts joined by line breaks (the screen has refused every other kind of part); null is an empty message.
     private static string Text(JsonElement? content, int index)
     {
-        if (content is not { } value || value.ValueKind == JsonValueKind.Null)
-        {
-            return "";
-        }
-
-        if (value.ValueKind == JsonValueKind.String)
-        {
-            return value.GetString()!;
-        }
-
-        if (value.ValueKind != JsonValueKind.Array)
-        {
-            throw Invalid($"messages[{index}].content is a string or a list of {{\"type\": \"text\", \"text\": \"...\"}} parts.", $"messages[{index}].content");
-        }
-
-        var text = new StringBuilder();
-        var part = 0;
-        foreach (var item in value.EnumerateArray())
-        {
-            if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("text", out var piece) || piece.ValueKind != JsonValueKind.String)
-            {
-                throw Invalid(string.Create(CultureInfo.InvariantCulture, $"messages[{index}].content[{part}] is not a text part; send {{\"type\": \"text\", \"text\": \"...\"}}."),
-                    string.Create(CultureInfo.InvariantCulture, $"messages[{index}].content[{part}]"));
-            }
-
-            text.Append(part > 0 ? "\n" : "").Append(piece.GetString());
-            part++;
-        }
-
-        return text.ToString();
+        var path = string.Create(CultureInfo.InvariantCulture, $"messages[{index}].content");
+        return MessageText.Read(content, path, _ => true,
+            () => Invalid($"{path} is a string or a list of {{\"type\": \"text\", \"text\": \"...\"}} parts.", path),
+            (part, _) => Invalid($"{part} is not a text part; send {{\"type\": \"text\", \"text\": \"...\"}}.", part));
     }
 
     private static OpenAIRequestException Invalid(string detail, string param) => OpenAIRequestException.BadRequest("invalid_messages", detail, param);

@@ -163,40 +163,11 @@ internal static class ResponseRequestReader
     }
 
     // A string, or input_text / output_text parts joined by line breaks.
-    private static string Text(JsonElement item, string path)
-    {
-        if (!item.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
-        {
-            return "";
-        }
-
-        if (content.ValueKind == JsonValueKind.String)
-        {
-            return content.GetString()!;
-        }
-
-        if (content.ValueKind != JsonValueKind.Array)
-        {
-            throw Invalid($"{path}.content is a string or a list of {{\"type\": \"input_text\", \"text\": \"...\"}} parts.", $"{path}.content");
-        }
-
-        var text = new StringBuilder();
-        var j = 0;
-        foreach (var part in content.EnumerateArray())
-        {
-            var partPath = string.Create(CultureInfo.InvariantCulture, $"{path}.content[{j}]");
-            var kind = part.ValueKind == JsonValueKind.Object && part.TryGetProperty("type", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
-            if (kind is not ("input_text" or "output_text" or "text") || !part.TryGetProperty("text", out var piece) || piece.ValueKind != JsonValueKind.String)
-            {
-                throw Bad("unsupported_parameter",
-                    $"{partPath} is {kind ?? "not a text part"}: Portage passes text only and the model would never see it. Send {{\"type\": \"input_text\", \"text\": \"...\"}} parts.", partPath);
-            }
-
-            text.Append(j++ > 0 ? "\n" : "").Append(piece.GetString());
-        }
-
-        return text.ToString();
-    }
+    private static string Text(JsonElement item, string path) =>
+        MessageText.Read(item.TryGetProperty("content", out var content) ? content : null, $"{path}.content", type => type is "input_text" or "output_text" or "text",
+            () => Invalid($"{path}.content is a string or a list of {{\"type\": \"input_text\", \"text\": \"...\"}} parts.", $"{path}.content"),
+            (part, type) => Bad("unsupported_parameter",
+                $"{part} is {type ?? "not a text part"}: Portage passes text only and the model would never see it. Send {{\"type\": \"input_text\", \"text\": \"...\"}} parts.", part));
 
     private static Dictionary<string, string> Metadata(Dictionary<string, string>? metadata)
     {
