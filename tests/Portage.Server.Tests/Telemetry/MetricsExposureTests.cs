@@ -59,31 +59,6 @@ public sealed class MetricsExposureTests
     }
 
     [Fact]
-    public async Task Hundreds_of_runs_with_distinct_unknown_models_keep_metrics_small_and_200()
-    {
-        using var app = new PortageApp();
-        var prefix = "tenant-model-" + Guid.NewGuid().ToString("n")[..8] + "-";
-        _ = app.Credentials; // started once, before the parallel runs
-        var names = Enumerable.Range(0, 300).Select(i => prefix + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture) + new string('x', 100)).ToList();
-
-        await Parallel.ForEachAsync(names.Select((model, i) => (model, i)), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (item, _) =>
-        {
-            var run = await app.RunAsync(Runs.Body("Count me", endUser: $"user-{item.i % 8}", model: item.model));
-            Assert.True(run.Finished, run.Terminal.Data);
-        });
-        Assert.True((await app.RunAsync(Runs.Body("Known model", model: "echo-1"))).Finished);
-
-        using var response = await app.CreateClient().GetAsync(new Uri("/metrics", UriKind.Relative));
-        var text = await response.Content.ReadAsStringAsync();
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.DoesNotContain(prefix, text, StringComparison.Ordinal);
-        Assert.Contains("gen_ai_request_model=\"other\"", text, StringComparison.Ordinal);
-        Assert.Contains("gen_ai_request_model=\"echo-1\"", text, StringComparison.Ordinal);
-        Assert.True(text.Length < 512 * 1024, $"/metrics is {text.Length} characters");
-    }
-
-    [Fact]
     public async Task By_default_metrics_answer_a_loopback_caller_and_refuse_another_machine()
     {
         using var app = new PortageApp();
