@@ -52,13 +52,16 @@ public sealed class GatewayCalls(
     /// <summary>
     /// Checks the sandbox takes calls (409 when suspended or archived), admits the call under the sandbox's and its
     /// key's rate limits (429), fits it (400 <c>message_too_large</c>) and reserves its estimated maximum on the sandbox
-    /// budget (402): a gateway call has no end user, so only the sandbox's limits and the key's apply.
+    /// budget (402). A call that names its end user (a Responses call with <c>store: false</c>) is also held to that end
+    /// user's limits, as a run of theirs is: recording nothing must not be a way around them.
     /// </summary>
     public async Task<PreparedGatewayCall> PrepareAsync(string sandboxId, RunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var sandbox = await sandboxes.EnsureOpenAsync(sandboxId, "runs", cancellationToken);
-        var admission = await rates.AdmitAsync(sandbox, "", null, request.Caller, cancellationToken);
+        var endUser = request.EndUserId;
+        var own = endUser.Length > 0 ? await spend.EndUserLimitsAsync(sandboxId, endUser, cancellationToken) : null;
+        var admission = await rates.AdmitAsync(sandbox, endUser, own, request.Caller, cancellationToken);
         var call = Prepare(sandboxId, request);
         try
         {
@@ -66,7 +69,7 @@ public sealed class GatewayCalls(
             var limit = models.Value.For(request.Provider, request.Model);
             var output = request.MaxTokens ?? (limit.MaxOutputTokens > 0 ? limit.MaxOutputTokens : Math.Max(0, limit.ContextTokens - input));
             var estimate = SpendEstimate.Microcents(prices.Value.Find(request.Provider.Name, request.Model), input, output);
-            var hold = await spend.ReserveAsync(sandbox, "", null, call.Id, estimate, TimeSpan.FromSeconds(options.Value.TimeLimitSeconds + 60), cancellationToken);
+            var hold = await spend.ReserveAsync(sandbox, endUser, own, call.Id, estimate, TimeSpan.FromSeconds(options.Value.TimeLimitSeconds + 60), cancellationToken);
             return call with { Spend = hold, Rates = admission };
         }
         catch

@@ -100,6 +100,24 @@ public sealed class BudgetTests
     }
 
     [Fact]
+    public async Task A_response_that_records_nothing_is_still_held_to_its_end_users_own_budget()
+    {
+        using var app = new PortageApp(settings: s_priced);
+        using (var put = await app.Client.PutAsJsonAsync($"/api/v1/storage/sandboxes/{app.SandboxId}/end-users/u-tight/limits", new { budget_microcents = 0, budget_period = "total" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        using var client = app.Client;
+        using var tight = await client.PostAsJsonAsync("/v1/responses", new { model = "echo", user = "u-tight", input = "Hi", store = false });
+        using var other = await client.PostAsJsonAsync("/v1/responses", new { model = "echo", user = "u-other", input = "Hi", store = false });
+
+        Assert.Equal(HttpStatusCode.PaymentRequired, tight.StatusCode);
+        Assert.Equal("budget_exceeded", (await tight.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+    }
+
+    [Fact]
     public async Task An_openai_gateway_call_without_user_counts_against_the_sandbox_budget()
     {
         using var app = new PortageApp(settings: s_priced);

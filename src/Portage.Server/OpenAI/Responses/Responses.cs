@@ -45,7 +45,7 @@ internal sealed class Responses(
         if (!turn.Store)
         {
             var call = await gateway.PrepareAsync(sandbox.Id,
-                validator.ValidateGateway(turn.Request with { EndUserId = null, NewWindow = null }) with { CallerHistory = turn.History, Caller = caller }, aborted);
+                validator.ValidateGateway(turn.Request with { NewWindow = null }) with { CallerHistory = turn.History, Caller = caller }, aborted);
             try
             {
                 var start = Start(turn, ResponseIds.OfCall(call.Id), created, call.Request, windowId: null);
