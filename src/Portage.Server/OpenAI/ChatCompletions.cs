@@ -95,10 +95,7 @@ internal sealed class ChatCompletions(
                         await context.Response.WriteAsJsonAsync(completion, OpenAIJson.Default.ChatCompletion, contentType: "application/json", aborted);
                         return;
                     case AgentError error:
-                        var status = ChatReplies.StatusOf(error);
-                        context.Response.StatusCode = status;
-                        await context.Response.WriteAsJsonAsync(OpenAIErrors.Body(status, error.Type, error.Message), OpenAIJson.Default.OpenAIErrorBody,
-                            contentType: "application/json", aborted);
+                        await V1Runs.WriteFailureAsync(context, error);
                         return;
                 }
             }

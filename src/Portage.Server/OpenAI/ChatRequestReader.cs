@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Portage.Core.Providers;
@@ -26,58 +25,38 @@ internal static class ChatRequestReader
     public static ChatTurn Read(ChatCompletionRequest wire, ProviderRegistry registry)
     {
         var (provider, model) = ChatModels.Split(registry, wire.Model);
-        var system = new StringBuilder();
-        var conversation = new List<ChatMessage>();
+        var incoming = new IncomingMessages(null);
         var messages = wire.Messages is { Count: > 0 } list ? list
             : throw Invalid("messages is required: a list with at least one {\"role\": \"user\", \"content\": \"...\"}.", "messages");
         for (var i = 0; i < messages.Count; i++)
         {
             var message = messages[i] ?? throw Invalid($"messages[{i}] is null; each message is {{\"role\": \"user\", \"content\": \"...\"}}.", $"messages[{i}]");
-            var text = Text(message.Content, i);
-            switch (message.Role)
+            if (message.Role is "tool" or "function")
             {
-                case "system" or "developer":
-                    system.Append(system.Length > 0 ? "\n\n" : "").Append(text);
-                    break;
-                case "user" when string.IsNullOrWhiteSpace(text):
-                    throw Invalid($"messages[{i}].content is empty; send the user's text.", $"messages[{i}].content");
-                case "user":
-                    conversation.Add(new ChatMessage(ChatRole.User, text));
-                    break;
-                case "assistant":
-                    // An empty answer (a client that kept a refusal or a tool call it was never sent) adds nothing to read.
-                    if (!string.IsNullOrWhiteSpace(text))
-                    {
-                        conversation.Add(new ChatMessage(ChatRole.Assistant, text));
-                    }
+                throw OpenAIRequestException.BadRequest("unsupported_parameter",
+                    $"messages[{i}] has role '{message.Role}': tool results answer tools the client offered, and Portage does not take client tools yet (the router runs its own).",
+                    $"messages[{i}].role");
+            }
 
-                    break;
-                case "tool" or "function":
-                    throw OpenAIRequestException.BadRequest("unsupported_parameter",
-                        $"messages[{i}] has role '{message.Role}': tool results answer tools the client offered, and Portage does not take client tools yet (the router runs its own).",
-                        $"messages[{i}].role");
-                default:
-                    throw Invalid($"messages[{i}].role is '{message.Role}'; use system, developer, user or assistant.", $"messages[{i}].role");
+            var index = i;
+            if (!incoming.Add(message.Role, Text(message.Content, i), () => Invalid($"messages[{index}].content is empty; send the user's text.", $"messages[{index}].content")))
+            {
+                throw Invalid($"messages[{i}].role is '{message.Role}'; use system, developer, user or assistant.", $"messages[{i}].role");
             }
         }
 
-        var firstNew = conversation.FindLastIndex(m => m.Role != ChatRole.User) + 1;
-        if (firstNew == conversation.Count)
-        {
-            throw Invalid("The last message must be the user's: the model answers it.", "messages");
-        }
-
+        var (history, turn) = incoming.Split(() => Invalid("The last message must be the user's: the model answers it.", "messages"));
         var request = new AgentRunRequest
         {
             Provider = provider,
             Model = model,
-            SystemPrompt = system.ToString(),
-            Messages = [.. conversation.Skip(firstNew).Select(m => new RunMessage { Role = "user", Content = m.Text })],
+            SystemPrompt = incoming.SystemPrompt,
+            Messages = turn,
             EndUserId = EndUser(wire.User),
             MaxTokens = wire.MaxCompletionTokens ?? wire.MaxTokens,
         };
         var name = model.Length > 0 ? $"{provider}/{model}" : provider;
-        return new ChatTurn(request, conversation[..firstNew], name, wire.Stream == true, wire.StreamOptions?.IncludeUsage == true);
+        return new ChatTurn(request, history, name, wire.Stream == true, wire.StreamOptions?.IncludeUsage == true);
     }
 
     // The end user of a recorded turn, checked here so that the refusal names `user`, this route's field.

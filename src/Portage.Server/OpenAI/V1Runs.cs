@@ -1,6 +1,7 @@
 using Portage.Core.Errors;
 using Portage.Core.Streams;
 using Portage.Core.Telemetry;
+using Portage.Protocol.Runs;
 using Portage.Server.Sse;
 
 namespace Portage.Server.OpenAI;
@@ -26,6 +27,15 @@ internal static class V1Runs
                 live.Cancel();
             }
         }
+    }
+
+    /// <summary>A whole answer whose run failed: the failure's status (<see cref="ChatReplies.StatusOf"/>) and OpenAI's error body.</summary>
+    public static Task WriteFailureAsync(HttpContext context, AgentError error)
+    {
+        var status = ChatReplies.StatusOf(error);
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(OpenAIErrors.Body(status, error.Type, error.Message), OpenAIJson.Default.OpenAIErrorBody,
+            "application/json", context.RequestAborted);
     }
 
     /// <summary>The refusal of a whole answer whose key was revoked while it ran.</summary>

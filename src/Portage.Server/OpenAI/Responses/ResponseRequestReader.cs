@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Portage.Core.Errors;
@@ -55,15 +54,10 @@ internal static class ResponseRequestReader
                 "store");
         }
 
-        var system = new StringBuilder(wire.Instructions ?? "");
-        var conversation = Conversation(wire.Input, system);
-        var firstNew = conversation.FindLastIndex(m => m.Role != ChatRole.User) + 1;
-        if (firstNew == conversation.Count)
-        {
-            throw Invalid("input must end with the user's message: the model answers it.");
-        }
-
-        if (continues && firstNew > 0)
+        var incoming = new IncomingMessages(wire.Instructions);
+        Read(wire.Input, incoming);
+        var (history, turn) = incoming.Split(() => Invalid("input must end with the user's message: the model answers it."));
+        if (continues && history.Count > 0)
         {
             throw Invalid("With previous_response_id or conversation, Portage keeps the earlier turns: input carries only the new user message(s), no assistant messages.");
         }
@@ -72,8 +66,8 @@ internal static class ResponseRequestReader
         {
             Provider = provider,
             Model = model,
-            SystemPrompt = system.ToString(),
-            Messages = [.. conversation.Skip(firstNew).Select(m => new RunMessage { Role = "user", Content = m.Text })],
+            SystemPrompt = incoming.SystemPrompt,
+            Messages = turn,
             EndUserId = endUser,
             ContextWindowId = windowId,
             // A request that names no conversation starts one, as on OpenAI: the end user's other windows stay as they are.
@@ -81,7 +75,7 @@ internal static class ResponseRequestReader
             MaxTokens = wire.MaxOutputTokens,
         };
         var name = model.Length > 0 ? $"{provider}/{model}" : provider;
-        return new ResponseTurn(request, conversation[..firstNew], name, wire.Stream == true, wire.Store != false, wire.PreviousResponseId, Metadata(wire.Metadata));
+        return new ResponseTurn(request, history, name, wire.Stream == true, wire.Store != false, wire.PreviousResponseId, Metadata(wire.Metadata));
     }
 
     private static string EndUser(string? user, string field)
@@ -106,19 +100,19 @@ internal static class ResponseRequestReader
         _ => throw Bad("invalid_parameter", "conversation is a conversation id (a Portage context_window_id), as a string or {\"id\": \"...\"}.", "conversation"),
     };
 
-    private static List<ChatMessage> Conversation(JsonElement? input, StringBuilder system)
+    private static void Read(JsonElement? input, IncomingMessages incoming)
     {
         switch (input)
         {
             case { ValueKind: JsonValueKind.String } text when !string.IsNullOrWhiteSpace(text.GetString()):
-                return [new ChatMessage(ChatRole.User, text.GetString())];
+                incoming.Add("user", text.GetString()!, () => Invalid("input is empty."));
+                return;
             case { ValueKind: JsonValueKind.Array } items when items.GetArrayLength() > 0:
                 break;
             default:
                 throw Invalid("input is required: the user's message as a string, or a list of {\"role\": \"user\", \"content\": \"...\"} messages.");
         }
 
-        var conversation = new List<ChatMessage>();
         var i = 0;
         foreach (var item in input.Value.EnumerateArray())
         {
@@ -136,30 +130,11 @@ internal static class ResponseRequestReader
             }
 
             var role = item.TryGetProperty("role", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
-            var text = Text(item, path);
-            switch (role)
+            if (!incoming.Add(role, Text(item, path), () => Invalid($"{path}.content is empty; send the user's text.", $"{path}.content")))
             {
-                case "system" or "developer":
-                    system.Append(system.Length > 0 ? "\n\n" : "").Append(text);
-                    break;
-                case "user" when string.IsNullOrWhiteSpace(text):
-                    throw Invalid($"{path}.content is empty; send the user's text.", $"{path}.content");
-                case "user":
-                    conversation.Add(new ChatMessage(ChatRole.User, text));
-                    break;
-                case "assistant":
-                    if (!string.IsNullOrWhiteSpace(text))
-                    {
-                        conversation.Add(new ChatMessage(ChatRole.Assistant, text));
-                    }
-
-                    break;
-                default:
-                    throw Invalid($"{path}.role is '{role}'; use user, assistant, system or developer.", $"{path}.role");
+                throw Invalid($"{path}.role is '{role}'; use user, assistant, system or developer.", $"{path}.role");
             }
         }
-
-        return conversation;
     }
 
     // A string, or input_text / output_text parts joined by line breaks.

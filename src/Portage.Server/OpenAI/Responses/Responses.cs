@@ -113,9 +113,7 @@ internal sealed class Responses(
                 _ = assembler.Add(agentEvent).Count();
                 if (agentEvent is AgentError error)
                 {
-                    var status = ChatReplies.StatusOf(error);
-                    context.Response.StatusCode = status;
-                    await context.Response.WriteAsJsonAsync(OpenAIErrors.Body(status, error.Type, error.Message), OpenAIJson.Default.OpenAIErrorBody, "application/json", aborted);
+                    await V1Runs.WriteFailureAsync(context, error);
                     return;
                 }
 
