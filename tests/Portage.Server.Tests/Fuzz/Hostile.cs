@@ -73,6 +73,13 @@ internal static class Hostile
     };
 
     /// <summary>
+    /// True for a path with a segment the client resolves as a dot segment (<c>..</c>, <c>%2e%2e</c>, <c>.</c>): the
+    /// request then goes to a parent path, so a DELETE of a source would become the DELETE of its sandbox.
+    /// </summary>
+    public static bool Climbs(string path) =>
+        path.Split('?')[0].Split('/').Any(segment => Uri.UnescapeDataString(segment) is "." or "..");
+
+    /// <summary>
     /// The test host refuses a path with an encoded NUL before the server sees it (Kestrel answers such a request 400
     /// itself), so paths carry %01 instead.
     /// </summary>

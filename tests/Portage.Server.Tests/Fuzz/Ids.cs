@@ -23,6 +23,12 @@ internal sealed class Ids(FuzzWorld world, Tenant me, Tenant them, Random random
     /// <summary>A path segment: the id escaped, or now and then a raw trick instead.</summary>
     public string Segment(string id) => Hostile.NoNul(!clean && random.Chance(0.08) ? Hostile.Segment(random) : Uri.EscapeDataString(id) is { Length: > 0 } s ? s : "%20");
 
+    /// <summary>
+    /// A path segment for a destructive call: as <see cref="Segment"/>, but never a dot segment, which the client
+    /// resolves to the parent path (a DELETE of <c>sources/%2e%2e</c> deletes the caller's own sandbox, with its own key).
+    /// </summary>
+    public string DestructiveSegment(string id) => Segment(id) is var segment && Hostile.Climbs(segment) ? Uri.EscapeDataString(id) : segment;
+
     public string SandboxPath(string rest) => $"/api/v1/storage/sandboxes/{Segment(SandboxId())}{rest}";
 
     public string QueryPath(string operation) => $"/api/v1/query/sandboxes/{Segment(SandboxId())}/{operation}";

@@ -37,7 +37,9 @@ internal sealed partial class RequestGenerator
             // allowed, and then the check that nothing of a tenant was changed by another finds it gone. Destructive
             // calls name only spare resources (see the class comment), so the switch keeps to that too.
             var protectedIds = me.EndUsers.Select(u => u.WindowId).Append(me.MarkedSourceId);
-            var methods = protectedIds.Any(id => request.Path.Contains(id, StringComparison.Ordinal)) ? s_methods.Where(m => m != "DELETE").ToArray() : s_methods;
+            // A path with a dot segment climbs to its parent: a GET of sources/%2e%2e turned into DELETE deletes the sandbox.
+            var methods = protectedIds.Any(id => request.Path.Contains(id, StringComparison.Ordinal)) || Hostile.Climbs(request.Path)
+                ? s_methods.Where(m => m != "DELETE").ToArray() : s_methods;
             request.Method = new HttpMethod(random.Pick(methods));
             request.Tricks.Add("method " + request.Method);
         }

@@ -50,7 +50,7 @@ internal sealed partial class RequestGenerator(FuzzWorld world, Random random)
             < 40 => Post("POST …/sources/_sweep_ephemeral", ids.SandboxPath("/sources/_sweep_ephemeral" + Query(("inactivity_seconds", () => Hostile.Number(random))))),
             < 43 => Get("GET …/sources/{id}", ids.SandboxPath($"/sources/{ids.Segment(ids.AnySourceId())}")),
             < 46 => UpdateSource(ids),
-            < 48 => new FuzzRequest { Endpoint = "DELETE …/sources/{id}", Method = HttpMethod.Delete, Path = ids.SandboxPath($"/sources/{ids.Segment(ids.SpareSourceId())}"), Scope = Scope.Tenant },
+            < 48 => new FuzzRequest { Endpoint = "DELETE …/sources/{id}", Method = HttpMethod.Delete, Path = ids.SandboxPath($"/sources/{ids.DestructiveSegment(ids.SpareSourceId())}"), Scope = Scope.Tenant },
             < 51 => SourceStatus(ids),
             < 53 => Purge(ids),
             < 58 => Get("GET …/sources/{id}/turns", ids.SandboxPath($"/sources/{ids.Segment(ids.AnySourceId())}/turns" + Query(("end_user_id", ids.EndUserId))), Scope.Tenant, "end_user_id"),
