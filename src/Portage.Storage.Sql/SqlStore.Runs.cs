@@ -173,18 +173,19 @@ public abstract partial class SqlStore : IRunStore
             ReadRun, cancellationToken, ("@sandbox", sandboxId), ("@user", endUserId), ("@key", idempotencyKey));
 
     /// <inheritdoc/>
-    /// <remarks>One prepared insert per frame, in one transaction; a store that can send the batch as one statement does.</remarks>
-    public virtual async Task AppendRunEventsAsync(string runId, IReadOnlyList<RunEventRecord> events, CancellationToken cancellationToken)
+    /// <remarks>One prepared insert per frame, all runs in one transaction; a store that can send the batch as one statement does.</remarks>
+    public virtual async Task AppendRunEventsAsync(IReadOnlyList<RunFrames> batch, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(events);
-        if (events.Count == 0)
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.All(run => run.Events.Count == 0))
         {
             return;
         }
 
         await using var db = await WriteTransactionAsync(cancellationToken);
         await db.ExecuteEachAsync(dialect.InsertOrIgnore("run_events (run_id, seq, event, data) VALUES (@run, @seq, @event, @data)"),
-            ["@run", "@seq", "@event", "@data"], events.Select(e => new object?[] { runId, e.Seq, e.Event, e.Data }), cancellationToken);
+            ["@run", "@seq", "@event", "@data"], batch.SelectMany(run => run.Events.Select(e => new object?[] { run.RunId, e.Seq, e.Event, e.Data })),
+            cancellationToken);
         await db.CommitAsync(cancellationToken);
     }
 

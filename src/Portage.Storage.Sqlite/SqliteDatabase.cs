@@ -132,7 +132,8 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
             {
                 await using var pragma = connection.CreateCommand();
                 pragma.CommandText = string.Create(CultureInfo.InvariantCulture,
-                    $"PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {Math.Max(1, _options.BusyTimeoutSeconds) * 1000}; PRAGMA synchronous = NORMAL;");
+                    $"PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {Math.Max(1, _options.BusyTimeoutSeconds) * 1000}; PRAGMA synchronous = NORMAL; " +
+                    $"PRAGMA mmap_size = {Math.Max(0, _options.MmapSizeMegabytes) * 1024 * 1024};");
                 await pragma.ExecuteNonQueryAsync(cancellationToken);
                 _configured.AddOrUpdate(handle, _options);
             }

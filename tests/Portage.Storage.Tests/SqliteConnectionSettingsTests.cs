@@ -21,9 +21,9 @@ public sealed class SqliteConnectionSettingsTests : IDisposable
     }
 
     [Fact]
-    public async Task Pooled_readers_and_writers_keep_foreign_keys_the_busy_timeout_and_synchronous_normal()
+    public async Task Pooled_readers_and_writers_keep_foreign_keys_the_busy_timeout_synchronous_normal_and_the_memory_map()
     {
-        using var database = SqliteDatabase.ForFile(Path.Combine(_folder, "portage.db"), new SqliteOptions { BusyTimeoutSeconds = 7 });
+        using var database = SqliteDatabase.ForFile(Path.Combine(_folder, "portage.db"), new SqliteOptions { BusyTimeoutSeconds = 7, MmapSizeMegabytes = 3 });
 
         for (var i = 0; i < 4; i++)
         {
@@ -42,6 +42,7 @@ public sealed class SqliteConnectionSettingsTests : IDisposable
         Assert.Equal(1L, await ScalarAsync(connection, "PRAGMA foreign_keys;"));
         Assert.Equal(7_000L, await ScalarAsync(connection, "PRAGMA busy_timeout;"));
         Assert.Equal(1L, await ScalarAsync(connection, "PRAGMA synchronous;"));
+        Assert.Equal(3L * 1024 * 1024, await ScalarAsync(connection, "PRAGMA mmap_size;"));
     }
 
     private static async Task<object?> ScalarAsync(SqliteConnection connection, string sql)

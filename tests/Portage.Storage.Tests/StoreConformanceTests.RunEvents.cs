@@ -34,6 +34,25 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task Frames_of_several_runs_are_stored_in_one_batch_and_a_batch_sent_again_is_not_doubled()
+    {
+        var first = await StartedRunAsync("run_1");
+        var second = await StartedRunAsync("run_2", "ds_2");
+        RunFrames[] batch =
+        [
+            new(first.Id, [Frame(1, "run_started"), Frame(2, "agent_text_delta")]),
+            new(second.Id, [Frame(1, "run_started", """{"other":true}"""), Frame(2, "agent_finish")]),
+        ];
+
+        await Runs.AppendRunEventsAsync(batch, None);
+        await Runs.AppendRunEventsAsync(batch, None);
+        await Runs.AppendRunEventsAsync([new RunFrames(first.Id, [])], None);
+
+        Assert.Equal([Frame(1, "run_started"), Frame(2, "agent_text_delta")], await Runs.ListRunEventsAsync(first.Id, 0, 100, None));
+        Assert.Equal([Frame(1, "run_started", """{"other":true}"""), Frame(2, "agent_finish")], await Runs.ListRunEventsAsync(second.Id, 0, 100, None));
+    }
+
+    [Fact]
     public async Task A_runs_idempotency_key_finds_it_for_its_sandbox_and_end_user_only()
     {
         var run = await StartedRunAsync("run_1", key: "retry-me");

@@ -54,8 +54,15 @@ public interface IRunStore
     /// <summary>The run of (sandbox, end user) started with this idempotency key, or null.</summary>
     Task<RunRecord?> FindRunByIdempotencyKeyAsync(string sandboxId, string endUserId, string idempotencyKey, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Appends frames to the event logs of one or more runs, in one write; a frame whose sequence number is already stored
+    /// is ignored, so a batch whose write failed can be sent again whole.
+    /// </summary>
+    Task AppendRunEventsAsync(IReadOnlyList<RunFrames> batch, CancellationToken cancellationToken);
+
     /// <summary>Appends frames to a run's event log; a frame whose sequence number is already stored is ignored.</summary>
-    Task AppendRunEventsAsync(string runId, IReadOnlyList<RunEventRecord> events, CancellationToken cancellationToken);
+    Task AppendRunEventsAsync(string runId, IReadOnlyList<RunEventRecord> events, CancellationToken cancellationToken) =>
+        AppendRunEventsAsync([new RunFrames(runId, events)], cancellationToken);
 
     /// <summary>Up to <paramref name="limit"/> stored frames of a run after <paramref name="afterSeq"/>, in order.</summary>
     Task<IReadOnlyList<RunEventRecord>> ListRunEventsAsync(string runId, long afterSeq, int limit, CancellationToken cancellationToken);

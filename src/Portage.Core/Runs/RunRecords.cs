@@ -37,6 +37,9 @@ public sealed record RunOutput(string? OutputText, string ProviderSessionId);
 /// <summary>One stored frame of a run's event stream: its sequence number (from 1), event name and JSON data.</summary>
 public sealed record RunEventRecord(long Seq, string Event, string Data);
 
+/// <summary>Frames of one run, as the event log stores them together with other runs' frames.</summary>
+public sealed record RunFrames(string RunId, IReadOnlyList<RunEventRecord> Events);
+
 /// <summary>
 /// Thrown by <see cref="IRunStore.StartRunAsync"/> when the sandbox and end user already have a run with the same
 /// idempotency key: the request joins that run instead of starting a second one.

@@ -9,15 +9,14 @@ namespace Portage.Core.Streams;
 
 /// <summary>
 /// Stores every frame of every run, in order, off the streaming path: frames are queued as they are sent and written
-/// in batches (one store call per run per batch). A batch gathers for up to <c>Runs:EventLogBatchMilliseconds</c>, or
-/// until someone waits for it (a terminal frame is flushed at once), so a run's frames take a transaction or two, not
-/// one each. After each batch the replicas are signalled, so followers elsewhere read the new frames.
+/// in batches, every run's frames of a batch in one store call. A batch gathers for up to
+/// <c>Runs:EventLogBatchMilliseconds</c>, or until someone waits for it (a terminal frame is flushed at once), so a busy
+/// router's frames take a transaction per batch, not one per frame or per run. After each batch the replicas are signalled, so followers elsewhere read the new frames.
 /// </summary>
 public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, TimeProvider time, IOptions<RunOptions> options, ILogger<RunEventLog> logger)
     : BackgroundService
 {
     private const int MaxBatch = 512;
-    private const int WritersAtOnce = 4;
     private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(30);
 
     private readonly Channel<Entry> _queue = Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions { SingleReader = true });
@@ -104,17 +103,16 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, Tim
 
     private async Task WriteBatchAsync(List<Entry> batch)
     {
-        // Runs are independent: a few are written at once, so a busy router's log keeps up on a database that takes
-        // concurrent writers (PostgreSQL); SQLite serializes them itself.
-        var groups = batch.Where(e => e.Frame is not null).GroupBy(e => e.RunId!, StringComparer.Ordinal);
-        await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = WritersAtOnce }, async (group, _) =>
+        // Every run's frames of the batch in one write: a busy router's log costs a transaction per batch, not one per
+        // run per batch (SQLite takes one writer at a time, and each commit is a WAL append and its checksums).
+        var written = batch.Where(e => e.Frame is not null)
+            .GroupBy(e => e.RunId!, StringComparer.Ordinal)
+            .Select(group => new RunFrames(group.Key, group.Select(e => e.Frame!).ToList()))
+            .ToList();
+        if (written.Count > 0 && await StoreAsync(written))
         {
-            var frames = group.Select(e => e.Frame!).ToList();
-            if (await StoreAsync(group.Key, frames))
-            {
-                await PublishQuietlyAsync(group.Key);
-            }
-        });
+            await Task.WhenAll(written.Select(run => PublishQuietlyAsync(run.RunId)));
+        }
 
         foreach (var entry in batch)
         {
@@ -125,27 +123,28 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, Tim
     // A busy or briefly unreachable database must not cost a run its frames (a resume would end "not stored"): the write
     // is retried for a while. Frames are keyed by (run, seq) and written with "insert or ignore", so a write that did
     // land before its failure was reported is not doubled.
-    private async Task<bool> StoreAsync(string runId, List<RunEventRecord> frames)
+    private async Task<bool> StoreAsync(List<RunFrames> written)
     {
         var pause = TimeSpan.FromMilliseconds(50);
         var giveUp = time.GetUtcNow() + RetryFor;
+        var frames = written.Sum(run => run.Events.Count);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await runs.AppendRunEventsAsync(runId, frames, CancellationToken.None);
+                await runs.AppendRunEventsAsync(written, CancellationToken.None);
                 return true;
             }
             catch (Exception ex) when (time.GetUtcNow() + pause < giveUp)
             {
-                LogWriteRetry(logger, ex, runId, frames.Count, attempt);
+                LogWriteRetry(logger, ex, written.Count, frames, attempt);
                 await Task.Delay(pause, time);
                 pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
             }
             catch (Exception ex)
             {
                 // The live stream already carried these frames; only a later resume would miss them.
-                LogWriteFailed(logger, ex, runId, frames.Count);
+                LogWriteFailed(logger, ex, written.Count, frames, string.Join(", ", written.Select(run => run.RunId)));
                 return false;
             }
         }
@@ -164,14 +163,14 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, Tim
         }
     }
 
-    [LoggerMessage(LogLevel.Warning, "Storing {Count} frames of run {RunId} failed (attempt {Attempt}); retrying")]
-    private static partial void LogWriteRetry(ILogger logger, Exception exception, string runId, int count, int attempt);
+    [LoggerMessage(LogLevel.Warning, "Storing {Count} frames of {Runs} runs failed (attempt {Attempt}); retrying")]
+    private static partial void LogWriteRetry(ILogger logger, Exception exception, int runs, int count, int attempt);
 
     [LoggerMessage(LogLevel.Warning, "Signalling new frames of run {RunId} failed; followers elsewhere find them by polling")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception, string runId);
 
-    [LoggerMessage(LogLevel.Error, "Storing {Count} frames of run {RunId} failed after retrying; a client resuming this run will not see them")]
-    private static partial void LogWriteFailed(ILogger logger, Exception exception, string runId, int count);
+    [LoggerMessage(LogLevel.Error, "Storing {Count} frames of {Runs} runs ({RunIds}) failed after retrying; a client resuming these runs will not see them")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, int runs, int count, string runIds);
 
     private sealed record Entry(string? RunId, RunEventRecord? Frame, TaskCompletionSource? Flushed);
 }
