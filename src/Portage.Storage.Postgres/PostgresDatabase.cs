@@ -89,7 +89,7 @@ public sealed class PostgresDatabase : ISqlDatabase, IDisposable, IAsyncDisposab
     async Task<DbConnection> ISqlDatabase.OpenReaderAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken);
 
     // Every connection may write: PostgreSQL takes concurrent writers, and what must not race takes row locks.
-    async Task<DbConnection> ISqlDatabase.OpenWriterAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken);
+    async Task<SqlSession> ISqlDatabase.OpenWriteSessionAsync(CancellationToken cancellationToken) => new(await OpenAsync(cancellationToken));
 
     /// <summary>
     /// Applies the migrations this database lacks (none when it is up to date). Called by the first

@@ -11,8 +11,11 @@ public interface ISqlDatabase
     /// <summary>An open connection for reads; migrates the schema on first use.</summary>
     Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken);
 
-    /// <summary>An open connection for writes (SQLite: this process's one writer until it is disposed).</summary>
-    Task<DbConnection> OpenWriterAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// A session for writes, without a transaction until one is begun. SQLite: this process's one writer until it is
+    /// committed or disposed; its commit returns once the write is in the database file (see SQLite's write group).
+    /// </summary>
+    Task<SqlSession> OpenWriteSessionAsync(CancellationToken cancellationToken);
 
     /// <summary>The schema version now in the database, read without migrating; null when it cannot tell yet.</summary>
     Task<int?> SchemaVersionAsync(CancellationToken cancellationToken);

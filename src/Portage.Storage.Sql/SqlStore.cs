@@ -29,7 +29,7 @@ public abstract partial class SqlStore(ISqlDatabase database, SqlDialect dialect
     protected async Task<SqlSession> ReadAsync(CancellationToken cancellationToken) => new(await database.OpenReaderAsync(cancellationToken));
 
     /// <summary>A session for writes, without a transaction.</summary>
-    protected async Task<SqlSession> WriteAsync(CancellationToken cancellationToken) => new(await database.OpenWriterAsync(cancellationToken));
+    protected Task<SqlSession> WriteAsync(CancellationToken cancellationToken) => database.OpenWriteSessionAsync(cancellationToken);
 
     /// <summary>A session for writes with its transaction begun.</summary>
     protected async Task<SqlSession> WriteTransactionAsync(CancellationToken cancellationToken)

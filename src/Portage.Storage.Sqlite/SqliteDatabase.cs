@@ -13,11 +13,9 @@ namespace Portage.Storage.Sqlite;
 /// <c>PRAGMA user_version</c>) once, before the first use, so a data folder from an older build keeps working.
 /// </summary>
 /// <remarks>
-/// SQLite takes one writer at a time. Left to itself, every waiting writer blocks a thread in SQLite's busy handler,
-/// which sleeps and retries in no particular order: under load the thread pool starves and an unlucky writer waits past
-/// any timeout ("database is locked"). So every write of this process queues here, in arrival order and without
-/// blocking a thread (<see cref="OpenWriterAsync"/>); SQLite's own busy wait is left only for other processes sharing
-/// the file. Reads never queue: WAL lets them run beside the writer.
+/// SQLite takes one writer at a time: this process's writes queue in <see cref="WriteGroup"/>, in arrival order and
+/// without blocking a thread, and those that queue together share a transaction. Reads never queue: WAL lets them run
+/// beside the writer.
 /// </remarks>
 /// <param name="connectionString">The SQLite connection string.</param>
 /// <param name="options">Write queue and busy timeouts.</param>
@@ -29,9 +27,12 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
     private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = new();
 
     private readonly SemaphoreSlim _migrationLock = new(1, 1);
-    private readonly SemaphoreSlim _writer = new(1, 1);
     private readonly SqliteOptions _options = options ?? new SqliteOptions();
+    private WriteGroup? _writes;
     private volatile bool _migrated;
+
+    // Created on first use: the group's connection is opened (and the schema migrated) by the first write.
+    private WriteGroup Writes => LazyInitializer.EnsureInitialized(ref _writes, () => new WriteGroup(OpenGroupWriterAsync, _options));
 
     /// <summary>The database for a file in a data folder: WAL journal, shared pooling.</summary>
     public static SqliteDatabase ForFile(string path, SqliteOptions? options = null)
@@ -60,42 +61,45 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
     }
 
     /// <summary>
-    /// An open connection for a write: the caller is this process's only writer until the connection is disposed.
-    /// Waits its turn asynchronously; past <see cref="SqliteOptions.WriteWaitSeconds"/> it gives up with
-    /// <see cref="StorageBusyException"/> (a 503 at the edge) rather than wait without end.
+    /// A session for a write: the caller is this process's only writer until it commits or disposes it, and the commit
+    /// returns once the write is in the file. Waits its turn asynchronously; past <see cref="SqliteOptions.WriteWaitSeconds"/>
+    /// it gives up with <see cref="StorageBusyException"/> (a 503 at the edge) rather than wait without end.
     /// </summary>
-    public async Task<SqliteConnection> OpenWriterAsync(CancellationToken cancellationToken)
+    public Task<SqlSession> OpenWriteSessionAsync(CancellationToken cancellationToken) => Writes.OpenAsync(cancellationToken);
+
+    // The write group's connection holds a group's pages until its commit: a cache big enough for them keeps SQLite from
+    // spilling pages to the WAL mid-transaction and writing them again at the commit. Each write's savepoint keeps the
+    // pages it changes in a sub-journal, in memory rather than a temporary file.
+    private async Task<SqliteConnection> OpenGroupWriterAsync(CancellationToken cancellationToken)
     {
-        if (!_migrated)
+        var connection = await OpenAsync(cancellationToken);
+        try
         {
-            await MigrateAsync(cancellationToken);
+            await Scalar(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA cache_size = -{Math.Max(2, _options.WriterCacheMegabytes) * 1024}; PRAGMA temp_store = MEMORY;"), cancellationToken);
+            return connection;
         }
-
-        var wait = TimeSpan.FromSeconds(Math.Max(1, _options.WriteWaitSeconds));
-        if (!await _writer.WaitAsync(wait, cancellationToken))
+        catch
         {
-            throw StorageBusyException.Saturated(wait);
+            await connection.DisposeAsync();
+            throw;
         }
-
-        return await PrepareAsync(new WriterConnection(connectionString, _writer), cancellationToken);
     }
 
     int ISqlDatabase.LatestVersion => LatestVersion;
 
     async Task<DbConnection> ISqlDatabase.OpenReaderAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken);
 
-    async Task<DbConnection> ISqlDatabase.OpenWriterAsync(CancellationToken cancellationToken) => await OpenWriterAsync(cancellationToken);
 
     /// <summary>Closes the pooled connections, so the file can be moved or deleted.</summary>
     public void Dispose()
     {
+        _writes?.Dispose();
         using (var connection = new SqliteConnection(connectionString))
         {
             SqliteConnection.ClearPool(connection);
         }
 
         _migrationLock.Dispose();
-        _writer.Dispose();
     }
 
     /// <summary>The schema version now in the database.</summary>
@@ -119,8 +123,7 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
     private Task<SqliteConnection> OpenRawAsync(CancellationToken cancellationToken) =>
         PrepareAsync(new SqliteConnection(connectionString), cancellationToken);
 
-    // Opens the connection with the settings every connection needs; a connection that fails to open is closed again
-    // (for a writer, that also gives its turn back).
+    // Opens the connection with the settings every connection needs; a connection that fails to open is closed again.
     private async Task<SqliteConnection> PrepareAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
         try
@@ -144,44 +147,6 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
         {
             await connection.DisposeAsync();
             throw;
-        }
-    }
-
-    // A pooled connection that gives the process's write turn back when it is closed, however the caller disposes it.
-    private sealed class WriterConnection(string connectionString, SemaphoreSlim writer) : SqliteConnection(connectionString)
-    {
-        private int _released;
-
-        public override async ValueTask DisposeAsync()
-        {
-            try
-            {
-                await base.DisposeAsync();
-            }
-            finally
-            {
-                Release();
-            }
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            try
-            {
-                base.Dispose(disposing);
-            }
-            finally
-            {
-                Release();
-            }
-        }
-
-        private void Release()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-            {
-                writer.Release();
-            }
         }
     }
 

@@ -32,8 +32,8 @@ public sealed class SqliteConnectionSettingsTests : IDisposable
                 await AssertSettingsAsync(reader);
             }
 
-            await using var writer = await database.OpenWriterAsync(CancellationToken.None);
-            await AssertSettingsAsync(writer);
+            await using var writer = await database.OpenWriteSessionAsync(CancellationToken.None);
+            await AssertSettingsAsync((SqliteConnection)writer.Connection);
         }
     }
 

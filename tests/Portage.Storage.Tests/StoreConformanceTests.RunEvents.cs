@@ -52,6 +52,45 @@ public abstract partial class StoreConformanceTests
         Assert.Equal([Frame(1, "run_started", """{"other":true}"""), Frame(2, "agent_finish")], await Runs.ListRunEventsAsync(second.Id, 0, 100, None));
     }
 
+    // SQLite's writes that queue together share a transaction (one savepoint each): one refused write must take only
+    // itself back, and a write that returned must be readable by anyone at once, however many writes ran beside it.
+    [Fact]
+    public async Task Concurrent_writes_each_keep_or_lose_only_their_own_work_and_are_readable_when_they_return()
+    {
+        await SeedTenantsAsync();
+        var windows = new List<WindowRecord>();
+        for (var i = 0; i < 48; i++)
+        {
+            windows.Add(await CreateWindowAsync($"ds_c{i}"));
+        }
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 48).Select(async i =>
+        {
+            await Task.Yield();
+            var session = Session($"sess_c{i}", windows[i]);
+            var run = Run($"run_c{i}", windows[i], session) with { IdempotencyKey = $"key-{i % 16}" };
+            try
+            {
+                await StartAsync(run, session, newSession: true, $"hello {i}");
+            }
+            catch (DuplicateIdempotencyKeyException)
+            {
+                Assert.Null(await Runs.GetRunAsync(SandboxA, run.Id, None));
+                Assert.Null(await Sessions.GetSessionAsync(SandboxA, session.Id, UserA, None));
+                Assert.Equal(0, (await Windows.GetWindowAsync(SandboxA, windows[i].Id, UserA, None))!.TurnCount);
+                return (Key: run.IdempotencyKey!, Stored: false);
+            }
+
+            Assert.Equal(run, await Runs.GetRunAsync(SandboxA, run.Id, None));
+            await Runs.AppendRunEventsAsync(run.Id, [Frame(1, "run_started")], None);
+            Assert.Equal([Frame(1, "run_started")], await Runs.ListRunEventsAsync(run.Id, 0, 10, None));
+            return (Key: run.IdempotencyKey!, Stored: true);
+        }));
+
+        Assert.Equal(16, outcomes.GroupBy(o => o.Key).Count());
+        Assert.All(outcomes.GroupBy(o => o.Key), attempts => Assert.Single(attempts, a => a.Stored));
+    }
+
     [Fact]
     public async Task A_runs_idempotency_key_finds_it_for_its_sandbox_and_end_user_only()
     {
