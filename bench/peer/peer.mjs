@@ -5,7 +5,7 @@
 // Prints a Markdown table (TTFT p50, streams/s, CPU ms per stream of each process) and writes the figures as JSON.
 // docs/benchmarks.md ("Peer comparison") explains it.
 //
-//   node bench/peer/peer.mjs [--levels 1,16,64,256] [--streams 600] [--warmup 2000] [--deltas 50]
+//   node bench/peer/peer.mjs [--levels 1,16,64,256] [--streams 600] [--warmup 2000] [--warmup-seconds 30] [--deltas 50]
 //                            [--postgres "<connection string>"] [--no-build] [--out peer-results.json]
 //                            [--targets direct,portkey,portage] [--set Section:Key=value ...] [--portage-dll <path>]
 import { spawn, execFileSync } from 'node:child_process';
@@ -28,6 +28,9 @@ const options = {
   levels: arg('levels', '1,16,64,256').split(',').map(Number),
   streams: Number(arg('streams', '600')),
   warmup: Number(arg('warmup', '2000')),
+  // .NET's JIT keeps re-compiling hot methods (tiered compilation, PGO) for about 25 s of load after the start; measured
+  // before that, Portage's CPU figures carry 10-15 % of JIT time a long-running router no longer pays.
+  warmupSeconds: Number(arg('warmup-seconds', '30')),
   deltas: Number(arg('deltas', '50')),
   postgres: arg('postgres', null),
   build: !process.argv.includes('--no-build'),
@@ -168,8 +171,9 @@ for (const name of Object.keys(targets)) if (!options.targets.includes(name)) de
 
 // --- measure ----------------------------------------------------------------------------------------------------
 for (const [name, target] of Object.entries(targets)) {
-  log(`warming ${name} (${options.warmup} streams)`);
-  await batch(target, 8, options.warmup);
+  log(`warming ${name} (at least ${options.warmup} streams and ${options.warmupSeconds} s)`);
+  const warmUntil = performance.now() + options.warmupSeconds * 1000;
+  for (let done = 0; done < options.warmup || performance.now() < warmUntil; done += 500) await batch(target, 16, 500);
 }
 
 const results = [];

@@ -67,15 +67,14 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
     /// </summary>
     public Task<SqlSession> OpenWriteSessionAsync(CancellationToken cancellationToken) => Writes.OpenAsync(cancellationToken);
 
-    // The write group's connection holds a group's pages until its commit: a cache big enough for them keeps SQLite from
-    // spilling pages to the WAL mid-transaction and writing them again at the commit. Each write's savepoint keeps the
-    // pages it changes in a sub-journal, in memory rather than a temporary file.
+    // Each write of a group keeps the pages its savepoint changes in a sub-journal: in memory, not a temporary file (which
+    // cost more writes than the grouping saved). The page cache stays SQLite's default: every commit walks all of it.
     private async Task<SqliteConnection> OpenGroupWriterAsync(CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(cancellationToken);
         try
         {
-            await Scalar(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA cache_size = -{Math.Max(2, _options.WriterCacheMegabytes) * 1024}; PRAGMA temp_store = MEMORY;"), cancellationToken);
+            await Scalar(connection, "PRAGMA temp_store = MEMORY;", cancellationToken);
             return connection;
         }
         catch

@@ -18,10 +18,4 @@ public sealed class SqliteOptions
     /// Address space only: the operating system's page cache holds the pages either way.
     /// </summary>
     public long MmapSizeMegabytes { get; set; } = 256;
-
-    /// <summary>
-    /// The page cache of the connection this process writes through. Writes that queue together share a transaction,
-    /// whose changed pages stay in this cache until it commits (SQLite's default is 2 MiB).
-    /// </summary>
-    public int WriterCacheMegabytes { get; set; } = 64;
 }
