@@ -47,6 +47,7 @@ public static class PortageServiceCollectionExtensions
         services.AddOptions<CompactionOptions>().Bind(configuration.GetSection("Compaction")).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CompactionOptions>, CompactionOptionsValidator>());
         services.TryAddSingleton<ContentLogging>();
+        services.TryAddSingleton<ApiKeyCache>();
         services.TryAddSingleton<TenancyService>();
         services.TryAddSingleton<SandboxService>();
         services.TryAddSingleton<SpendGate>();

@@ -7,7 +7,7 @@ using Portage.Protocol.Tenancy;
 namespace Portage.Core.Tenancy;
 
 /// <summary>Authentication, API keys and sandboxes: the tenant side of every request.</summary>
-public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids, TimeProvider time, IRunSignals signals, ILogger<TenancyService> logger)
+public sealed partial class TenancyService(ITenancyStore store, ApiKeyCache keys, IIdGenerator ids, TimeProvider time, IRunSignals signals, ILogger<TenancyService> logger)
 {
     private static readonly TimeSpan s_touchInterval = TimeSpan.FromMinutes(1);
 
@@ -29,9 +29,19 @@ public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids
             throw new PortageException(ErrorKind.Unauthorized, "unauthorized", "The Authorization header is not a bearer token. " + MissingKeyDetail);
         }
 
-        var key = authorizationHeader[scheme.Length..].Trim();
-        var record = await store.FindApiKeyByHashAsync(ApiKeys.Hash(key), cancellationToken);
+        var hash = ApiKeys.Hash(authorizationHeader[scheme.Length..].Trim());
         var now = time.GetUtcNow();
+        var record = keys.Find(hash, now);
+        if (record is null)
+        {
+            var revocations = keys.Revocations;
+            record = await store.FindApiKeyByHashAsync(hash, cancellationToken);
+            if (record is not null)
+            {
+                keys.Remember(hash, record, now, revocations);
+            }
+        }
+
         if (record is null || record.ExpiresAt <= now)
         {
             throw new PortageException(ErrorKind.Unauthorized, "unauthorized",
@@ -43,6 +53,7 @@ public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids
         if (record.LastUsedAt is not { } lastUsed || now - lastUsed >= s_touchInterval)
         {
             await TouchQuietlyAsync(record.Id, now, cancellationToken);
+            keys.Touched(hash, now);
         }
 
         return new Caller(record.AccountId, record.Id, record.Scope, record.RequestsPerMinute, record.TokensPerMinute);
@@ -173,6 +184,7 @@ public sealed partial class TenancyService(ITenancyStore store, IIdGenerator ids
         switch (revocation)
         {
             case { Outcome: ApiKeyRevocationOutcome.Revoked, Key: { } revoked }:
+                keys.Drop(revoked.Id);
                 await SignalRevokedAsync(revoked.Id);
                 return revoked;
             case { Outcome: ApiKeyRevocationOutcome.LastAdminKey, Key: { } last }:
