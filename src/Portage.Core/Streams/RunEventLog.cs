@@ -9,14 +9,16 @@ namespace Portage.Core.Streams;
 
 /// <summary>
 /// Stores every frame of every run, in order, off the streaming path: frames are queued as they are sent and written
-/// in batches, every run's frames of a batch in one store call. A batch gathers for up to
+/// in batches, a few store calls per batch (each with whole runs' frames). A batch gathers for up to
 /// <c>Runs:EventLogBatchMilliseconds</c>, or until someone waits for it (a terminal frame is flushed at once), so a busy
-/// router's frames take a transaction per batch, not one per frame or per run. After each batch the replicas are signalled, so followers elsewhere read the new frames.
+/// router's frames take a few writes per batch, not one per frame or per run. After each batch the replicas are
+/// signalled, so followers elsewhere read the new frames.
 /// </summary>
 public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, TimeProvider time, IOptions<RunOptions> options, ILogger<RunEventLog> logger)
     : BackgroundService
 {
     private const int MaxBatch = 512;
+    private const int WritersAtOnce = 4;
     private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(30);
 
     private readonly Channel<Entry> _queue = Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions { SingleReader = true });
@@ -103,16 +105,24 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, Tim
 
     private async Task WriteBatchAsync(List<Entry> batch)
     {
-        // Every run's frames of the batch in one write: a busy router's log costs a transaction per batch, not one per
-        // run per batch (SQLite takes one writer at a time, and each commit is a WAL append and its checksums).
+        // A batch is written in a few slices at once, each holding whole runs: PostgreSQL takes them in parallel (one
+        // write at a time kept a saturated database's other writes, run starts among them, waiting behind it), and
+        // SQLite's write group commits slices that queue together once, so a busy router's log costs a commit per batch
+        // there, not one per run.
         var written = batch.Where(e => e.Frame is not null)
             .GroupBy(e => e.RunId!, StringComparer.Ordinal)
             .Select(group => new RunFrames(group.Key, group.Select(e => e.Frame!).ToList()))
             .ToList();
-        if (written.Count > 0 && await StoreAsync(written))
+        var slices = written.Select((run, i) => (Run: run, Slice: i % WritersAtOnce))
+            .GroupBy(x => x.Slice, x => x.Run)
+            .Select(slice => slice.ToList());
+        await Task.WhenAll(slices.Select(async slice =>
         {
-            await Task.WhenAll(written.Select(run => PublishQuietlyAsync(run.RunId)));
-        }
+            if (await StoreAsync(slice))
+            {
+                await Task.WhenAll(slice.Select(run => PublishQuietlyAsync(run.RunId)));
+            }
+        }));
 
         foreach (var entry in batch)
         {
