@@ -88,7 +88,6 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
 
     async Task<DbConnection> ISqlDatabase.OpenReaderAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken);
 
-
     /// <summary>Closes the pooled connections, so the file can be moved or deleted.</summary>
     public void Dispose()
     {

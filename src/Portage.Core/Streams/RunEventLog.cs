@@ -113,9 +113,7 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, Tim
             .GroupBy(e => e.RunId!, StringComparer.Ordinal)
             .Select(group => new RunFrames(group.Key, group.Select(e => e.Frame!).ToList()))
             .ToList();
-        var slices = written.Select((run, i) => (Run: run, Slice: i % WritersAtOnce))
-            .GroupBy(x => x.Slice, x => x.Run)
-            .Select(slice => slice.ToList());
+        var slices = written.Chunk(Math.Max(1, (written.Count + WritersAtOnce - 1) / WritersAtOnce));
         await Task.WhenAll(slices.Select(async slice =>
         {
             if (await StoreAsync(slice))
@@ -133,7 +131,7 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, Tim
     // A busy or briefly unreachable database must not cost a run its frames (a resume would end "not stored"): the write
     // is retried for a while. Frames are keyed by (run, seq) and written with "insert or ignore", so a write that did
     // land before its failure was reported is not doubled.
-    private async Task<bool> StoreAsync(List<RunFrames> written)
+    private async Task<bool> StoreAsync(RunFrames[] written)
     {
         var pause = TimeSpan.FromMilliseconds(50);
         var giveUp = time.GetUtcNow() + RetryFor;
@@ -147,14 +145,14 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, Tim
             }
             catch (Exception ex) when (time.GetUtcNow() + pause < giveUp)
             {
-                LogWriteRetry(logger, ex, written.Count, frames, attempt);
+                LogWriteRetry(logger, ex, written.Length, frames, attempt);
                 await Task.Delay(pause, time);
                 pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
             }
             catch (Exception ex)
             {
                 // The live stream already carried these frames; only a later resume would miss them.
-                LogWriteFailed(logger, ex, written.Count, frames, string.Join(", ", written.Select(run => run.RunId)));
+                LogWriteFailed(logger, ex, written.Length, frames, string.Join(", ", written.Select(run => run.RunId)));
                 return false;
             }
         }
