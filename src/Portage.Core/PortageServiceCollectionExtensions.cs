@@ -32,7 +32,7 @@ public static class PortageServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IIdGenerator, RandomIdGenerator>();
+        services.TryAddSingleton<IIdGenerator, SortableIdGenerator>();
         // Runs:* has always held rule 8's waits and the provider retry policy too; each step binds its own part.
         // Bound at start, so a setting that does not parse stops the start instead of the first run.
         services.AddOptions<RunOptions>().Bind(configuration.GetSection("Runs")).ValidateOnStart();
