@@ -28,8 +28,18 @@ public static class SqlCommands
     public static async Task<int> ExecuteAsync(
         DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
-        await using var command = Command(connection, transaction, sql, parameters);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        var command = Rent(connection, transaction, sql, parameters);
+        try
+        {
+            var changed = await command.ExecuteNonQueryAsync(cancellationToken);
+            await ReturnAsync(connection, command);
+            return changed;
+        }
+        catch
+        {
+            await command.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Runs a query; each row mapped.</summary>
@@ -38,15 +48,57 @@ public static class SqlCommands
         params (string Name, object? Value)[] parameters)
     {
         ArgumentNullException.ThrowIfNull(map);
-        await using var command = Command(connection, transaction, sql, parameters);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var results = new List<T>();
-        while (await reader.ReadAsync(cancellationToken))
+        var command = Rent(connection, transaction, sql, parameters);
+        try
         {
-            results.Add(map(reader));
+            var results = new List<T>();
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    results.Add(map(reader));
+                }
+            }
+
+            await ReturnAsync(connection, command);
+            return results;
+        }
+        catch
+        {
+            await command.DisposeAsync();
+            throw;
+        }
+    }
+
+    // A command from the connection's statement cache when it has one (compiled already), else a new one. Callers give it
+    // back with ReturnAsync after it succeeded, and dispose it when it failed.
+    internal static DbCommand Rent(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (StatementCache.Of(connection)?.Take(sql) is not { } command)
+        {
+            return Command(connection, transaction, sql, parameters);
         }
 
-        return results;
+        command.Transaction = transaction;
+        command.Parameters.Clear();
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    internal static async ValueTask ReturnAsync(DbConnection connection, DbCommand command)
+    {
+        if (StatementCache.Of(connection)?.GiveBack(command) != true)
+        {
+            await command.DisposeAsync();
+        }
     }
 
     /// <summary>A string column that may be NULL.</summary>

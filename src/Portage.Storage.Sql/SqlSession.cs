@@ -66,27 +66,36 @@ public sealed class SqlSession(DbConnection connection, ISharedWrite? shared = n
     {
         ArgumentNullException.ThrowIfNull(names);
         ArgumentNullException.ThrowIfNull(rows);
-        await using var command = Command(sql);
-        var parameters = new DbParameter[names.Count];
-        for (var i = 0; i < names.Count; i++)
+        var command = SqlCommands.Rent(connection, Transaction, sql);
+        try
         {
-            parameters[i] = command.CreateParameter();
-            parameters[i].ParameterName = names[i];
-            command.Parameters.Add(parameters[i]);
-        }
-
-        var changed = 0;
-        foreach (var values in rows)
-        {
-            for (var i = 0; i < parameters.Length; i++)
+            var parameters = new DbParameter[names.Count];
+            for (var i = 0; i < names.Count; i++)
             {
-                parameters[i].Value = values[i] ?? DBNull.Value;
+                parameters[i] = command.CreateParameter();
+                parameters[i].ParameterName = names[i];
+                command.Parameters.Add(parameters[i]);
             }
 
-            changed += await command.ExecuteNonQueryAsync(cancellationToken);
-        }
+            var changed = 0;
+            foreach (var values in rows)
+            {
+                for (var i = 0; i < parameters.Length; i++)
+                {
+                    parameters[i].Value = values[i] ?? DBNull.Value;
+                }
 
-        return changed;
+                changed += await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await SqlCommands.ReturnAsync(connection, command);
+            return changed;
+        }
+        catch
+        {
+            await command.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Rolls back an uncommitted transaction and closes the connection.</summary>

@@ -30,6 +30,7 @@ internal sealed class WriteGroup(Func<CancellationToken, Task<SqliteConnection>>
 
     private readonly SemaphoreSlim _turn = new(1, 1);
     private SqliteConnection? _connection;
+    private StatementCache? _statements;
     private SqliteTransaction? _transaction;
     private TaskCompletionSource? _committed;
     private int _writes;
@@ -60,9 +61,9 @@ internal sealed class WriteGroup(Func<CancellationToken, Task<SqliteConnection>>
         {
             if (_connection is not { State: System.Data.ConnectionState.Open })
             {
-                _connection?.Dispose();
-                _connection = null;
+                CloseConnection();
                 _connection = await open(cancellationToken);
+                _statements = StatementCache.Attach(_connection);
             }
 
             if (_transaction is null)
@@ -134,18 +135,38 @@ internal sealed class WriteGroup(Func<CancellationToken, Task<SqliteConnection>>
             CommitGroup();
         }
 
-        _connection?.Dispose();
+        CloseConnection();
         _turn.Dispose();
     }
 
     private bool InTransaction => _connection?.Handle is { } handle && SQLitePCL.raw.sqlite3_get_autocommit(handle) == 0;
 
+    private void CloseConnection()
+    {
+        _statements?.Dispose();
+        _statements = null;
+        _connection?.Dispose();
+        _connection = null;
+    }
+
     private void Execute(string sql)
     {
-        using var command = _connection!.CreateCommand();
-        command.Transaction = _transaction;
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
+        var command = _statements?.Take(sql) ?? SqlCommands.Command(_connection!, null, sql);
+        try
+        {
+            command.Transaction = _transaction;
+            command.ExecuteNonQuery();
+        }
+        catch
+        {
+            command.Dispose();
+            throw;
+        }
+
+        if (_statements?.GiveBack(command) != true)
+        {
+            command.Dispose();
+        }
     }
 
     // Gives the turn back. An open group commits now when nobody waits or it is full; otherwise the next writer joins it,

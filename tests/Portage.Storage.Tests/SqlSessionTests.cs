@@ -43,6 +43,30 @@ public sealed class SqlSessionTests
     }
 
     [Fact]
+    public async Task A_connection_with_a_statement_cache_reuses_a_compiled_command_and_drops_one_that_failed()
+    {
+        await using var connection = await OpenAsync(Guid.NewGuid().ToString("N"));
+        using var cache = StatementCache.Attach(connection);
+        await SqlCommands.ExecuteAsync(connection, null, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)", s_none);
+        const string insert = "INSERT INTO t (id, name) VALUES (@id, @name)";
+
+        await SqlCommands.ExecuteAsync(connection, null, insert, s_none, ("@id", 1L), ("@name", "a"));
+        var kept = cache.Take(insert);
+        Assert.NotNull(kept);
+        Assert.True(cache.GiveBack(kept));
+
+        // The kept command runs again with the new values, and one that fails is not kept.
+        await SqlCommands.ExecuteAsync(connection, null, insert, s_none, ("@id", 2L), ("@name", "b"));
+        await Assert.ThrowsAsync<SqliteException>(() => SqlCommands.ExecuteAsync(connection, null, insert, s_none, ("@id", 2L), ("@name", "c")));
+        Assert.Null(cache.Take(insert));
+
+        await SqlCommands.ExecuteAsync(connection, null, insert, s_none, ("@id", 3L), ("@name", null));
+        Assert.Equal(["a", "b", null], await SqlCommands.QueryAsync(connection, null, "SELECT name FROM t ORDER BY id", r => r.StringOrNull(0), s_none));
+        Assert.Equal([2L], await SqlCommands.QueryAsync(connection, null, "SELECT id FROM t WHERE name = @name", r => r.GetInt64(0), s_none, ("@name", "b")));
+        Assert.Equal([1L], await SqlCommands.QueryAsync(connection, null, "SELECT id FROM t WHERE name = @name", r => r.GetInt64(0), s_none, ("@name", "a")));
+    }
+
+    [Fact]
     public void Embedded_migrations_are_read_in_name_order()
     {
         var migrations = EmbeddedMigrations.Read(typeof(SqliteDatabase).Assembly, "Portage.Storage.Sqlite.Migrations.");
