@@ -11,6 +11,9 @@ public interface ISqlDatabase
     /// <summary>An open connection for reads; migrates the schema on first use.</summary>
     Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken);
 
+    /// <summary>A session for reads: a connection from <see cref="OpenReaderAsync"/> unless the database keeps its own.</summary>
+    async Task<SqlSession> OpenReadSessionAsync(CancellationToken cancellationToken) => new(await OpenReaderAsync(cancellationToken));
+
     /// <summary>
     /// A session for writes, without a transaction until one is begun. SQLite: this process's one writer until it is
     /// committed or disposed; its commit returns once the write is in the database file (see SQLite's write group).

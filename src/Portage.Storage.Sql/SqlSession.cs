@@ -8,7 +8,8 @@ namespace Portage.Storage.Sql;
 /// </summary>
 /// <param name="connection">The open connection, owned from now on (unless <paramref name="shared"/> owns it).</param>
 /// <param name="shared">A write whose transaction its database manages (SQLite's write group), or null.</param>
-public sealed class SqlSession(DbConnection connection, ISharedWrite? shared = null) : IAsyncDisposable
+/// <param name="giveBack">Takes the connection back when the session ends (a database's own pool), instead of closing it.</param>
+public sealed class SqlSession(DbConnection connection, ISharedWrite? shared = null, Func<DbConnection, ValueTask>? giveBack = null) : IAsyncDisposable
 {
     private DbTransaction? _transaction;
 
@@ -98,7 +99,7 @@ public sealed class SqlSession(DbConnection connection, ISharedWrite? shared = n
         }
     }
 
-    /// <summary>Rolls back an uncommitted transaction and closes the connection.</summary>
+    /// <summary>Rolls back an uncommitted transaction and closes the connection (or gives it back).</summary>
     public async ValueTask DisposeAsync()
     {
         if (shared is not null)
@@ -110,6 +111,13 @@ public sealed class SqlSession(DbConnection connection, ISharedWrite? shared = n
         if (_transaction is not null)
         {
             await _transaction.DisposeAsync();
+            _transaction = null;
+        }
+
+        if (giveBack is not null)
+        {
+            await giveBack(connection);
+            return;
         }
 
         await connection.DisposeAsync();

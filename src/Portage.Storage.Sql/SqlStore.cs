@@ -26,7 +26,7 @@ public abstract partial class SqlStore(ISqlDatabase database, SqlDialect dialect
         StoreReadiness.ForSchema(await database.SchemaVersionAsync(cancellationToken), database.LatestVersion);
 
     /// <summary>A session for reads.</summary>
-    protected async Task<SqlSession> ReadAsync(CancellationToken cancellationToken) => new(await database.OpenReaderAsync(cancellationToken));
+    protected Task<SqlSession> ReadAsync(CancellationToken cancellationToken) => database.OpenReadSessionAsync(cancellationToken);
 
     /// <summary>A session for writes, without a transaction.</summary>
     protected Task<SqlSession> WriteAsync(CancellationToken cancellationToken) => database.OpenWriteSessionAsync(cancellationToken);

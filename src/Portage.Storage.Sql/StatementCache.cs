@@ -29,6 +29,17 @@ public sealed class StatementCache : IDisposable
         return cache;
     }
 
+    /// <summary>Disposes the commands kept for <paramref name="connection"/> and keeps none from now on; call before closing it.</summary>
+    public static void Detach(DbConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (s_attached.TryGetValue(connection, out var cache))
+        {
+            s_attached.Remove(connection);
+            cache.Dispose();
+        }
+    }
+
     internal static StatementCache? Of(DbConnection connection) => s_attached.TryGetValue(connection, out var cache) ? cache : null;
 
     /// <summary>A kept command for <paramref name="sql"/>, no longer kept until given back; null when there is none.</summary>

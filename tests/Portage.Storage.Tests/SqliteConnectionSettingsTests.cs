@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Portage.Storage.Sql;
 using Portage.Storage.Sqlite;
 
 namespace Portage.Storage.Tests;
@@ -35,6 +36,32 @@ public sealed class SqliteConnectionSettingsTests : IDisposable
             await using var writer = await database.OpenWriteSessionAsync(CancellationToken.None);
             await AssertSettingsAsync((SqliteConnection)writer.Connection);
         }
+    }
+
+    [Fact]
+    public async Task A_read_session_gives_its_connection_back_for_the_next_read_and_dispose_closes_it()
+    {
+        var database = SqliteDatabase.ForFile(Path.Combine(_folder, "portage.db"));
+        ISqlDatabase sql = database;
+        SqliteConnection first;
+        await using (var read = await sql.OpenReadSessionAsync(CancellationToken.None))
+        {
+            first = (SqliteConnection)read.Connection;
+            Assert.Equal(1L, await ScalarAsync(first, "PRAGMA foreign_keys;"));
+        }
+
+        await using (var again = await sql.OpenReadSessionAsync(CancellationToken.None))
+        {
+            Assert.Same(first, again.Connection);
+            Assert.Equal(System.Data.ConnectionState.Open, first.State);
+
+            // Two reads at once take two connections.
+            await using var beside = await sql.OpenReadSessionAsync(CancellationToken.None);
+            Assert.NotSame(first, beside.Connection);
+        }
+
+        database.Dispose();
+        Assert.Equal(System.Data.ConnectionState.Closed, first.State);
     }
 
     private static async Task AssertSettingsAsync(SqliteConnection connection)
