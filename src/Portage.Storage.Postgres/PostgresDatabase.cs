@@ -25,22 +25,36 @@ public sealed class PostgresDatabase : ISqlDatabase, IDisposable, IAsyncDisposab
     public PostgresDatabase(string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        _dataSource = NpgsqlDataSource.Create(WithPoolDefault(connectionString));
+        _dataSource = NpgsqlDataSource.Create(WithDefaults(connectionString));
     }
 
     /// <summary>Connections a router keeps at most when the connection string does not say (<c>Maximum Pool Size</c>).</summary>
     public const int DefaultMaxPoolSize = 40;
 
-    // Npgsql's own default (100) equals PostgreSQL's default max_connections, so one busy router could take every slot
-    // and the next connection fails instead of waiting for the pool. A smaller default leaves room for a second replica
-    // and for administration; a connection string that names a pool size keeps it.
-    private static string WithPoolDefault(string connectionString)
+    /// <summary>Statements each connection keeps prepared when the connection string does not say (<c>Max Auto Prepare</c>).</summary>
+    public const int DefaultMaxAutoPrepare = 64;
+
+    // Npgsql's own pool default (100) equals PostgreSQL's default max_connections, so one busy router could take every
+    // slot and the next connection fails instead of waiting for the pool. A smaller default leaves room for a second
+    // replica and for administration. Npgsql prepares nothing unless told: a run sends the same couple of dozen
+    // statements, and planning each again was a good part of the database's CPU per run. A connection string that names
+    // either setting keeps its own.
+    internal static string WithDefaults(string connectionString)
     {
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
-        var named = given.Keys.Cast<string>()
-            .Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant())
-            .Any(k => k is "MAXIMUMPOOLSIZE" or "MAXPOOLSIZE");
-        return named ? connectionString : new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = DefaultMaxPoolSize }.ConnectionString;
+        var named = given.Keys.Cast<string>().Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant()).ToHashSet();
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!named.Overlaps(["MAXIMUMPOOLSIZE", "MAXPOOLSIZE"]))
+        {
+            builder.MaxPoolSize = DefaultMaxPoolSize;
+        }
+
+        if (!named.Contains("MAXAUTOPREPARE"))
+        {
+            builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
+        }
+
+        return builder.ConnectionString;
     }
 
     /// <summary>The schema version the embedded migrations lead to.</summary>

@@ -96,6 +96,38 @@ public sealed class RunStreamWireTests
         Assert.Equal("late", frames.Text());
     }
 
+    [Fact]
+    public async Task Frames_that_keep_coming_get_no_ping_and_a_quiet_spell_after_them_gets_one()
+    {
+        var provider = new ScriptedChatClient { Script = (_, _, ct) => SteadyThenQuiet(ct) };
+        using var app = new PortageApp([Providers.Scripted(provider)], new Dictionary<string, string?> { ["Server:PingSeconds"] = "1" });
+        using var response = await SseFrames.StartRunAsync(app.Client, app.RunPath(), Runs.Body("hi", provider: "scripted"));
+        var frames = new List<SseFrame>();
+        await foreach (var frame in SseFrames.ReadAsync(await response.Content.ReadAsStreamAsync()))
+        {
+            frames.Add(frame);
+        }
+
+        // Sixteen deltas 100 ms apart span more than the interval without a ping; the 2.5 s pause after them gets one.
+        var pings = frames.Select((f, i) => (f, i)).Where(p => p.f.Event == ":").Select(p => p.i).ToList();
+        var lastSteady = frames.FindIndex(f => f.Event == "agent_text_delta" && f.Data.Contains("d15", StringComparison.Ordinal));
+        Assert.NotEmpty(pings);
+        Assert.All(pings, i => Assert.True(i > lastSteady, $"a ping came at frame {i}, among the steady deltas (the last at {lastSteady})"));
+        Assert.Equal("agent_finish", frames[^1].Event);
+    }
+
+    private static async IAsyncEnumerable<ChatResponseUpdate> SteadyThenQuiet([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        for (var i = 0; i < 16; i++)
+        {
+            yield return new ChatResponseUpdate(ChatRole.Assistant, $"d{i} ");
+            await Task.Delay(100, ct);
+        }
+
+        await Task.Delay(2500, ct);
+        yield return new ChatResponseUpdate(ChatRole.Assistant, "late") { FinishReason = ChatFinishReason.Stop };
+    }
+
     private static async IAsyncEnumerable<ChatResponseUpdate> Slow([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await Task.Delay(600, ct);
