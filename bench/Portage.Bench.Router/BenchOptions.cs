@@ -22,6 +22,7 @@ internal sealed record BenchOptions
           --conversation 2000        turns of one conversation (one end user, no session id) through the router (0: off)
           --conversation-at 10,20,200,2000  the turns reported, each with the turns around it
           --conversation-warmup 1000 turns of another end user's conversation first, not measured (the JIT's tiers settle)
+          --conversation-warmup-seconds 30  and the warmup goes on at least this long
           --message-tokens 300       tokens of each user message (4 characters a token)
           --answer-tokens 400        tokens of each answer, spread over --deltas deltas
           --context-tokens 16000     the model's context (Models:Providers:openai:gpt-4o-mini:ContextTokens)
@@ -33,6 +34,7 @@ internal sealed record BenchOptions
     public int Runs { get; init; } = 200;
     public int Warmup { get; init; } = 50;
     public int ConversationWarmup { get; init; } = 1000;
+    public int ConversationWarmupSeconds { get; init; } = 30;
     public int Deltas { get; init; } = 50;
     public int DeltaDelayMs => DeltaDelayMsGiven ?? (Conversation > 0 ? 0 : 1);
     public int? DeltaDelayMsGiven { get; init; }
@@ -85,6 +87,7 @@ internal sealed record BenchOptions
                 "--runs" => options with { Runs = Positive(args[i], value) },
                 "--warmup" => options with { Warmup = NonNegative(args[i], value) },
                 "--conversation-warmup" => options with { ConversationWarmup = NonNegative(args[i], value) },
+                "--conversation-warmup-seconds" => options with { ConversationWarmupSeconds = NonNegative(args[i], value) },
                 "--deltas" => options with { Deltas = Positive(args[i], value) },
                 "--delta-delay-ms" => options with { DeltaDelayMsGiven = NonNegative(args[i], value) },
                 "--hold" => options with { Hold = NonNegative(args[i], value) },
