@@ -57,7 +57,9 @@ public sealed class RunPlanner(
 
     private async Task<PreparedRun> PrepareTracedAsync(string sandboxId, RunRequest request, RunTrace trace, CancellationToken cancellationToken)
     {
-        var sandbox = await sandboxes.EnsureOpenAsync(sandboxId, "runs", cancellationToken);
+        var sandbox = request.Sandbox is { } known && known.Id == sandboxId
+            ? SandboxService.EnsureOpen(known, "runs")
+            : await sandboxes.EnsureOpenAsync(sandboxId, "runs", cancellationToken);
         var own = await spend.EndUserLimitsAsync(sandboxId, request.EndUserId, cancellationToken);
         var admission = await rates.AdmitAsync(sandbox, request.EndUserId, own, request.Caller, cancellationToken);
         var runId = ids.NewId("run");

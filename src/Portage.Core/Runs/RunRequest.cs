@@ -27,6 +27,12 @@ public sealed record RunRequest
     /// <summary>The API key that asked for the run, whose rate limits it counts against; null when not known.</summary>
     public Tenancy.Caller? Caller { get; init; }
 
+    /// <summary>
+    /// The run's sandbox as this request already read it (the HTTP layer does, to check it is the key's account's): the
+    /// planner checks that it is open instead of reading it again. Null: the planner reads it.
+    /// </summary>
+    public Tenancy.SandboxRecord? Sandbox { get; init; }
+
     /// <summary>The provider, configured; the Agent Engine variant when <see cref="ReasoningEngineId"/> is set.</summary>
     public required ProviderDefinition Provider { get; init; }
 

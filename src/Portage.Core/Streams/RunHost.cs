@@ -45,6 +45,14 @@ public sealed partial class RunHost(
         return StartRunAsync(sandboxId, validator.Validate(request) with { Caller = caller }, cancellationToken);
     }
 
+    /// <summary>Starts (or joins) a run in a sandbox this request has already read (it is not read again).</summary>
+    public Task<RunHandle> StartRunAsync(Tenancy.SandboxRecord sandbox, AgentRunRequest request, Tenancy.Caller? caller, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        ArgumentNullException.ThrowIfNull(request);
+        return StartRunAsync(sandbox.Id, validator.Validate(request) with { Caller = caller, Sandbox = sandbox }, cancellationToken);
+    }
+
     /// <summary>Starts (or joins) the run of a request already validated by <see cref="RunRequestValidator"/>.</summary>
     public async Task<RunHandle> StartRunAsync(string sandboxId, RunRequest valid, CancellationToken cancellationToken)
     {

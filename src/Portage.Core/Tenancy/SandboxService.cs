@@ -101,6 +101,14 @@ public sealed class SandboxService(ITenancyStore store)
     {
         var sandbox = await store.FindSandboxAsync(sandboxId, cancellationToken)
             ?? throw PortageException.NotFound("sandbox_not_found", $"No sandbox '{sandboxId}'. List yours with GET /api/v1/storage/sandboxes.");
+        return EnsureOpen(sandbox, what);
+    }
+
+    /// <summary>As <see cref="EnsureOpenAsync"/>, for a sandbox this request has already read.</summary>
+    public static SandboxRecord EnsureOpen(SandboxRecord sandbox, string what)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        var sandboxId = sandbox.Id;
         return sandbox.Status switch
         {
             SandboxStatus.Active => sandbox,

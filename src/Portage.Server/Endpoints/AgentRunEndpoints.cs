@@ -39,7 +39,7 @@ internal static partial class AgentRunEndpoints
         var ct = context.RequestAborted;
         var request = await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.AgentRunRequest, streaming.Options.MaxRequestBodyBytes, ct,
             UnsupportedOptions.ScreenRunRequest);
-        var handle = await host.StartRunAsync(sandboxId, request, ApiKeyFilter.CallerOf(context), ct);
+        var handle = await host.StartRunAsync(SandboxFilter.SandboxOf(context), request, ApiKeyFilter.CallerOf(context), ct);
 
         // The stream writer's lines carry the run's ids too (the run itself logs under RunHost's scope).
         using var scope = streaming.Logger.BeginScope(RunLogScope.Of(handle.Run.Scope));

@@ -60,7 +60,7 @@ internal sealed class ChatCompletions(
             return;
         }
 
-        var handle = await host.StartRunAsync(sandbox.Id, validator.Validate(turn.Request) with { CallerHistory = turn.History, Caller = caller }, aborted);
+        var handle = await host.StartRunAsync(sandbox.Id, validator.Validate(turn.Request) with { CallerHistory = turn.History, Caller = caller, Sandbox = sandbox }, aborted);
         await V1Runs.AnswerAsync(host, handle, _logger, context, key, async () =>
         {
             var reply = new ChatReplyInfo(handle.Run.Id, created, turn.Model, turn.IncludeUsage, Recorded: true);

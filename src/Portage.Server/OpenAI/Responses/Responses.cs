@@ -72,6 +72,7 @@ internal sealed class Responses(
             CallerHistory = request.NewWindow == true ? turn.History : null,
             Response = turn.Details,
             Caller = caller,
+            Sandbox = sandbox,
         };
         var handle = await host.StartRunAsync(sandbox.Id, valid, aborted);
         await V1Runs.AnswerAsync(host, handle, _logger, context, key, async () =>
