@@ -13,14 +13,7 @@ public static class SqlCommands
         var command = connection.CreateCommand();
         command.CommandText = sql;
         command.Transaction = transaction;
-        foreach (var (name, value) in parameters)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value ?? DBNull.Value;
-            command.Parameters.Add(parameter);
-        }
-
+        AddParameters(command, parameters);
         return command;
     }
 
@@ -82,6 +75,12 @@ public static class SqlCommands
 
         command.Transaction = transaction;
         command.Parameters.Clear();
+        AddParameters(command, parameters);
+        return command;
+    }
+
+    private static void AddParameters(DbCommand command, (string Name, object? Value)[] parameters)
+    {
         foreach (var (name, value) in parameters)
         {
             var parameter = command.CreateParameter();
@@ -89,8 +88,6 @@ public static class SqlCommands
             parameter.Value = value ?? DBNull.Value;
             command.Parameters.Add(parameter);
         }
-
-        return command;
     }
 
     internal static async ValueTask ReturnAsync(DbConnection connection, DbCommand command)

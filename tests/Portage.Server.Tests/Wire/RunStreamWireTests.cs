@@ -82,14 +82,7 @@ public sealed class RunStreamWireTests
     [Fact]
     public async Task Quiet_provider_gets_ping_comments_between_frames()
     {
-        var provider = new ScriptedChatClient { Script = (_, _, ct) => Slow(ct) };
-        using var app = new PortageApp([Providers.Scripted(provider)], new Dictionary<string, string?> { ["Server:PingSeconds"] = "0.1" });
-        using var response = await SseFrames.StartRunAsync(app.Client, app.RunPath(), Runs.Body("hi", provider: "scripted"));
-        var frames = new List<SseFrame>();
-        await foreach (var frame in SseFrames.ReadAsync(await response.Content.ReadAsStreamAsync()))
-        {
-            frames.Add(frame);
-        }
+        var frames = await FramesWithPingsAsync(Slow, "0.1");
 
         Assert.Contains(frames, f => f.Event == ":" && f.Data == "ping");
         Assert.Equal("agent_finish", frames[^1].Event);
@@ -99,14 +92,7 @@ public sealed class RunStreamWireTests
     [Fact]
     public async Task Frames_that_keep_coming_get_no_ping_and_a_quiet_spell_after_them_gets_one()
     {
-        var provider = new ScriptedChatClient { Script = (_, _, ct) => SteadyThenQuiet(ct) };
-        using var app = new PortageApp([Providers.Scripted(provider)], new Dictionary<string, string?> { ["Server:PingSeconds"] = "1" });
-        using var response = await SseFrames.StartRunAsync(app.Client, app.RunPath(), Runs.Body("hi", provider: "scripted"));
-        var frames = new List<SseFrame>();
-        await foreach (var frame in SseFrames.ReadAsync(await response.Content.ReadAsStreamAsync()))
-        {
-            frames.Add(frame);
-        }
+        var frames = await FramesWithPingsAsync(SteadyThenQuiet, "1");
 
         // Sixteen deltas 100 ms apart span more than the interval without a ping; the 2.5 s pause after them gets one.
         var pings = frames.Select((f, i) => (f, i)).Where(p => p.f.Event == ":").Select(p => p.i).ToList();
@@ -126,6 +112,21 @@ public sealed class RunStreamWireTests
 
         await Task.Delay(2500, ct);
         yield return new ChatResponseUpdate(ChatRole.Assistant, "late") { FinishReason = ChatFinishReason.Stop };
+    }
+
+    // Every frame and ping comment of one run whose provider answers with `answer`, at Server:PingSeconds `pingSeconds`.
+    private static async Task<List<SseFrame>> FramesWithPingsAsync(Func<CancellationToken, IAsyncEnumerable<ChatResponseUpdate>> answer, string pingSeconds)
+    {
+        var provider = new ScriptedChatClient { Script = (_, _, ct) => answer(ct) };
+        using var app = new PortageApp([Providers.Scripted(provider)], new Dictionary<string, string?> { ["Server:PingSeconds"] = pingSeconds });
+        using var response = await SseFrames.StartRunAsync(app.Client, app.RunPath(), Runs.Body("hi", provider: "scripted"));
+        var frames = new List<SseFrame>();
+        await foreach (var frame in SseFrames.ReadAsync(await response.Content.ReadAsStreamAsync()))
+        {
+            frames.Add(frame);
+        }
+
+        return frames;
     }
 
     private static async IAsyncEnumerable<ChatResponseUpdate> Slow([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
