@@ -41,7 +41,7 @@ public sealed class PostgresDatabase : ISqlDatabase, IDisposable, IAsyncDisposab
     // either setting keeps its own.
     internal static string WithDefaults(string connectionString)
     {
-        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
         var named = given.Keys.Cast<string>().Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant()).ToHashSet();
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (!named.Overlaps(["MAXIMUMPOOLSIZE", "MAXPOOLSIZE"]))
@@ -100,7 +100,7 @@ public sealed class PostgresDatabase : ISqlDatabase, IDisposable, IAsyncDisposab
 
     int ISqlDatabase.LatestVersion => LatestVersion;
 
-    async Task<DbConnection> ISqlDatabase.OpenReaderAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken);
+    async Task<SqlSession> ISqlDatabase.OpenReadSessionAsync(CancellationToken cancellationToken) => new(await OpenAsync(cancellationToken));
 
     // Every connection may write: PostgreSQL takes concurrent writers, and what must not race takes row locks.
     async Task<SqlSession> ISqlDatabase.OpenWriteSessionAsync(CancellationToken cancellationToken) => new(await OpenAsync(cancellationToken));

@@ -1,5 +1,3 @@
-using System.Data.Common;
-
 namespace Portage.Storage.Sql;
 
 /// <summary>A SQL store's database: where its connections come from and which schema version it is at.</summary>
@@ -8,11 +6,8 @@ public interface ISqlDatabase
     /// <summary>The schema version the store's migrations lead to.</summary>
     int LatestVersion { get; }
 
-    /// <summary>An open connection for reads; migrates the schema on first use.</summary>
-    Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken);
-
-    /// <summary>A session for reads: a connection from <see cref="OpenReaderAsync"/> unless the database keeps its own.</summary>
-    async Task<SqlSession> OpenReadSessionAsync(CancellationToken cancellationToken) => new(await OpenReaderAsync(cancellationToken));
+    /// <summary>A session for reads, on a connection of its own (SQLite: one kept open between reads); migrates the schema on first use.</summary>
+    Task<SqlSession> OpenReadSessionAsync(CancellationToken cancellationToken);
 
     /// <summary>
     /// A session for writes, without a transaction until one is begun. SQLite: this process's one writer until it is

@@ -21,18 +21,7 @@ public static class SqlCommands
     public static async Task<int> ExecuteAsync(
         DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
-        var command = Rent(connection, transaction, sql, parameters);
-        try
-        {
-            var changed = await command.ExecuteNonQueryAsync(cancellationToken);
-            await ReturnAsync(connection, command);
-            return changed;
-        }
-        catch
-        {
-            await command.DisposeAsync();
-            throw;
-        }
+        return await RunAsync(connection, Rent(connection, transaction, sql, parameters), command => command.ExecuteNonQueryAsync(cancellationToken));
     }
 
     /// <summary>Runs a query; each row mapped.</summary>
@@ -41,30 +30,21 @@ public static class SqlCommands
         params (string Name, object? Value)[] parameters)
     {
         ArgumentNullException.ThrowIfNull(map);
-        var command = Rent(connection, transaction, sql, parameters);
-        try
+        return await RunAsync(connection, Rent(connection, transaction, sql, parameters), async command =>
         {
             var results = new List<T>();
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    results.Add(map(reader));
-                }
+                results.Add(map(reader));
             }
 
-            await ReturnAsync(connection, command);
             return results;
-        }
-        catch
-        {
-            await command.DisposeAsync();
-            throw;
-        }
+        });
     }
 
-    // A command from the connection's statement cache when it has one (compiled already), else a new one. Callers give it
-    // back with ReturnAsync after it succeeded, and dispose it when it failed.
+    // A command from the connection's statement cache when it has one (compiled already), else a new one; run it with
+    // RunAsync.
     internal static DbCommand Rent(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -90,12 +70,27 @@ public static class SqlCommands
         }
     }
 
-    internal static async ValueTask ReturnAsync(DbConnection connection, DbCommand command)
+    // Runs a rented command: given back to the connection's statement cache after it succeeds (disposed when there is
+    // none, or it is full), disposed when it fails.
+    internal static async Task<T> RunAsync<T>(DbConnection connection, DbCommand command, Func<DbCommand, Task<T>> run)
     {
+        T result;
+        try
+        {
+            result = await run(command);
+        }
+        catch
+        {
+            await command.DisposeAsync();
+            throw;
+        }
+
         if (StatementCache.Of(connection)?.GiveBack(command) != true)
         {
             await command.DisposeAsync();
         }
+
+        return result;
     }
 
     /// <summary>A string column that may be NULL.</summary>

@@ -67,8 +67,7 @@ public sealed class SqlSession(DbConnection connection, ISharedWrite? shared = n
     {
         ArgumentNullException.ThrowIfNull(names);
         ArgumentNullException.ThrowIfNull(rows);
-        var command = SqlCommands.Rent(connection, Transaction, sql);
-        try
+        return await SqlCommands.RunAsync(connection, SqlCommands.Rent(connection, Transaction, sql), async command =>
         {
             var parameters = new DbParameter[names.Count];
             for (var i = 0; i < names.Count; i++)
@@ -89,14 +88,8 @@ public sealed class SqlSession(DbConnection connection, ISharedWrite? shared = n
                 changed += await command.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            await SqlCommands.ReturnAsync(connection, command);
             return changed;
-        }
-        catch
-        {
-            await command.DisposeAsync();
-            throw;
-        }
+        });
     }
 
     /// <summary>Rolls back an uncommitted transaction and closes the connection (or gives it back).</summary>

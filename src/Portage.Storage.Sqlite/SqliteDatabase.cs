@@ -93,8 +93,6 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
 
     int ISqlDatabase.LatestVersion => LatestVersion;
 
-    async Task<DbConnection> ISqlDatabase.OpenReaderAsync(CancellationToken cancellationToken) => await OpenAsync(cancellationToken);
-
     // Reads take a connection kept open from an earlier read, with the statements it compiled then: a run reads about
     // ten times, and compiling each query again on a new connection object cost more than running it.
     async Task<SqlSession> ISqlDatabase.OpenReadSessionAsync(CancellationToken cancellationToken)

@@ -35,17 +35,16 @@ public sealed partial class RunHost(
     /// Starts the request's run, or joins the run an earlier request with the same <c>idempotency_key</c> started.
     /// Throws <see cref="PortageException"/> for everything that is still an HTTP status.
     /// </summary>
-    public Task<RunHandle> StartRunAsync(string sandboxId, AgentRunRequest request, CancellationToken cancellationToken) =>
-        StartRunAsync(sandboxId, request, null, cancellationToken);
-
-    /// <summary>Starts (or joins) a run asked for with <paramref name="caller"/>'s key, whose rate limits it counts against.</summary>
-    public Task<RunHandle> StartRunAsync(string sandboxId, AgentRunRequest request, Tenancy.Caller? caller, CancellationToken cancellationToken)
+    public Task<RunHandle> StartRunAsync(string sandboxId, AgentRunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return StartRunAsync(sandboxId, validator.Validate(request) with { Caller = caller }, cancellationToken);
+        return StartRunAsync(sandboxId, validator.Validate(request), cancellationToken);
     }
 
-    /// <summary>Starts (or joins) a run in a sandbox this request has already read (it is not read again).</summary>
+    /// <summary>
+    /// Starts (or joins) a run asked for with <paramref name="caller"/>'s key, whose rate limits it counts against, in a
+    /// sandbox this request has already read (it is not read again).
+    /// </summary>
     public Task<RunHandle> StartRunAsync(Tenancy.SandboxRecord sandbox, AgentRunRequest request, Tenancy.Caller? caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sandbox);

@@ -34,7 +34,7 @@ internal static partial class AgentRunEndpoints
         return sandbox;
     }
 
-    private static async Task RunAsync(HttpContext context, string sandboxId, RunHost host, RunStreaming streaming)
+    private static async Task RunAsync(HttpContext context, RunHost host, RunStreaming streaming)
     {
         var ct = context.RequestAborted;
         var request = await JsonBody.ReadAsync(context.Request, ProtocolJson.Wire.AgentRunRequest, streaming.Options.MaxRequestBodyBytes, ct,
