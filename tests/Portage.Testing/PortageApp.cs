@@ -21,6 +21,7 @@ public sealed class PortageApp : WebApplicationFactory<Program>
     private readonly List<AIFunction> _tools;
     private readonly Action<IServiceCollection>? _services;
     private readonly bool _ownsFolder;
+    private readonly Lock _creatingClients = new();
 
     public PortageApp(
         IEnumerable<ProviderDefinition>? providers = null,
@@ -77,12 +78,19 @@ public sealed class PortageApp : WebApplicationFactory<Program>
     /// <summary>The default sandbox.</summary>
     public string SandboxId => Credentials.SandboxId;
 
-    /// <summary>An HTTP client with the development key.</summary>
+    /// <summary>An HTTP client with the development key; safe to ask for from parallel tasks.</summary>
     public HttpClient Client
     {
         get
         {
-            var client = CreateClient();
+            // WebApplicationFactory keeps every client it creates in a plain list (to dispose them): clients created from
+            // parallel tasks at once could corrupt it, and disposing the app then threw a NullReferenceException.
+            HttpClient client;
+            lock (_creatingClients)
+            {
+                client = CreateClient();
+            }
+
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Credentials.ApiKey);
             return client;
         }
