@@ -44,7 +44,15 @@ internal sealed class McpAuthMiddleware(RequestDelegate next)
         // McpSessions keys session state by caller as well, so a borrowed session id never reaches another's windows.
         var identity = string.Join('|', caller.AccountId, sandboxId, mcpCaller.EndUserId ?? "");
         context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, identity)], "PortageApiKey"));
-        await next(context);
+        try
+        {
+            await next(context);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && context.Response.HasStarted)
+        {
+            // The session ended (a DELETE /mcp beside this request) while the SDK waited to send this POST's answer on
+            // the stream it had opened: the stream ends here without one, instead of the connection being reset.
+        }
     }
 
     private static string? FirstNonEmpty(params string[] values) => values.Select(v => v.Trim()).FirstOrDefault(v => v.Length > 0);
