@@ -115,7 +115,7 @@ public abstract partial class SqlStore : IDataSourceStore
 
         var turns = await db.ExecuteAsync("DELETE FROM turns WHERE window_id = @id", cancellationToken, ("@id", sourceId));
         // A run's event log repeats its text: purged with the turns, even where the runs themselves are kept.
-        await db.ExecuteAsync("DELETE FROM run_events WHERE run_id IN (SELECT id FROM runs WHERE window_id = @id)", cancellationToken, ("@id", sourceId));
+        await db.ExecuteAsync("DELETE FROM run_frames WHERE run_id IN (SELECT id FROM runs WHERE window_id = @id)", cancellationToken, ("@id", sourceId));
         var sessions = await db.ExecuteAsync("DELETE FROM sessions WHERE window_id = @id", cancellationToken, ("@id", sourceId));
         var runs = 0;
         if (deleteSource)

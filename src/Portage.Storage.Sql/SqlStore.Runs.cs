@@ -64,8 +64,10 @@ public abstract partial class SqlStore : IRunStore
         ArgumentNullException.ThrowIfNull(end);
         await using var db = await WriteTransactionAsync(cancellationToken);
         // Window row, then run row, as the orphan sweep locks them: whichever of the two comes second sees the other's outcome.
+        // NO KEY UPDATE, not UPDATE: the run's id does not change, and the event log's inserts (which check their run's
+        // key) would otherwise wait for this transaction and it for them.
         await LockRowsAsync(db, "SELECT 1 FROM data_sources WHERE id = @id FOR NO KEY UPDATE", cancellationToken, ("@id", end.Scope.WindowId));
-        var status = await db.QueryAsync($"SELECT status FROM runs WHERE id = @id AND sandbox_id = @sandbox{dialect.Lock("FOR UPDATE")}",
+        var status = await db.QueryAsync($"SELECT status FROM runs WHERE id = @id AND sandbox_id = @sandbox{dialect.Lock("FOR NO KEY UPDATE")}",
             r => r.GetString(0), cancellationToken, ("@id", end.Scope.RunId), ("@sandbox", end.Scope.SandboxId));
         if (status.Count == 1 && status[0] != RunStatus.Running)
         {
@@ -144,8 +146,8 @@ public abstract partial class SqlStore : IRunStore
             // Checked again under the locks: the run may have ended, or (replicas) renewed its lease, meanwhile.
             var still = await db.QueryAsync(
                 allRunning
-                    ? $"SELECT 1 FROM runs WHERE id = @id AND status = 'running'{dialect.Lock("FOR UPDATE")}"
-                    : $"SELECT 1 FROM runs r JOIN data_sources w ON w.id = r.window_id WHERE r.id = @id AND r.status = 'running' AND {LeaseGone}{dialect.Lock("FOR UPDATE OF r")}",
+                    ? $"SELECT 1 FROM runs WHERE id = @id AND status = 'running'{dialect.Lock("FOR NO KEY UPDATE")}"
+                    : $"SELECT 1 FROM runs r JOIN data_sources w ON w.id = r.window_id WHERE r.id = @id AND r.status = 'running' AND {LeaseGone}{dialect.Lock("FOR NO KEY UPDATE OF r")}",
                 r => 1, cancellationToken, ("@id", run.Id), ("@now", dialect.Time(now)));
             if (still.Count == 0)
             {
@@ -173,33 +175,74 @@ public abstract partial class SqlStore : IRunStore
             ReadRun, cancellationToken, ("@sandbox", sandboxId), ("@user", endUserId), ("@key", idempotencyKey));
 
     /// <inheritdoc/>
-    /// <remarks>One prepared insert per frame, all runs in one transaction; a store that can send the batch as one statement does.</remarks>
+    /// <remarks>
+    /// One row per run and write (<see cref="FrameBlock"/>), keyed by its last frame, all runs in one transaction; a
+    /// store that can send the batch as one statement does. A batch sent again has the same keys and is ignored; frames
+    /// stored twice in different rows are read once (see <see cref="ListRunEventsAsync"/>).
+    /// </remarks>
     public virtual async Task AppendRunEventsAsync(IReadOnlyList<RunFrames> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (batch.All(run => run.Events.Count == 0))
+        var blocks = FrameRows(batch);
+        if (blocks.Count == 0)
         {
             return;
         }
 
         await using var db = await WriteTransactionAsync(cancellationToken);
-        await db.ExecuteEachAsync(dialect.InsertOrIgnore("run_events (run_id, seq, event, data) VALUES (@run, @seq, @event, @data)"),
-            ["@run", "@seq", "@event", "@data"], batch.SelectMany(run => run.Events.Select(e => new object?[] { run.RunId, e.Seq, e.Event, e.Data })),
-            cancellationToken);
+        await db.ExecuteEachAsync(dialect.InsertOrIgnore("run_frames (run_id, last_seq, frame_count, frames) VALUES (@run, @last, @count, @frames)"),
+            ["@run", "@last", "@count", "@frames"], blocks.Select(b => new object?[] { b.RunId, b.LastSeq, b.Count, b.Frames }), cancellationToken);
         await db.CommitAsync(cancellationToken);
     }
 
-    /// <inheritdoc/>
-    public async Task<IReadOnlyList<RunEventRecord>> ListRunEventsAsync(string runId, long afterSeq, int limit, CancellationToken cancellationToken) =>
-        await ReadListAsync("SELECT seq, event, data FROM run_events WHERE run_id = @run AND seq > @after ORDER BY seq LIMIT @limit",
-            r => new RunEventRecord(r.GetInt64(0), r.GetString(1), r.GetString(2)), cancellationToken,
-            ("@run", runId), ("@after", afterSeq), ("@limit", limit));
+    /// <summary>Each run's frames of a batch as the row that stores them, runs without frames left out.</summary>
+    protected static List<(string RunId, long LastSeq, int Count, byte[] Frames)> FrameRows(IReadOnlyList<RunFrames> batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var rows = new List<(string, long, int, byte[])>(batch.Count);
+        foreach (var run in batch)
+        {
+            if (run.Events.Count > 0)
+            {
+                rows.Add((run.RunId, run.Events.Max(e => e.Seq), run.Events.Count, FrameBlock.Encode(run.Events)));
+            }
+        }
+
+        return rows;
+    }
 
     /// <inheritdoc/>
-    public async Task<long> DeleteRunEventsAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken) =>
-        await WriteOnceAsync(
-            "DELETE FROM run_events WHERE run_id IN (SELECT id FROM runs WHERE status <> 'running' AND finished_at < @before)",
-            cancellationToken, ("@before", dialect.LowerBound(endedBefore)));
+    /// <remarks>
+    /// Every row holds at least one frame after the rows before it (its key, the last frame, is new), so <paramref name="limit"/>
+    /// rows hold at least <paramref name="limit"/> frames; a frame already read from an earlier row is skipped.
+    /// </remarks>
+    public async Task<IReadOnlyList<RunEventRecord>> ListRunEventsAsync(string runId, long afterSeq, int limit, CancellationToken cancellationToken)
+    {
+        var blocks = await ReadListAsync("SELECT frames FROM run_frames WHERE run_id = @run AND last_seq > @after ORDER BY last_seq LIMIT @limit",
+            r => r.GetFieldValue<byte[]>(0), cancellationToken, ("@run", runId), ("@after", afterSeq), ("@limit", limit));
+        var frames = new List<RunEventRecord>();
+        var position = afterSeq;
+        foreach (var frame in blocks.SelectMany(FrameBlock.Decode).OrderBy(f => f.Seq))
+        {
+            if (frame.Seq > position && frames.Count < limit)
+            {
+                frames.Add(frame);
+                position = frame.Seq;
+            }
+        }
+
+        return frames;
+    }
+
+    /// <inheritdoc/>
+    public async Task<long> DeleteRunEventsAsync(DateTimeOffset endedBefore, CancellationToken cancellationToken)
+    {
+        await using var db = await WriteAsync(cancellationToken);
+        var deleted = await db.QueryAsync(
+            "DELETE FROM run_frames WHERE run_id IN (SELECT id FROM runs WHERE status <> 'running' AND finished_at < @before) RETURNING frame_count",
+            r => r.GetInt64(0), cancellationToken, ("@before", dialect.LowerBound(endedBefore)));
+        return deleted.Sum();
+    }
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<RunRecord>> ListRunsAsync(string sandboxId, RunFilter filter, RunCursor? after, int limit, CancellationToken cancellationToken)

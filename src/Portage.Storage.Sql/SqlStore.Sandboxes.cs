@@ -11,7 +11,7 @@ public abstract partial class SqlStore
     private static readonly string[] s_sandboxRows =
     [
         "DELETE FROM responses WHERE sandbox_id = @sandbox",
-        "DELETE FROM run_events WHERE run_id IN (SELECT id FROM runs WHERE sandbox_id = @sandbox)",
+        "DELETE FROM run_frames WHERE run_id IN (SELECT id FROM runs WHERE sandbox_id = @sandbox)",
         "DELETE FROM turns WHERE window_id IN (SELECT id FROM data_sources WHERE sandbox_id = @sandbox)",
         "DELETE FROM deliveries WHERE sandbox_id = @sandbox",
         "DELETE FROM chunks WHERE sandbox_id = @sandbox",

@@ -148,6 +148,32 @@ public sealed class SqliteMigrationTests : IDisposable
         Assert.Contains("ix_chunks_shared", plan.GetString(3), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Run_event_logs_stored_a_row_per_frame_by_a_v16_build_are_read_whole_after_the_upgrade()
+    {
+        await WriteDatabaseAsync(16, $$"""
+            INSERT INTO data_sources (id, sandbox_id, kind, provider, ingestion_mode, adapter_config, end_user_id, name, status, created_at, last_active_at, turn_count)
+                VALUES ('ds_chat', 'sb_1', 'ephemeral', 'custom', 'manual', '{}', 'u-1', 'chat', 'active', '{{V1Time}}', '{{V1Time}}', 0);
+            INSERT INTO runs (id, sandbox_id, end_user_id, window_id, session_id, provider, model, status, started_at, finished_at)
+                VALUES ('run_1', 'sb_1', 'u-1', 'ds_chat', 'sess_1', 'echo', 'echo-1', 'succeeded', '{{V1Time}}', '{{V1Time}}');
+            INSERT INTO run_events (run_id, seq, event, data) VALUES ('run_1', 1, 'run_started', '{"run_id":"run_1"}'),
+                ('run_1', 2, 'agent_text_delta', '{"text":"é 漢字 🦀' || char(10) || 'next line"}'), ('run_1', 3, 'agent_finish', '{}');
+            """);
+        using var database = SqliteDatabase.ForFile(DatabasePath);
+        var store = new SqliteStore(database);
+
+        Assert.Equal(
+            [new(1, "run_started", """{"run_id":"run_1"}"""), new(2, "agent_text_delta", "{\"text\":\"é 漢字 🦀\nnext line\"}"), new RunEventRecord(3, "agent_finish", "{}")],
+            await store.ListRunEventsAsync("run_1", 0, 100, s_none));
+        Assert.Equal([3L], (await store.ListRunEventsAsync("run_1", 2, 100, s_none)).Select(f => f.Seq));
+        Assert.Equal(0, await ScalarAsync<long>("SELECT count(*) FROM sqlite_master WHERE name = 'run_events'"));
+
+        // Frames written after the upgrade continue the same log.
+        await ((IRunStore)store).AppendRunEventsAsync("run_1", [new(4, "agent_text_delta", "{}"), new(5, "agent_finish", "{}")], s_none);
+        Assert.Equal([1L, 2, 3, 4, 5], (await store.ListRunEventsAsync("run_1", 0, 100, s_none)).Select(f => f.Seq));
+        Assert.Equal(5, await store.DeleteRunEventsAsync(s_v1Time.AddHours(1), s_none));
+    }
+
     private static DataSourceRecord Repository(string id, string sandboxId) => new()
     {
         Id = id,

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using Portage.Server.Tests.Durability;
+using Portage.Storage.Sql;
 using Portage.Testing;
 using Portage.Testing.Postgres;
 using Xunit.Abstractions;
@@ -102,11 +103,12 @@ public sealed class ConcurrentLoadTests(ITestOutputHelper output)
             Assert.Contains(its, t => t.Role == "assistant" && t.Status == "succeeded");
         }
 
-        var logged = (await query("SELECT run_id, count(*), max(event) FROM run_events WHERE event IN ('agent_finish', 'agent_error') GROUP BY run_id"))
-            .ToDictionary(r => r[0], r => r[2], StringComparer.Ordinal);
+        var logged = (await query("SELECT run_id, frames FROM run_frames"))
+            .GroupBy(r => r[0], StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.SelectMany(r => FrameBlock.Decode(Convert.FromBase64String(r[1]))).Select(f => f.Event).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
         foreach (var run in runs.DistinctBy(r => r.RunId))
         {
-            Assert.True(logged.TryGetValue(run.RunId!, out var terminal) && terminal == "agent_finish", $"run {run.RunId}'s log has no agent_finish");
+            Assert.True(logged.TryGetValue(run.RunId!, out var events) && events.Contains("agent_finish"), $"run {run.RunId}'s log has no agent_finish");
         }
 
         await AssertSampleResumesAsync(client, sandboxId, runs);
@@ -194,7 +196,7 @@ public sealed class ConcurrentLoadTests(ITestOutputHelper output)
             var row = new string[reader.FieldCount];
             for (var i = 0; i < row.Length; i++)
             {
-                row[i] = reader.IsDBNull(i) ? "" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture)!;
+                row[i] = reader.IsDBNull(i) ? "" : reader.GetValue(i) is byte[] bytes ? Convert.ToBase64String(bytes) : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture)!;
             }
 
             rows.Add(row);
