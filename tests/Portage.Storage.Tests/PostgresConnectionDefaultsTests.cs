@@ -27,4 +27,28 @@ public sealed class PostgresConnectionDefaultsTests
         Assert.Equal(pool, built.MaxPoolSize);
         Assert.Equal(prepared, built.MaxAutoPrepare);
     }
+
+    [Theory]
+    [InlineData("Host=localhost")]
+    [InlineData("Host=127.0.0.1;Port=5432")]
+    [InlineData("Host=127.0.0.1:5433,localhost")]
+    [InlineData("Host=::1")]
+    [InlineData("Host=[::1]:5432")]
+    [InlineData("Host=/var/run/postgresql")]
+    public void A_server_on_this_machine_is_reached_without_tls_unless_the_connection_string_asks(string connectionString)
+    {
+        Assert.Equal(SslMode.Disable, new NpgsqlConnectionStringBuilder(PostgresDatabase.WithDefaults(connectionString)).SslMode);
+        Assert.Equal(SslMode.Require, new NpgsqlConnectionStringBuilder(PostgresDatabase.WithDefaults(connectionString + ";SSL Mode=Require")).SslMode);
+        Assert.Equal(SslMode.VerifyFull, new NpgsqlConnectionStringBuilder(PostgresDatabase.WithDefaults(connectionString + ";sslmode=VerifyFull")).SslMode);
+    }
+
+    [Theory]
+    [InlineData("Host=db.internal")]
+    [InlineData("Host=10.0.0.5:5432")]
+    [InlineData("Host=localhost,db.internal")]
+    [InlineData("Host=2001:db8::1")]
+    public void A_server_elsewhere_keeps_npgsqls_default_of_tls_when_offered(string connectionString)
+    {
+        Assert.Equal(SslMode.Prefer, new NpgsqlConnectionStringBuilder(PostgresDatabase.WithDefaults(connectionString)).SslMode);
+    }
 }
