@@ -86,9 +86,16 @@ public sealed partial class PostgresRunSignals : IRunSignals, IAsyncDisposable, 
                 connection.Notification += OnNotification;
                 await SqlCommands.ExecuteAsync(connection, null, $"LISTEN {Channel}", token);
                 retry = TimeSpan.FromMilliseconds(250);
-                while (true)
+                try
                 {
-                    await connection.WaitAsync(token);
+                    while (true)
+                    {
+                        await connection.WaitAsync(token);
+                    }
+                }
+                finally
+                {
+                    await UnlistenQuietlyAsync(connection);
                 }
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -109,6 +116,25 @@ public sealed partial class PostgresRunSignals : IRunSignals, IAsyncDisposable, 
 
                 retry = TimeSpan.FromMilliseconds(Math.Min(retry.TotalMilliseconds * 2, 5000));
             }
+        }
+    }
+
+    // Pooled connections are not reset when given back (PostgresDatabase's defaults): a connection that stayed subscribed
+    // would take this channel's notifications into whatever borrows it next.
+    private static async Task UnlistenQuietlyAsync(NpgsqlConnection connection)
+    {
+        if (connection.FullState != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+
+        try
+        {
+            await SqlCommands.ExecuteAsync(connection, null, "UNLISTEN *", CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            // A connection that cannot take the statement is broken, and the pool drops it.
         }
     }
 

@@ -13,6 +13,7 @@ public sealed class PostgresConnectionDefaultsTests
 
         Assert.Equal(PostgresDatabase.DefaultMaxPoolSize, built.MaxPoolSize);
         Assert.Equal(PostgresDatabase.DefaultMaxAutoPrepare, built.MaxAutoPrepare);
+        Assert.True(built.NoResetOnClose);
         Assert.Equal("db", built.Host);
     }
 
@@ -26,6 +27,12 @@ public sealed class PostgresConnectionDefaultsTests
 
         Assert.Equal(pool, built.MaxPoolSize);
         Assert.Equal(prepared, built.MaxAutoPrepare);
+    }
+
+    [Fact]
+    public void A_connection_string_may_ask_for_pooled_connections_to_be_reset()
+    {
+        Assert.False(new NpgsqlConnectionStringBuilder(PostgresDatabase.WithDefaults("Host=db;No Reset On Close=false")).NoResetOnClose);
     }
 
     [Theory]
