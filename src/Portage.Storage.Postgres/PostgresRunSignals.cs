@@ -42,6 +42,26 @@ public sealed partial class PostgresRunSignals : IRunSignals, IAsyncDisposable, 
     }
 
     /// <inheritdoc/>
+    public async Task PublishAsync(IReadOnlyList<RunSignal> signals, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(signals);
+        if (signals.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var signal in signals)
+        {
+            _handlers.Deliver(signal);
+        }
+
+        // One statement, one transaction: a notification is queued per signal and delivered in order at the commit.
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await SqlCommands.ExecuteAsync(connection, null, "SELECT pg_notify(@channel, payload) FROM unnest(@payloads) AS payload", cancellationToken,
+            ("@channel", Channel), ("@payloads", signals.Select(signal => $"{_node}|{Code(signal.Kind)}|{signal.RunId}").ToArray()));
+    }
+
+    /// <inheritdoc/>
     public IDisposable Subscribe(Action<RunSignal> handler)
     {
         var subscription = _handlers.Add(handler);

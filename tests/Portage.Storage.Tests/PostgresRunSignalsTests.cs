@@ -35,4 +35,44 @@ public sealed class PostgresRunSignalsTests
         await using var channels = new NpgsqlCommand("SELECT count(*) FROM pg_listening_channels()", connection);
         Assert.Equal(0L, (long)(await channels.ExecuteScalarAsync())!);
     }
+
+    [Fact]
+    public async Task Signals_published_together_reach_another_process_each_and_in_order()
+    {
+        await using var schema = await TestPostgres.CreateSchemaAsync();
+        await using var database = new PostgresDatabase(schema.ConnectionString);
+        await using var listener = new PostgresRunSignals(database, NullLogger<PostgresRunSignals>.Instance);
+        await using var publisher = new PostgresRunSignals(database, NullLogger<PostgresRunSignals>.Instance);
+        var received = new List<RunSignal>();
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = listener.Subscribe(signal =>
+        {
+            lock (received)
+            {
+                if (signal.RunId == "probe")
+                {
+                    ready.TrySetResult();
+                    return;
+                }
+
+                received.Add(signal);
+                if (received.Count == 3)
+                {
+                    all.TrySetResult();
+                }
+            }
+        });
+        while (!ready.Task.IsCompleted)
+        {
+            await publisher.PublishAsync(new RunSignal(RunSignalKind.Events, "probe"), CancellationToken.None);
+            await Task.WhenAny(ready.Task, Task.Delay(100));
+        }
+
+        RunSignal[] sent = [new(RunSignalKind.Events, "run_1"), new(RunSignalKind.Events, "run_2"), new(RunSignalKind.Cancel, "run_1")];
+        await publisher.PublishAsync(sent, CancellationToken.None);
+
+        await all.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(sent, received);
+    }
 }

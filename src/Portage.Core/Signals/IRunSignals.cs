@@ -33,6 +33,10 @@ public interface IRunSignals
     /// <summary>Delivers the signal to every subscriber, in this process and in the others sharing the store.</summary>
     Task PublishAsync(RunSignal signal, CancellationToken cancellationToken);
 
+    /// <summary>Delivers several signals, as <see cref="PublishAsync(RunSignal, CancellationToken)"/> does each; a shared database carries them in one round trip.</summary>
+    Task PublishAsync(IReadOnlyList<RunSignal> signals, CancellationToken cancellationToken) =>
+        Task.WhenAll((signals ?? throw new ArgumentNullException(nameof(signals))).Select(signal => PublishAsync(signal, cancellationToken)));
+
     /// <summary>Calls <paramref name="handler"/> for every signal until the returned subscription is disposed.</summary>
     IDisposable Subscribe(Action<RunSignal> handler);
 }

@@ -13,5 +13,17 @@ public sealed class InProcessRunSignals : IRunSignals
     }
 
     /// <inheritdoc/>
+    public Task PublishAsync(IReadOnlyList<RunSignal> signals, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(signals);
+        foreach (var signal in signals)
+        {
+            _handlers.Deliver(signal);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
     public IDisposable Subscribe(Action<RunSignal> handler) => _handlers.Add(handler);
 }

@@ -118,7 +118,7 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, Tim
         {
             if (await StoreAsync(slice))
             {
-                await Task.WhenAll(slice.Select(run => PublishQuietlyAsync(run.RunId)));
+                await PublishQuietlyAsync(slice);
             }
         }));
 
@@ -158,24 +158,25 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, Tim
         }
     }
 
-    private async Task PublishQuietlyAsync(string runId)
+    // One signal per run, all in one publish (one round trip to a shared database).
+    private async Task PublishQuietlyAsync(RunFrames[] written)
     {
         try
         {
-            await signals.PublishAsync(new RunSignal(RunSignalKind.Events, runId), CancellationToken.None);
+            await signals.PublishAsync(written.Select(run => new RunSignal(RunSignalKind.Events, run.RunId)).ToList(), CancellationToken.None);
         }
         catch (Exception ex)
         {
             // Followers on other replicas poll as well; they see the frames a moment later.
-            LogPublishFailed(logger, ex, runId);
+            LogPublishFailed(logger, ex, written.Length, string.Join(", ", written.Select(run => run.RunId)));
         }
     }
 
     [LoggerMessage(LogLevel.Warning, "Storing {Count} frames of {Runs} runs failed (attempt {Attempt}); retrying")]
     private static partial void LogWriteRetry(ILogger logger, Exception exception, int runs, int count, int attempt);
 
-    [LoggerMessage(LogLevel.Warning, "Signalling new frames of run {RunId} failed; followers elsewhere find them by polling")]
-    private static partial void LogPublishFailed(ILogger logger, Exception exception, string runId);
+    [LoggerMessage(LogLevel.Warning, "Signalling new frames of {Runs} runs ({RunIds}) failed; followers elsewhere find them by polling")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, int runs, string runIds);
 
     [LoggerMessage(LogLevel.Error, "Storing {Count} frames of {Runs} runs ({RunIds}) failed after retrying; a client resuming these runs will not see them")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, int runs, int count, string runIds);
