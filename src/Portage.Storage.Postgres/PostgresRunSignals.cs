@@ -33,13 +33,7 @@ public sealed partial class PostgresRunSignals : IRunSignals, IAsyncDisposable, 
     }
 
     /// <inheritdoc/>
-    public async Task PublishAsync(RunSignal signal, CancellationToken cancellationToken)
-    {
-        _handlers.Deliver(signal);
-        await using var connection = await _database.OpenAsync(cancellationToken);
-        await SqlCommands.ExecuteAsync(connection, null, "SELECT pg_notify(@channel, @payload)", cancellationToken,
-            ("@channel", Channel), ("@payload", $"{_node}|{Code(signal.Kind)}|{signal.RunId}"));
-    }
+    public Task PublishAsync(RunSignal signal, CancellationToken cancellationToken) => PublishAsync([signal], cancellationToken);
 
     /// <inheritdoc/>
     public async Task PublishAsync(IReadOnlyList<RunSignal> signals, CancellationToken cancellationToken)

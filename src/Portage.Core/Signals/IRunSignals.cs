@@ -34,8 +34,7 @@ public interface IRunSignals
     Task PublishAsync(RunSignal signal, CancellationToken cancellationToken);
 
     /// <summary>Delivers several signals, as <see cref="PublishAsync(RunSignal, CancellationToken)"/> does each; a shared database carries them in one round trip.</summary>
-    Task PublishAsync(IReadOnlyList<RunSignal> signals, CancellationToken cancellationToken) =>
-        Task.WhenAll((signals ?? throw new ArgumentNullException(nameof(signals))).Select(signal => PublishAsync(signal, cancellationToken)));
+    Task PublishAsync(IReadOnlyList<RunSignal> signals, CancellationToken cancellationToken);
 
     /// <summary>Calls <paramref name="handler"/> for every signal until the returned subscription is disposed.</summary>
     IDisposable Subscribe(Action<RunSignal> handler);

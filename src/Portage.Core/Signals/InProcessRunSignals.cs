@@ -6,11 +6,7 @@ public sealed class InProcessRunSignals : IRunSignals
     private readonly SignalHandlers _handlers = new();
 
     /// <inheritdoc/>
-    public Task PublishAsync(RunSignal signal, CancellationToken cancellationToken)
-    {
-        _handlers.Deliver(signal);
-        return Task.CompletedTask;
-    }
+    public Task PublishAsync(RunSignal signal, CancellationToken cancellationToken) => PublishAsync([signal], cancellationToken);
 
     /// <inheritdoc/>
     public Task PublishAsync(IReadOnlyList<RunSignal> signals, CancellationToken cancellationToken)
