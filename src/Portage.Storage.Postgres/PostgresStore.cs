@@ -9,4 +9,7 @@ namespace Portage.Storage.Postgres;
 /// only PostgreSQL has: the tsvector search, the SKIP LOCKED claim and batched inserts.
 /// </summary>
 /// <param name="database">The database.</param>
-public sealed partial class PostgresStore(PostgresDatabase database) : SqlStore(database, PostgresDialect.Instance);
+public sealed partial class PostgresStore(PostgresDatabase database) : SqlStore(database, PostgresDialect.Instance)
+{
+    private readonly PostgresDatabase _database = database;
+}

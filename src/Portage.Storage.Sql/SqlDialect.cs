@@ -51,6 +51,9 @@ public abstract class SqlDialect
     /// <summary>A parameter that may be NULL, typed as an instant where the database must know its type.</summary>
     public string Timestamp(string parameter) => Cast(parameter, "timestamptz");
 
+    /// <summary>A parameter that may be NULL, typed as a string list where the database must know its type.</summary>
+    public string TextList(string parameter) => Cast(parameter, "text[]");
+
     /// <summary>A parameter bound to a JSON column.</summary>
     public string Json(string parameter) => Cast(parameter, "json");
 

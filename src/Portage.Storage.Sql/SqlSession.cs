@@ -54,6 +54,13 @@ public sealed class SqlSession(DbConnection connection, ISharedWrite? shared = n
     public Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
         SqlCommands.ExecuteAsync(connection, Transaction, sql, cancellationToken, parameters);
 
+    /// <summary>Runs a built statement; the rows it changed.</summary>
+    public Task<int> ExecuteAsync(SqlStatement statement, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(statement);
+        return ExecuteAsync(statement.Sql, cancellationToken, statement.Parameters);
+    }
+
     /// <summary>Runs a query; each row mapped.</summary>
     public Task<List<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> map, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
         SqlCommands.QueryAsync(connection, Transaction, sql, map, cancellationToken, parameters);

@@ -24,11 +24,16 @@ public abstract partial class SqlStore : IIngestStore
 
     private static readonly JsonSerializerOptions s_turnsJson = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Inserts one chunk; a chunk already indexed (same content, or a repeat inside the job) adds no row.</summary>
-    protected string InsertChunkSql => dialect.InsertOrIgnore(
+    /// <summary>The table and columns of a chunk insert, in the order of <see cref="ChunkValueList"/>.</summary>
+    protected const string ChunkInto =
         "chunks (id, sandbox_id, data_source_id, project_id, end_user_id, canonical_path, breadcrumb, file_path, source_type, " +
-        "content, content_hash, token_estimate, job_id, created_at) " +
-        "VALUES (@id, @sandbox, @source, @project, @user, @path, @breadcrumb, @file, @type, @content, @hash, @tokens, @job, @at)");
+        "content, content_hash, token_estimate, job_id, created_at) ";
+
+    /// <summary>The values of a chunk insert: <see cref="ChunkParameters"/>.</summary>
+    protected const string ChunkValueList = "@id, @sandbox, @source, @project, @user, @path, @breadcrumb, @file, @type, @content, @hash, @tokens, @job, @at";
+
+    /// <summary>Inserts one chunk; a chunk already indexed (same content, or a repeat inside the job) adds no row.</summary>
+    protected string InsertChunkSql => dialect.InsertOrIgnore($"{ChunkInto}VALUES ({ChunkValueList})");
 
     /// <summary>
     /// The claim: one statement that takes the next job of the fair round and returns it (<see cref="JobColumns"/>),
@@ -175,21 +180,47 @@ public abstract partial class SqlStore : IIngestStore
         r.GetString(11), r.GetInt32(12), r.StringOrNull(13), r.StringOrNull(14), dialect.ReadTime(r, 15), dialect.ReadTimeOrNull(r, 16),
         dialect.ReadTimeOrNull(r, 17), r.IsDBNull(18) ? null : JsonSerializer.Deserialize<List<IngestTurn>>(r.GetString(18), s_turnsJson));
 
+    private Task<int> InsertJobAsync(SqlSession db, IngestJobRecord job, CancellationToken cancellationToken) =>
+        db.ExecuteAsync(InsertJobStatement(job), cancellationToken);
+
     // The job's place in the round (fair_seq): after the sandbox's own waiting jobs, and not before the head of the
     // queue, so a sandbox that was idle joins the round at once instead of behind another sandbox's backlog.
-    private Task<int> InsertJobAsync(SqlSession db, IngestJobRecord job, CancellationToken cancellationToken) =>
-        db.ExecuteAsync(
+    private SqlStatement InsertJobStatement(IngestJobRecord job) =>
+        new(
             $"INSERT INTO ingest_jobs ({JobColumns}, available_at, fair_seq) " +
             "VALUES (@id, @sandbox, @source, @project, @user, @text, @type, @file, @occurred, @speaker, @participants, " +
             $"@status, @retries, @error, {dialect.Jsonb("@result")}, @created, @started, @completed, {dialect.Jsonb("@turns")}, @created, {dialect.Greatest}(" +
             "  COALESCE((SELECT MAX(fair_seq) FROM ingest_jobs WHERE sandbox_id = @sandbox AND status = 'queued'), 0) + 1, " +
             "  COALESCE((SELECT MAX(fair_seq) FROM ingest_jobs WHERE sandbox_id = @sandbox AND status = 'processing'), 0) + 1, " +
             "  COALESCE((SELECT MIN(fair_seq) FROM ingest_jobs WHERE status = 'queued'), 0)))",
-            cancellationToken,
-            ("@id", job.Id), ("@sandbox", job.SandboxId), ("@source", job.DataSourceId), ("@project", job.ProjectId), ("@user", job.EndUserId),
-            ("@text", job.Text), ("@type", job.SourceType), ("@file", job.FilePath), ("@occurred", dialect.TimeOrNull(job.OccurredAt)), ("@speaker", job.Speaker),
-            ("@participants", job.Participants is null ? null : dialect.StringList(job.Participants)),
-            ("@status", job.Status), ("@retries", job.RetryCount), ("@error", job.ErrorMessage), ("@result", job.ResultJson),
-            ("@created", dialect.Time(job.CreatedAt)), ("@started", dialect.TimeOrNull(job.StartedAt)), ("@completed", dialect.TimeOrNull(job.CompletedAt)),
-            ("@turns", job.Turns is null ? null : JsonSerializer.Serialize(job.Turns, s_turnsJson)));
+            [("@status", job.Status), ("@error", job.ErrorMessage), ("@result", job.ResultJson), ("@completed", dialect.TimeOrNull(job.CompletedAt)), .. JobValues(job)]);
+
+    /// <summary>
+    /// Inserts a job already done, its chunks stored by the same transaction: <paramref name="indexed"/> (a parameter or an
+    /// expression) of its <paramref name="chunks"/> were new. It never waits, so it takes no place in the round.
+    /// <paramref name="onlyIf"/> is a condition (<c>WHERE …</c>) or empty; <paramref name="more"/> are the parameters
+    /// <paramref name="indexed"/> and <paramref name="onlyIf"/> add.
+    /// </summary>
+    protected SqlStatement InsertCompletedJobStatement(
+        IngestJobRecord job, JobChunks chunks, DateTimeOffset completedAt, string indexed, string onlyIf, params (string Name, object? Value)[] more)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(chunks);
+        ArgumentNullException.ThrowIfNull(more);
+        return new(
+            $"INSERT INTO ingest_jobs ({JobColumns}, available_at, fair_seq) " +
+            $"SELECT @id, @sandbox, @source, @project, @user, @text, @type, @file, {dialect.Timestamp("@occurred")}, @speaker, {dialect.TextList("@participants")}, " +
+            $"'completed', @retries, NULL, {dialect.JsonSet("@result", ("indexed", indexed), ("duplicates", $"@total - {indexed}"))}, @created, {dialect.Timestamp("@started")}, @at, " +
+            $"{dialect.Jsonb("@turns")}, @created, 0{onlyIf}",
+            [("@result", chunks.ResultJson), ("@total", chunks.Chunks.Count), ("@at", dialect.Time(completedAt)), .. JobValues(job), .. more]);
+    }
+
+    private (string Name, object? Value)[] JobValues(IngestJobRecord job) =>
+    [
+        ("@id", job.Id), ("@sandbox", job.SandboxId), ("@source", job.DataSourceId), ("@project", job.ProjectId), ("@user", job.EndUserId),
+        ("@text", job.Text), ("@type", job.SourceType), ("@file", job.FilePath), ("@occurred", dialect.TimeOrNull(job.OccurredAt)), ("@speaker", job.Speaker),
+        ("@participants", job.Participants is null ? null : dialect.StringList(job.Participants)), ("@retries", job.RetryCount),
+        ("@created", dialect.Time(job.CreatedAt)), ("@started", dialect.TimeOrNull(job.StartedAt)),
+        ("@turns", job.Turns is null ? null : JsonSerializer.Serialize(job.Turns, s_turnsJson)),
+    ];
 }

@@ -27,8 +27,16 @@ public abstract partial class SqlStore : IResponseStore
 
     // Written in the run's start transaction: a response exists exactly when its run does.
     private static Task<int> InsertResponseAsync(SqlSession db, RunRecord run, ResponseDetails details, CancellationToken cancellationToken) =>
-        db.ExecuteAsync(
+        db.ExecuteAsync(InsertResponseStatement(run, details), cancellationToken);
+
+    /// <summary>Inserts what a run started through the Responses API keeps.</summary>
+    protected static SqlStatement InsertResponseStatement(RunRecord run, ResponseDetails details)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(details);
+        return new(
             "INSERT INTO responses (run_id, sandbox_id, instructions, previous_response_id, metadata) VALUES (@run, @sandbox, @instructions, @previous, @metadata)",
-            cancellationToken, ("@run", run.Id), ("@sandbox", run.SandboxId), ("@instructions", details.Instructions), ("@previous", details.PreviousResponseId),
+            ("@run", run.Id), ("@sandbox", run.SandboxId), ("@instructions", details.Instructions), ("@previous", details.PreviousResponseId),
             ("@metadata", details.MetadataJson));
+    }
 }

@@ -14,38 +14,21 @@ public abstract partial class SqlStore : IRunStore
     private const string LeaseGone = "(w.lease_run_id IS NULL OR w.lease_run_id <> r.id OR w.lease_expires_at <= @now)";
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<long>> StartRunAsync(RunStart start, CancellationToken cancellationToken)
+    public virtual async Task<IReadOnlyList<long>> StartRunAsync(RunStart start, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(start);
         var run = start.Run;
         await using var db = await WriteTransactionAsync(cancellationToken);
-        if (start.NewWindow is { } window)
+        foreach (var statement in StartStatements(start))
         {
-            await InsertWindowAsync(db, window, run.Id, start.LeaseExpiresAt, cancellationToken);
-        }
-
-        try
-        {
-            await db.ExecuteAsync(
-                $"INSERT INTO runs ({RunColumns}) VALUES (@id, @sandbox, @user, @window, @session, @provider, @model, @status, @started, NULL, NULL, NULL, NULL, @key, @hash)",
-                cancellationToken,
-                ("@id", run.Id), ("@sandbox", run.SandboxId), ("@user", run.EndUserId), ("@window", run.WindowId), ("@session", run.SessionId),
-                ("@provider", run.Provider), ("@model", run.Model), ("@status", run.Status), ("@started", dialect.Time(run.StartedAt)), ("@key", run.IdempotencyKey),
-                ("@hash", run.RequestFingerprint));
-        }
-        catch (DbException ex) when (dialect.IsUniqueViolation(ex, "ux_runs_idempotency") && run.IdempotencyKey is not null)
-        {
-            throw new DuplicateIdempotencyKeyException(run.IdempotencyKey, ex);
-        }
-
-        if (start.NewSession is { } session)
-        {
-            await InsertSessionAsync(db, session, cancellationToken);
-        }
-
-        if (start.Response is { } response)
-        {
-            await InsertResponseAsync(db, run, response, cancellationToken);
+            try
+            {
+                await db.ExecuteAsync(statement, cancellationToken);
+            }
+            catch (DbException ex) when (IsDuplicateKey(ex, run))
+            {
+                throw new DuplicateIdempotencyKeyException(run.IdempotencyKey!, ex);
+            }
         }
 
         var seqs = new List<long>(start.UserTurns.Count);
@@ -58,46 +41,90 @@ public abstract partial class SqlStore : IRunStore
         return seqs;
     }
 
+    /// <summary>A run's start but its user turns, in the order they are written: its new window, the run, its new session, its response.</summary>
+    protected IEnumerable<SqlStatement> StartStatements(RunStart start)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        var run = start.Run;
+        if (start.NewWindow is { } window)
+        {
+            yield return InsertWindowStatement(window, run.Id, start.LeaseExpiresAt);
+        }
+
+        yield return new(
+            $"INSERT INTO runs ({RunColumns}) VALUES (@id, @sandbox, @user, @window, @session, @provider, @model, @status, @started, NULL, NULL, NULL, NULL, @key, @hash)",
+            ("@id", run.Id), ("@sandbox", run.SandboxId), ("@user", run.EndUserId), ("@window", run.WindowId), ("@session", run.SessionId),
+            ("@provider", run.Provider), ("@model", run.Model), ("@status", run.Status), ("@started", dialect.Time(run.StartedAt)), ("@key", run.IdempotencyKey),
+            ("@hash", run.RequestFingerprint));
+        if (start.NewSession is { } session)
+        {
+            yield return InsertSessionStatement(session);
+        }
+
+        if (start.Response is { } response)
+        {
+            yield return InsertResponseStatement(run, response);
+        }
+    }
+
+    /// <summary>Whether a run's start failed because its idempotency key is taken.</summary>
+    protected bool IsDuplicateKey(DbException exception, RunRecord run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return run.IdempotencyKey is not null && dialect.IsUniqueViolation(exception, "ux_runs_idempotency");
+    }
+
     /// <inheritdoc/>
-    public async Task<long> EndRunAsync(RunEnd end, CancellationToken cancellationToken)
+    public virtual async Task<long> EndRunAsync(RunEnd end, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(end);
         await using var db = await WriteTransactionAsync(cancellationToken);
         // Window row, then run row, as the orphan sweep locks them: whichever of the two comes second sees the other's outcome.
         // NO KEY UPDATE, not UPDATE: the run's id does not change, and the event log's inserts (which check their run's
         // key) would otherwise wait for this transaction and it for them.
-        await LockRowsAsync(db, "SELECT 1 FROM data_sources WHERE id = @id FOR NO KEY UPDATE", cancellationToken, ("@id", end.Scope.WindowId));
-        var status = await db.QueryAsync($"SELECT status FROM runs WHERE id = @id AND sandbox_id = @sandbox{dialect.Lock("FOR NO KEY UPDATE")}",
-            r => r.GetString(0), cancellationToken, ("@id", end.Scope.RunId), ("@sandbox", end.Scope.SandboxId));
+        await LockRowsAsync(db, LockWindow, cancellationToken, ("@window", end.Scope.WindowId));
+        var status = await db.QueryAsync(RunStatusLocked, r => r.GetString(0), cancellationToken, ("@id", end.Scope.RunId), ("@sandbox", end.Scope.SandboxId));
         if (status.Count == 1 && status[0] != RunStatus.Running)
         {
             throw new RunAlreadyEndedException(end.Scope.RunId, status[0]);
         }
 
         var seq = await AppendTurnAsync(db, end.Scope.WindowId, end.AssistantTurn, cancellationToken);
-        await db.ExecuteAsync(
-            $"UPDATE sessions SET transcript = {dialect.Json("@transcript")}, model = @model, last_window_seq = @seq, " +
-            "provider_session_id = COALESCE(@native, provider_session_id), last_active_at = @at WHERE id = @id AND sandbox_id = @sandbox",
-            cancellationToken,
-            ("@transcript", end.TranscriptJson), ("@model", end.SessionModel), ("@seq", seq), ("@native", end.ProviderSessionId), ("@at", dialect.Time(end.FinishedAt)),
-            ("@id", end.Scope.SessionId), ("@sandbox", end.Scope.SandboxId));
-        await db.ExecuteAsync(
-            $"UPDATE runs SET status = @status, finished_at = @at, stop_reason = @stop, usage = {dialect.Jsonb("@usage")}, error = @error WHERE id = @id AND sandbox_id = @sandbox",
-            cancellationToken,
-            ("@status", end.Status), ("@at", dialect.Time(end.FinishedAt)), ("@stop", end.StopReason), ("@usage", end.UsageJson), ("@error", end.Error),
-            ("@id", end.Scope.RunId), ("@sandbox", end.Scope.SandboxId));
+        await db.ExecuteAsync(EndSessionStatement(end, "@seq", "", ("@seq", seq)), cancellationToken);
+        await db.ExecuteAsync(EndRunStatement(end), cancellationToken);
         await ReleaseLeaseAsync(db, end.Scope.WindowId, end.Scope.RunId, cancellationToken);
         if (end.Memory is { } memory)
         {
-            await InsertJobAsync(db, memory, cancellationToken);
             if (end.MemoryChunks is { } indexed)
             {
-                await CompleteInAsync(db, memory.Id, indexed.Chunks, indexed.ResultJson, end.FinishedAt, cancellationToken);
+                var added = indexed.Chunks.Count == 0 ? 0 : await InsertChunksAsync(db, indexed.Chunks, cancellationToken);
+                await db.ExecuteAsync(InsertCompletedJobStatement(memory, indexed, end.FinishedAt, "@indexed", "", ("@indexed", added)), cancellationToken);
+            }
+            else
+            {
+                await InsertJobAsync(db, memory, cancellationToken);
             }
         }
 
         await db.CommitAsync(cancellationToken);
         return seq;
+    }
+
+    /// <summary>Locks a run's window row (<c>@window</c>) to the end of the transaction.</summary>
+    protected const string LockWindow = "SELECT 1 FROM data_sources WHERE id = @window FOR NO KEY UPDATE";
+
+    /// <summary>A run's status (<c>@id</c>, <c>@sandbox</c>), its row locked to the end of the transaction where rows are locked.</summary>
+    protected string RunStatusLocked => $"SELECT status FROM runs WHERE id = @id AND sandbox_id = @sandbox{dialect.Lock("FOR NO KEY UPDATE")}";
+
+    /// <summary>A run's outcome; a run that is no longer running is left as it is.</summary>
+    protected SqlStatement EndRunStatement(RunEnd end)
+    {
+        ArgumentNullException.ThrowIfNull(end);
+        return new(
+            $"UPDATE runs SET status = @status, finished_at = @at, stop_reason = @stop, usage = {dialect.Jsonb("@usage")}, error = @error " +
+            "WHERE id = @id AND sandbox_id = @sandbox AND status = 'running'",
+            ("@status", end.Status), ("@at", dialect.Time(end.FinishedAt)), ("@stop", end.StopReason), ("@usage", end.UsageJson), ("@error", end.Error),
+            ("@id", end.Scope.RunId), ("@sandbox", end.Scope.SandboxId));
     }
 
     /// <inheritdoc/>
@@ -142,7 +169,7 @@ public abstract partial class SqlStore : IRunStore
         {
             // Window row, then run row: the order EndRunAsync locks them in, so a run ending meanwhile (another process on
             // this database) is waited for, never deadlocked with, and then no longer counts as running.
-            await LockRowsAsync(db, "SELECT 1 FROM data_sources WHERE id = @id FOR NO KEY UPDATE", cancellationToken, ("@id", run.WindowId));
+            await LockRowsAsync(db, LockWindow, cancellationToken, ("@window", run.WindowId));
             // Checked again under the locks: the run may have ended, or (replicas) renewed its lease, meanwhile.
             var still = await db.QueryAsync(
                 allRunning

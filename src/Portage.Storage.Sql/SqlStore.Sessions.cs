@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Portage.Core.Runs;
 using Portage.Core.Sessions;
 
 namespace Portage.Storage.Sql;
@@ -28,12 +29,35 @@ public abstract partial class SqlStore : ISessionStore
             ReadSession, cancellationToken, ("@window", windowId), ("@sandbox", sandboxId));
 
     private Task<int> InsertSessionAsync(SqlSession db, SessionRecord s, CancellationToken cancellationToken) =>
-        db.ExecuteAsync(
+        db.ExecuteAsync(InsertSessionStatement(s), cancellationToken);
+
+    /// <summary>Inserts a session.</summary>
+    protected SqlStatement InsertSessionStatement(SessionRecord s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return new(
             $"INSERT INTO sessions ({SessionColumns}) VALUES (@id, @sandbox, @user, @window, @provider, @model, @native, {dialect.Json("@transcript")}, @seq, @created, @active)",
-            cancellationToken,
             ("@id", s.Id), ("@sandbox", s.SandboxId), ("@user", s.EndUserId), ("@window", s.WindowId), ("@provider", s.Provider), ("@model", s.Model),
             ("@native", s.ProviderSessionId), ("@transcript", s.TranscriptJson), ("@seq", s.LastWindowSeq), ("@created", dialect.Time(s.CreatedAt)),
             ("@active", dialect.Time(s.LastActiveAt)));
+    }
+
+    /// <summary>
+    /// A run's end as its session keeps it: the transcript, the model, the native session id and the window turn it has
+    /// seen (<paramref name="seq"/>: a parameter or an expression; <paramref name="more"/> the parameters it adds).
+    /// </summary>
+    protected SqlStatement EndSessionStatement(RunEnd end, string seq, string onlyIf, params (string Name, object? Value)[] more)
+    {
+        ArgumentNullException.ThrowIfNull(end);
+        ArgumentNullException.ThrowIfNull(more);
+        return new(
+            $"UPDATE sessions SET transcript = {dialect.Json("@transcript")}, model = @model, last_window_seq = {seq}, " +
+            $"provider_session_id = COALESCE(@native, provider_session_id), last_active_at = @at WHERE id = @id AND sandbox_id = @sandbox{onlyIf}",
+            [
+                ("@transcript", end.TranscriptJson), ("@model", end.SessionModel), ("@native", end.ProviderSessionId), ("@at", dialect.Time(end.FinishedAt)),
+                ("@id", end.Scope.SessionId), ("@sandbox", end.Scope.SandboxId), .. more,
+            ]);
+    }
 
     private SessionRecord ReadSession(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.StringOrNull(6),

@@ -6,7 +6,8 @@ namespace Portage.Storage.Sql;
 public abstract partial class SqlStore : IWindowStore
 {
     private const string WindowColumns = "id, sandbox_id, end_user_id, name, status, archived_reason, created_at, last_active_at, turn_count";
-    private const string TurnColumns = "window_id, seq, role, speaker, provider, model, run_id, status, created_at, token_estimate, parts";
+    /// <summary>The columns of a turn row, in the order of <see cref="InsertTurnStatement"/>.</summary>
+    protected const string TurnColumns = "window_id, seq, role, speaker, provider, model, run_id, status, created_at, token_estimate, parts";
     private const string TurnsOfWindow =
         "SELECT t.window_id, t.seq, t.role, t.speaker, t.provider, t.model, t.run_id, t.status, t.created_at, t.token_estimate, t.parts " +
         "FROM turns t JOIN data_sources w ON w.id = t.window_id WHERE t.window_id = @window AND w.sandbox_id = @sandbox";
@@ -143,13 +144,19 @@ public abstract partial class SqlStore : IWindowStore
 
     // A window starts with a lease when a run creates it: no other run can find it before the run's start commits anyway.
     private Task<int> InsertWindowAsync(SqlSession db, WindowRecord window, string? leaseRunId, DateTimeOffset? leaseExpiresAt, CancellationToken cancellationToken) =>
-        db.ExecuteAsync(
+        db.ExecuteAsync(InsertWindowStatement(window, leaseRunId, leaseExpiresAt), cancellationToken);
+
+    /// <summary>Inserts a window, leased to <paramref name="leaseRunId"/> until <paramref name="leaseExpiresAt"/> when given.</summary>
+    protected SqlStatement InsertWindowStatement(WindowRecord window, string? leaseRunId, DateTimeOffset? leaseExpiresAt)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        return new(
             "INSERT INTO data_sources (id, sandbox_id, kind, provider, ingestion_mode, adapter_config, end_user_id, name, status, archived_reason, created_at, last_active_at, turn_count, lease_run_id, lease_expires_at) " +
             "VALUES (@id, @sandbox, 'ephemeral', 'custom', 'manual', '{}', @user, @name, @status, @reason, @created, @active, 0, @lease, @expires)",
-            cancellationToken,
             ("@id", window.Id), ("@sandbox", window.SandboxId), ("@user", window.EndUserId), ("@name", window.Name), ("@status", window.Status),
             ("@reason", window.ArchivedReason), ("@created", dialect.Time(window.CreatedAt)), ("@active", dialect.Time(window.LastActiveAt)),
             ("@lease", leaseRunId), ("@expires", dialect.TimeOrNull(leaseExpiresAt)));
+    }
 
     // Appends inside the caller's transaction. The sequence number comes from the window row, counted up by the same
     // statement that locks it (SQLite: the transaction holds the write lock): concurrent appenders (any process) queue
@@ -160,12 +167,25 @@ public abstract partial class SqlStore : IWindowStore
             "UPDATE data_sources SET turn_count = turn_count + 1, last_active_at = @at WHERE id = @id RETURNING turn_count",
             r => (long)r.GetInt32(0), cancellationToken, ("@at", dialect.Time(turn.CreatedAt)), ("@id", windowId));
         var seq = counts.Single();
-        await db.ExecuteAsync(
-            $"INSERT INTO turns ({TurnColumns}) VALUES (@window, @seq, @role, @speaker, @provider, @model, @run, @status, @at, @tokens, {dialect.Json("@parts")})",
-            cancellationToken,
-            ("@window", windowId), ("@seq", seq), ("@role", turn.Role), ("@speaker", turn.Speaker), ("@provider", turn.Provider), ("@model", turn.Model),
-            ("@run", turn.RunId), ("@status", turn.Status), ("@at", dialect.Time(turn.CreatedAt)), ("@tokens", turn.TokenEstimate), ("@parts", TurnParts.ToJson(turn.Parts)));
+        await db.ExecuteAsync(InsertTurnStatement(windowId, turn, "@seq", "", ("@seq", seq)), cancellationToken);
         return seq;
+    }
+
+    /// <summary>
+    /// Inserts a turn numbered <paramref name="seq"/> (a parameter, or a column of what <paramref name="tail"/> selects
+    /// from); <paramref name="more"/> are the parameters <paramref name="seq"/> and <paramref name="tail"/> add.
+    /// </summary>
+    protected SqlStatement InsertTurnStatement(string windowId, NewTurn turn, string seq, string tail, params (string Name, object? Value)[] more)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        ArgumentNullException.ThrowIfNull(more);
+        return new(
+            $"INSERT INTO turns ({TurnColumns}) SELECT @window, {seq}, @role, @speaker, @provider, @model, @run, @status, @at, @tokens, {dialect.Json("@parts")}{tail}",
+            [
+                ("@window", windowId), ("@role", turn.Role), ("@speaker", turn.Speaker), ("@provider", turn.Provider), ("@model", turn.Model),
+                ("@run", turn.RunId), ("@status", turn.Status), ("@at", dialect.Time(turn.CreatedAt)), ("@tokens", turn.TokenEstimate),
+                ("@parts", TurnParts.ToJson(turn.Parts)), .. more,
+            ]);
     }
 
     private WindowRecord ReadWindow(DbDataReader r) => new(

@@ -1,4 +1,6 @@
+using Portage.Core.Ingest;
 using Portage.Core.Recording;
+using Portage.Core.Runs;
 using Portage.Core.Windows;
 
 namespace Portage.Storage.Tests;
@@ -305,4 +307,67 @@ public abstract partial class StoreConformanceTests
         Assert.Equal([2L, 3L, 4L, 5L, 6L, 7L], seqs);
         Assert.Equal(7, (await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, 100, None)).Count);
     }
+
+    [Fact]
+    public async Task Ending_a_run_stores_its_memory_job_completed_with_the_chunks_that_were_new()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        var run = Run("run_1", window, session, T0);
+        await StartAsync(run, session, newSession: true, "hello");
+        await IndexAsync("job_0", Chunk("chunk:old", "said before", dataSourceId: "ds_1", endUserId: UserA));
+        var done = T0.AddSeconds(5);
+
+        await Runs.EndRunAsync(End(run, done) with { Memory = MemoryJob("job_1"), MemoryChunks = MemoryChunks("said before", "said now") }, None);
+
+        var job = await Ingest.GetJobAsync(SandboxA, "job_1", None);
+        Assert.Equal((IngestStatus.Completed, done), (job!.Status, job.CompletedAt!.Value));
+        AssertJsonEqual("""{"chunks":2,"indexed":1,"duplicates":1}""", job.ResultJson);
+        Assert.Equal(["mem:2"], (await Content.GetChunksAsync(SandboxA, ["mem:1", "mem:2"], UserA, None)).Select(c => c.Id));
+        Assert.Null(await Ingest.ClaimNextAsync(done.AddHours(1), done.AddHours(2), 1, None));
+    }
+
+    [Fact]
+    public async Task Ending_a_run_whose_memory_could_not_be_chunked_leaves_its_job_queued_for_a_worker()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        var run = Run("run_1", window, session, T0);
+        await StartAsync(run, session, newSession: true, "hello");
+
+        Assert.Equal(2, await Runs.EndRunAsync(End(run, T0.AddSeconds(5)) with { Memory = MemoryJob("job_1") }, None));
+
+        Assert.Equal(IngestStatus.Queued, (await Ingest.GetJobAsync(SandboxA, "job_1", None))!.Status);
+        Assert.Equal("job_1", (await Ingest.ClaimNextAsync(T0.AddMinutes(1), T0.AddMinutes(2), 1, None))?.Id);
+    }
+
+    [Fact]
+    public async Task Ending_a_run_that_a_sweep_already_interrupted_stores_no_memory_and_leaves_its_session_alone()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        var run = Run("run_1", window, session, T0);
+        Assert.True(await Windows.TryAcquireLeaseAsync("ds_1", "run_1", T0, T0.AddSeconds(2), None));
+        await StartAsync(run, session, newSession: true, "hello");
+        Assert.Equal(1, await Runs.InterruptOrphanedRunsAsync(T0.AddSeconds(3), allRunning: false, None));
+        var end = End(run, T0.AddSeconds(4), transcriptJson: """[{"role":"user"}]""") with { Memory = MemoryJob("job_1"), MemoryChunks = MemoryChunks("said now") };
+
+        await Assert.ThrowsAsync<RunAlreadyEndedException>(() => Runs.EndRunAsync(end, None));
+
+        Assert.Null(await Ingest.GetJobAsync(SandboxA, "job_1", None));
+        Assert.Empty(await Content.GetChunksAsync(SandboxA, ["mem:1"], UserA, None));
+        Assert.Equal(session, await Sessions.GetSessionAsync(SandboxA, "sess_1", UserA, None));
+        Assert.Equal(2, (await Windows.GetWindowAsync(SandboxA, "ds_1", UserA, None))!.TurnCount);
+    }
+
+    private static IngestJobRecord MemoryJob(string id) =>
+        Job(id) with { DataSourceId = "ds_1", EndUserId = UserA, SourceType = "conversation", Speaker = "User" };
+
+    // The chunks of job_1 in ds_1 for UserA, named mem:1, mem:2, ...
+    private static JobChunks MemoryChunks(params string[] texts) =>
+        new([.. texts.Select((text, i) => Chunk($"mem:{i + 1}", text, dataSourceId: "ds_1", endUserId: UserA) with { JobId = "job_1" })],
+            $$"""{"chunks":{{texts.Length}}}""");
 }
