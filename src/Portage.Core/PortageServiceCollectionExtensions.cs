@@ -48,6 +48,7 @@ public static class PortageServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CompactionOptions>, CompactionOptionsValidator>());
         services.TryAddSingleton<ContentLogging>();
         services.TryAddSingleton<ApiKeyCache>();
+        services.TryAddSingleton<SandboxCache>();
         services.TryAddSingleton<TenancyService>();
         services.TryAddSingleton<SandboxService>();
         services.TryAddSingleton<SpendGate>();

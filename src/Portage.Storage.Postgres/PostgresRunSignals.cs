@@ -165,6 +165,7 @@ public sealed partial class PostgresRunSignals : IRunSignals, IAsyncDisposable, 
         {
             "c" => RunSignalKind.Cancel,
             "k" => RunSignalKind.KeyRevoked,
+            "s" => RunSignalKind.SandboxChanged,
             _ => RunSignalKind.Events,
         };
         _handlers.Deliver(new RunSignal(kind, parts[2]));
@@ -175,6 +176,7 @@ public sealed partial class PostgresRunSignals : IRunSignals, IAsyncDisposable, 
     {
         RunSignalKind.Cancel => 'c',
         RunSignalKind.KeyRevoked => 'k',
+        RunSignalKind.SandboxChanged => 's',
         _ => 'e',
     };
 

@@ -14,7 +14,7 @@ namespace Portage.Core.Limits;
 /// budget and its end user's; after it, settle the real cost and release the rest. <c>gate_mode</c> <c>enforce</c>
 /// refuses a run that would pass a budget (402 <c>budget_exceeded</c>); <c>shadow</c> lets it go and records it.
 /// </summary>
-public sealed partial class SpendGate(ISpendStore store, IIdGenerator ids, TimeProvider time, ILogger<SpendGate> logger)
+public sealed partial class SpendGate(ISpendStore store, SandboxCache cache, IIdGenerator ids, TimeProvider time, ILogger<SpendGate> logger)
 {
     private static readonly Counter<long> s_denials = PortageTelemetry.Meter.CreateCounter<long>(
         "portage.budget.denials", "{run}", "Runs a spending budget refused (gate_mode enforce) or would have refused (shadow).");
@@ -129,10 +129,18 @@ public sealed partial class SpendGate(ISpendStore store, IIdGenerator ids, TimeP
     }
 
     /// <summary>An end user's own limits, or null.</summary>
-    public async Task<EndUserLimits?> EndUserLimitsAsync(string sandboxId, string endUserId, CancellationToken cancellationToken) =>
-        await store.GetEndUserLimitsAsync(sandboxId, endUserId, cancellationToken) is { } json
-            ? JsonSerializer.Deserialize(json, ProtocolJson.Default.EndUserLimits)
-            : null;
+    public async Task<EndUserLimits?> EndUserLimitsAsync(string sandboxId, string endUserId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (!cache.TryFindLimits(sandboxId, endUserId, now, out var json))
+        {
+            var changes = cache.Changes;
+            json = await store.GetEndUserLimitsAsync(sandboxId, endUserId, cancellationToken);
+            cache.RememberLimits(sandboxId, endUserId, json, now, changes);
+        }
+
+        return json is null ? null : JsonSerializer.Deserialize(json, ProtocolJson.Default.EndUserLimits);
+    }
 
     /// <summary>Sets an end user's own limits (all of them: a null field falls back to the sandbox's).</summary>
     public async Task<EndUserLimits> SetEndUserLimitsAsync(string sandboxId, string endUserId, EndUserLimits limits, CancellationToken cancellationToken)
@@ -140,6 +148,7 @@ public sealed partial class SpendGate(ISpendStore store, IIdGenerator ids, TimeP
         SandboxLimitsPatch.Check(limits);
         var json = limits == new EndUserLimits() ? null : JsonSerializer.Serialize(limits, ProtocolJson.Default.EndUserLimits);
         await store.SetEndUserLimitsAsync(sandboxId, EndUserIds.Validate(endUserId), json, time.GetUtcNow(), cancellationToken);
+        await cache.ChangedAsync(sandboxId);
         return limits;
     }
 

@@ -14,13 +14,22 @@ public enum RunSignalKind
     /// key's id (<see cref="RunSignal.KeyRevoked"/>).
     /// </summary>
     KeyRevoked,
+
+    /// <summary>
+    /// A sandbox, or an end user's own limits in it, changed: every replica reads it from the store again.
+    /// <see cref="RunSignal.RunId"/> holds the sandbox's id (<see cref="RunSignal.SandboxChanged"/>).
+    /// </summary>
+    SandboxChanged,
 }
 
-/// <summary>A signal about one run (or, for <see cref="RunSignalKind.KeyRevoked"/>, about one API key).</summary>
+/// <summary>A signal about one run (or about one API key, or one sandbox: see <see cref="RunSignalKind"/>).</summary>
 public readonly record struct RunSignal(RunSignalKind Kind, string RunId)
 {
     /// <summary>The signal that the key with this id was revoked.</summary>
     public static RunSignal KeyRevoked(string keyId) => new(RunSignalKind.KeyRevoked, keyId);
+
+    /// <summary>The signal that the sandbox with this id, or an end user's limits in it, changed.</summary>
+    public static RunSignal SandboxChanged(string sandboxId) => new(RunSignalKind.SandboxChanged, sandboxId);
 }
 
 /// <summary>

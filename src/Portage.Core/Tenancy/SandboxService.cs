@@ -6,9 +6,10 @@ namespace Portage.Core.Tenancy;
 
 /// <summary>
 /// A sandbox's life after it was made (copass-compat §7.1): change its name, metadata and limits; suspend, archive and
-/// reactivate it; destroy it with everything in it. Runs and ingest check <see cref="EnsureOpenAsync"/>.
+/// reactivate it; destroy it with everything in it. Runs and ingest check <see cref="EnsureOpenAsync"/>. Every change is
+/// told to the <see cref="SandboxCache"/> (this replica's and, by signal, the others').
 /// </summary>
-public sealed class SandboxService(ITenancyStore store)
+public sealed class SandboxService(ITenancyStore store, SandboxCache cache, TimeProvider time)
 {
     /// <summary>Changes the fields <paramref name="request"/> sends; 409 <c>sandbox_exists</c> for a name its owner already uses.</summary>
     public async Task<SandboxRecord> UpdateAsync(SandboxRecord sandbox, UpdateSandboxRequest request, CancellationToken cancellationToken)
@@ -42,6 +43,7 @@ public sealed class SandboxService(ITenancyStore store)
             throw PortageException.Conflict("sandbox_exists", $"A sandbox named '{updated.Name}' already exists for this owner. Pick another name.");
         }
 
+        await cache.ChangedAsync(sandbox.Id);
         return updated;
     }
 
@@ -52,6 +54,7 @@ public sealed class SandboxService(ITenancyStore store)
         if (sandbox.Status != status)
         {
             await store.UpdateSandboxAsync(sandbox with { Status = status }, cancellationToken);
+            await cache.ChangedAsync(sandbox.Id);
         }
 
         return status switch
@@ -83,7 +86,9 @@ public sealed class SandboxService(ITenancyStore store)
             }
         }
 
-        switch (await store.DestroySandboxAsync(caller.AccountId, sandbox.Id, cancellationToken))
+        var destruction = await store.DestroySandboxAsync(caller.AccountId, sandbox.Id, cancellationToken);
+        await cache.ChangedAsync(sandbox.Id);
+        switch (destruction)
         {
             case SandboxDestruction.RunInProgress:
                 throw PortageException.Conflict("run_in_progress",
@@ -99,8 +104,15 @@ public sealed class SandboxService(ITenancyStore store)
     /// </summary>
     public async Task<SandboxRecord> EnsureOpenAsync(string sandboxId, string what, CancellationToken cancellationToken)
     {
-        var sandbox = await store.FindSandboxAsync(sandboxId, cancellationToken)
-            ?? throw PortageException.NotFound("sandbox_not_found", $"No sandbox '{sandboxId}'. List yours with GET /api/v1/storage/sandboxes.");
+        var now = time.GetUtcNow();
+        if (cache.FindSandbox(sandboxId, now) is not { } sandbox)
+        {
+            var changes = cache.Changes;
+            sandbox = await store.FindSandboxAsync(sandboxId, cancellationToken)
+                ?? throw PortageException.NotFound("sandbox_not_found", $"No sandbox '{sandboxId}'. List yours with GET /api/v1/storage/sandboxes.");
+            cache.RememberSandbox(sandbox, now, changes);
+        }
+
         return EnsureOpen(sandbox, what);
     }
 

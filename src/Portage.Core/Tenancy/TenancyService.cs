@@ -7,7 +7,8 @@ using Portage.Protocol.Tenancy;
 namespace Portage.Core.Tenancy;
 
 /// <summary>Authentication, API keys and sandboxes: the tenant side of every request.</summary>
-public sealed partial class TenancyService(ITenancyStore store, ApiKeyCache keys, IIdGenerator ids, TimeProvider time, IRunSignals signals, ILogger<TenancyService> logger)
+public sealed partial class TenancyService(
+    ITenancyStore store, ApiKeyCache keys, SandboxCache sandboxes, IIdGenerator ids, TimeProvider time, IRunSignals signals, ILogger<TenancyService> logger)
 {
     private static readonly TimeSpan s_touchInterval = TimeSpan.FromMinutes(1);
 
@@ -77,10 +78,22 @@ public sealed partial class TenancyService(ITenancyStore store, ApiKeyCache keys
     }
 
     /// <summary>The sandbox if it belongs to the caller's account; otherwise 404, whether it exists or not.</summary>
-    public async Task<SandboxRecord> GetSandboxAsync(Caller caller, string sandboxId, CancellationToken cancellationToken) =>
-        await store.GetSandboxAsync(caller.AccountId, sandboxId, cancellationToken)
-        ?? throw PortageException.NotFound("sandbox_not_found",
-            $"No sandbox '{sandboxId}' for this API key. List yours with GET /api/v1/storage/sandboxes.");
+    public async Task<SandboxRecord> GetSandboxAsync(Caller caller, string sandboxId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var now = time.GetUtcNow();
+        if (sandboxes.FindSandbox(sandboxId, now) is { } known && known.AccountId == caller.AccountId)
+        {
+            return known;
+        }
+
+        var changes = sandboxes.Changes;
+        var sandbox = await store.GetSandboxAsync(caller.AccountId, sandboxId, cancellationToken)
+            ?? throw PortageException.NotFound("sandbox_not_found",
+                $"No sandbox '{sandboxId}' for this API key. List yours with GET /api/v1/storage/sandboxes.");
+        sandboxes.RememberSandbox(sandbox, now, changes);
+        return sandbox;
+    }
 
     /// <summary>
     /// The caller's default sandbox, for calls that name none (the OpenAI-compatible routes, the shorthand ingest): the

@@ -185,6 +185,40 @@ public sealed class ReplicaTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_sandbox_suspended_on_one_replica_refuses_runs_on_the_other_well_before_its_cached_copy_would_expire()
+    {
+        var (a, b) = await StartPairAsync(echoDelayMs: 0);
+        using var onA = a.CreateClient();
+        using var onB = b.CreateClient();
+        // B has read the sandbox (and keeps it for a few seconds): only the change signal (LISTEN/NOTIFY) can tell it.
+        Assert.Equal("agent_finish", (await SseFrames.RunAsync(onB, b.RunPath, Runs.Body("hello"), _timeout.Token)).Terminal().Event);
+
+        using (var suspend = await onA.PostAsync(new Uri($"{a.SandboxPath}/suspend", UriKind.Relative), null, _timeout.Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, suspend.StatusCode);
+        }
+
+        var suspendedAt = DateTimeOffset.UtcNow;
+        HttpStatusCode status;
+        do
+        {
+            using var run = await onB.PostAsJsonAsync(b.RunPath, Runs.Body("still there?"), _timeout.Token);
+            status = run.StatusCode;
+            if (status == HttpStatusCode.Conflict)
+            {
+                Assert.Equal("sandbox_suspended", (await run.Content.ReadFromJsonAsync<JsonElement>(_timeout.Token)).GetProperty("error").GetString());
+                break;
+            }
+
+            await run.Content.ReadAsStringAsync(_timeout.Token);
+            await Task.Delay(50, _timeout.Token);
+        }
+        while (DateTimeOffset.UtcNow - suspendedAt < TimeSpan.FromSeconds(2));
+
+        Assert.Equal(HttpStatusCode.Conflict, status);
+    }
+
     private async Task<(ServerProcess A, ServerProcess B)> StartPairAsync(int echoDelayMs, params string[] extra)
     {
         string[] settings =

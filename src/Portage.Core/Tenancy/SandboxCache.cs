@@ -1,0 +1,154 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Portage.Core.Signals;
+
+namespace Portage.Core.Tenancy;
+
+/// <summary>
+/// The sandboxes and end users' own limits that recent requests read, so a run need not read them from the store again
+/// (two reads every run made). A change made through this process drops the sandbox's entries at once; one made through
+/// another replica when its signal arrives (<see cref="RunSignalKind.SandboxChanged"/>); and every entry is read again
+/// after <see cref="Lifetime"/>, which bounds how long a replica that missed a signal keeps a sandbox's old state.
+/// </summary>
+public sealed partial class SandboxCache : IDisposable
+{
+    /// <summary>How long a sandbox or an end user's limits read from the store are trusted without reading them again.</summary>
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(5);
+
+    // A bound on memory, not a working-set size: past it the cache starts over.
+    private const int MaxEntries = 10_000;
+
+    private readonly ConcurrentDictionary<string, Entry<SandboxRecord>> _sandboxes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string SandboxId, string EndUserId), Entry<string?>> _limits = new();
+    private readonly IRunSignals _signals;
+    private readonly ILogger<SandboxCache> _logger;
+    private readonly Lock _subscribing = new();
+    private IDisposable? _subscription;
+    private long _changes;
+
+    /// <summary>A cache that drops the sandboxes every replica's change signals name.</summary>
+    public SandboxCache(IRunSignals signals, ILogger<SandboxCache> logger)
+    {
+        ArgumentNullException.ThrowIfNull(signals);
+        ArgumentNullException.ThrowIfNull(logger);
+        _signals = signals;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Counts the changes seen so far: read it before reading from the store, and pass it to <c>Remember…</c>, which
+    /// keeps nothing when a change came in between (the row read may predate it).
+    /// </summary>
+    public long Changes => Interlocked.Read(ref _changes);
+
+    /// <summary>The sandbox, read within <see cref="Lifetime"/> of <paramref name="now"/>; null otherwise.</summary>
+    public SandboxRecord? FindSandbox(string sandboxId, DateTimeOffset now) =>
+        _sandboxes.TryGetValue(sandboxId, out var entry) && now - entry.ReadAt < Lifetime ? entry.Value : null;
+
+    /// <summary>Keeps a sandbox read from the store at <paramref name="now"/>, unless a change arrived since <paramref name="changes"/>.</summary>
+    public void RememberSandbox(SandboxRecord sandbox, DateTimeOffset now, long changes)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        Remember(_sandboxes, sandbox.Id, sandbox, now, changes);
+    }
+
+    /// <summary>Whether an end user's own limits (null: none) were read within <see cref="Lifetime"/> of <paramref name="now"/>.</summary>
+    public bool TryFindLimits(string sandboxId, string endUserId, DateTimeOffset now, out string? limitsJson)
+    {
+        if (_limits.TryGetValue((sandboxId, endUserId), out var entry) && now - entry.ReadAt < Lifetime)
+        {
+            limitsJson = entry.Value;
+            return true;
+        }
+
+        limitsJson = null;
+        return false;
+    }
+
+    /// <summary>Keeps an end user's own limits (null: none) read at <paramref name="now"/>, unless a change arrived since <paramref name="changes"/>.</summary>
+    public void RememberLimits(string sandboxId, string endUserId, string? limitsJson, DateTimeOffset now, long changes) =>
+        Remember(_limits, (sandboxId, endUserId), limitsJson, now, changes);
+
+    /// <summary>
+    /// Says that a sandbox, or the limits of one of its end users, changed in the store: its entries are dropped here at
+    /// once, and every replica is told. A lost signal is logged, not thrown: the change is stored, and the other replicas
+    /// read it again within <see cref="Lifetime"/>.
+    /// </summary>
+    public async Task ChangedAsync(string sandboxId)
+    {
+        Drop(sandboxId);
+        try
+        {
+            await _signals.PublishAsync(RunSignal.SandboxChanged(sandboxId), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogSignalFailed(_logger, ex, sandboxId);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        lock (_subscribing)
+        {
+            _subscription?.Dispose();
+        }
+    }
+
+    private void Drop(string sandboxId)
+    {
+        Interlocked.Increment(ref _changes);
+        _sandboxes.TryRemove(sandboxId, out _);
+        foreach (var key in _limits.Keys)
+        {
+            if (key.SandboxId == sandboxId)
+            {
+                _limits.TryRemove(key, out _);
+            }
+        }
+    }
+
+    private void Remember<TKey, TValue>(ConcurrentDictionary<TKey, Entry<TValue>> entries, TKey key, TValue value, DateTimeOffset now, long changes)
+        where TKey : notnull
+    {
+        Subscribe();
+        if (entries.Count >= MaxEntries)
+        {
+            entries.Clear();
+        }
+
+        entries[key] = new Entry<TValue>(value, now);
+        if (Changes != changes)
+        {
+            // A change may have dropped this entry while it was being read: forget it rather than trust a stale row.
+            entries.TryRemove(key, out _);
+        }
+    }
+
+    // On the first entry kept, not at construction: on PostgreSQL subscribing starts listening, which must not happen
+    // before the start-up checks have found the database reachable.
+    private void Subscribe()
+    {
+        if (Volatile.Read(ref _subscription) is not null)
+        {
+            return;
+        }
+
+        lock (_subscribing)
+        {
+            _subscription ??= _signals.Subscribe(signal =>
+            {
+                if (signal.Kind == RunSignalKind.SandboxChanged)
+                {
+                    Drop(signal.RunId);
+                }
+            });
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Telling the other replicas that sandbox {SandboxId} changed failed; they see the change within 5 seconds")]
+    private static partial void LogSignalFailed(ILogger logger, Exception exception, string sandboxId);
+
+    private sealed record Entry<TValue>(TValue Value, DateTimeOffset ReadAt);
+}
