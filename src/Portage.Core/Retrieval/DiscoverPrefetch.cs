@@ -13,8 +13,11 @@ namespace Portage.Core.Retrieval;
 /// </summary>
 public sealed partial class DiscoverPrefetch(RetrievalService retrieval, IContentIndex index, IOptions<RetrievalOptions> options, ContentLogging content, ILogger<DiscoverPrefetch> logger)
 {
-    /// <summary>The block for this query, or null when prefetch is off, the sandbox has no content, or nothing new matched.</summary>
-    public async Task<string?> BlockAsync(RetrievalScope scope, string query, CancellationToken cancellationToken)
+    /// <summary>
+    /// The block for this query, or null when prefetch is off, the sandbox has no content, or nothing new matched.
+    /// <paramref name="sharedContent"/> is whether the sandbox has shared content when the run already knows (null: asked here).
+    /// </summary>
+    public async Task<string?> BlockAsync(RetrievalScope scope, string query, bool? sharedContent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scope);
         if (!options.Value.Prefetch || string.IsNullOrWhiteSpace(query))
@@ -24,7 +27,7 @@ public sealed partial class DiscoverPrefetch(RetrievalService retrieval, IConten
 
         try
         {
-            if (!await index.HasContentAsync(scope.SandboxId, cancellationToken))
+            if (!(sharedContent ?? await index.HasContentAsync(scope.SandboxId, cancellationToken)))
             {
                 return null;
             }

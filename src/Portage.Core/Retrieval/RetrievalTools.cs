@@ -35,13 +35,16 @@ public static class RetrievalTools
     public const string GetOriginDescription =
         "List the source files behind canonical ids (from discover items), with how many indexed pieces came from each. Not window-aware.";
 
+    /// <summary>The name of the discover tool, offered to a run only when its sandbox has shared content.</summary>
+    public const string DiscoverName = "discover";
+
     /// <summary>
     /// The four tools, bound to <paramref name="retrieval"/>. A run's call finds its scope in a <see cref="RunScope"/>;
     /// an MCP call, which has a session instead of a run, in a <see cref="RetrievalToolScope"/>.
     /// </summary>
     public static IReadOnlyList<AIFunction> Create(RetrievalService retrieval) =>
     [
-        new RetrievalTool("discover", DiscoverDescription,
+        new RetrievalTool(DiscoverName, DiscoverDescription,
             """{"type":"object","properties":{"query":{"type":"string","description":"What to look for."}},"required":["query"],"additionalProperties":false}""",
             async (args, call, ct) => Project(await retrieval.DiscoverAsync(call.Scope, args.Text("query"), call.History, ct))),
         new RetrievalTool("interpret", InterpretDescription,

@@ -28,6 +28,12 @@ public sealed record PreparedRun(
     /// <summary>The run's hold on its spending budgets, or null when none applies; settled by the commit.</summary>
     public BudgetHold? Spend { get; init; }
 
+    /// <summary>
+    /// Whether the sandbox had content shared by all its end users when the run's tools were chosen (the retrieval tools
+    /// were offered), so the discover prefetch need not ask again; null when the tools were not chosen here.
+    /// </summary>
+    public bool? SharedContent { get; init; }
+
     /// <summary>The rate limits the run was admitted under (its tokens count against them), or null when none applies.</summary>
     public RateAdmission? Rates { get; init; }
 }

@@ -97,7 +97,7 @@ public sealed class RunExecutor(
         }
 
         var prefetch = run.Session.Continues || request.Provider.ServerSideSessions ? null
-            : await prefetcher.BlockAsync(RetrievalScope.Of(run.Scope), request.UserMessages[^1], cancellationToken);
+            : await prefetcher.BlockAsync(RetrievalScope.Of(run.Scope), request.UserMessages[^1], run.SharedContent, cancellationToken);
         Conversation conversation;
         using (var building = PortageTelemetry.Source.StartActivity("build_messages"))
         {

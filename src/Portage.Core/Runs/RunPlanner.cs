@@ -88,7 +88,13 @@ public sealed class RunPlanner(
             var priorTurns = window.IsNew || request.CallerHistory is not null ? [] : await ReadPriorTurnsAsync(scope, session, history, cancellationToken);
             hold = await ReserveAsync(sandbox, own, scope, request, budget, priorTurns, cancellationToken);
             var record = await StoreStartAsync(scope, request, window, session, cancellationToken);
-            return new PreparedRun(request, scope, record, window.Window, session, priorTurns, lease, trace, offered, budget) { Spend = hold, Rates = admission };
+            return new PreparedRun(request, scope, record, window.Window, session, priorTurns, lease, trace, offered, budget)
+            {
+                Spend = hold,
+                Rates = admission,
+                // The retrieval tools are offered exactly when the sandbox has shared content.
+                SharedContent = request.Provider.ServerSideSessions ? null : offered?.Any(t => t.Name == Retrieval.RetrievalTools.DiscoverName) ?? false,
+            };
         }
         catch
         {

@@ -1,4 +1,6 @@
+using Portage.Core.Retrieval;
 using Portage.Testing;
+using Portage.Testing.Fakes;
 
 namespace Portage.Server.Tests.Retrieval;
 
@@ -38,5 +40,35 @@ public sealed class PrefetchTests
 
         Assert.Equal("Hello", provider.Calls[0].Messages[^1].Text);
         Assert.Null(provider.Calls[0].Options!.Tools);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_new_sessions_run_asks_the_store_once_whether_the_sandbox_has_content(bool ingested)
+    {
+        var provider = new ScriptedChatClient();
+        var asked = 0;
+        using var app = new PortageApp([Providers.Scripted(provider)], services: s => StoreInterceptor.Replace<IContentIndex>(s, call =>
+        {
+            if (call.Method == nameof(IContentIndex.HasContentAsync))
+            {
+                Interlocked.Increment(ref asked);
+            }
+
+            return call.Proceed();
+        }));
+        if (ingested)
+        {
+            await app.IngestAsync(Knowledge.RateLimitNotes());
+        }
+
+        var before = Volatile.Read(ref asked);
+        await app.RunAsync(Runs.Body("How do rate limits work?", provider: "scripted"));
+
+        // The tool offer asks; the prefetch uses its answer.
+        Assert.Equal(1, Volatile.Read(ref asked) - before);
+        Assert.Equal(ingested, provider.Calls[0].Messages[^1].Text.StartsWith("<copass_context>", StringComparison.Ordinal));
+        Assert.Equal(ingested, provider.Calls[0].Options!.Tools is { Count: > 0 });
     }
 }
