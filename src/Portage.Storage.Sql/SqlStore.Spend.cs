@@ -119,6 +119,10 @@ public abstract partial class SqlStore
             r => r.GetString(0), cancellationToken, ("@sandbox", sandboxId), ("@user", endUserId));
 
     /// <inheritdoc/>
+    public Task<bool> HasEndUserLimitsAsync(string sandboxId, CancellationToken cancellationToken) =>
+        ReadFirstAsync("SELECT 1 FROM end_user_limits WHERE sandbox_id = @sandbox LIMIT 1", r => true, cancellationToken, ("@sandbox", sandboxId));
+
+    /// <inheritdoc/>
     public Task SetEndUserLimitsAsync(string sandboxId, string endUserId, string? limitsJson, DateTimeOffset at, CancellationToken cancellationToken) =>
         limitsJson is null
             ? WriteOnceAsync("DELETE FROM end_user_limits WHERE sandbox_id = @sandbox AND end_user_id = @user", cancellationToken,

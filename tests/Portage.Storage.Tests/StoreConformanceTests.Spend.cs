@@ -91,10 +91,14 @@ public abstract partial class StoreConformanceTests
         Assert.Equal(new BudgetDenialRecord("bd_1", SandboxA, UserA, "run_1", T0, "end_user", "enforce", true, 10, 1, 2, 5, "day"), mine);
         Assert.Empty(await Spend.ListDenialsAsync(SandboxB, null, null, 10, None));
 
+        Assert.False(await Spend.HasEndUserLimitsAsync(SandboxA, None));
         await Spend.SetEndUserLimitsAsync(SandboxA, UserA, """{"budget_microcents":5}""", T0, None);
         await Spend.SetEndUserLimitsAsync(SandboxA, UserA, """{"budget_microcents":6}""", T0, None);
         AssertJsonEqual("""{"budget_microcents":6}""", await Spend.GetEndUserLimitsAsync(SandboxA, UserA, None));
+        Assert.True(await Spend.HasEndUserLimitsAsync(SandboxA, None));
+        Assert.False(await Spend.HasEndUserLimitsAsync(SandboxB, None));
         await Spend.SetEndUserLimitsAsync(SandboxA, UserA, null, T0, None);
         Assert.Null(await Spend.GetEndUserLimitsAsync(SandboxA, UserA, None));
+        Assert.False(await Spend.HasEndUserLimitsAsync(SandboxA, None));
     }
 }

@@ -68,6 +68,9 @@ public interface ISpendStore
     /// <summary>An end user's own limits as JSON (<see cref="Protocol.Tenancy.EndUserLimits"/>), or null.</summary>
     Task<string?> GetEndUserLimitsAsync(string sandboxId, string endUserId, CancellationToken cancellationToken);
 
+    /// <summary>Whether any end user of the sandbox has limits of their own (most sandboxes have none, and their runs need not look).</summary>
+    Task<bool> HasEndUserLimitsAsync(string sandboxId, CancellationToken cancellationToken);
+
     /// <summary>Sets (or, with null, removes) an end user's own limits.</summary>
     Task SetEndUserLimitsAsync(string sandboxId, string endUserId, string? limitsJson, DateTimeOffset at, CancellationToken cancellationToken);
 }

@@ -134,6 +134,19 @@ public sealed partial class SpendGate(ISpendStore store, SandboxCache cache, IId
         var now = time.GetUtcNow();
         if (!cache.TryFindLimits(sandboxId, endUserId, now, out var json))
         {
+            // Most sandboxes give no end user limits of their own: known once, their runs need not look for each user.
+            if (!cache.TryFindAnyLimits(sandboxId, now, out var any))
+            {
+                var before = cache.Changes;
+                any = await store.HasEndUserLimitsAsync(sandboxId, cancellationToken);
+                cache.RememberAnyLimits(sandboxId, any, now, before);
+            }
+
+            if (!any)
+            {
+                return null;
+            }
+
             var changes = cache.Changes;
             json = await store.GetEndUserLimitsAsync(sandboxId, endUserId, cancellationToken);
             cache.RememberLimits(sandboxId, endUserId, json, now, changes);

@@ -20,6 +20,7 @@ public sealed partial class SandboxCache : IDisposable
 
     private readonly ConcurrentDictionary<string, Entry<SandboxRecord>> _sandboxes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string SandboxId, string EndUserId), Entry<string?>> _limits = new();
+    private readonly ConcurrentDictionary<string, Entry<bool>> _anyLimits = new(StringComparer.Ordinal);
     private readonly IRunSignals _signals;
     private readonly ILogger<SandboxCache> _logger;
     private readonly Lock _subscribing = new();
@@ -69,6 +70,17 @@ public sealed partial class SandboxCache : IDisposable
     public void RememberLimits(string sandboxId, string endUserId, string? limitsJson, DateTimeOffset now, long changes) =>
         Remember(_limits, (sandboxId, endUserId), limitsJson, now, changes);
 
+    /// <summary>Whether it is known, within <see cref="Lifetime"/> of <paramref name="now"/>, that any end user of the sandbox has limits of their own.</summary>
+    public bool TryFindAnyLimits(string sandboxId, DateTimeOffset now, out bool any)
+    {
+        var found = _anyLimits.TryGetValue(sandboxId, out var entry) && now - entry.ReadAt < Lifetime;
+        any = found && entry!.Value;
+        return found;
+    }
+
+    /// <summary>Keeps whether any end user of the sandbox has own limits, read at <paramref name="now"/>, unless a change arrived since <paramref name="changes"/>.</summary>
+    public void RememberAnyLimits(string sandboxId, bool any, DateTimeOffset now, long changes) => Remember(_anyLimits, sandboxId, any, now, changes);
+
     /// <summary>
     /// Says that a sandbox, or the limits of one of its end users, changed in the store: its entries are dropped here at
     /// once, and every replica is told. A lost signal is logged, not thrown: the change is stored, and the other replicas
@@ -100,6 +112,7 @@ public sealed partial class SandboxCache : IDisposable
     {
         Interlocked.Increment(ref _changes);
         _sandboxes.TryRemove(sandboxId, out _);
+        _anyLimits.TryRemove(sandboxId, out _);
         foreach (var key in _limits.Keys)
         {
             if (key.SandboxId == sandboxId)
