@@ -51,12 +51,18 @@ public abstract partial class StoreConformanceTests
         await StartAsync(run, session, newSession: true, "hello");
         Assert.Equal(1, await Runs.InterruptOrphanedRunsAsync(T0.AddSeconds(3), allRunning: false, None));
 
-        var late = await Assert.ThrowsAsync<RunAlreadyEndedException>(() => Runs.EndRunAsync(End(run, T0.AddSeconds(4)), None));
+        var end = End(run, T0.AddSeconds(4), transcriptJson: """[{"role":"user"}]""") with { Memory = MemoryJob("job_1"), MemoryChunks = MemoryChunks("said now") };
+
+        var late = await Assert.ThrowsAsync<RunAlreadyEndedException>(() => Runs.EndRunAsync(end, None));
 
         Assert.Equal(RunStatus.Interrupted, late.Status);
         Assert.Equal(RunStatus.Interrupted, (await Runs.GetRunAsync(SandboxA, "run_1", None))!.Status);
         var turns = await Windows.ListTurnsAsync(SandboxA, "ds_1", 0, 100, None);
         Assert.Equal([(TurnRole.User, RunStatus.Succeeded), (TurnRole.Assistant, RunStatus.Interrupted)], turns.Select(t => (t.Role, t.Status)));
+        Assert.Equal(2, (await Windows.GetWindowAsync(SandboxA, "ds_1", UserA, None))!.TurnCount);
+        Assert.Equal(session, await Sessions.GetSessionAsync(SandboxA, "sess_1", UserA, None));
+        Assert.Null(await Ingest.GetJobAsync(SandboxA, "job_1", None));
+        Assert.Empty(await Content.GetChunksAsync(SandboxA, ["mem:1"], UserA, None));
     }
 
     [Fact]

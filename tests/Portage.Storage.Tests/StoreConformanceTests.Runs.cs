@@ -1,6 +1,5 @@
 using Portage.Core.Ingest;
 using Portage.Core.Recording;
-using Portage.Core.Runs;
 using Portage.Core.Windows;
 
 namespace Portage.Storage.Tests;
@@ -343,31 +342,12 @@ public abstract partial class StoreConformanceTests
         Assert.Equal("job_1", (await Ingest.ClaimNextAsync(T0.AddMinutes(1), T0.AddMinutes(2), 1, None))?.Id);
     }
 
-    [Fact]
-    public async Task Ending_a_run_that_a_sweep_already_interrupted_stores_no_memory_and_leaves_its_session_alone()
-    {
-        await SeedTenantsAsync();
-        var window = await CreateWindowAsync("ds_1");
-        var session = Session("sess_1", window);
-        var run = Run("run_1", window, session, T0);
-        Assert.True(await Windows.TryAcquireLeaseAsync("ds_1", "run_1", T0, T0.AddSeconds(2), None));
-        await StartAsync(run, session, newSession: true, "hello");
-        Assert.Equal(1, await Runs.InterruptOrphanedRunsAsync(T0.AddSeconds(3), allRunning: false, None));
-        var end = End(run, T0.AddSeconds(4), transcriptJson: """[{"role":"user"}]""") with { Memory = MemoryJob("job_1"), MemoryChunks = MemoryChunks("said now") };
-
-        await Assert.ThrowsAsync<RunAlreadyEndedException>(() => Runs.EndRunAsync(end, None));
-
-        Assert.Null(await Ingest.GetJobAsync(SandboxA, "job_1", None));
-        Assert.Empty(await Content.GetChunksAsync(SandboxA, ["mem:1"], UserA, None));
-        Assert.Equal(session, await Sessions.GetSessionAsync(SandboxA, "sess_1", UserA, None));
-        Assert.Equal(2, (await Windows.GetWindowAsync(SandboxA, "ds_1", UserA, None))!.TurnCount);
-    }
-
-    private static IngestJobRecord MemoryJob(string id) =>
+    /// <summary>A conversation-memory job of ds_1 for UserA.</summary>
+    protected static IngestJobRecord MemoryJob(string id) =>
         Job(id) with { DataSourceId = "ds_1", EndUserId = UserA, SourceType = "conversation", Speaker = "User" };
 
-    // The chunks of job_1 in ds_1 for UserA, named mem:1, mem:2, ...
-    private static JobChunks MemoryChunks(params string[] texts) =>
+    /// <summary>The chunks of job_1 in ds_1 for UserA, named mem:1, mem:2, ….</summary>
+    protected static JobChunks MemoryChunks(params string[] texts) =>
         new([.. texts.Select((text, i) => Chunk($"mem:{i + 1}", text, dataSourceId: "ds_1", endUserId: UserA) with { JobId = "job_1" })],
             $$"""{"chunks":{{texts.Length}}}""");
 }
