@@ -35,7 +35,7 @@ public sealed partial class PostgresStore
 
         try
         {
-            return await ReadSeqsAsync(batch, cancellationToken);
+            return (await ReadResultsAsync(batch, cancellationToken)).Seqs;
         }
         catch (PostgresException ex) when (IsDuplicateKey(ex, run))
         {
@@ -81,7 +81,7 @@ public sealed partial class PostgresStore
         }
 
         Add(batch, EndRunStatement(end));
-        var (status, seqs) = await ReadEndAsync(batch, cancellationToken);
+        var (status, seqs) = await ReadResultsAsync(batch, cancellationToken);
         if (status is { } ended && ended != RunStatus.Running)
         {
             throw new RunAlreadyEndedException(scope.RunId, ended);
@@ -130,12 +130,9 @@ public sealed partial class PostgresStore
         batch.BatchCommands.Add(command);
     }
 
-    private static async Task<List<long>> ReadSeqsAsync(NpgsqlBatch batch, CancellationToken cancellationToken) =>
-        (await ReadEndAsync(batch, cancellationToken)).Seqs;
-
     // Reads every result of the batch, so an error in any statement surfaces here: the status of the run row and the
     // numbers of the turns appended, in order.
-    private static async Task<(string? Status, List<long> Seqs)> ReadEndAsync(NpgsqlBatch batch, CancellationToken cancellationToken)
+    private static async Task<(string? Status, List<long> Seqs)> ReadResultsAsync(NpgsqlBatch batch, CancellationToken cancellationToken)
     {
         string? status = null;
         var seqs = new List<long>();
