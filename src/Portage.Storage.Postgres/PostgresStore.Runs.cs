@@ -23,14 +23,32 @@ public sealed partial class PostgresStore
         var run = start.Run;
         await using var connection = await _database.OpenAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
-        foreach (var statement in StartStatements(start))
+        if (start.NewWindow is { } window)
         {
-            Add(batch, statement);
-        }
+            // A new window is inserted with its user turns counted, and they are numbered from 1: no update of its row.
+            var turns = start.UserTurns;
+            var counted = turns.Count == 0 ? window : window with { LastActiveAt = turns[^1].CreatedAt };
+            foreach (var statement in StartStatements(start with { NewWindow = counted }, turns.Count))
+            {
+                Add(batch, statement);
+            }
 
-        foreach (var turn in start.UserTurns)
+            for (var i = 0; i < turns.Count; i++)
+            {
+                Add(batch, InsertTurnStatement(run.WindowId, turns[i], "@seq", " RETURNING seq", ("@seq", (long)(i + 1))));
+            }
+        }
+        else
         {
-            Add(batch, AppendTurnStatement(run.WindowId, turn, "", ""));
+            foreach (var statement in StartStatements(start))
+            {
+                Add(batch, statement);
+            }
+
+            foreach (var turn in start.UserTurns)
+            {
+                Add(batch, AppendTurnStatement(run.WindowId, turn, "", ""));
+            }
         }
 
         try
@@ -69,10 +87,9 @@ public sealed partial class PostgresStore
             ("@window", scope.WindowId), ending));
         if (end is { Memory: { } memory, MemoryChunks: { } indexed })
         {
-            var chunk = $"INSERT INTO {ChunkInto}SELECT {ChunkValueList} WHERE {StillRunning} ON CONFLICT DO NOTHING";
-            foreach (var values in indexed.Chunks.Select(ChunkValues))
+            if (indexed.Chunks.Count > 0)
             {
-                Add(batch, new SqlStatement(chunk, [.. ChunkParameters.Select((name, i) => (name, values[i])), ending]));
+                Add(batch, InsertChunksStatement(indexed.Chunks, ending));
             }
 
             // The job's chunks are those of this batch that were new: its id is new too.
@@ -88,6 +105,23 @@ public sealed partial class PostgresStore
         }
 
         return seqs.Single();
+    }
+
+    // The memory's chunks as one statement, a row each (parameters @id_0, @sandbox_0, …); a chunk already indexed, or
+    // repeated within these, adds nothing.
+    private SqlStatement InsertChunksStatement(IReadOnlyList<Core.Retrieval.ChunkRecord> chunks, (string Name, object? Value) ending)
+    {
+        var rows = new List<string>(chunks.Count);
+        var parameters = new List<(string Name, object? Value)>(chunks.Count * ChunkParameters.Count + 1) { ending };
+        for (var row = 0; row < chunks.Count; row++)
+        {
+            var values = ChunkValues(chunks[row]);
+            rows.Add("(" + string.Join(", ", ChunkParameters.Select(name => $"{name}_{row}")) + ")");
+            parameters.AddRange(ChunkParameters.Select((name, i) => ($"{name}_{row}", values[i])));
+        }
+
+        return new SqlStatement($"INSERT INTO {ChunkInto}SELECT * FROM (VALUES {string.Join(", ", rows)}) AS chunk WHERE {StillRunning} ON CONFLICT DO NOTHING",
+            [.. parameters]);
     }
 
     // Appends a turn: the window row's count goes up and names the turn (concurrent appenders, any process, queue on the

@@ -41,14 +41,17 @@ public abstract partial class SqlStore : IRunStore
         return seqs;
     }
 
-    /// <summary>A run's start but its user turns, in the order they are written: its new window, the run, its new session, its response.</summary>
-    protected IEnumerable<SqlStatement> StartStatements(RunStart start)
+    /// <summary>
+    /// A run's start but its user turns, in the order they are written: its new window (with <paramref name="windowTurns"/>
+    /// turns counted already), the run, its new session, its response.
+    /// </summary>
+    protected IEnumerable<SqlStatement> StartStatements(RunStart start, int windowTurns = 0)
     {
         ArgumentNullException.ThrowIfNull(start);
         var run = start.Run;
         if (start.NewWindow is { } window)
         {
-            yield return InsertWindowStatement(window, run.Id, start.LeaseExpiresAt);
+            yield return InsertWindowStatement(window, run.Id, start.LeaseExpiresAt, windowTurns);
         }
 
         yield return new(

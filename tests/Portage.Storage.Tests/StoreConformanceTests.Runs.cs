@@ -1,5 +1,6 @@
 using Portage.Core.Ingest;
 using Portage.Core.Recording;
+using Portage.Core.Runs;
 using Portage.Core.Windows;
 
 namespace Portage.Storage.Tests;
@@ -26,6 +27,25 @@ public abstract partial class StoreConformanceTests
             Assert.Equal("run_1", t.RunId);
             Assert.Equal(T0.AddMinutes(1), t.CreatedAt);
         });
+    }
+
+    [Fact]
+    public async Task Starting_a_run_in_a_new_window_writes_the_window_leased_to_the_run_with_its_user_turns_counted()
+    {
+        await SeedTenantsAsync();
+        var window = Window("ds_new");
+        var session = Session("sess_1", window);
+        var run = Run("run_1", window, session, T0.AddMinutes(1));
+        var turns = new[] { UserTurn("run_1", "first", T0.AddMinutes(1)), UserTurn("run_1", "second", T0.AddMinutes(2)) };
+
+        var seqs = await Runs.StartRunAsync(new RunStart(run, session, turns) { NewWindow = window, LeaseExpiresAt = T0.AddMinutes(10) }, None);
+
+        Assert.Equal([1L, 2L], seqs);
+        var stored = await Windows.GetWindowAsync(SandboxA, "ds_new", UserA, None);
+        Assert.Equal((2, T0.AddMinutes(2)), (stored!.TurnCount, stored.LastActiveAt));
+        Assert.Equal(["first", "second"], (await Windows.ListTurnsAsync(SandboxA, "ds_new", 0, 100, None)).Select(t => t.Text));
+        Assert.False(await Windows.TryAcquireLeaseAsync("ds_new", "run_2", T0.AddMinutes(3), T0.AddMinutes(20), None));
+        Assert.Equal(3, await Windows.AppendTurnAsync(SandboxA, "ds_new", UserTurn("run_1", "third", T0.AddMinutes(3)), None));
     }
 
     [Fact]
@@ -318,12 +338,12 @@ public abstract partial class StoreConformanceTests
         await IndexAsync("job_0", Chunk("chunk:old", "said before", dataSourceId: "ds_1", endUserId: UserA));
         var done = T0.AddSeconds(5);
 
-        await Runs.EndRunAsync(End(run, done) with { Memory = MemoryJob("job_1"), MemoryChunks = MemoryChunks("said before", "said now") }, None);
+        await Runs.EndRunAsync(End(run, done) with { Memory = MemoryJob("job_1"), MemoryChunks = MemoryChunks("said before", "said now", "said now") }, None);
 
         var job = await Ingest.GetJobAsync(SandboxA, "job_1", None);
         Assert.Equal((IngestStatus.Completed, done), (job!.Status, job.CompletedAt!.Value));
-        AssertJsonEqual("""{"chunks":2,"indexed":1,"duplicates":1}""", job.ResultJson);
-        Assert.Equal(["mem:2"], (await Content.GetChunksAsync(SandboxA, ["mem:1", "mem:2"], UserA, None)).Select(c => c.Id));
+        AssertJsonEqual("""{"chunks":3,"indexed":1,"duplicates":2}""", job.ResultJson);
+        Assert.Equal(["mem:2"], (await Content.GetChunksAsync(SandboxA, ["mem:1", "mem:2", "mem:3"], UserA, None)).Select(c => c.Id));
         Assert.Null(await Ingest.ClaimNextAsync(done.AddHours(1), done.AddHours(2), 1, None));
     }
 
