@@ -23,32 +23,14 @@ public sealed partial class PostgresStore
         var run = start.Run;
         await using var connection = await _database.OpenAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
-        if (start.NewWindow is { } window)
+        foreach (var statement in StartStatements(start))
         {
-            // A new window is inserted with its user turns counted, and they are numbered from 1: no update of its row.
-            var turns = start.UserTurns;
-            var counted = turns.Count == 0 ? window : window with { LastActiveAt = turns[^1].CreatedAt };
-            foreach (var statement in StartStatements(start with { NewWindow = counted }, turns.Count))
-            {
-                Add(batch, statement);
-            }
-
-            for (var i = 0; i < turns.Count; i++)
-            {
-                Add(batch, InsertTurnStatement(run.WindowId, turns[i], "@seq", " RETURNING seq", ("@seq", (long)(i + 1))));
-            }
+            Add(batch, statement);
         }
-        else
-        {
-            foreach (var statement in StartStatements(start))
-            {
-                Add(batch, statement);
-            }
 
-            foreach (var turn in start.UserTurns)
-            {
-                Add(batch, AppendTurnStatement(run.WindowId, turn, "", ""));
-            }
+        foreach (var turn in start.UserTurns)
+        {
+            Add(batch, AppendTurnStatement(run.WindowId, turn, "", ""));
         }
 
         try

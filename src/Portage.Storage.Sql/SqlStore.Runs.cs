@@ -41,17 +41,14 @@ public abstract partial class SqlStore : IRunStore
         return seqs;
     }
 
-    /// <summary>
-    /// A run's start but its user turns, in the order they are written: its new window (with <paramref name="windowTurns"/>
-    /// turns counted already), the run, its new session, its response.
-    /// </summary>
-    protected IEnumerable<SqlStatement> StartStatements(RunStart start, int windowTurns = 0)
+    /// <summary>A run's start but its user turns, in the order they are written: its new window, the run, its new session, its response.</summary>
+    protected IEnumerable<SqlStatement> StartStatements(RunStart start)
     {
         ArgumentNullException.ThrowIfNull(start);
         var run = start.Run;
         if (start.NewWindow is { } window)
         {
-            yield return InsertWindowStatement(window, run.Id, start.LeaseExpiresAt, windowTurns);
+            yield return InsertWindowStatement(window, run.Id, start.LeaseExpiresAt);
         }
 
         yield return new(

@@ -146,19 +146,16 @@ public abstract partial class SqlStore : IWindowStore
     private Task<int> InsertWindowAsync(SqlSession db, WindowRecord window, string? leaseRunId, DateTimeOffset? leaseExpiresAt, CancellationToken cancellationToken) =>
         db.ExecuteAsync(InsertWindowStatement(window, leaseRunId, leaseExpiresAt), cancellationToken);
 
-    /// <summary>
-    /// Inserts a window, leased to <paramref name="leaseRunId"/> until <paramref name="leaseExpiresAt"/> when given, with
-    /// <paramref name="turns"/> turns counted (turns the same transaction inserts with numbers 1 to <paramref name="turns"/>).
-    /// </summary>
-    protected SqlStatement InsertWindowStatement(WindowRecord window, string? leaseRunId, DateTimeOffset? leaseExpiresAt, int turns = 0)
+    /// <summary>Inserts a window, leased to <paramref name="leaseRunId"/> until <paramref name="leaseExpiresAt"/> when given.</summary>
+    protected SqlStatement InsertWindowStatement(WindowRecord window, string? leaseRunId, DateTimeOffset? leaseExpiresAt)
     {
         ArgumentNullException.ThrowIfNull(window);
         return new(
             "INSERT INTO data_sources (id, sandbox_id, kind, provider, ingestion_mode, adapter_config, end_user_id, name, status, archived_reason, created_at, last_active_at, turn_count, lease_run_id, lease_expires_at) " +
-            "VALUES (@id, @sandbox, 'ephemeral', 'custom', 'manual', '{}', @user, @name, @status, @reason, @created, @active, @turns, @lease, @expires)",
+            "VALUES (@id, @sandbox, 'ephemeral', 'custom', 'manual', '{}', @user, @name, @status, @reason, @created, @active, 0, @lease, @expires)",
             ("@id", window.Id), ("@sandbox", window.SandboxId), ("@user", window.EndUserId), ("@name", window.Name), ("@status", window.Status),
             ("@reason", window.ArchivedReason), ("@created", dialect.Time(window.CreatedAt)), ("@active", dialect.Time(window.LastActiveAt)),
-            ("@turns", turns), ("@lease", leaseRunId), ("@expires", dialect.TimeOrNull(leaseExpiresAt)));
+            ("@lease", leaseRunId), ("@expires", dialect.TimeOrNull(leaseExpiresAt)));
     }
 
     // Appends inside the caller's transaction. The sequence number comes from the window row, counted up by the same
