@@ -129,31 +129,12 @@ public sealed partial class SpendGate(ISpendStore store, SandboxCache cache, IId
     }
 
     /// <summary>An end user's own limits, or null.</summary>
-    public async Task<EndUserLimits?> EndUserLimitsAsync(string sandboxId, string endUserId, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        if (!cache.TryFindLimits(sandboxId, endUserId, now, out var json))
-        {
-            // Most sandboxes give no end user limits of their own: known once, their runs need not look for each user.
-            if (!cache.TryFindAnyLimits(sandboxId, now, out var any))
-            {
-                var before = cache.Changes;
-                any = await store.HasEndUserLimitsAsync(sandboxId, cancellationToken);
-                cache.RememberAnyLimits(sandboxId, any, now, before);
-            }
-
-            if (!any)
-            {
-                return null;
-            }
-
-            var changes = cache.Changes;
-            json = await store.GetEndUserLimitsAsync(sandboxId, endUserId, cancellationToken);
-            cache.RememberLimits(sandboxId, endUserId, json, now, changes);
-        }
-
-        return json is null ? null : JsonSerializer.Deserialize(json, ProtocolJson.Default.EndUserLimits);
-    }
+    public async Task<EndUserLimits?> EndUserLimitsAsync(string sandboxId, string endUserId, CancellationToken cancellationToken) =>
+        await cache.EndUserLimitsAsync(sandboxId, endUserId, time.GetUtcNow(),
+            () => store.HasEndUserLimitsAsync(sandboxId, cancellationToken),
+            () => store.GetEndUserLimitsAsync(sandboxId, endUserId, cancellationToken)) is { } json
+            ? JsonSerializer.Deserialize(json, ProtocolJson.Default.EndUserLimits)
+            : null;
 
     /// <summary>Sets an end user's own limits (all of them: a null field falls back to the sandbox's).</summary>
     public async Task<EndUserLimits> SetEndUserLimitsAsync(string sandboxId, string endUserId, EndUserLimits limits, CancellationToken cancellationToken)

@@ -18,16 +18,20 @@ public sealed class ApiKeyCache : IDisposable
     private const int MaxEntries = 10_000;
 
     private readonly ConcurrentDictionary<string, Entry> _byHash = new(StringComparer.Ordinal);
-    private readonly IRunSignals _signals;
-    private readonly Lock _subscribing = new();
-    private IDisposable? _subscription;
+    private readonly LazySubscription _revocationSignals;
     private long _revocations;
 
     /// <summary>A cache that drops the keys every replica's revocation signals name.</summary>
     public ApiKeyCache(IRunSignals signals)
     {
         ArgumentNullException.ThrowIfNull(signals);
-        _signals = signals;
+        _revocationSignals = new LazySubscription(signals, signal =>
+        {
+            if (signal.Kind == RunSignalKind.KeyRevoked)
+            {
+                Drop(signal.RunId);
+            }
+        });
     }
 
     /// <summary>
@@ -44,7 +48,7 @@ public sealed class ApiKeyCache : IDisposable
     public void Remember(string keyHash, ApiKeyRecord key, DateTimeOffset now, long revocations)
     {
         ArgumentNullException.ThrowIfNull(key);
-        Subscribe();
+        _revocationSignals.Start();
         if (_byHash.Count >= MaxEntries)
         {
             _byHash.Clear();
@@ -81,34 +85,7 @@ public sealed class ApiKeyCache : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose()
-    {
-        lock (_subscribing)
-        {
-            _subscription?.Dispose();
-        }
-    }
-
-    // On the first key kept, not at construction: on PostgreSQL subscribing starts listening, which must not happen
-    // before the start-up checks have found the database reachable (they report an unreachable one in two lines).
-    private void Subscribe()
-    {
-        if (Volatile.Read(ref _subscription) is not null)
-        {
-            return;
-        }
-
-        lock (_subscribing)
-        {
-            _subscription ??= _signals.Subscribe(signal =>
-            {
-                if (signal.Kind == RunSignalKind.KeyRevoked)
-                {
-                    Drop(signal.RunId);
-                }
-            });
-        }
-    }
+    public void Dispose() => _revocationSignals.Dispose();
 
     private sealed record Entry(ApiKeyRecord Key, DateTimeOffset ReadAt);
 }

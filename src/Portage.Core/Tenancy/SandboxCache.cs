@@ -23,8 +23,7 @@ public sealed partial class SandboxCache : IDisposable
     private readonly ConcurrentDictionary<string, Entry<bool>> _anyLimits = new(StringComparer.Ordinal);
     private readonly IRunSignals _signals;
     private readonly ILogger<SandboxCache> _logger;
-    private readonly Lock _subscribing = new();
-    private IDisposable? _subscription;
+    private readonly LazySubscription _changeSignals;
     private long _changes;
 
     /// <summary>A cache that drops the sandboxes every replica's change signals name.</summary>
@@ -34,27 +33,88 @@ public sealed partial class SandboxCache : IDisposable
         ArgumentNullException.ThrowIfNull(logger);
         _signals = signals;
         _logger = logger;
+        _changeSignals = new LazySubscription(signals, signal =>
+        {
+            if (signal.Kind == RunSignalKind.SandboxChanged)
+            {
+                Drop(signal.RunId);
+            }
+        });
     }
 
     /// <summary>
-    /// Counts the changes seen so far: read it before reading from the store, and pass it to <c>Remember…</c>, which
-    /// keeps nothing when a change came in between (the row read may predate it).
+    /// The sandbox as read within <see cref="Lifetime"/> of <paramref name="now"/>, else as <paramref name="read"/> reads it
+    /// from the store (and then kept; a sandbox not found is not, so one made meanwhile is found at once).
     /// </summary>
-    public long Changes => Interlocked.Read(ref _changes);
+    public async Task<SandboxRecord?> SandboxAsync(string sandboxId, DateTimeOffset now, Func<Task<SandboxRecord?>> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        if (FindSandbox(sandboxId, now) is { } known)
+        {
+            return known;
+        }
+
+        var changes = Changes;
+        var sandbox = await read();
+        if (sandbox is not null)
+        {
+            RememberSandbox(sandbox, now, changes);
+        }
+
+        return sandbox;
+    }
+
+    /// <summary>
+    /// An end user's own limits as JSON (null: none), as read within <see cref="Lifetime"/> of <paramref name="now"/>, else
+    /// from the store: <paramref name="readAny"/> (does any end user of the sandbox have own limits?) first, since most
+    /// sandboxes give none and their runs need not look for each user, then <paramref name="read"/>. Both answers are kept.
+    /// </summary>
+    public async Task<string?> EndUserLimitsAsync(string sandboxId, string endUserId, DateTimeOffset now, Func<Task<bool>> readAny, Func<Task<string?>> read)
+    {
+        ArgumentNullException.ThrowIfNull(readAny);
+        ArgumentNullException.ThrowIfNull(read);
+        if (TryFindLimits(sandboxId, endUserId, now, out var known))
+        {
+            return known;
+        }
+
+        if (!TryFindAnyLimits(sandboxId, now, out var any))
+        {
+            var before = Changes;
+            any = await readAny();
+            RememberAnyLimits(sandboxId, any, now, before);
+        }
+
+        if (!any)
+        {
+            return null;
+        }
+
+        var changes = Changes;
+        var limits = await read();
+        RememberLimits(sandboxId, endUserId, limits, now, changes);
+        return limits;
+    }
+
+    /// <summary>
+    /// Counts the changes seen so far: read before reading from the store, and passed to <c>Remember…</c>, which keeps
+    /// nothing when a change came in between (the row read may predate it).
+    /// </summary>
+    internal long Changes => Interlocked.Read(ref _changes);
 
     /// <summary>The sandbox, read within <see cref="Lifetime"/> of <paramref name="now"/>; null otherwise.</summary>
-    public SandboxRecord? FindSandbox(string sandboxId, DateTimeOffset now) =>
+    internal SandboxRecord? FindSandbox(string sandboxId, DateTimeOffset now) =>
         _sandboxes.TryGetValue(sandboxId, out var entry) && now - entry.ReadAt < Lifetime ? entry.Value : null;
 
     /// <summary>Keeps a sandbox read from the store at <paramref name="now"/>, unless a change arrived since <paramref name="changes"/>.</summary>
-    public void RememberSandbox(SandboxRecord sandbox, DateTimeOffset now, long changes)
+    internal void RememberSandbox(SandboxRecord sandbox, DateTimeOffset now, long changes)
     {
         ArgumentNullException.ThrowIfNull(sandbox);
         Remember(_sandboxes, sandbox.Id, sandbox, now, changes);
     }
 
     /// <summary>Whether an end user's own limits (null: none) were read within <see cref="Lifetime"/> of <paramref name="now"/>.</summary>
-    public bool TryFindLimits(string sandboxId, string endUserId, DateTimeOffset now, out string? limitsJson)
+    internal bool TryFindLimits(string sandboxId, string endUserId, DateTimeOffset now, out string? limitsJson)
     {
         if (_limits.TryGetValue((sandboxId, endUserId), out var entry) && now - entry.ReadAt < Lifetime)
         {
@@ -67,11 +127,11 @@ public sealed partial class SandboxCache : IDisposable
     }
 
     /// <summary>Keeps an end user's own limits (null: none) read at <paramref name="now"/>, unless a change arrived since <paramref name="changes"/>.</summary>
-    public void RememberLimits(string sandboxId, string endUserId, string? limitsJson, DateTimeOffset now, long changes) =>
+    internal void RememberLimits(string sandboxId, string endUserId, string? limitsJson, DateTimeOffset now, long changes) =>
         Remember(_limits, (sandboxId, endUserId), limitsJson, now, changes);
 
     /// <summary>Whether it is known, within <see cref="Lifetime"/> of <paramref name="now"/>, that any end user of the sandbox has limits of their own.</summary>
-    public bool TryFindAnyLimits(string sandboxId, DateTimeOffset now, out bool any)
+    internal bool TryFindAnyLimits(string sandboxId, DateTimeOffset now, out bool any)
     {
         var found = _anyLimits.TryGetValue(sandboxId, out var entry) && now - entry.ReadAt < Lifetime;
         any = found && entry!.Value;
@@ -79,7 +139,7 @@ public sealed partial class SandboxCache : IDisposable
     }
 
     /// <summary>Keeps whether any end user of the sandbox has own limits, read at <paramref name="now"/>, unless a change arrived since <paramref name="changes"/>.</summary>
-    public void RememberAnyLimits(string sandboxId, bool any, DateTimeOffset now, long changes) => Remember(_anyLimits, sandboxId, any, now, changes);
+    internal void RememberAnyLimits(string sandboxId, bool any, DateTimeOffset now, long changes) => Remember(_anyLimits, sandboxId, any, now, changes);
 
     /// <summary>
     /// Says that a sandbox, or the limits of one of its end users, changed in the store: its entries are dropped here at
@@ -100,13 +160,7 @@ public sealed partial class SandboxCache : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose()
-    {
-        lock (_subscribing)
-        {
-            _subscription?.Dispose();
-        }
-    }
+    public void Dispose() => _changeSignals.Dispose();
 
     private void Drop(string sandboxId)
     {
@@ -125,7 +179,7 @@ public sealed partial class SandboxCache : IDisposable
     private void Remember<TKey, TValue>(ConcurrentDictionary<TKey, Entry<TValue>> entries, TKey key, TValue value, DateTimeOffset now, long changes)
         where TKey : notnull
     {
-        Subscribe();
+        _changeSignals.Start();
         if (entries.Count >= MaxEntries)
         {
             entries.Clear();
@@ -136,27 +190,6 @@ public sealed partial class SandboxCache : IDisposable
         {
             // A change may have dropped this entry while it was being read: forget it rather than trust a stale row.
             entries.TryRemove(key, out _);
-        }
-    }
-
-    // On the first entry kept, not at construction: on PostgreSQL subscribing starts listening, which must not happen
-    // before the start-up checks have found the database reachable.
-    private void Subscribe()
-    {
-        if (Volatile.Read(ref _subscription) is not null)
-        {
-            return;
-        }
-
-        lock (_subscribing)
-        {
-            _subscription ??= _signals.Subscribe(signal =>
-            {
-                if (signal.Kind == RunSignalKind.SandboxChanged)
-                {
-                    Drop(signal.RunId);
-                }
-            });
         }
     }
 

@@ -104,15 +104,8 @@ public sealed class SandboxService(ITenancyStore store, SandboxCache cache, Time
     /// </summary>
     public async Task<SandboxRecord> EnsureOpenAsync(string sandboxId, string what, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        if (cache.FindSandbox(sandboxId, now) is not { } sandbox)
-        {
-            var changes = cache.Changes;
-            sandbox = await store.FindSandboxAsync(sandboxId, cancellationToken)
-                ?? throw PortageException.NotFound("sandbox_not_found", $"No sandbox '{sandboxId}'. List yours with GET /api/v1/storage/sandboxes.");
-            cache.RememberSandbox(sandbox, now, changes);
-        }
-
+        var sandbox = await cache.SandboxAsync(sandboxId, time.GetUtcNow(), () => store.FindSandboxAsync(sandboxId, cancellationToken))
+            ?? throw PortageException.NotFound("sandbox_not_found", $"No sandbox '{sandboxId}'. List yours with GET /api/v1/storage/sandboxes.");
         return EnsureOpen(sandbox, what);
     }
 

@@ -81,18 +81,11 @@ public sealed partial class TenancyService(
     public async Task<SandboxRecord> GetSandboxAsync(Caller caller, string sandboxId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        var now = time.GetUtcNow();
-        if (sandboxes.FindSandbox(sandboxId, now) is { } known && known.AccountId == caller.AccountId)
-        {
-            return known;
-        }
-
-        var changes = sandboxes.Changes;
-        var sandbox = await store.GetSandboxAsync(caller.AccountId, sandboxId, cancellationToken)
-            ?? throw PortageException.NotFound("sandbox_not_found",
-                $"No sandbox '{sandboxId}' for this API key. List yours with GET /api/v1/storage/sandboxes.");
-        sandboxes.RememberSandbox(sandbox, now, changes);
-        return sandbox;
+        // A sandbox kept for another account's request is this caller's 404 as much as the store's answer would be.
+        var sandbox = await sandboxes.SandboxAsync(sandboxId, time.GetUtcNow(), () => store.GetSandboxAsync(caller.AccountId, sandboxId, cancellationToken));
+        return sandbox is not null && sandbox.AccountId == caller.AccountId
+            ? sandbox
+            : throw PortageException.NotFound("sandbox_not_found", $"No sandbox '{sandboxId}' for this API key. List yours with GET /api/v1/storage/sandboxes.");
     }
 
     /// <summary>
