@@ -21,6 +21,8 @@ internal sealed record BenchOptions
         Long conversation (runs instead of everything above except the warmup):
           --conversation 2000        turns of one conversation (one end user, no session id) through the router (0: off)
           --conversation-at 10,20,200,2000  the turns reported, each with the turns around it
+          --conversations 1          conversations held side by side (one end user each), turn by turn: a turn's figures
+                                     are then its round's (CPU per run = the round's CPU / conversations)
           --conversation-warmup 1000 turns of another end user's conversation first, not measured (the JIT's tiers settle)
           --conversation-warmup-seconds 30  and the warmup goes on at least this long
           --message-tokens 300       tokens of each user message (4 characters a token)
@@ -47,6 +49,7 @@ internal sealed record BenchOptions
     public string Out { get; init; } = "bench-results.json";
     public int Conversation { get; init; }
     public IReadOnlyList<int> ConversationAt { get; init; } = [10, 20, 200, 2000];
+    public int Conversations { get; init; } = 1;
     public int MessageTokens { get; init; } = 300;
     public int AnswerTokens { get; init; } = 400;
     public int ContextTokens { get; init; } = 16_000;
@@ -98,6 +101,7 @@ internal sealed record BenchOptions
                 "--set" => options with { Settings = [.. options.Settings, Setting(value)] },
                 "--out" => options with { Out = value },
                 "--conversation" => options with { Conversation = NonNegative(args[i], value) },
+                "--conversations" => options with { Conversations = Positive(args[i], value) },
                 "--conversation-at" => options with { ConversationAt = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(c => Positive(args[i], c))] },
                 "--message-tokens" => options with { MessageTokens = Positive(args[i], value) },
                 "--answer-tokens" => options with { AnswerTokens = Positive(args[i], value) },

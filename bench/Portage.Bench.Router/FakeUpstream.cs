@@ -14,7 +14,8 @@ namespace Portage.Bench.Router;
 /// <param name="CompletionRequests">Non-streaming requests received.</param>
 /// <param name="CompletionBytes">Body bytes of all non-streaming requests.</param>
 /// <param name="MaxCompletionBytes">Body size of the largest non-streaming request.</param>
-internal sealed record UpstreamCounts(long StreamRequests, long LastStreamBytes, long CompletionRequests, long CompletionBytes, long MaxCompletionBytes);
+/// <param name="StreamBytes">Body sizes of all streaming requests.</param>
+internal sealed record UpstreamCounts(long StreamRequests, long LastStreamBytes, long CompletionRequests, long CompletionBytes, long MaxCompletionBytes, long StreamBytes = 0);
 
 /// <summary>
 /// An OpenAI Chat Completions server on loopback (Kestrel, random port). A streaming request gets a role chunk, N text
@@ -37,7 +38,7 @@ internal sealed class FakeUpstream : IAsyncDisposable
     private readonly int _tokensPerDelta;
     private readonly TimeSpan _delay;
     private volatile TaskCompletionSource? _gate;
-    private long _streams, _lastStreamBytes, _completions, _completionBytes, _maxCompletionBytes;
+    private long _streams, _streamBytes, _lastStreamBytes, _completions, _completionBytes, _maxCompletionBytes;
 
     private FakeUpstream(WebApplication app, int deltas, int deltaChars, TimeSpan delay)
     {
@@ -72,7 +73,7 @@ internal sealed class FakeUpstream : IAsyncDisposable
 
     /// <summary>What the fake has received so far.</summary>
     public UpstreamCounts Counts() => new(Interlocked.Read(ref _streams), Interlocked.Read(ref _lastStreamBytes),
-        Interlocked.Read(ref _completions), Interlocked.Read(ref _completionBytes), Interlocked.Read(ref _maxCompletionBytes));
+        Interlocked.Read(ref _completions), Interlocked.Read(ref _completionBytes), Interlocked.Read(ref _maxCompletionBytes), Interlocked.Read(ref _streamBytes));
 
     /// <summary>From now on, responses pause after their first delta.</summary>
     public void Hold() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -97,6 +98,7 @@ internal sealed class FakeUpstream : IAsyncDisposable
         {
             Interlocked.Increment(ref _streams);
             Interlocked.Exchange(ref _lastStreamBytes, body.Length);
+            Interlocked.Add(ref _streamBytes, body.Length);
             await StreamAsync(context, request, ct);
             return;
         }

@@ -121,7 +121,17 @@ try
     ConversationFigures? conversation = null;
     if (options.Conversation > 0)
     {
-        conversation = await new LongConversation(driver, fake, options).RunAsync(Progress, ct);
+        // A database in service has statistics that describe its tables; a fresh one gets them from autovacuum about a
+        // minute in, and until then PostgreSQL plans some lookups as scans. The measured turns start after an ANALYZE.
+        Func<Task>? analyze = options.Postgres is not { } postgres ? null : async () =>
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(postgres);
+            await connection.OpenAsync(ct);
+            await using var command = new Npgsql.NpgsqlCommand("ANALYZE", connection);
+            await command.ExecuteNonQueryAsync(ct);
+            Progress("PostgreSQL: ANALYZE after the warmup");
+        };
+        conversation = await new LongConversation(driver, fake, options, analyze).RunAsync(Progress, ct);
     }
 
     // The connection string may hold a password: the report only says one was given.

@@ -49,6 +49,8 @@ internal sealed class PostgresDialect : SqlDialect
     public override string JsonSet(string json, params (string Key, string Value)[] members) =>
         $"{Jsonb(json)} || jsonb_build_object({string.Join(", ", members.Select(m => $"'{m.Key}', {m.Value}"))})";
 
+    public override string JoinText(string column, string separator, string orderBy) => $"string_agg({column}, {separator} ORDER BY {orderBy})";
+
     public override string JsonSum(string column, string key) => $"COALESCE(SUM(({column} ->> '{key}')::bigint), 0)::bigint";
 
     public override string UtcDay(string column) => $"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')";

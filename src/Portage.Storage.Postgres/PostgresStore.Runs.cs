@@ -65,8 +65,12 @@ public sealed partial class PostgresStore
         Add(batch, AppendTurnStatement(scope.WindowId, end.AssistantTurn,
             ", lease_run_id = NULLIF(lease_run_id, @ending), lease_expires_at = CASE WHEN lease_run_id = @ending THEN NULL ELSE lease_expires_at END",
             $" AND {StillRunning}", ending));
-        Add(batch, EndSessionStatement(end, "(SELECT turn_count FROM data_sources WHERE id = @window)", $" AND {StillRunning}",
-            ("@window", scope.WindowId), ending));
+        foreach (var statement in EndSessionStatements(end, "(SELECT turn_count FROM data_sources WHERE id = @window)", $" AND {StillRunning}",
+            ("@window", scope.WindowId), ending))
+        {
+            Add(batch, statement);
+        }
+
         if (end is { Memory: { } memory, MemoryChunks: { } indexed })
         {
             if (indexed.Chunks.Count > 0)

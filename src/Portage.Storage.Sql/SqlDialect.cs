@@ -78,6 +78,9 @@ public abstract class SqlDialect
     /// <summary>A JSON object with members set (added or replaced): keys are literals, values are SQL expressions.</summary>
     public abstract string JsonSet(string json, params (string Key, string Value)[] members);
 
+    /// <summary>The text values of a column over the rows, in the order of <paramref name="orderBy"/>, joined by <paramref name="separator"/> (an SQL expression); null without rows.</summary>
+    public abstract string JoinText(string column, string separator, string orderBy);
+
     /// <summary>The sum over the rows of an integer member of a JSON column, 0 without rows, as a 64-bit integer.</summary>
     public abstract string JsonSum(string column, string key);
 

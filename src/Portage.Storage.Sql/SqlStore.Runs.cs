@@ -90,7 +90,11 @@ public abstract partial class SqlStore : IRunStore
         }
 
         var seq = await AppendTurnAsync(db, end.Scope.WindowId, end.AssistantTurn, cancellationToken);
-        await db.ExecuteAsync(EndSessionStatement(end, "@seq", "", ("@seq", seq)), cancellationToken);
+        foreach (var statement in EndSessionStatements(end, "@seq", "", ("@seq", seq)))
+        {
+            await db.ExecuteAsync(statement, cancellationToken);
+        }
+
         await db.ExecuteAsync(EndRunStatement(end), cancellationToken);
         await ReleaseLeaseAsync(db, end.Scope.WindowId, end.Scope.RunId, cancellationToken);
         if (end.Memory is { } memory)

@@ -9,23 +9,27 @@ public abstract partial class SqlStore : ISessionStore
     private const string SessionColumns =
         "id, sandbox_id, end_user_id, window_id, provider, model, provider_session_id, transcript, last_window_seq, created_at, last_active_at";
 
+    // The session's columns, then the messages its runs appended to its transcript since it was last rewritten.
+    private string SessionSelect =>
+        $"{SessionColumns}, (SELECT {dialect.JoinText("m.messages", "','", "m.seq")} FROM session_messages m WHERE m.session_id = sessions.id)";
+
     /// <inheritdoc/>
     public Task<SessionRecord?> GetSessionAsync(string sandboxId, string sessionId, string? endUserId, CancellationToken cancellationToken) =>
         ReadFirstAsync(
-            $"SELECT {SessionColumns} FROM sessions WHERE (id = @id OR provider_session_id = @id) AND sandbox_id = @sandbox " +
+            $"SELECT {SessionSelect} FROM sessions WHERE (id = @id OR provider_session_id = @id) AND sandbox_id = @sandbox " +
             $"AND ({dialect.Text("@user")} IS NULL OR end_user_id = @user) ORDER BY last_active_at DESC LIMIT 1",
             ReadSession, cancellationToken, ("@id", sessionId), ("@sandbox", sandboxId), ("@user", endUserId));
 
     /// <inheritdoc/>
     public Task<SessionRecord?> FindLatestSessionAsync(string sandboxId, string windowId, string provider, string model, CancellationToken cancellationToken) =>
         ReadFirstAsync(
-            $"SELECT {SessionColumns} FROM sessions WHERE window_id = @window AND sandbox_id = @sandbox AND provider = @provider AND model = @model " +
+            $"SELECT {SessionSelect} FROM sessions WHERE window_id = @window AND sandbox_id = @sandbox AND provider = @provider AND model = @model " +
             "ORDER BY last_active_at DESC, created_at DESC LIMIT 1",
             ReadSession, cancellationToken, ("@window", windowId), ("@sandbox", sandboxId), ("@provider", provider), ("@model", model));
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(string sandboxId, string windowId, CancellationToken cancellationToken) =>
-        await ReadListAsync($"SELECT {SessionColumns} FROM sessions WHERE window_id = @window AND sandbox_id = @sandbox ORDER BY created_at, id",
+        await ReadListAsync($"SELECT {SessionSelect} FROM sessions WHERE window_id = @window AND sandbox_id = @sandbox ORDER BY created_at, id",
             ReadSession, cancellationToken, ("@window", windowId), ("@sandbox", sandboxId));
 
     private Task<int> InsertSessionAsync(SqlSession db, SessionRecord s, CancellationToken cancellationToken) =>
@@ -43,23 +47,45 @@ public abstract partial class SqlStore : ISessionStore
     }
 
     /// <summary>
-    /// A run's end as its session keeps it: the transcript, the model, the native session id and the window turn it has
-    /// seen (<paramref name="seq"/>: a parameter or an expression; <paramref name="more"/> the parameters it adds).
+    /// A run's end as its session keeps it: the transcript (see <see cref="RunEnd.Transcript"/>), the model, the native
+    /// session id and the window turn it has seen (<paramref name="seq"/>: a parameter or an expression; <paramref name="more"/>
+    /// the parameters it adds). <paramref name="onlyIf"/> is added to each statement's condition (with its AND).
     /// </summary>
-    protected SqlStatement EndSessionStatement(RunEnd end, string seq, string onlyIf, params (string Name, object? Value)[] more)
+    protected IEnumerable<SqlStatement> EndSessionStatements(RunEnd end, string seq, string onlyIf, params (string Name, object? Value)[] more)
     {
         ArgumentNullException.ThrowIfNull(end);
         ArgumentNullException.ThrowIfNull(more);
-        return new(
-            $"UPDATE sessions SET transcript = {dialect.Json("@transcript")}, model = @model, last_window_seq = {seq}, " +
+        var session = new List<(string Name, object? Value)> { ("@id", end.Scope.SessionId), ("@sandbox", end.Scope.SandboxId) };
+        session.AddRange(more);
+        var appends = end.Transcript == TranscriptWrite.Append;
+        var update = new List<(string Name, object? Value)>(session)
+        {
+            ("@model", end.SessionModel), ("@native", end.ProviderSessionId), ("@at", dialect.Time(end.FinishedAt)),
+        };
+        if (!appends)
+        {
+            update.Add(("@transcript", end.TranscriptJson));
+        }
+
+        yield return new(
+            $"UPDATE sessions SET {(appends ? "" : $"transcript = {dialect.Json("@transcript")}, ")}model = @model, last_window_seq = {seq}, " +
             $"provider_session_id = COALESCE(@native, provider_session_id), last_active_at = @at WHERE id = @id AND sandbox_id = @sandbox{onlyIf}",
-            [
-                ("@transcript", end.TranscriptJson), ("@model", end.SessionModel), ("@native", end.ProviderSessionId), ("@at", dialect.Time(end.FinishedAt)),
-                ("@id", end.Scope.SessionId), ("@sandbox", end.Scope.SandboxId), .. more,
-            ]);
+            [.. update]);
+        if (appends && end.TranscriptJson.Length > 0)
+        {
+            yield return new(
+                $"INSERT INTO session_messages (session_id, messages) SELECT id, @messages FROM sessions WHERE id = @id AND sandbox_id = @sandbox{onlyIf}",
+                [("@messages", end.TranscriptJson), .. session]);
+        }
+        else if (end.Transcript == TranscriptWrite.Replace)
+        {
+            yield return new(
+                $"DELETE FROM session_messages WHERE session_id = @id AND EXISTS (SELECT 1 FROM sessions WHERE id = @id AND sandbox_id = @sandbox){onlyIf}",
+                [.. session]);
+        }
     }
 
     private SessionRecord ReadSession(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.StringOrNull(6),
-        r.GetString(7), r.GetInt64(8), dialect.ReadTime(r, 9), dialect.ReadTime(r, 10));
+        TranscriptJson.Join(r.GetString(7), r.StringOrNull(11)), r.GetInt64(8), dialect.ReadTime(r, 9), dialect.ReadTime(r, 10));
 }

@@ -47,6 +47,8 @@ internal sealed class SqliteDialect : SqlDialect
     public override string JsonSet(string json, params (string Key, string Value)[] members) =>
         $"json_set({json}, {string.Join(", ", members.Select(m => $"'$.{m.Key}', {m.Value}"))})";
 
+    public override string JoinText(string column, string separator, string orderBy) => $"group_concat({column}, {separator} ORDER BY {orderBy})";
+
     public override string JsonSum(string column, string key) => $"COALESCE(SUM(json_extract({column}, '$.{key}')), 0)";
 
     // Times are stored as fixed-format UTC text, so the first ten characters are the UTC day.

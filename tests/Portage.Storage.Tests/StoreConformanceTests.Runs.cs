@@ -157,6 +157,98 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task A_run_that_appends_to_its_sessions_transcript_adds_its_messages_after_the_stored_ones_in_order()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        var first = Run("run_1", window, session, T0.AddMinutes(1));
+        await StartAsync(first, session, newSession: true, "one");
+        await Runs.EndRunAsync(End(first, T0.AddMinutes(2), transcriptJson: Messages("one", "1")) with { Transcript = TranscriptWrite.First }, None);
+        foreach (var (n, text) in new[] { (2, "two"), (3, "three") })
+        {
+            var run = Run($"run_{n}", window, session, T0.AddMinutes(n * 2));
+            await StartAsync(run, session, newSession: false, text);
+            var appended = Messages(text, n.ToString(System.Globalization.CultureInfo.InvariantCulture))[1..^1];
+            await Runs.EndRunAsync(End(run, T0.AddMinutes((n * 2) + 1), transcriptJson: appended) with { Transcript = TranscriptWrite.Append }, None);
+        }
+
+        var stored = await Sessions.GetSessionAsync(SandboxA, "sess_1", UserA, None);
+        var latest = await Sessions.FindLatestSessionAsync(SandboxA, "ds_1", "echo", "echo-1", None);
+        var listed = await Sessions.ListSessionsAsync(SandboxA, "ds_1", None);
+
+        var whole = Messages("one", "1", "two", "2", "three", "3");
+        AssertJsonEqual(whole, stored?.TranscriptJson);
+        AssertJsonEqual(whole, latest?.TranscriptJson);
+        AssertJsonEqual(whole, Assert.Single(listed).TranscriptJson);
+        Assert.Equal(6, stored?.LastWindowSeq);
+    }
+
+    [Fact]
+    public async Task A_run_that_rewrites_its_sessions_transcript_drops_what_was_appended_to_it()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        var first = Run("run_1", window, session, T0.AddMinutes(1));
+        await StartAsync(first, session, newSession: true, "one");
+        await Runs.EndRunAsync(End(first, T0.AddMinutes(2), transcriptJson: Messages("one", "1")) with { Transcript = TranscriptWrite.First }, None);
+        var second = Run("run_2", window, session, T0.AddMinutes(3));
+        await StartAsync(second, session, newSession: false, "two");
+        await Runs.EndRunAsync(End(second, T0.AddMinutes(4), transcriptJson: Messages("two", "2")[1..^1]) with { Transcript = TranscriptWrite.Append }, None);
+        var third = Run("run_3", window, session, T0.AddMinutes(5));
+        await StartAsync(third, session, newSession: false, "three");
+
+        await Runs.EndRunAsync(End(third, T0.AddMinutes(6), transcriptJson: Messages("summary", "three", "3")) with { Transcript = TranscriptWrite.Replace }, None);
+
+        var stored = await Sessions.GetSessionAsync(SandboxA, "sess_1", UserA, None);
+        AssertJsonEqual(Messages("summary", "three", "3"), stored?.TranscriptJson);
+    }
+
+    [Fact]
+    public async Task A_run_ended_already_appends_nothing_to_its_sessions_transcript()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        var first = Run("run_1", window, session, T0.AddMinutes(1));
+        await StartAsync(first, session, newSession: true, "one");
+        await Runs.EndRunAsync(End(first, T0.AddMinutes(2), transcriptJson: Messages("one", "1")) with { Transcript = TranscriptWrite.First }, None);
+        var second = Run("run_2", window, session, T0.AddMinutes(3));
+        await StartAsync(second, session, newSession: false, "two");
+        var end = End(second, T0.AddMinutes(4), transcriptJson: Messages("two", "2")[1..^1]) with { Transcript = TranscriptWrite.Append };
+        await Runs.EndRunAsync(end, None);
+
+        await Assert.ThrowsAsync<RunAlreadyEndedException>(() => Runs.EndRunAsync(end, None));
+
+        var stored = await Sessions.GetSessionAsync(SandboxA, "sess_1", UserA, None);
+        AssertJsonEqual(Messages("one", "1", "two", "2"), stored?.TranscriptJson);
+    }
+
+    [Fact]
+    public async Task Purging_a_window_deletes_what_its_sessions_appended_to_their_transcripts()
+    {
+        await SeedTenantsAsync();
+        var window = await CreateWindowAsync("ds_1");
+        var session = Session("sess_1", window);
+        var first = Run("run_1", window, session, T0.AddMinutes(1));
+        await StartAsync(first, session, newSession: true, "one");
+        await Runs.EndRunAsync(End(first, T0.AddMinutes(2), transcriptJson: Messages("one", "1")) with { Transcript = TranscriptWrite.First }, None);
+        var second = Run("run_2", window, session, T0.AddMinutes(3));
+        await StartAsync(second, session, newSession: false, "two");
+        await Runs.EndRunAsync(End(second, T0.AddMinutes(4), transcriptJson: Messages("two", "2")[1..^1]) with { Transcript = TranscriptWrite.Append }, None);
+
+        var purged = await Sources.PurgeSourceAsync(SandboxA, "ds_1", deleteSource: true, T0.AddMinutes(5), None);
+
+        Assert.Equal(1, purged.SessionsDeleted);
+        Assert.Null(await Sessions.GetSessionAsync(SandboxA, "sess_1", UserA, None));
+    }
+
+    // A transcript of alternating user and assistant text messages.
+    private static string Messages(params string[] texts) =>
+        "[" + string.Join(",", texts.Select((text, i) => $$"""{"role":"{{(i % 2 == 0 ? "user" : "assistant")}}","contents":[{"$type":"text","text":"{{text}}"}]}""")) + "]";
+
+    [Fact]
     public async Task Ending_a_run_records_its_outcome()
     {
         await SeedTenantsAsync();

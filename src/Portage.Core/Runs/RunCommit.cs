@@ -57,19 +57,25 @@ public sealed partial class RunCommit(
         var usage = PriceTable.Price(recorder.BuildUsage(conversation.Sent), prices.Value.Find(request.Provider.Name, request.Model), request.Provider.Free);
         usage = alsoSpent is null ? usage : UsageTiers.Add(usage, alsoSpent);
         var stopReason = status is RunStatus.Succeeded or RunStatus.Timeout ? recorder.StopReason() : null;
+
+        // A continued session's transcript grows by what the run added, when the run replayed it unchanged; otherwise
+        // (a compaction, a trimmed history) it is written whole. A long conversation's transcript is tens of kilobytes.
+        var kept = request.CallerHistory is null && run.Session.Continues ? conversation.StoredPrefix : 0;
+        var write = kept > 0 ? TranscriptWrite.Append : run.Session.Continues ? TranscriptWrite.Replace : TranscriptWrite.First;
+        var messages = conversation.History.Skip(kept).Concat(recorder.ResponseMessages());
         var end = new RunEnd(
             run.Scope,
             request.Model,
             recorder.BuildTurn($"{request.Provider.Name}/{request.Model}", request.Provider.Name, request.Model, run.Scope.RunId, status, now),
             recorder.ConversationId ?? run.Session.Session.ProviderSessionId,
-            TranscriptJson.Serialize(conversation.History.Concat(recorder.ResponseMessages())),
+            write == TranscriptWrite.Append ? TranscriptJson.SerializeAppended(messages) : TranscriptJson.Serialize(messages),
             status,
             stopReason,
             JsonSerializer.Serialize(usage, ProtocolJson.Default.Usage),
             failure?.Message,
             now);
         var job = memory.JobFor(run.Scope, run.Window, request.UserMessages, end.AssistantTurn);
-        end = end with { Memory = job, MemoryChunks = memory.ChunksOf(job) };
+        end = end with { Memory = job, MemoryChunks = memory.ChunksOf(job), Transcript = write };
 
         // Ended by hand on both paths: the commit span must close before the run span.
         var commit = PortageTelemetry.Source.StartActivity("commit_turn");

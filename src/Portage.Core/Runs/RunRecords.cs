@@ -89,4 +89,20 @@ public sealed record RunEnd(
 
     /// <summary>The chunks of <see cref="Memory"/>, stored with it and the job completed; null leaves the job queued.</summary>
     public JobChunks? MemoryChunks { get; init; }
+
+    /// <summary>How <see cref="TranscriptJson"/> changes the session's stored transcript.</summary>
+    public TranscriptWrite Transcript { get; init; } = TranscriptWrite.Replace;
+}
+
+/// <summary>How a run's end changes its session's stored transcript.</summary>
+public enum TranscriptWrite
+{
+    /// <summary>The transcript is replaced whole, with what the store had appended to it.</summary>
+    Replace,
+
+    /// <summary>The run replayed the stored transcript unchanged: only the messages it added are stored, after it.</summary>
+    Append,
+
+    /// <summary>The session started with the run: the transcript is written whole and nothing was appended to it yet.</summary>
+    First,
 }

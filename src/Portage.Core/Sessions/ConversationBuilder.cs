@@ -17,6 +17,12 @@ public sealed record ConversationParts(
     IReadOnlyList<ChatMessage> Native, IReadOnlyList<TurnRecord> WindowTurns, long AfterSeq, string? Prefetch,
     IReadOnlyList<string> UserMessages, string SystemPrompt, ContextBudget Budget)
 {
+    /// <summary>
+    /// The session's transcript as it was stored (empty unless the session continues): a conversation whose history
+    /// still starts with these very messages adds to the stored transcript instead of replacing it.
+    /// </summary>
+    public IReadOnlyList<ChatMessage> Stored { get; init; } = [];
+
     /// <summary>The budget with the prefetch block in it.</summary>
     public ContextBudget Effective => Budget.WithPrefetch(Prefetch);
 
@@ -34,6 +40,33 @@ public sealed record ConversationParts(
 /// <param name="Parts">What it was made from.</param>
 public sealed record Conversation(List<ChatMessage> History, List<ChatMessage> Sent, FittedConversation Fitted, ConversationParts Parts)
 {
+    /// <summary>
+    /// How many of <see cref="History"/>'s first messages are the session's stored transcript, unchanged and whole
+    /// (<see cref="ConversationParts.Stored"/>); 0 when the history does not start with all of it (trimmed, compacted,
+    /// merged with a new message) or there is none.
+    /// </summary>
+    public int StoredPrefix
+    {
+        get
+        {
+            var stored = Parts.Stored;
+            if (stored.Count == 0 || History.Count < stored.Count)
+            {
+                return 0;
+            }
+
+            for (var i = 0; i < stored.Count; i++)
+            {
+                if (!ReferenceEquals(History[i], stored[i]))
+                {
+                    return 0;
+                }
+            }
+
+            return stored.Count;
+        }
+    }
+
     /// <summary>Estimated tokens of the messages before fitting (without system prompt, tools and prefetch).</summary>
     public int MessageTokensBefore => Fitted.TokensBefore - Parts.Effective.FixedTokens;
 }
@@ -77,7 +110,7 @@ public static class ConversationBuilder
             prefetch = null;
         }
 
-        return Build(new ConversationParts(native, windowTurns, afterSeq, prefetch, userMessages, systemPrompt, budget));
+        return Build(new ConversationParts(native, windowTurns, afterSeq, prefetch, userMessages, systemPrompt, budget) { Stored = native });
     }
 
     /// <summary>

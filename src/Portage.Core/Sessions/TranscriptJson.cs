@@ -26,6 +26,38 @@ public static class TranscriptJson
         return JsonSerializer.Serialize(list, CompactJson.Options);
     }
 
+    /// <summary>
+    /// <paramref name="messages"/> as stored after a transcript: the elements of <see cref="Serialize"/>'s array, without
+    /// its brackets, for <see cref="Join"/> (empty for none).
+    /// </summary>
+    public static string SerializeAppended(IEnumerable<ChatMessage> messages)
+    {
+        var array = Serialize(messages);
+        return array[1..^1];
+    }
+
+    /// <summary>
+    /// The transcript made of a stored <paramref name="transcript"/> (an array) and the messages appended after it
+    /// (<see cref="SerializeAppended"/>'s texts joined by commas, or null).
+    /// </summary>
+    public static string Join(string transcript, string? appended)
+    {
+        ArgumentNullException.ThrowIfNull(transcript);
+        if (string.IsNullOrEmpty(appended))
+        {
+            return transcript;
+        }
+
+        var head = transcript.AsSpan().TrimEnd();
+        if (head is not [.., ']'])
+        {
+            throw new FormatException("A stored transcript is not a JSON array.");
+        }
+
+        head = head[..^1].TrimEnd();
+        return string.Concat(head, head is [.., '['] ? "" : ",", appended, "]");
+    }
+
     /// <summary>The messages of a stored transcript, failed tool results marked failed again.</summary>
     public static List<ChatMessage> Deserialize(string json)
     {

@@ -31,6 +31,26 @@ public sealed class Rule04SessionContinuationTests
     }
 
     [Fact]
+    public async Task A_session_continued_over_several_turns_replays_every_earlier_exchange_in_order()
+    {
+        // Each continuing run stores only what it added after the transcript it replayed; the next run reads them all.
+        var provider = new ScriptedChatClient();
+        var answers = 0;
+        provider.Script = (_, _, ct) => ScriptedChatClient.Text(ct, $"answer {Interlocked.Increment(ref answers)}");
+        using var app = new PortageApp([Providers.Scripted(provider)]);
+
+        var first = await app.RunAsync(Runs.Body("one", provider: "scripted"));
+        foreach (var text in new[] { "two", "three", "four" })
+        {
+            var next = await app.RunAsync(Runs.Body(text, provider: "scripted", session: first.SessionId));
+            Assert.Equal(first.SessionId, next.SessionId);
+        }
+
+        var texts = provider.LastMessages.Where(m => m.Role != ChatRole.System).Select(m => m.Text).ToList();
+        Assert.Equal(["one", "answer 1", "two", "answer 2", "three", "answer 3", "four"], texts);
+    }
+
+    [Fact]
     public async Task Omitted_session_id_reuses_the_windows_latest_session_of_the_same_provider_and_model()
     {
         var provider = new ScriptedChatClient();
