@@ -87,5 +87,24 @@ public sealed partial class PostgresStoreConformanceTests
         Assert.Contains(plan, line => line.Contains("ix_chunks_search", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Search_text_turns_each_ascii_punctuation_character_into_a_space_and_keeps_every_other_character()
+    {
+        await SeedTenantsAsync();
+        // Every character from U+0001 to U+04FF, one at a time and all together, as the index's parser would get them.
+        var characters = Enumerable.Range(1, 0x4FF).Select(c => (char)c).ToArray();
+        var expected = characters.Select(c => c is > ' ' and < (char)0x7F && !char.IsAsciiLetterOrDigit(c) ? ' ' : c).ToArray();
+        await using var connection = new NpgsqlConnection(Schema.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT search_text(@all), ARRAY(SELECT search_text(c) FROM unnest(@each) AS c)", connection);
+        command.Parameters.AddWithValue("@all", new string(characters));
+        command.Parameters.AddWithValue("@each", characters.Select(c => c.ToString()).ToArray());
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+
+        Assert.Equal(new string(expected), reader.GetString(0));
+        Assert.Equal(expected.Select(c => c.ToString()), reader.GetFieldValue<string[]>(1));
+    }
+
     private static ContentQuery SearchFor(string text) => new(SandboxA, text, null, null, new HashSet<string>(), 10);
 }
