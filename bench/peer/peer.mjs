@@ -176,6 +176,24 @@ for (const [name, target] of Object.entries(targets)) {
   for (let done = 0; done < options.warmup || performance.now() < warmUntil; done += 500) await batch(target, 16, 500);
 }
 
+// A database in service has planner statistics; a fresh one has none until autovacuum's first pass (about a minute
+// in), and until then PostgreSQL may answer a window lookup by walking every window. Measure what a database in service
+// does: ANALYZE once the warmup has filled the tables (psql, with the connection string's host, port, database, user).
+if (options.postgres) {
+  const parts = Object.fromEntries(options.postgres.split(';').filter(Boolean).map((p) => {
+    const at = p.indexOf('=');
+    return [p.slice(0, at).trim().toLowerCase(), p.slice(at + 1).trim()];
+  }));
+  try {
+    execFileSync('psql', ['-q', '-c', 'ANALYZE'], { stdio: 'inherit', env: { ...process.env,
+      PGHOST: parts.host ?? '127.0.0.1', PGPORT: parts.port ?? '5432', PGDATABASE: parts.database ?? '', PGUSER: parts.username ?? parts['user id'] ?? '',
+      PGPASSWORD: parts.password ?? '' } });
+    log('PostgreSQL: ANALYZE after the warmup');
+  } catch (e) {
+    log(`PostgreSQL: ANALYZE after the warmup failed (${e.message}); the first levels may see a database without statistics`);
+  }
+}
+
 const results = [];
 for (const level of options.levels) {
   const row = { level };
