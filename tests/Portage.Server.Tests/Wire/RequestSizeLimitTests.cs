@@ -71,6 +71,37 @@ public sealed class RequestSizeLimitTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_run_body_of_exactly_the_limit_runs_and_one_byte_more_is_413_with_or_without_a_declared_length(bool chunked)
+    {
+        const int Limit = 3000;
+        using var app = new PortageApp(settings: new Dictionary<string, string?> { ["Server:MaxRequestBodyBytes"] = $"{Limit}" });
+        using var http = app.Client;
+
+        using var atLimit = await http.SendAsync(RunPost(app.SandboxId, RunBody(Limit), chunked));
+        using var over = await http.SendAsync(RunPost(app.SandboxId, RunBody(Limit + 1), chunked));
+
+        Assert.Equal(HttpStatusCode.OK, atLimit.StatusCode);
+        Assert.Contains("event: agent_finish", await atLimit.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal((413, "payload_too_large"), await ErrorAsync(over));
+    }
+
+    // A run request of exactly `bytes` bytes of UTF-8 (the message padded).
+    private static string RunBody(int bytes)
+    {
+        const string Head = """{"provider":"echo","end_user_id":"size","messages":[{"role":"user","content":" """;
+        const string Tail = "\"}]}";
+        return Head + new string('a', bytes - Head.Length - Tail.Length) + Tail;
+    }
+
+    private static HttpRequestMessage RunPost(string sandboxId, string json, bool chunked) =>
+        new(HttpMethod.Post, $"/api/v1/storage/sandboxes/{sandboxId}/agents/run")
+        {
+            Content = chunked ? new PushStreamContent(json) : new StringContent(json, Encoding.UTF8, "application/json"),
+        };
+
     private static HttpRequestMessage McpPost(string sandboxId, HttpContent content)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = content };
