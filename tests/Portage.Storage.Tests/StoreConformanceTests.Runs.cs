@@ -1,6 +1,7 @@
 using Portage.Core.Ingest;
 using Portage.Core.Recording;
 using Portage.Core.Runs;
+using Portage.Core.Sessions;
 using Portage.Core.Windows;
 
 namespace Portage.Storage.Tests;
@@ -187,15 +188,7 @@ public abstract partial class StoreConformanceTests
     [Fact]
     public async Task A_run_that_rewrites_its_sessions_transcript_drops_what_was_appended_to_it()
     {
-        await SeedTenantsAsync();
-        var window = await CreateWindowAsync("ds_1");
-        var session = Session("sess_1", window);
-        var first = Run("run_1", window, session, T0.AddMinutes(1));
-        await StartAsync(first, session, newSession: true, "one");
-        await Runs.EndRunAsync(End(first, T0.AddMinutes(2), transcriptJson: Messages("one", "1")) with { Transcript = TranscriptWrite.First }, None);
-        var second = Run("run_2", window, session, T0.AddMinutes(3));
-        await StartAsync(second, session, newSession: false, "two");
-        await Runs.EndRunAsync(End(second, T0.AddMinutes(4), transcriptJson: Messages("two", "2")[1..^1]) with { Transcript = TranscriptWrite.Append }, None);
+        var (window, session) = await TwoRunsTheSecondAppendedAsync();
         var third = Run("run_3", window, session, T0.AddMinutes(5));
         await StartAsync(third, session, newSession: false, "three");
 
@@ -208,16 +201,8 @@ public abstract partial class StoreConformanceTests
     [Fact]
     public async Task A_run_ended_already_appends_nothing_to_its_sessions_transcript()
     {
-        await SeedTenantsAsync();
-        var window = await CreateWindowAsync("ds_1");
-        var session = Session("sess_1", window);
-        var first = Run("run_1", window, session, T0.AddMinutes(1));
-        await StartAsync(first, session, newSession: true, "one");
-        await Runs.EndRunAsync(End(first, T0.AddMinutes(2), transcriptJson: Messages("one", "1")) with { Transcript = TranscriptWrite.First }, None);
-        var second = Run("run_2", window, session, T0.AddMinutes(3));
-        await StartAsync(second, session, newSession: false, "two");
-        var end = End(second, T0.AddMinutes(4), transcriptJson: Messages("two", "2")[1..^1]) with { Transcript = TranscriptWrite.Append };
-        await Runs.EndRunAsync(end, None);
+        var (window, session) = await TwoRunsTheSecondAppendedAsync();
+        var end = End(Run("run_2", window, session, T0.AddMinutes(3)), T0.AddMinutes(4), transcriptJson: Messages("two", "2")[1..^1]) with { Transcript = TranscriptWrite.Append };
 
         await Assert.ThrowsAsync<RunAlreadyEndedException>(() => Runs.EndRunAsync(end, None));
 
@@ -228,6 +213,17 @@ public abstract partial class StoreConformanceTests
     [Fact]
     public async Task Purging_a_window_deletes_what_its_sessions_appended_to_their_transcripts()
     {
+        await TwoRunsTheSecondAppendedAsync();
+
+        var purged = await Sources.PurgeSourceAsync(SandboxA, "ds_1", deleteSource: true, T0.AddMinutes(5), None);
+
+        Assert.Equal(1, purged.SessionsDeleted);
+        Assert.Null(await Sessions.GetSessionAsync(SandboxA, "sess_1", UserA, None));
+    }
+
+    // A session whose first run wrote its transcript ("one", "1") and whose second appended to it ("two", "2").
+    private async Task<(WindowRecord Window, SessionRecord Session)> TwoRunsTheSecondAppendedAsync()
+    {
         await SeedTenantsAsync();
         var window = await CreateWindowAsync("ds_1");
         var session = Session("sess_1", window);
@@ -237,11 +233,7 @@ public abstract partial class StoreConformanceTests
         var second = Run("run_2", window, session, T0.AddMinutes(3));
         await StartAsync(second, session, newSession: false, "two");
         await Runs.EndRunAsync(End(second, T0.AddMinutes(4), transcriptJson: Messages("two", "2")[1..^1]) with { Transcript = TranscriptWrite.Append }, None);
-
-        var purged = await Sources.PurgeSourceAsync(SandboxA, "ds_1", deleteSource: true, T0.AddMinutes(5), None);
-
-        Assert.Equal(1, purged.SessionsDeleted);
-        Assert.Null(await Sessions.GetSessionAsync(SandboxA, "sess_1", UserA, None));
+        return (window, session);
     }
 
     // A transcript of alternating user and assistant text messages.
