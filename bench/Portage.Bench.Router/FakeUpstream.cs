@@ -10,12 +10,11 @@ namespace Portage.Bench.Router;
 
 /// <summary>What the fake upstream has received so far: streaming requests (a run's call) and non-streaming ones (a summariser's).</summary>
 /// <param name="StreamRequests">Streaming requests received.</param>
-/// <param name="LastStreamBytes">Body size of the latest streaming request.</param>
+/// <param name="StreamBytes">Body bytes of all streaming requests.</param>
 /// <param name="CompletionRequests">Non-streaming requests received.</param>
 /// <param name="CompletionBytes">Body bytes of all non-streaming requests.</param>
 /// <param name="MaxCompletionBytes">Body size of the largest non-streaming request.</param>
-/// <param name="StreamBytes">Body sizes of all streaming requests.</param>
-internal sealed record UpstreamCounts(long StreamRequests, long LastStreamBytes, long CompletionRequests, long CompletionBytes, long MaxCompletionBytes, long StreamBytes = 0);
+internal sealed record UpstreamCounts(long StreamRequests, long StreamBytes, long CompletionRequests, long CompletionBytes, long MaxCompletionBytes);
 
 /// <summary>
 /// An OpenAI Chat Completions server on loopback (Kestrel, random port). A streaming request gets a role chunk, N text
@@ -38,7 +37,7 @@ internal sealed class FakeUpstream : IAsyncDisposable
     private readonly int _tokensPerDelta;
     private readonly TimeSpan _delay;
     private volatile TaskCompletionSource? _gate;
-    private long _streams, _streamBytes, _lastStreamBytes, _completions, _completionBytes, _maxCompletionBytes;
+    private long _streams, _streamBytes, _completions, _completionBytes, _maxCompletionBytes;
 
     private FakeUpstream(WebApplication app, int deltas, int deltaChars, TimeSpan delay)
     {
@@ -72,8 +71,8 @@ internal sealed class FakeUpstream : IAsyncDisposable
     }
 
     /// <summary>What the fake has received so far.</summary>
-    public UpstreamCounts Counts() => new(Interlocked.Read(ref _streams), Interlocked.Read(ref _lastStreamBytes),
-        Interlocked.Read(ref _completions), Interlocked.Read(ref _completionBytes), Interlocked.Read(ref _maxCompletionBytes), Interlocked.Read(ref _streamBytes));
+    public UpstreamCounts Counts() => new(Interlocked.Read(ref _streams), Interlocked.Read(ref _streamBytes),
+        Interlocked.Read(ref _completions), Interlocked.Read(ref _completionBytes), Interlocked.Read(ref _maxCompletionBytes));
 
     /// <summary>From now on, responses pause after their first delta.</summary>
     public void Hold() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -97,7 +96,6 @@ internal sealed class FakeUpstream : IAsyncDisposable
         if (request.Stream)
         {
             Interlocked.Increment(ref _streams);
-            Interlocked.Exchange(ref _lastStreamBytes, body.Length);
             Interlocked.Add(ref _streamBytes, body.Length);
             await StreamAsync(context, request, ct);
             return;

@@ -19,7 +19,7 @@ namespace Portage.Bench.Router;
 /// <param name="AllocatedKb">What this process allocated on the managed heap over the same interval as <paramref name="CpuMs"/>.</param>
 internal sealed record TurnResult(
     int Turn, double FirstTokenMs, double TotalMs, double CpuMs, long RequestBytes, long InputTokens, bool Compacted, int Compactions,
-    long SummaryRequests, long SummaryBytes, string? Error, double AllocatedKb = 0);
+    long SummaryRequests, long SummaryBytes, string? Error, double AllocatedKb);
 
 /// <summary>
 /// One conversation held for many turns through the real router: one end user, no session id, so every run continues
@@ -108,10 +108,10 @@ internal sealed class LongConversation(LoadDriver driver, FakeUpstream fake, Ben
             // turn's figures are its round's, per conversation.
             compactions += compacted[0] ? 1 : 0;
             failures += error is null ? 0 : 1;
-            turns.Add(new TurnResult(turn, Math.Round(Median(samples.Select(sample => sample.FirstTokenMs)), 3), Math.Round(samples.Max(sample => sample.TotalMs), 3),
+            turns.Add(new TurnResult(turn, Math.Round(Percentiles.Of([.. samples.Select(sample => sample.FirstTokenMs)]).P50, 3), Math.Round(samples.Max(sample => sample.TotalMs), 3),
                 Math.Round((now - cpu).TotalMilliseconds / side, 3),
-                streams == 0 ? 0 : side == 1 ? after.LastStreamBytes : (after.StreamBytes - before.StreamBytes) / streams,
-                side == 1 ? inputTokens[0] : inputTokens.Max(), compacted.Any(c => c), compactions,
+                streams == 0 ? 0 : (after.StreamBytes - before.StreamBytes) / streams,
+                inputTokens.Max(), compacted.Any(c => c), compactions,
                 (after.CompletionRequests - before.CompletionRequests) / side, (after.CompletionBytes - before.CompletionBytes) / side, error,
                 Math.Round((nowAllocated - allocated) / 1024.0 / side, 1)));
             cpu = now;
@@ -127,8 +127,6 @@ internal sealed class LongConversation(LoadDriver driver, FakeUpstream fake, Ben
         var upstream = fake.Counts();
         return ConversationFigures.Of(options, directCpu, directKb, turns, sessions.Count, windows.Count, upstream.MaxCompletionBytes, Math.Round(watch.Elapsed.TotalSeconds, 1));
     }
-
-    private static double Median(IEnumerable<double> values) => Percentiles.Of([.. values]).P50;
 
     // A user message of --message-tokens tokens that says which turn it is and differs from every other.
     private string Message(int turn)

@@ -36,7 +36,8 @@ internal static class JsonBody
 
         // A pooled buffer the size the client announced (or grown as the body comes): a run's request is read on every
         // run, and a fresh 16 KB read buffer for each was a twentieth of what a first turn allocated.
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, Math.Min(Math.Max(request.ContentLength ?? 0, 1024), Math.Min(maxBytes, 1024 * 1024))));
+        var announced = Math.Clamp(request.ContentLength ?? 0, 1024, 1024 * 1024);
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, Math.Min(announced, maxBytes)));
         try
         {
             var length = 0;
