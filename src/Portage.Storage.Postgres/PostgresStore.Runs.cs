@@ -23,6 +23,17 @@ public sealed partial class PostgresStore
         var run = start.Run;
         await using var connection = await _database.OpenAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
+        if (start.TakeLease is { } take)
+        {
+            // First, so that the window row is locked before anything else of the start (as a run's end and the orphan
+            // sweep lock it): a lease not taken fails the whole batch.
+            var lease = TakeLeaseStatement(run.WindowId, run.Id, take);
+            Add(batch, lease with
+            {
+                Sql = $"WITH taken AS ({lease.Sql} RETURNING 1) SELECT portage_window_changed(@id) WHERE NOT EXISTS (SELECT 1 FROM taken)",
+            });
+        }
+
         foreach (var statement in StartStatements(start))
         {
             Add(batch, statement);
@@ -41,7 +52,14 @@ public sealed partial class PostgresStore
         {
             throw new DuplicateIdempotencyKeyException(run.IdempotencyKey!, ex);
         }
+        catch (PostgresException ex) when (ex.SqlState == WindowChanged)
+        {
+            throw new WindowChangedException(run.WindowId);
+        }
     }
+
+    // Raised by portage_window_changed (migration 0017).
+    private const string WindowChanged = "PW409";
 
     /// <inheritdoc/>
     public override async Task<long> EndRunAsync(RunEnd end, CancellationToken cancellationToken)

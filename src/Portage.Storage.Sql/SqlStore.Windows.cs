@@ -105,7 +105,6 @@ public abstract partial class SqlStore : IWindowStore
     /// <inheritdoc/>
     public async Task<bool> TryAcquireLeaseAsync(string windowId, string runId, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
-        const string Free = "id = @id AND (lease_run_id IS NULL OR lease_expires_at <= @now)";
         if (dialect.SingleWriter)
         {
             // A held lease is seen by a read, which does not queue behind the writes: runs waiting for a busy window do
@@ -126,6 +125,17 @@ public abstract partial class SqlStore : IWindowStore
         return changed == 1;
     }
 
+    /// <summary>
+    /// Takes the lease of <paramref name="windowId"/> for <paramref name="runId"/> as a run's start does: one row changed
+    /// when it was free and the window still has the turns the run read (<see cref="LeaseTake"/>), none otherwise.
+    /// </summary>
+    protected SqlStatement TakeLeaseStatement(string windowId, string runId, LeaseTake take)
+    {
+        ArgumentNullException.ThrowIfNull(take);
+        return new($"UPDATE data_sources SET lease_run_id = @run, lease_expires_at = @expires WHERE {Free} AND turn_count = @turns",
+            ("@run", runId), ("@expires", dialect.Time(take.ExpiresAt)), ("@id", windowId), ("@now", dialect.Time(take.Now)), ("@turns", take.TurnCount));
+    }
+
     /// <inheritdoc/>
     public Task RenewLeaseAsync(string windowId, string runId, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
         WriteOnceAsync("UPDATE data_sources SET lease_expires_at = @expires WHERE id = @id AND lease_run_id = @run",
@@ -141,6 +151,8 @@ public abstract partial class SqlStore : IWindowStore
     private static Task<int> ReleaseLeaseAsync(SqlSession db, string windowId, string runId, CancellationToken cancellationToken) =>
         db.ExecuteAsync("UPDATE data_sources SET lease_run_id = NULL, lease_expires_at = NULL WHERE id = @id AND lease_run_id = @run",
             cancellationToken, ("@id", windowId), ("@run", runId));
+
+    private const string Free = "id = @id AND (lease_run_id IS NULL OR lease_expires_at <= @now)";
 
     // A window starts with a lease when a run creates it: no other run can find it before the run's start commits anyway.
     private Task<int> InsertWindowAsync(SqlSession db, WindowRecord window, string? leaseRunId, DateTimeOffset? leaseExpiresAt, CancellationToken cancellationToken) =>

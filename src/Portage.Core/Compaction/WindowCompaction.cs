@@ -33,7 +33,8 @@ public sealed class WindowCompaction(WindowLeases leases, Compactor compactor, I
         var summariser = await ChooseAsync(sandboxId, window.Id, provider, cancellationToken);
         var configured = string.IsNullOrWhiteSpace(provider) ? compactor.Settings.Model : null;
         var summariserModel = !string.IsNullOrWhiteSpace(model) ? model.Trim() : !string.IsNullOrWhiteSpace(configured) ? configured : summariser.DefaultModel;
-        await using var lease = await leases.AcquireAsync(window, ids.NewId("cmp"), named: false, isNew: false, cancellationToken);
+        await using var lease = await leases.AcquireAsync(window, ids.NewId("cmp"), named: false, cancellationToken);
+        await lease.TakeFromStoreAsync(cancellationToken);
         lease.KeepAlive(cancellationToken);
         var plan = await compactor.PlanAsync(sandboxId, window.Id, null, summariser, summariserModel,
             keepExchanges ?? compactor.Settings.KeepExchanges, int.MaxValue, cancellationToken);

@@ -7,7 +7,8 @@ public interface IRunStore
 {
     /// <summary>
     /// Writes the run, a new session if any, and the user turns; returns the sequence numbers of the user turns. Throws
-    /// <see cref="DuplicateIdempotencyKeyException"/> (and writes nothing) when the run's idempotency key is taken.
+    /// <see cref="DuplicateIdempotencyKeyException"/> (and writes nothing) when the run's idempotency key is taken, and
+    /// <see cref="Windows.WindowChangedException"/> (and writes nothing) when <see cref="RunStart.TakeLease"/> cannot be taken.
     /// </summary>
     Task<IReadOnlyList<long>> StartRunAsync(RunStart start, CancellationToken cancellationToken);
 

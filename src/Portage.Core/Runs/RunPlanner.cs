@@ -68,13 +68,42 @@ public sealed class RunPlanner(
 
         var namedSession = await sessionChooser.FindNamedAsync(sandboxId, request.EndUserId, request.Window.SessionId, cancellationToken);
         var window = await windowChooser.ChooseAsync(sandboxId, request.EndUserId, request.Window, namedSession?.WindowId, cancellationToken);
-        var lease = await leases.AcquireAsync(window.Window, runId, window.Named, window.IsNew, cancellationToken);
+        var lease = await leases.AcquireAsync(window.Window, runId, window.Named, cancellationToken);
+        try
+        {
+            // The window's turn count, read before the session and its turns, is what the start checks when it takes the
+            // lease: a window that changed in between is read again under a lease taken on its own.
+            var plan = new InWindow(sandbox, own, admission, request, window, lease, trace, resolution);
+            var take = window.IsNew ? null : lease.TakeWithStart(window.Window.TurnCount);
+            try
+            {
+                return await PlanInWindowAsync(plan, namedSession, take, cancellationToken);
+            }
+            catch (WindowChangedException) when (take is not null)
+            {
+                await lease.TakeFromStoreAsync(cancellationToken);
+                namedSession = await sessionChooser.FindNamedAsync(sandboxId, request.EndUserId, request.Window.SessionId, cancellationToken);
+                return await PlanInWindowAsync(plan, namedSession, null, cancellationToken);
+            }
+        }
+        catch
+        {
+            await lease.DisposeAsync();
+            throw;
+        }
+    }
+
+    // Everything a run reads and reserves once it holds its place in the window's line, then its start. With `take`,
+    // the start also takes the window's lease, or throws WindowChangedException having written nothing.
+    private async Task<PreparedRun> PlanInWindowAsync(InWindow plan, Sessions.SessionRecord? namedSession, LeaseTake? take, CancellationToken cancellationToken)
+    {
+        var (sandbox, own, admission, request, window, lease, trace, resolution) = plan;
         BudgetHold? hold = null;
         try
         {
             var session = await sessionChooser.ChooseAsync(window, request.EndUserId, request.Provider, request.Model, namedSession,
                 sessionNamed: !string.IsNullOrEmpty(request.Window.SessionId), cancellationToken);
-            var scope = new RunScope(sandboxId, request.EndUserId, window.Window.Id, session.Session.Id, runId);
+            var scope = new RunScope(sandbox.Id, request.EndUserId, window.Window.Id, session.Session.Id, lease.RunId);
             resolution?.SetTag("portage.window.id", scope.WindowId);
             resolution?.SetTag("portage.session.id", scope.SessionId);
             resolution?.SetTag("portage.session.continues", session.Continues);
@@ -87,7 +116,7 @@ public sealed class RunPlanner(
             var history = budget.HistoryTokens(request.UserMessages.Sum(TokenEstimator.Estimate));
             var priorTurns = window.IsNew || request.CallerHistory is not null ? [] : await ReadPriorTurnsAsync(scope, session, history, cancellationToken);
             hold = await ReserveAsync(sandbox, own, scope, request, budget, priorTurns, cancellationToken);
-            var record = await StoreStartAsync(scope, request, window, session, cancellationToken);
+            var record = await StoreStartAsync(scope, request, window, session, take, cancellationToken);
             return new PreparedRun(request, scope, record, window.Window, session, priorTurns, lease, trace, offered, budget)
             {
                 Spend = hold,
@@ -99,10 +128,14 @@ public sealed class RunPlanner(
         catch
         {
             await spend.ReleaseAsync(hold);
-            await lease.DisposeAsync();
             throw;
         }
     }
+
+    // What a run has decided before it reads in its window.
+    private sealed record InWindow(
+        Tenancy.SandboxRecord Sandbox, Protocol.Tenancy.EndUserLimits? Own, RateAdmission? Admission, RunRequest Request, WindowChoice Window,
+        WindowLease Lease, RunTrace Trace, System.Diagnostics.Activity? Resolution);
 
     // The run's most: what it sends (system prompt, tools, the new messages, the earlier turns it may render, or the
     // caller's history) and its answer's room (max_tokens, else the model's output limit, else the rest of its context).
@@ -134,7 +167,8 @@ public sealed class RunPlanner(
 
     // The run, a new session and the user turns in one transaction. A new window is written with them, already leased
     // to the run: a start that fails (a concurrent retry with the same idempotency key won) leaves no empty window.
-    private async Task<RunRecord> StoreStartAsync(RunScope scope, RunRequest request, WindowChoice window, SessionChoice session, CancellationToken cancellationToken)
+    private async Task<RunRecord> StoreStartAsync(
+        RunScope scope, RunRequest request, WindowChoice window, SessionChoice session, LeaseTake? take, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var run = new RunRecord(scope.RunId, scope.SandboxId, scope.EndUserId, scope.WindowId, scope.SessionId, request.Provider.Name, request.Model,
@@ -147,6 +181,7 @@ public sealed class RunPlanner(
         {
             NewWindow = window.IsNew ? window.Window : null,
             LeaseExpiresAt = window.IsNew ? leases.NewLeaseExpiry() : null,
+            TakeLease = take,
             Response = request.Response,
         }, cancellationToken);
         return run;

@@ -63,6 +63,12 @@ public sealed record RunStart(RunRecord Run, SessionRecord? NewSession, IReadOnl
     /// <summary>When the new window's lease expires unless renewed.</summary>
     public DateTimeOffset? LeaseExpiresAt { get; init; }
 
+    /// <summary>
+    /// The lease of the run's existing window, taken by this start (or the start throws
+    /// <see cref="WindowChangedException"/> and writes nothing); null when the run already holds it or starts the window.
+    /// </summary>
+    public LeaseTake? TakeLease { get; init; }
+
     /// <summary>What a run started through the Responses API keeps beyond the run (<see cref="IResponseStore"/>), or null.</summary>
     public ResponseDetails? Response { get; init; }
 }

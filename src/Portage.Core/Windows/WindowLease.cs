@@ -1,7 +1,9 @@
 namespace Portage.Core.Windows;
 
 /// <summary>
-/// A run's hold on its window (rule 8), from acquisition to the run's end: <see cref="KeepAlive"/> renews the store's
+/// A run's hold on its window (rule 8), from acquisition to the run's end: its place in this process's line, then the
+/// store's lease, taken by the run's start (<see cref="TakeWithStart"/>) or alone (<see cref="TakeFromStoreAsync"/>).
+/// <see cref="KeepAlive"/> renews the store's
 /// lease while the run streams; <see cref="EndedWithCommit"/> records that the run's end released the store's lease in
 /// its own transaction. Disposing gives back whatever is still held (the store's lease unless the commit took it, and
 /// this process's place in the window's line), exactly once, on every path.
@@ -10,15 +12,17 @@ public sealed class WindowLease : IAsyncDisposable
 {
     private readonly WindowLeases _leases;
     private readonly WindowSlot _slot;
+    private readonly DateTimeOffset _deadline;
     private CancellationTokenSource? _renewal;
     private Task _renewing = Task.CompletedTask;
     private bool _storeLeaseReleased;
     private int _disposed;
 
-    internal WindowLease(WindowLeases leases, string windowId, string runId, WindowSlot slot)
+    internal WindowLease(WindowLeases leases, string windowId, string runId, WindowSlot slot, DateTimeOffset deadline)
     {
         _leases = leases;
         _slot = slot;
+        _deadline = deadline;
         WindowId = windowId;
         RunId = runId;
     }
@@ -28,6 +32,18 @@ public sealed class WindowLease : IAsyncDisposable
 
     /// <summary>The run holding it.</summary>
     public string RunId { get; }
+
+    /// <summary>
+    /// The store's lease, to be taken by the run's start (<see cref="Runs.RunStart.TakeLease"/>) if the window still has
+    /// the <paramref name="turnCount"/> turns it had when the run's reads began.
+    /// </summary>
+    public LeaseTake TakeWithStart(int turnCount) => _leases.StartTake(turnCount);
+
+    /// <summary>
+    /// Takes the store's lease on its own, waiting for another replica's run until the line's deadline (none for a
+    /// window the caller named), then 409 <c>run_in_progress</c>.
+    /// </summary>
+    public Task TakeFromStoreAsync(CancellationToken cancellationToken) => _leases.TakeStoreLeaseAsync(WindowId, RunId, _deadline, cancellationToken);
 
     /// <summary>Starts renewing the store's lease in the background until <see cref="StopRenewingAsync"/> or disposal.</summary>
     public void KeepAlive(CancellationToken cancellationToken)

@@ -25,29 +25,19 @@ public sealed partial class WindowLeases(
     private TimeSpan Duration => TimeSpan.FromSeconds(options.Value.LeaseSeconds);
 
     /// <summary>
-    /// Takes the window for run <paramref name="runId"/>, or throws 409 <c>run_in_progress</c>. A window the caller
-    /// named is not waited for; one the router chose waits up to <c>Runs:LockWaitSeconds</c>. A new window (not yet
-    /// stored) only lines up: the run's start writes it already leased (<see cref="NewLeaseExpiry"/>).
+    /// Lines up run <paramref name="runId"/> behind this process's runs of the window, or throws 409
+    /// <c>run_in_progress</c>. A window the caller named is not waited for; one the router chose waits up to
+    /// <c>Runs:LockWaitSeconds</c>. The store's lease is taken by the run's start: a new window is written leased
+    /// (<see cref="NewLeaseExpiry"/>), an existing one's lease goes with the start (<see cref="WindowLease.TakeWithStart"/>),
+    /// so a run costs no write of its own for it; a start that finds the window changed takes it alone
+    /// (<see cref="WindowLease.TakeFromStoreAsync"/>) and the run reads again.
     /// </summary>
-    public async Task<WindowLease> AcquireAsync(WindowRecord window, string runId, bool named, bool isNew, CancellationToken cancellationToken)
+    public async Task<WindowLease> AcquireAsync(WindowRecord window, string runId, bool named, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(window);
         var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(named ? 0 : options.Value.LockWaitSeconds);
         var slot = await queue.EnterAsync(window.Id, deadline - time.GetUtcNow(), cancellationToken) ?? throw RunInProgress(window.Id);
-        try
-        {
-            if (!isNew)
-            {
-                await TakeStoreLeaseAsync(window.Id, runId, deadline, cancellationToken);
-            }
-        }
-        catch
-        {
-            slot.Dispose();
-            throw;
-        }
-
-        return new WindowLease(this, window.Id, runId, slot);
+        return new WindowLease(this, window.Id, runId, slot, deadline);
     }
 
     /// <summary>
@@ -60,6 +50,13 @@ public sealed partial class WindowLeases(
     /// <summary>When the lease of a window written by a run's start expires unless renewed.</summary>
     public DateTimeOffset NewLeaseExpiry() => time.GetUtcNow() + Duration;
 
+    /// <summary>A take of the store's lease by a run's start, from now, for a window read at <paramref name="turnCount"/> turns.</summary>
+    internal LeaseTake StartTake(int turnCount)
+    {
+        var now = time.GetUtcNow();
+        return new LeaseTake(now, now + Duration, turnCount);
+    }
+
     /// <summary>The deadline of a wait that starts now and lasts <c>Runs:LockWaitSeconds</c>.</summary>
     public DateTimeOffset WaitDeadline() => time.GetUtcNow() + TimeSpan.FromSeconds(options.Value.LockWaitSeconds);
 
@@ -68,7 +65,7 @@ public sealed partial class WindowLeases(
 
     // A run of this process has released the lease by the time the next one gets here; a run of another replica
     // holding it is waited for by polling, less often the longer the wait.
-    private async Task TakeStoreLeaseAsync(string windowId, string runId, DateTimeOffset deadline, CancellationToken cancellationToken)
+    internal async Task TakeStoreLeaseAsync(string windowId, string runId, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         var poll = s_firstPoll;
         while (true)
