@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -90,22 +91,31 @@ internal sealed class FakeUpstream : IAsyncDisposable
     private async Task AnswerAsync(HttpContext context)
     {
         var ct = context.RequestAborted;
-        using var body = new MemoryStream();
-        await context.Request.Body.CopyToAsync(body, ct);
-        var request = Parse(body.GetBuffer().AsMemory(0, (int)body.Length));
+        // A pooled buffer, not a growing MemoryStream: the fake shares the router's process and its figures.
+        var (body, length) = await ReadBodyAsync(context.Request, ct);
+        UpstreamRequest request;
+        try
+        {
+            request = Parse(body.AsMemory(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(body);
+        }
+
         if (request.Stream)
         {
             Interlocked.Increment(ref _streams);
-            Interlocked.Add(ref _streamBytes, body.Length);
+            Interlocked.Add(ref _streamBytes, length);
             await StreamAsync(context, request, ct);
             return;
         }
 
         Interlocked.Increment(ref _completions);
-        Interlocked.Add(ref _completionBytes, body.Length);
-        for (var max = Interlocked.Read(ref _maxCompletionBytes); body.Length > max; max = Interlocked.Read(ref _maxCompletionBytes))
+        Interlocked.Add(ref _completionBytes, length);
+        for (var max = Interlocked.Read(ref _maxCompletionBytes); length > max; max = Interlocked.Read(ref _maxCompletionBytes))
         {
-            Interlocked.CompareExchange(ref _maxCompletionBytes, body.Length, max);
+            Interlocked.CompareExchange(ref _maxCompletionBytes, length, max);
         }
 
         // A summary, as the summariser asks for it: at most about three quarters of its max tokens.
@@ -114,6 +124,34 @@ internal sealed class FakeUpstream : IAsyncDisposable
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(string.Create(CultureInfo.InvariantCulture,
             $"{{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\",\"created\":1727889370,\"model\":\"gpt-4o-mini\",\"choices\":[{{\"index\":0,\"message\":{{\"role\":\"assistant\",\"content\":\"{text}\",\"refusal\":null}},\"logprobs\":null,\"finish_reason\":\"stop\"}}],{Usage(request.PromptTokens, tokens)}}}"), ct);
+    }
+
+    private static async Task<(byte[] Body, int Length)> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 0, 0, 1 << 24) + 1);
+        var length = 0;
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer.AsMemory(length), ct)) > 0)
+            {
+                length += read;
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+            }
+
+            return (buffer, length);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
     }
 
     private async Task StreamAsync(HttpContext context, UpstreamRequest request, CancellationToken ct)

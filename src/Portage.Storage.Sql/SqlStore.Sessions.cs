@@ -9,9 +9,10 @@ public abstract partial class SqlStore : ISessionStore
     private const string SessionColumns =
         "id, sandbox_id, end_user_id, window_id, provider, model, provider_session_id, transcript, last_window_seq, created_at, last_active_at";
 
-    // The session's columns, then the messages its runs appended to its transcript since it was last rewritten.
+    // The session's columns, then the messages its runs appended to its transcript since it was last rewritten, as one
+    // JSON array (null when none).
     private string SessionSelect =>
-        $"{SessionColumns}, (SELECT {dialect.JoinText("m.messages", "','", "m.seq")} FROM session_messages m WHERE m.session_id = sessions.id)";
+        $"{SessionColumns}, (SELECT '[' || {dialect.JoinText("m.messages", "','", "m.seq")} || ']' FROM session_messages m WHERE m.session_id = sessions.id)";
 
     /// <inheritdoc/>
     public Task<SessionRecord?> GetSessionAsync(string sandboxId, string sessionId, string? endUserId, CancellationToken cancellationToken) =>
@@ -87,5 +88,8 @@ public abstract partial class SqlStore : ISessionStore
 
     private SessionRecord ReadSession(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.StringOrNull(6),
-        TranscriptJson.Join(r.GetString(7), r.StringOrNull(11)), r.GetInt64(8), dialect.ReadTime(r, 9), dialect.ReadTime(r, 10));
+        r.GetString(7), r.GetInt64(8), dialect.ReadTime(r, 9), dialect.ReadTime(r, 10))
+    {
+        AppendedJson = r.StringOrNull(11),
+    };
 }

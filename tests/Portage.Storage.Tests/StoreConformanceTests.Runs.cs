@@ -150,7 +150,7 @@ public abstract partial class StoreConformanceTests
 
         var stored = await Sessions.GetSessionAsync(SandboxA, "sess_1", UserA, None);
         Assert.NotNull(stored);
-        AssertJsonEqual(transcript, stored.TranscriptJson);
+        AssertJsonEqual(transcript, stored.WholeTranscriptJson);
         Assert.Equal(2, stored.LastWindowSeq);
         Assert.Equal("native-42", stored.ProviderSessionId);
         Assert.Equal(T0.AddMinutes(2), stored.LastActiveAt);
@@ -179,9 +179,9 @@ public abstract partial class StoreConformanceTests
         var listed = await Sessions.ListSessionsAsync(SandboxA, "ds_1", None);
 
         var whole = Messages("one", "1", "two", "2", "three", "3");
-        AssertJsonEqual(whole, stored?.TranscriptJson);
-        AssertJsonEqual(whole, latest?.TranscriptJson);
-        AssertJsonEqual(whole, Assert.Single(listed).TranscriptJson);
+        AssertJsonEqual(whole, stored?.WholeTranscriptJson);
+        AssertJsonEqual(whole, latest?.WholeTranscriptJson);
+        AssertJsonEqual(whole, Assert.Single(listed).WholeTranscriptJson);
         Assert.Equal(6, stored?.LastWindowSeq);
     }
 
@@ -195,7 +195,7 @@ public abstract partial class StoreConformanceTests
         await Runs.EndRunAsync(End(third, T0.AddMinutes(6), transcriptJson: Messages("summary", "three", "3")) with { Transcript = TranscriptWrite.Replace }, None);
 
         var stored = await Sessions.GetSessionAsync(SandboxA, "sess_1", UserA, None);
-        AssertJsonEqual(Messages("summary", "three", "3"), stored?.TranscriptJson);
+        AssertJsonEqual(Messages("summary", "three", "3"), stored?.WholeTranscriptJson);
     }
 
     [Fact]
@@ -207,7 +207,7 @@ public abstract partial class StoreConformanceTests
         await Assert.ThrowsAsync<RunAlreadyEndedException>(() => Runs.EndRunAsync(end, None));
 
         var stored = await Sessions.GetSessionAsync(SandboxA, "sess_1", UserA, None);
-        AssertJsonEqual(Messages("one", "1", "two", "2"), stored?.TranscriptJson);
+        AssertJsonEqual(Messages("one", "1", "two", "2"), stored?.WholeTranscriptJson);
     }
 
     [Fact]

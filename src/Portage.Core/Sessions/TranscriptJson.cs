@@ -38,7 +38,7 @@ public static class TranscriptJson
 
     /// <summary>
     /// The transcript made of a stored <paramref name="transcript"/> (an array) and the messages appended after it
-    /// (<see cref="SerializeAppended"/>'s texts joined by commas, or null).
+    /// (<paramref name="appended"/>: <see cref="SerializeAppended"/>'s texts joined by commas in brackets, or null).
     /// </summary>
     public static string Join(string transcript, string? appended)
     {
@@ -49,13 +49,29 @@ public static class TranscriptJson
         }
 
         var head = transcript.AsSpan().TrimEnd();
-        if (head is not [.., ']'])
+        var tail = appended.AsSpan().TrimStart();
+        if (head is not [.., ']'] || tail is not ['[', ..])
         {
             throw new FormatException("A stored transcript is not a JSON array.");
         }
 
         head = head[..^1].TrimEnd();
-        return string.Concat(head, head is [.., '['] ? "" : ",", appended, "]");
+        return string.Concat(head, head is [.., '['] ? "" : ",", tail[1..]);
+    }
+
+    /// <summary>
+    /// The messages of a stored transcript and those appended after it (<paramref name="appended"/>, an array or null),
+    /// parsed apart: a long transcript is not copied into one string first.
+    /// </summary>
+    public static List<ChatMessage> Deserialize(string json, string? appended)
+    {
+        var messages = Deserialize(json);
+        if (!string.IsNullOrEmpty(appended))
+        {
+            messages.AddRange(Deserialize(appended));
+        }
+
+        return messages;
     }
 
     /// <summary>The messages of a stored transcript, failed tool results marked failed again.</summary>

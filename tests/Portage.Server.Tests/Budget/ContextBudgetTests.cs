@@ -50,7 +50,7 @@ public sealed class ContextBudgetTests
 
         // The stored transcript is what was sent, so it stays within the budget too instead of growing every turn.
         var session = await app.Get<ISessionStore>().GetSessionAsync(app.SandboxId, echoSessions[0], null, CancellationToken.None);
-        Assert.InRange(session!.TranscriptJson.Length, 1, EchoInputBudget * 4 * 11 / 10);
+        Assert.InRange(session!.WholeTranscriptJson.Length, 1, EchoInputBudget * 4 * 11 / 10);
     }
 
     [Fact]
