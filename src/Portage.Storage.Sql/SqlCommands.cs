@@ -54,9 +54,38 @@ public static class SqlCommands
         }
 
         command.Transaction = transaction;
-        command.Parameters.Clear();
-        AddParameters(command, parameters);
+        if (!SetValues(command.Parameters, parameters))
+        {
+            command.Parameters.Clear();
+            AddParameters(command, parameters);
+        }
+
         return command;
+    }
+
+    // A kept command is given the same parameters as when it was made (its SQL text names them): their values are
+    // replaced in place, not a new parameter object each a run.
+    private static bool SetValues(DbParameterCollection kept, (string Name, object? Value)[] parameters)
+    {
+        if (kept.Count != parameters.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            if (!string.Equals(kept[i].ParameterName, parameters[i].Name, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            kept[i].Value = parameters[i].Value ?? DBNull.Value;
+        }
+
+        return true;
     }
 
     private static void AddParameters(DbCommand command, (string Name, object? Value)[] parameters)

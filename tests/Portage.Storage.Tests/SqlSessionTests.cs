@@ -67,6 +67,27 @@ public sealed class SqlSessionTests
     }
 
     [Fact]
+    public async Task A_kept_command_takes_the_next_values_in_its_own_parameters()
+    {
+        await using var connection = await OpenAsync(Guid.NewGuid().ToString("N"));
+        using var cache = StatementCache.Attach(connection);
+        await SqlCommands.ExecuteAsync(connection, null, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)", s_none);
+        const string insert = "INSERT INTO t (id, name) VALUES (@id, @name)";
+        await SqlCommands.ExecuteAsync(connection, null, insert, s_none, ("@id", 1L), ("@name", "a"));
+        var kept = cache.Take(insert)!;
+        var parameters = kept.Parameters.Cast<System.Data.Common.DbParameter>().ToList();
+        Assert.True(cache.GiveBack(kept));
+
+        await SqlCommands.ExecuteAsync(connection, null, insert, s_none, ("@id", 2L), ("@name", null));
+
+        var again = cache.Take(insert)!;
+        Assert.Equal(parameters, again.Parameters.Cast<System.Data.Common.DbParameter>());
+        Assert.Equal([2L, DBNull.Value], parameters.Select(p => p.Value));
+        Assert.Equal(["a", null], await SqlCommands.QueryAsync(connection, null, "SELECT name FROM t ORDER BY id", r => r.StringOrNull(0), s_none));
+        again.Dispose();
+    }
+
+    [Fact]
     public void Embedded_migrations_are_read_in_name_order()
     {
         var migrations = EmbeddedMigrations.Read(typeof(SqliteDatabase).Assembly, "Portage.Storage.Sqlite.Migrations.");
