@@ -22,22 +22,24 @@ internal static partial class MarkdownSections
         var stack = new List<(int Level, string Title, string Slug)>();
         var usedSlugs = new Dictionary<string, int>(StringComparer.Ordinal);
         var blocks = new List<string>();
-        var paragraph = new StringBuilder();
-        var fence = new StringBuilder();
+        // A paragraph's or a fence's lines are contiguous in the text: a block is the text from its first line to the end
+        // of its last, cut once, not its lines copied into a builder (every run's conversation memory is cut here).
+        var paragraph = -1;
+        var fence = -1;
         string? fenceMarker = null;
 
-        void EndParagraph()
+        void EndParagraph(int end)
         {
-            if (paragraph.Length > 0)
+            if (paragraph >= 0)
             {
-                blocks.Add(paragraph.ToString().TrimEnd());
-                paragraph.Clear();
+                blocks.Add(text[paragraph..end].TrimEnd());
+                paragraph = -1;
             }
         }
 
-        void EndSection()
+        void EndSection(int end)
         {
-            EndParagraph();
+            EndParagraph(end);
             if (blocks.Count > 0)
             {
                 sections.Add(new Section([.. stack.Select(h => h.Title)], [.. stack.Select(h => h.Slug)], [.. blocks]));
@@ -45,58 +47,60 @@ internal static partial class MarkdownSections
             }
         }
 
-        foreach (var line in text.Split('\n'))
+        for (var start = 0; start <= text.Length;)
         {
+            var length = text.AsSpan(start).IndexOf('\n');
+            var next = length < 0 ? text.Length + 1 : start + length + 1;
+            var line = text.AsSpan(start, (length < 0 ? text.Length : start + length) - start);
             if (fenceMarker is not null)
             {
-                fence.Append(line).Append('\n');
                 if (IsFenceClose(line, fenceMarker))
                 {
-                    blocks.Add(fence.ToString().TrimEnd());
-                    fence.Clear();
+                    blocks.Add(text[fence..Math.Min(next, text.Length)].TrimEnd());
+                    fence = -1;
                     fenceMarker = null;
                 }
-
-                continue;
             }
-
-            if (FenceOpen().Match(line) is { Success: true } open)
+            else if (MayOpenFence(line) && FenceOpen().Match(line.ToString()) is { Success: true } open)
             {
-                EndParagraph();
+                EndParagraph(start);
                 fenceMarker = open.Groups[1].Value;
-                fence.Append(line).Append('\n');
-                continue;
+                fence = start;
             }
-
-            if (headings && Heading().Match(line) is { Success: true } heading)
+            else if (headings && MayBeHeading(line) && Heading().Match(line.ToString()) is { Success: true } heading)
             {
-                EndSection();
+                EndSection(start);
                 var level = heading.Groups[1].Length;
                 var title = heading.Groups[2].Value.Trim();
                 stack.RemoveAll(h => h.Level >= level);
                 var parent = stack.Count > 0 ? stack[^1].Slug + "/" : string.Empty;
                 stack.Add((level, title, parent + UniqueSlug(usedSlugs, parent, Slug(title))));
-                continue;
+            }
+            else if (line.IsWhiteSpace())
+            {
+                EndParagraph(start);
+            }
+            else if (paragraph < 0)
+            {
+                paragraph = start;
             }
 
-            if (line.Trim().Length == 0)
-            {
-                EndParagraph();
-            }
-            else
-            {
-                paragraph.Append(line).Append('\n');
-            }
+            start = next;
         }
 
-        if (fence.Length > 0)
+        if (fence >= 0)
         {
-            blocks.Add(fence.ToString().TrimEnd()); // an unclosed fence runs to the end, as in CommonMark
+            blocks.Add(text[fence..].TrimEnd()); // an unclosed fence runs to the end, as in CommonMark
         }
 
-        EndSection();
+        EndSection(text.Length);
         return sections;
     }
+
+    // Cheap tests of a line's start before its regular expression is run (and the line made a string for it).
+    private static bool MayOpenFence(ReadOnlySpan<char> line) => line.TrimStart(' ') is ['`' or '~', ..];
+
+    private static bool MayBeHeading(ReadOnlySpan<char> line) => line.TrimStart(' ') is ['#', ..];
 
     /// <summary>GitHub's heading anchor: lower case, letters, digits, <c>-</c> and <c>_</c>; spaces become <c>-</c>.</summary>
     public static string Slug(string title)
@@ -130,10 +134,10 @@ internal static partial class MarkdownSections
         return $"{slug}-{count}";
     }
 
-    private static bool IsFenceClose(string line, string marker)
+    private static bool IsFenceClose(ReadOnlySpan<char> line, string marker)
     {
         var trimmed = line.Trim();
-        return trimmed.Length >= marker.Length && trimmed.All(c => c == marker[0]);
+        return trimmed.Length >= marker.Length && !trimmed.ContainsAnyExcept(marker[0]);
     }
 
     [GeneratedRegex(@"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")]
