@@ -49,9 +49,10 @@ internal static partial class MarkdownSections
 
         for (var start = 0; start <= text.Length;)
         {
-            var length = text.AsSpan(start).IndexOf('\n');
-            var next = length < 0 ? text.Length + 1 : start + length + 1;
-            var line = text.AsSpan(start, (length < 0 ? text.Length : start + length) - start);
+            var rest = text.AsSpan(start);
+            var length = rest.IndexOf('\n');
+            var line = length < 0 ? rest : rest[..length];
+            var next = start + line.Length + 1;
             if (fenceMarker is not null)
             {
                 if (IsFenceClose(line, fenceMarker))

@@ -74,7 +74,7 @@ public sealed class RunPlanner(
             // The window's turn count, read before the session and its turns, is what the start checks when it takes the
             // lease: a window that changed in between is read again under a lease taken on its own.
             var plan = new InWindow(sandbox, own, admission, request, window, lease, trace, resolution);
-            var take = window.IsNew ? null : lease.TakeWithStart(window.Window.TurnCount);
+            var take = window.IsNew ? null : leases.TakeWithStart(window.Window.TurnCount);
             try
             {
                 return await PlanInWindowAsync(plan, namedSession, take, cancellationToken);

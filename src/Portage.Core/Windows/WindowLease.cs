@@ -2,7 +2,7 @@ namespace Portage.Core.Windows;
 
 /// <summary>
 /// A run's hold on its window (rule 8), from acquisition to the run's end: its place in this process's line, then the
-/// store's lease, taken by the run's start (<see cref="TakeWithStart"/>) or alone (<see cref="TakeFromStoreAsync"/>).
+/// store's lease, taken by the run's start (<see cref="WindowLeases.TakeWithStart"/>) or alone (<see cref="TakeFromStoreAsync"/>).
 /// <see cref="KeepAlive"/> renews the store's
 /// lease while the run streams; <see cref="EndedWithCommit"/> records that the run's end released the store's lease in
 /// its own transaction. Disposing gives back whatever is still held (the store's lease unless the commit took it, and
@@ -32,12 +32,6 @@ public sealed class WindowLease : IAsyncDisposable
 
     /// <summary>The run holding it.</summary>
     public string RunId { get; }
-
-    /// <summary>
-    /// The store's lease, to be taken by the run's start (<see cref="Runs.RunStart.TakeLease"/>) if the window still has
-    /// the <paramref name="turnCount"/> turns it had when the run's reads began.
-    /// </summary>
-    public LeaseTake TakeWithStart(int turnCount) => _leases.StartTake(turnCount);
 
     /// <summary>
     /// Takes the store's lease on its own, waiting for another replica's run until the line's deadline (none for a

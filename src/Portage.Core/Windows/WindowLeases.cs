@@ -28,7 +28,7 @@ public sealed partial class WindowLeases(
     /// Lines up run <paramref name="runId"/> behind this process's runs of the window, or throws 409
     /// <c>run_in_progress</c>. A window the caller named is not waited for; one the router chose waits up to
     /// <c>Runs:LockWaitSeconds</c>. The store's lease is taken by the run's start: a new window is written leased
-    /// (<see cref="NewLeaseExpiry"/>), an existing one's lease goes with the start (<see cref="WindowLease.TakeWithStart"/>),
+    /// (<see cref="NewLeaseExpiry"/>), an existing one's lease goes with the start (<see cref="TakeWithStart"/>),
     /// so a run costs no write of its own for it; a start that finds the window changed takes it alone
     /// (<see cref="WindowLease.TakeFromStoreAsync"/>) and the run reads again.
     /// </summary>
@@ -50,8 +50,11 @@ public sealed partial class WindowLeases(
     /// <summary>When the lease of a window written by a run's start expires unless renewed.</summary>
     public DateTimeOffset NewLeaseExpiry() => time.GetUtcNow() + Duration;
 
-    /// <summary>A take of the store's lease by a run's start, from now, for a window read at <paramref name="turnCount"/> turns.</summary>
-    internal LeaseTake StartTake(int turnCount)
+    /// <summary>
+    /// The store's lease, to be taken by a run's start (<see cref="Runs.RunStart.TakeLease"/>) from now, if the window
+    /// still has the <paramref name="turnCount"/> turns it had when the run's reads began.
+    /// </summary>
+    public LeaseTake TakeWithStart(int turnCount)
     {
         var now = time.GetUtcNow();
         return new LeaseTake(now, now + Duration, turnCount);

@@ -118,7 +118,7 @@ public sealed class WindowLeaseTests
         await using var lease = await leases.AcquireAsync(Window, "run_1", named: false, CancellationToken.None);
         time.Advance(TimeSpan.FromSeconds(5));
 
-        var take = lease.TakeWithStart(turnCount: 7);
+        var take = leases.TakeWithStart(turnCount: 7);
 
         Assert.Equal(new LeaseTake(time.GetUtcNow(), time.GetUtcNow().AddSeconds(30), 7), take);
         Assert.Null(_store.LeaseHolder(Window.Id));
