@@ -4,7 +4,11 @@ using Microsoft.Extensions.Logging;
 namespace Portage.Server.Tests.Telemetry;
 
 /// <summary>One captured log line: its text includes the exception as the console logger would print it.</summary>
-internal sealed record LogRecord(string Category, LogLevel Level, string Text, Dictionary<string, object?> Scope);
+internal sealed record LogRecord(string Category, LogLevel Level, string Text, Dictionary<string, object?> Scope)
+{
+    /// <summary>The formatted message alone, without the exception.</summary>
+    public string Message { get; init; } = Text;
+}
 
 /// <summary>Captures every log line at every level, with its scope fields, as a log exporter would see it.</summary>
 internal sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope
@@ -40,7 +44,8 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExterna
                     }
                 }
             }, scope);
-            owner.Records.Enqueue(new LogRecord(category, logLevel, formatter(state, exception) + " " + exception, scope));
+            var message = formatter(state, exception);
+            owner.Records.Enqueue(new LogRecord(category, logLevel, message + " " + exception, scope) { Message = message });
         }
     }
 }
