@@ -55,18 +55,6 @@ public sealed partial class PostgresRunSignals : IRunSignals, IAsyncDisposable, 
             ("@channel", Channel), ("@payloads", signals.Select(signal => $"{_node}|{Code(signal.Kind)}|{signal.RunId}").ToArray()));
     }
 
-    // The event log's frames are signalled by the statement that stores them (PostgresStore.AppendRunEventsAsync): the
-    // start of a run's Events payload from this process, and the delivery to its own subscribers PublishAsync makes.
-    internal string EventsPayloadPrefix => $"{_node}|{Code(RunSignalKind.Events)}|";
-
-    internal void DeliverHere(IEnumerable<RunSignal> signals)
-    {
-        foreach (var signal in signals)
-        {
-            _handlers.Deliver(signal);
-        }
-    }
-
     /// <inheritdoc/>
     public IDisposable Subscribe(Action<RunSignal> handler)
     {

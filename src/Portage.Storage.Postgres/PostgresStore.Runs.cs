@@ -1,7 +1,6 @@
 using Npgsql;
 using Portage.Core.Recording;
 using Portage.Core.Runs;
-using Portage.Core.Signals;
 using Portage.Core.Windows;
 using Portage.Storage.Sql;
 
@@ -142,38 +141,20 @@ public sealed partial class PostgresStore
     }
 
     /// <inheritdoc/>
-    /// <remarks>
-    /// When the run signals in use are this database's (<see cref="PostgresRunSignals"/>), the statement that stores the
-    /// frames also notifies the replicas of them, one notification a run whose frames were new, sent by PostgreSQL when it
-    /// commits: no round trip and no transaction of their own after the write.
-    /// </remarks>
-    public override async Task<bool> AppendRunEventsAsync(IReadOnlyList<RunFrames> batch, CancellationToken cancellationToken)
+    public override async Task AppendRunEventsAsync(IReadOnlyList<RunFrames> batch, CancellationToken cancellationToken)
     {
         var rows = FrameRows(batch);
         if (rows.Count == 0)
         {
-            return false;
+            return;
         }
 
         // One statement for the batch, a row per run in it: the frames arrive in batches from the event log's writer.
-        const string Insert =
-            "INSERT INTO run_frames (run_id, last_seq, frame_count, frames) SELECT * FROM unnest(@runs, @lasts, @counts, @frames) ON CONFLICT DO NOTHING";
         await using var db = await WriteAsync(cancellationToken);
-        (string, object?)[] parameters =
-        [
-            ("@runs", rows.Select(r => r.RunId).ToArray()), ("@lasts", rows.Select(r => r.LastSeq).ToArray()),
-            ("@counts", rows.Select(r => r.Count).ToArray()), ("@frames", rows.Select(r => r.Frames).ToArray()),
-        ];
-        if (_signals is not { } signals)
-        {
-            await db.ExecuteAsync(Insert, cancellationToken, parameters);
-            return false;
-        }
-
-        await db.ExecuteAsync($"WITH stored AS ({Insert} RETURNING run_id) SELECT pg_notify(@channel, @payload || run_id) FROM stored",
-            cancellationToken, [.. parameters, ("@channel", PostgresRunSignals.Channel), ("@payload", signals.EventsPayloadPrefix)]);
-        signals.DeliverHere(rows.Select(r => new RunSignal(RunSignalKind.Events, r.RunId)));
-        return true;
+        await db.ExecuteAsync(
+            "INSERT INTO run_frames (run_id, last_seq, frame_count, frames) SELECT * FROM unnest(@runs, @lasts, @counts, @frames) ON CONFLICT DO NOTHING",
+            cancellationToken, ("@runs", rows.Select(r => r.RunId).ToArray()), ("@lasts", rows.Select(r => r.LastSeq).ToArray()),
+            ("@counts", rows.Select(r => r.Count).ToArray()), ("@frames", rows.Select(r => r.Frames).ToArray()));
     }
 
     private static void Add(NpgsqlBatch batch, SqlStatement statement)

@@ -1,4 +1,3 @@
-using Portage.Core.Signals;
 using Portage.Storage.Sql;
 
 namespace Portage.Storage.Postgres;
@@ -10,12 +9,7 @@ namespace Portage.Storage.Postgres;
 /// only PostgreSQL has: the tsvector search, the SKIP LOCKED claim and batched inserts.
 /// </summary>
 /// <param name="database">The database.</param>
-/// <param name="signals">
-/// The run signals in use: when they are this database's (<see cref="PostgresRunSignals"/>), stored frames are signalled
-/// in the statement that stores them.
-/// </param>
-public sealed partial class PostgresStore(PostgresDatabase database, IRunSignals? signals = null) : SqlStore(database, PostgresDialect.Instance)
+public sealed partial class PostgresStore(PostgresDatabase database) : SqlStore(database, PostgresDialect.Instance)
 {
     private readonly PostgresDatabase _database = database;
-    private readonly PostgresRunSignals? _signals = signals as PostgresRunSignals;
 }

@@ -11,20 +11,19 @@ public abstract partial class SqlStore
     /// store that can send the batch as one statement does. A batch sent again has the same keys and is ignored; frames
     /// stored twice in different rows are read once (see <see cref="ListRunEventsAsync"/>).
     /// </remarks>
-    public virtual async Task<bool> AppendRunEventsAsync(IReadOnlyList<RunFrames> batch, CancellationToken cancellationToken)
+    public virtual async Task AppendRunEventsAsync(IReadOnlyList<RunFrames> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var blocks = FrameRows(batch);
         if (blocks.Count == 0)
         {
-            return false;
+            return;
         }
 
         await using var db = await WriteTransactionAsync(cancellationToken);
         await db.ExecuteEachAsync(dialect.InsertOrIgnore("run_frames (run_id, last_seq, frame_count, frames) VALUES (@run, @last, @count, @frames)"),
             ["@run", "@last", "@count", "@frames"], blocks.Select(b => new object?[] { b.RunId, b.LastSeq, b.Count, b.Frames }), cancellationToken);
         await db.CommitAsync(cancellationToken);
-        return false;
     }
 
     /// <summary>Each run's frames of a batch as the row that stores them, runs without frames left out.</summary>

@@ -232,9 +232,9 @@ public abstract partial class StoreConformanceTests
         Assert.Equal(3, (await Windows.GetWindowAsync(SandboxA, "ds_1", null, None))!.TurnCount);
     }
 
-    private protected static RunEventRecord Frame(long seq, string name, string data = """{"n":1}""") => new(seq, name, data);
+    private static RunEventRecord Frame(long seq, string name, string data = """{"n":1}""") => new(seq, name, data);
 
-    private protected async Task<RunRecord> StartedRunAsync(string runId, string windowId = "ds_1", string? key = null)
+    private async Task<RunRecord> StartedRunAsync(string runId, string windowId = "ds_1", string? key = null)
     {
         if (!await Tenancy.AnyAccountAsync(None))
         {

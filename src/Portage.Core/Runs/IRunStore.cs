@@ -59,12 +59,7 @@ public interface IRunStore
     /// Appends frames to the event logs of one or more runs, in one write; a frame whose sequence number is already stored
     /// is ignored, so a batch whose write failed can be sent again whole.
     /// </summary>
-    /// <returns>
-    /// True when the write also signalled the runs' new frames (<see cref="Signals.RunSignalKind.Events"/>, one signal a
-    /// run) to every subscriber of the run signals in use, in this process and in the replicas sharing the store, so
-    /// the caller publishes nothing more for them; false when the caller must publish them.
-    /// </returns>
-    Task<bool> AppendRunEventsAsync(IReadOnlyList<RunFrames> batch, CancellationToken cancellationToken);
+    Task AppendRunEventsAsync(IReadOnlyList<RunFrames> batch, CancellationToken cancellationToken);
 
     /// <summary>Appends frames to a run's event log; a frame whose sequence number is already stored is ignored.</summary>
     Task AppendRunEventsAsync(string runId, IReadOnlyList<RunEventRecord> events, CancellationToken cancellationToken) =>

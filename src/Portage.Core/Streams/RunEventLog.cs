@@ -11,9 +11,8 @@ namespace Portage.Core.Streams;
 /// Stores every frame of every run, in order, off the streaming path: frames are queued as they are sent and written
 /// in batches, a few store calls per batch (each with whole runs' frames). A batch gathers for up to
 /// <c>Runs:EventLogBatchMilliseconds</c>, or until someone waits for it (a terminal frame is flushed at once), so a busy
-/// router's frames take a few writes per batch, not one per frame or per run. With each batch the replicas are
-/// signalled, so followers elsewhere read the new frames: by the store's write itself where it can (PostgreSQL), else
-/// by a publish after it.
+/// router's frames take a few writes per batch, not one per frame or per run. After each batch the replicas are
+/// signalled, so followers elsewhere read the new frames.
 /// </summary>
 public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, TimeProvider time, IOptions<RunOptions> options, ILogger<RunEventLog> logger)
     : BackgroundService
@@ -110,7 +109,7 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, Tim
         // A large batch is written in a few slices at once, each holding whole runs: PostgreSQL takes them in parallel (one
         // write at a time kept a saturated database's other writes, run starts among them, waiting behind it), and
         // SQLite's write group commits slices that queue together once. A batch of up to 32 runs is one slice: each slice
-        // is a round trip and a transaction of its own, and a few runs' frames take no longer to write in one.
+        // is a write, a publish of its runs' signals, and so two round trips and two transactions on PostgreSQL.
         var written = batch.Where(e => e.Frame is not null)
             .GroupBy(e => e.RunId!, StringComparer.Ordinal)
             .Select(group => new RunFrames(group.Key, group.Select(e => e.Frame!).ToList()))
@@ -118,7 +117,7 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, Tim
         var slices = written.Chunk(Math.Max(RunsPerSlice, (written.Count + WritersAtOnce - 1) / WritersAtOnce));
         await Task.WhenAll(slices.Select(async slice =>
         {
-            if (await StoreAsync(slice) == WriteOutcome.NotSignalled)
+            if (await StoreAsync(slice))
             {
                 await PublishQuietlyAsync(slice);
             }
@@ -133,7 +132,7 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, Tim
     // A busy or briefly unreachable database must not cost a run its frames (a resume would end "not stored"): the write
     // is retried for a while. Frames are keyed by (run, seq) and written with "insert or ignore", so a write that did
     // land before its failure was reported is not doubled.
-    private async Task<WriteOutcome> StoreAsync(RunFrames[] written)
+    private async Task<bool> StoreAsync(RunFrames[] written)
     {
         var pause = TimeSpan.FromMilliseconds(50);
         var giveUp = time.GetUtcNow() + RetryFor;
@@ -142,7 +141,8 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, Tim
         {
             try
             {
-                return await runs.AppendRunEventsAsync(written, CancellationToken.None) ? WriteOutcome.Signalled : WriteOutcome.NotSignalled;
+                await runs.AppendRunEventsAsync(written, CancellationToken.None);
+                return true;
             }
             catch (Exception ex) when (time.GetUtcNow() + pause < giveUp)
             {
@@ -154,12 +154,12 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, Tim
             {
                 // The live stream already carried these frames; only a later resume would miss them.
                 LogWriteFailed(logger, ex, written.Length, frames, string.Join(", ", written.Select(run => run.RunId)));
-                return WriteOutcome.Failed;
+                return false;
             }
         }
     }
 
-    // One signal per run, all in one publish (one round trip to a shared database that did not carry them with the frames).
+    // One signal per run, all in one publish (one round trip to a shared database).
     private async Task PublishQuietlyAsync(RunFrames[] written)
     {
         try
@@ -181,14 +181,6 @@ public sealed partial class RunEventLog(IRunStore runs, IRunSignals signals, Tim
 
     [LoggerMessage(LogLevel.Error, "Storing {Count} frames of {Runs} runs ({RunIds}) failed after retrying; a client resuming these runs will not see them")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, int runs, int count, string runIds);
-
-    // A write's outcome: the store may signal the frames it stored itself (see IRunStore.AppendRunEventsAsync).
-    private enum WriteOutcome
-    {
-        Failed,
-        NotSignalled,
-        Signalled,
-    }
 
     private sealed record Entry(string? RunId, RunEventRecord? Frame, TaskCompletionSource? Flushed);
 }

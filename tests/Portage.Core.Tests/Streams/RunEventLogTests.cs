@@ -9,61 +9,66 @@ namespace Portage.Core.Tests.Streams;
 
 public sealed class RunEventLogTests
 {
+    // Each write of the log is a round trip and a transaction on PostgreSQL, and a publish of its runs' signals another:
+    // a batch of a few runs is not cut into slices (issue 14).
     [Fact]
-    public async Task Frames_whose_write_did_not_signal_them_are_published_a_signal_a_run()
+    public async Task A_batch_of_up_to_32_runs_is_stored_in_one_write_and_signalled_in_one_publish()
     {
-        var (stored, published) = await LogTwoRunsAsync(storeSignals: false);
+        var (writes, publishes) = await LogAsync(runs: 32);
 
-        Assert.Equal(["run_1", "run_2"], stored.Order());
-        Assert.Equal([new RunSignal(RunSignalKind.Events, "run_1"), new RunSignal(RunSignalKind.Events, "run_2")],
-            published.OrderBy(s => s.RunId));
+        Assert.Equal([32], writes);
+        Assert.Equal([32], publishes);
     }
 
-    // PostgreSQL's write notifies the replicas itself (PostgresStore.AppendRunEventsAsync): a publish after it would be a
-    // second round trip and a second notification a run.
     [Fact]
-    public async Task Frames_whose_write_signalled_them_are_not_published_again()
+    public async Task A_larger_batch_is_stored_in_up_to_four_writes_each_with_whole_runs()
     {
-        var (stored, published) = await LogTwoRunsAsync(storeSignals: true);
+        var (writes, publishes) = await LogAsync(runs: 200);
 
-        Assert.Equal(["run_1", "run_2"], stored.Order());
-        Assert.Empty(published);
+        Assert.Equal([50, 50, 50, 50], writes.Order());
+        Assert.Equal([50, 50, 50, 50], publishes.Order());
     }
 
-    private static async Task<(List<string> Stored, List<RunSignal> Published)> LogTwoRunsAsync(bool storeSignals)
+    // Every run's frames are queued before the log starts, so they form one batch.
+    private static async Task<(List<int> Writes, List<int> Publishes)> LogAsync(int runs)
     {
-        var stored = new List<string>();
+        var writes = new List<int>();
         var store = AppendOnlyRunStore.Create(batch =>
         {
-            lock (stored)
+            Assert.All(batch, run => Assert.Equal(2, run.Events.Count));
+            lock (writes)
             {
-                stored.AddRange(batch.Select(run => run.RunId));
+                writes.Add(batch.Count);
             }
-
-            return storeSignals;
         });
         var signals = new RecordingSignals();
         using var log = new RunEventLog(store, signals, TimeProvider.System, Options.Create(new RunOptions { EventLogBatchMilliseconds = 0 }),
             NullLogger<RunEventLog>.Instance);
+        for (var run = 0; run < runs; run++)
+        {
+            log.Append($"run_{run}", new RunEventRecord(1, "run_started", "{}"));
+            log.Append($"run_{run}", new RunEventRecord(2, "agent_finish", "{}"));
+        }
+
+        var flushed = log.FlushAsync();
         await log.StartAsync(CancellationToken.None);
-        log.Append("run_1", new RunEventRecord(1, "run_started", "{}"));
-        log.Append("run_2", new RunEventRecord(1, "run_started", "{}"));
-        await log.FlushAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await flushed.WaitAsync(TimeSpan.FromSeconds(10));
         await log.StopAsync(CancellationToken.None);
-        return (stored, signals.Published);
+        return (writes, signals.Publishes);
     }
 
     private sealed class RecordingSignals : IRunSignals
     {
-        public List<RunSignal> Published { get; } = [];
+        public List<int> Publishes { get; } = [];
 
         public Task PublishAsync(RunSignal signal, CancellationToken cancellationToken) => PublishAsync([signal], cancellationToken);
 
         public Task PublishAsync(IReadOnlyList<RunSignal> signals, CancellationToken cancellationToken)
         {
-            lock (Published)
+            Assert.All(signals, signal => Assert.Equal(RunSignalKind.Events, signal.Kind));
+            lock (Publishes)
             {
-                Published.AddRange(signals);
+                Publishes.Add(signals.Count);
             }
 
             return Task.CompletedTask;
@@ -75,18 +80,24 @@ public sealed class RunEventLogTests
     // A run store that only takes frames: the event log calls nothing else.
     public class AppendOnlyRunStore : DispatchProxy
     {
-        private Func<IReadOnlyList<RunFrames>, bool> _append = null!;
+        private Action<IReadOnlyList<RunFrames>> _append = null!;
 
-        public static IRunStore Create(Func<IReadOnlyList<RunFrames>, bool> append)
+        public static IRunStore Create(Action<IReadOnlyList<RunFrames>> append)
         {
             var store = Create<IRunStore, AppendOnlyRunStore>();
             ((AppendOnlyRunStore)(object)store)._append = append;
             return store;
         }
 
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
-            targetMethod?.Name == nameof(IRunStore.AppendRunEventsAsync) && args is [IReadOnlyList<RunFrames> batch, _]
-                ? Task.FromResult(_append(batch))
-                : throw new NotSupportedException(targetMethod?.Name);
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            if (targetMethod?.Name == nameof(IRunStore.AppendRunEventsAsync) && args is [IReadOnlyList<RunFrames> batch, _])
+            {
+                _append(batch);
+                return Task.CompletedTask;
+            }
+
+            throw new NotSupportedException(targetMethod?.Name);
+        }
     }
 }

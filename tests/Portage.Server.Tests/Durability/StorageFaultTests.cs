@@ -68,7 +68,7 @@ public sealed class StorageFaultTests
         var refusals = 3;
         using var app = new PortageApp(services: s => StoreInterceptor.Replace<IRunStore>(s, call =>
             call.Method == nameof(IRunStore.AppendRunEventsAsync) && Interlocked.Decrement(ref refusals) >= 0
-                ? Task.FromException<bool>(Locked())
+                ? Task.FromException(Locked())
                 : call.Proceed()));
 
         var run = await app.RunAsync(Runs.Body("Log every frame."));
