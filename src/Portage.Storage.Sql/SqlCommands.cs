@@ -64,7 +64,7 @@ public static class SqlCommands
     }
 
     // A kept command is given the same parameters as when it was made (its SQL text names them): their values are
-    // replaced in place, not a new parameter object each a run.
+    // replaced in place, not a new parameter object each a run. False when they differ: the caller then replaces them all.
     private static bool SetValues(DbParameterCollection kept, (string Name, object? Value)[] parameters)
     {
         if (kept.Count != parameters.Length)
@@ -78,10 +78,7 @@ public static class SqlCommands
             {
                 return false;
             }
-        }
 
-        for (var i = 0; i < parameters.Length; i++)
-        {
             kept[i].Value = parameters[i].Value ?? DBNull.Value;
         }
 
