@@ -60,6 +60,7 @@ public static class PortageServiceCollectionExtensions
         services.TryAddSingleton<BriefWriter>();
         services.TryAddSingleton<RetrievalService>();
         services.TryAddSingleton<DiscoverPrefetch>();
+        services.TryAddSingleton<SharedContent>();
         services.TryAddSingleton<ConversationMemory>();
         services.AddSingleton<Portage.Core.Sources.IPurgeParticipant, ContentPurge>();
         services.TryAddSingleton<WindowQueue>();
@@ -118,8 +119,8 @@ public static class PortageServiceCollectionExtensions
     // condition for all four, so the registry asks the index once per run.
     private static IEnumerable<PortageTool> RetrievalToolsOf(IServiceProvider services)
     {
-        var index = services.GetRequiredService<IContentIndex>();
-        Func<RunScope, CancellationToken, Task<bool>> hasContent = (context, ct) => index.HasContentAsync(context.SandboxId, ct);
+        var shared = services.GetRequiredService<SharedContent>();
+        Func<RunScope, CancellationToken, Task<bool>> hasContent = (context, ct) => shared.AnyAsync(context.SandboxId, ct);
         return RetrievalTools.Create(services.GetRequiredService<RetrievalService>()).Select(tool => new PortageTool(tool, hasContent));
     }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portage.Core.Telemetry;
+using Portage.Core.Tenancy;
 
 namespace Portage.Core.Ingest;
 
@@ -15,6 +16,7 @@ public sealed partial class IngestWorker(
     IIngestStore store,
     Chunker chunker,
     IngestSignal signal,
+    SandboxCache sandboxes,
     TimeProvider time,
     IOptions<IngestOptions> options,
     ContentLogging content,
@@ -69,6 +71,12 @@ public sealed partial class IngestWorker(
             var (chunks, result) = JobChunks.Of(chunker, job, now);
             var indexed = await store.CompleteAsync(job.Id, chunks, result, now, ct);
             LogCompleted(logger, job.Id, indexed, chunks.Count - indexed);
+            if (indexed > 0 && chunks.Any(c => c.EndUserId is null))
+            {
+                // The sandbox's first shared content makes its runs offer retrieval (Retrieval.SharedContent): they must not wait
+                // for the cached answer to expire.
+                await sandboxes.ChangedAsync(job.SandboxId);
+            }
         }
         catch (Exception ex)
         {

@@ -11,7 +11,7 @@ namespace Portage.Core.Retrieval;
 /// user's message as an extra user message in front of it, so the model starts from what the sandbox knows. The system
 /// prompt is left untouched (prompt caches stay warm). Fail-open: any error means no block.
 /// </summary>
-public sealed partial class DiscoverPrefetch(RetrievalService retrieval, IContentIndex index, IOptions<RetrievalOptions> options, ContentLogging content, ILogger<DiscoverPrefetch> logger)
+public sealed partial class DiscoverPrefetch(RetrievalService retrieval, SharedContent shared, IOptions<RetrievalOptions> options, ContentLogging content, ILogger<DiscoverPrefetch> logger)
 {
     /// <summary>
     /// The block for this query, or null when prefetch is off, the sandbox has no content, or nothing new matched.
@@ -27,7 +27,7 @@ public sealed partial class DiscoverPrefetch(RetrievalService retrieval, IConten
 
         try
         {
-            if (!(sharedContent ?? await index.HasContentAsync(scope.SandboxId, cancellationToken)))
+            if (!(sharedContent ?? await shared.AnyAsync(scope.SandboxId, cancellationToken)))
             {
                 return null;
             }

@@ -16,7 +16,7 @@ public enum RunSignalKind
     KeyRevoked,
 
     /// <summary>
-    /// A sandbox, or an end user's own limits in it, changed: every replica reads it from the store again.
+    /// A sandbox, an end user's own limits in it, or its shared content changed: every replica reads it from the store again.
     /// <see cref="RunSignal.RunId"/> holds the sandbox's id (<see cref="RunSignal.SandboxChanged"/>).
     /// </summary>
     SandboxChanged,

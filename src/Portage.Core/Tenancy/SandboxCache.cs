@@ -5,8 +5,8 @@ using Portage.Core.Signals;
 namespace Portage.Core.Tenancy;
 
 /// <summary>
-/// The sandboxes and end users' own limits that recent requests read, so a run need not read them from the store again
-/// (two reads every run made). A change made through this process drops the sandbox's entries at once; one made through
+/// The sandboxes, end users' own limits and whether a sandbox has shared content (<c>Retrieval.SharedContent</c>) that
+/// recent requests read, so a run need not read them from the store again (three reads every run made). A change made through this process drops the sandbox's entries at once; one made through
 /// another replica when its signal arrives (<see cref="RunSignalKind.SandboxChanged"/>); and every entry is read again
 /// after <see cref="Lifetime"/>, which bounds how long a replica that missed a signal keeps a sandbox's old state.
 /// </summary>
@@ -21,6 +21,7 @@ public sealed partial class SandboxCache : IDisposable
     private readonly ConcurrentDictionary<string, Entry<SandboxRecord>> _sandboxes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string SandboxId, string EndUserId), Entry<string?>> _limits = new();
     private readonly ConcurrentDictionary<string, Entry<bool>> _anyLimits = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry<bool>> _sharedContent = new(StringComparer.Ordinal);
     private readonly IRunSignals _signals;
     private readonly ILogger<SandboxCache> _logger;
     private readonly LazySubscription _changeSignals;
@@ -141,8 +142,19 @@ public sealed partial class SandboxCache : IDisposable
     /// <summary>Keeps whether any end user of the sandbox has own limits, read at <paramref name="now"/>, unless a change arrived since <paramref name="changes"/>.</summary>
     internal void RememberAnyLimits(string sandboxId, bool any, DateTimeOffset now, long changes) => Remember(_anyLimits, sandboxId, any, now, changes);
 
+    /// <summary>Whether it is known, within <see cref="Lifetime"/> of <paramref name="now"/>, that the sandbox has shared content.</summary>
+    internal bool TryFindSharedContent(string sandboxId, DateTimeOffset now, out bool any)
+    {
+        var found = _sharedContent.TryGetValue(sandboxId, out var entry) && now - entry.ReadAt < Lifetime;
+        any = found && entry!.Value;
+        return found;
+    }
+
+    /// <summary>Keeps whether the sandbox has shared content, read at <paramref name="now"/>, unless a change arrived since <paramref name="changes"/>.</summary>
+    internal void RememberSharedContent(string sandboxId, bool any, DateTimeOffset now, long changes) => Remember(_sharedContent, sandboxId, any, now, changes);
+
     /// <summary>
-    /// Says that a sandbox, or the limits of one of its end users, changed in the store: its entries are dropped here at
+    /// Says that a sandbox, the limits of one of its end users, or its shared content changed in the store: its entries are dropped here at
     /// once, and every replica is told. A lost signal is logged, not thrown: the change is stored, and the other replicas
     /// read it again within <see cref="Lifetime"/>.
     /// </summary>
@@ -167,6 +179,7 @@ public sealed partial class SandboxCache : IDisposable
         Interlocked.Increment(ref _changes);
         _sandboxes.TryRemove(sandboxId, out _);
         _anyLimits.TryRemove(sandboxId, out _);
+        _sharedContent.TryRemove(sandboxId, out _);
         foreach (var key in _limits.Keys)
         {
             if (key.SandboxId == sandboxId)

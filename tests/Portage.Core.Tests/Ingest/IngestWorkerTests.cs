@@ -5,7 +5,9 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Portage.Core.Ingest;
 using Portage.Core.Retrieval;
+using Portage.Core.Signals;
 using Portage.Core.Telemetry;
+using Portage.Core.Tenancy;
 using Portage.Core.Windows;
 
 namespace Portage.Core.Tests.Ingest;
@@ -16,6 +18,10 @@ public sealed class IngestWorkerTests
 
     private readonly FakeTimeProvider _time = new(s_now);
     private readonly FakeIngestStore _store = new();
+    private readonly InProcessRunSignals _signals = new();
+    private readonly SandboxCache _sandboxes;
+
+    public IngestWorkerTests() => _sandboxes = new SandboxCache(_signals, NullLogger<SandboxCache>.Instance);
 
     [Fact]
     public async Task A_claimed_job_is_chunked_and_completed_with_its_chunks_and_result()
@@ -34,6 +40,22 @@ public sealed class IngestWorkerTests
         Assert.Equal((1, "markdown", "docs/hello.md"),
             (json.RootElement.GetProperty("chunks").GetInt32(), json.RootElement.GetProperty("chunking").GetString(), json.RootElement.GetProperty("file_path").GetString()));
         Assert.Equal(s_now + TimeSpan.FromSeconds(120), _store.LastLease);
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("u-1", false)]
+    public async Task A_jobs_shared_chunks_tell_every_replica_the_sandbox_changed_and_conversation_memory_does_not(string? endUserId, bool signalled)
+    {
+        // Runs keep whether their sandbox has shared content (Retrieval.SharedContent): its first chunks must reach them at once.
+        var changed = new List<RunSignal>();
+        using var subscription = _signals.Subscribe(changed.Add);
+        _store.Queue.Enqueue(Job(0) with { EndUserId = endUserId, DataSourceId = "ds_1" });
+
+        Assert.True(await Worker().RunOnceAsync(CancellationToken.None));
+
+        Assert.Single(_store.Completed);
+        Assert.Equal(signalled ? [RunSignal.SandboxChanged("sb_1")] : [], changed);
     }
 
     [Fact]
@@ -123,7 +145,7 @@ public sealed class IngestWorkerTests
     public async Task The_background_loop_processes_a_job_as_soon_as_it_is_signalled()
     {
         var signal = new IngestSignal();
-        using var worker = new IngestWorker(_store, new Chunker(), signal, TimeProvider.System,
+        using var worker = new IngestWorker(_store, new Chunker(), signal, _sandboxes, TimeProvider.System,
             Options.Create(new IngestOptions { Concurrency = 2, PollIntervalMilliseconds = 60_000 }), NoContentLogging, NullLogger<IngestWorker>.Instance);
         await worker.StartAsync(CancellationToken.None);
 
@@ -149,7 +171,7 @@ public sealed class IngestWorkerTests
         _store.CompleteFails = true;
         _store.FailureMessage = $"constraint failed on '{Secret}'";
         var logger = new ListLogger();
-        var worker = new IngestWorker(_store, new Chunker(), new IngestSignal(), _time, Options.Create(new IngestOptions()),
+        var worker = new IngestWorker(_store, new Chunker(), new IngestSignal(), _sandboxes, _time, Options.Create(new IngestOptions()),
             new ContentLogging(Options.Create(new TelemetryOptions { LogContent = logContent })), logger);
 
         await worker.ProcessAsync(Job(0) with { Text = Secret });
@@ -163,7 +185,7 @@ public sealed class IngestWorkerTests
     private static readonly ContentLogging NoContentLogging = new(Options.Create(new TelemetryOptions()));
 
     private IngestWorker Worker(IngestOptions? options = null) =>
-        new(_store, new Chunker(), new IngestSignal(), _time, Options.Create(options ?? new IngestOptions()), NoContentLogging, NullLogger<IngestWorker>.Instance);
+        new(_store, new Chunker(), new IngestSignal(), _sandboxes, _time, Options.Create(options ?? new IngestOptions()), NoContentLogging, NullLogger<IngestWorker>.Instance);
 
     /// <summary>Keeps each log line as a console logger would print it: message, then the exception.</summary>
     private sealed class ListLogger : ILogger<IngestWorker>

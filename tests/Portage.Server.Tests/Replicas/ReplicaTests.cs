@@ -219,7 +219,47 @@ public sealed class ReplicaTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Conflict, status);
     }
 
-    private async Task<(ServerProcess A, ServerProcess B)> StartPairAsync(int echoDelayMs, params string[] extra)
+    [Fact]
+    public async Task Content_ingested_through_one_replica_is_offered_to_runs_on_the_other_well_before_its_cached_answer_would_expire()
+    {
+        // B has no ingest worker, so A's worker stores the chunks and only the change signal (LISTEN/NOTIFY) can tell B.
+        var (a, b) = await StartPairAsync(echoDelayMs: 0, onlyB: ["--Ingest:Concurrency=0"]);
+        using var onA = a.CreateClient();
+        using var onB = b.CreateClient();
+        // B learns the sandbox has no content (and keeps that for a few seconds): "/discover …" calls no tool there.
+        var before = await SseFrames.RunAsync(onB, b.RunPath, Runs.Body("/discover frost alerts"), _timeout.Token);
+        Assert.DoesNotContain(before, f => f.Event == "agent_tool_call");
+
+        using (var ingest = await onA.PostAsJsonAsync($"{a.SandboxPath}/ingest", new { text = "# Frost alerts\n\nAlerts fire below -2 °C.", source_type = "markdown" }, _timeout.Token))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, ingest.StatusCode);
+            var statusUrl = (await ingest.Content.ReadFromJsonAsync<JsonElement>(_timeout.Token)).GetProperty("status_url").GetString()!;
+            while ((await onA.GetFromJsonAsync<JsonElement>(statusUrl, _timeout.Token)).GetProperty("status").GetString() != "completed")
+            {
+                await Task.Delay(25, _timeout.Token);
+            }
+        }
+
+        var completedAt = DateTimeOffset.UtcNow;
+        bool called;
+        do
+        {
+            var frames = await SseFrames.RunAsync(onB, b.RunPath, Runs.Body("/discover frost alerts", newWindow: true), _timeout.Token);
+            called = frames.Any(f => f.Event == "agent_tool_call");
+            if (!called)
+            {
+                await Task.Delay(50, _timeout.Token);
+            }
+        }
+        while (!called && DateTimeOffset.UtcNow - completedAt < TimeSpan.FromSeconds(2));
+
+        Assert.True(called);
+    }
+
+    private async Task<(ServerProcess A, ServerProcess B)> StartPairAsync(int echoDelayMs, params string[] extra) =>
+        await StartPairAsync(echoDelayMs, [], extra);
+
+    private async Task<(ServerProcess A, ServerProcess B)> StartPairAsync(int echoDelayMs, string[] onlyB, params string[] extra)
     {
         string[] settings =
         [
@@ -234,7 +274,7 @@ public sealed class ReplicaTests : IAsyncLifetime
         var a = ServerProcess.Start(_folder, settings);
         _servers.Add(a);
         await a.WaitUntilReadyAsync(TimeSpan.FromSeconds(60), _timeout.Token);
-        var b = ServerProcess.Start(_folder, settings);
+        var b = ServerProcess.Start(_folder, [.. settings, .. onlyB]);
         _servers.Add(b);
         await b.WaitUntilReadyAsync(TimeSpan.FromSeconds(60), _timeout.Token);
         return (a, b);

@@ -1,4 +1,7 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Portage.Core.Retrieval;
+using Portage.Server.Tests.Sources;
 using Portage.Testing;
 using Portage.Testing.Fakes;
 
@@ -70,5 +73,45 @@ public sealed class PrefetchTests
         Assert.Equal(1, Volatile.Read(ref asked) - before);
         Assert.Equal(ingested, provider.Calls[0].Messages[^1].Text.StartsWith("<copass_context>", StringComparison.Ordinal));
         Assert.Equal(ingested, provider.Calls[0].Options!.Tools is { Count: > 0 });
+    }
+
+    [Fact]
+    public async Task Whether_a_sandbox_has_content_is_asked_once_while_fresh_and_an_ingest_or_a_purge_reaches_the_next_run_at_once()
+    {
+        var provider = new ScriptedChatClient();
+        var asked = 0;
+        using var app = new PortageApp([Providers.Scripted(provider)], services: s => StoreInterceptor.Replace<IContentIndex>(s, call =>
+        {
+            if (call.Method == nameof(IContentIndex.HasContentAsync))
+            {
+                Interlocked.Increment(ref asked);
+            }
+
+            return call.Proceed();
+        }));
+        async Task<bool> OfferedAsync()
+        {
+            await app.RunAsync(Runs.Body("How do rate limits work?", provider: "scripted", newWindow: true));
+            return provider.Calls[^1].Options?.Tools is { Count: > 0 };
+        }
+
+        Assert.False(await OfferedAsync());
+        Assert.False(await OfferedAsync());
+        Assert.Equal(1, Volatile.Read(ref asked)); // the second run used the first one's answer
+
+        var source = await app.RegisterAsync("""{"provider": "custom", "name": "notes"}""");
+        using (var ingest = await app.Client.PostAsJsonAsync($"/api/v1/storage/sandboxes/{app.SandboxId}/ingest",
+            new { text = "# Rate limits\n\nThe gateway throttles bursts.", source_type = "markdown", data_source_id = source.Id() }))
+        {
+            await Knowledge.WaitAsync(app, (await ingest.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("job_id").GetString()!);
+        }
+
+        Assert.True(await OfferedAsync());
+        Assert.True(await OfferedAsync());
+        Assert.Equal(2, Volatile.Read(ref asked));
+
+        Assert.Equal(200, (await app.PostJsonAsync(app.SourcePath(source.Id(), "purge"), null)).Status);
+        Assert.False(await OfferedAsync());
+        Assert.Equal(3, Volatile.Read(ref asked));
     }
 }
