@@ -51,26 +51,18 @@ public sealed class PrefetchTests
     public async Task A_new_sessions_run_asks_the_store_once_whether_the_sandbox_has_content(bool ingested)
     {
         var provider = new ScriptedChatClient();
-        var asked = 0;
-        using var app = new PortageApp([Providers.Scripted(provider)], services: s => StoreInterceptor.Replace<IContentIndex>(s, call =>
-        {
-            if (call.Method == nameof(IContentIndex.HasContentAsync))
-            {
-                Interlocked.Increment(ref asked);
-            }
-
-            return call.Proceed();
-        }));
+        var checks = new ContentChecks();
+        using var app = checks.App(provider);
         if (ingested)
         {
             await app.IngestAsync(Knowledge.RateLimitNotes());
         }
 
-        var before = Volatile.Read(ref asked);
+        var before = checks.Count;
         await app.RunAsync(Runs.Body("How do rate limits work?", provider: "scripted"));
 
         // The tool offer asks; the prefetch uses its answer.
-        Assert.Equal(1, Volatile.Read(ref asked) - before);
+        Assert.Equal(1, checks.Count - before);
         Assert.Equal(ingested, provider.Calls[0].Messages[^1].Text.StartsWith("<copass_context>", StringComparison.Ordinal));
         Assert.Equal(ingested, provider.Calls[0].Options!.Tools is { Count: > 0 });
     }
@@ -79,16 +71,8 @@ public sealed class PrefetchTests
     public async Task Whether_a_sandbox_has_content_is_asked_once_while_fresh_and_an_ingest_or_a_purge_reaches_the_next_run_at_once()
     {
         var provider = new ScriptedChatClient();
-        var asked = 0;
-        using var app = new PortageApp([Providers.Scripted(provider)], services: s => StoreInterceptor.Replace<IContentIndex>(s, call =>
-        {
-            if (call.Method == nameof(IContentIndex.HasContentAsync))
-            {
-                Interlocked.Increment(ref asked);
-            }
-
-            return call.Proceed();
-        }));
+        var checks = new ContentChecks();
+        using var app = checks.App(provider);
         async Task<bool> OfferedAsync()
         {
             await app.RunAsync(Runs.Body("How do rate limits work?", provider: "scripted", newWindow: true));
@@ -97,7 +81,7 @@ public sealed class PrefetchTests
 
         Assert.False(await OfferedAsync());
         Assert.False(await OfferedAsync());
-        Assert.Equal(1, Volatile.Read(ref asked)); // the second run used the first one's answer
+        Assert.Equal(1, checks.Count); // the second run used the first one's answer
 
         var source = await app.RegisterAsync("""{"provider": "custom", "name": "notes"}""");
         using (var ingest = await app.Client.PostAsJsonAsync($"/api/v1/storage/sandboxes/{app.SandboxId}/ingest",
@@ -108,10 +92,29 @@ public sealed class PrefetchTests
 
         Assert.True(await OfferedAsync());
         Assert.True(await OfferedAsync());
-        Assert.Equal(2, Volatile.Read(ref asked));
+        Assert.Equal(2, checks.Count);
 
         Assert.Equal(200, (await app.PostJsonAsync(app.SourcePath(source.Id(), "purge"), null)).Status);
         Assert.False(await OfferedAsync());
-        Assert.Equal(3, Volatile.Read(ref asked));
+        Assert.Equal(3, checks.Count);
+    }
+
+    /// <summary>Counts the store's answers to "does the sandbox have content?" in an app that runs the scripted provider.</summary>
+    private sealed class ContentChecks
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public PortageApp App(ScriptedChatClient provider) =>
+            new([Providers.Scripted(provider)], services: s => StoreInterceptor.Replace<IContentIndex>(s, call =>
+            {
+                if (call.Method == nameof(IContentIndex.HasContentAsync))
+                {
+                    Interlocked.Increment(ref _count);
+                }
+
+                return call.Proceed();
+            }));
     }
 }
