@@ -116,7 +116,7 @@ public static class PortageServiceCollectionExtensions
     }
 
     // Retrieval tools are offered to runs of sandboxes that have ingested content: elsewhere they cannot help. One
-    // condition for all four, so the registry asks the index once per run.
+    // condition for all four, so the registry asks once per run (and SharedContent keeps the answer for the next runs).
     private static IEnumerable<PortageTool> RetrievalToolsOf(IServiceProvider services)
     {
         var shared = services.GetRequiredService<SharedContent>();

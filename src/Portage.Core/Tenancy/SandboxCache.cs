@@ -6,9 +6,10 @@ namespace Portage.Core.Tenancy;
 
 /// <summary>
 /// The sandboxes, end users' own limits and whether a sandbox has shared content (<c>Retrieval.SharedContent</c>) that
-/// recent requests read, so a run need not read them from the store again (three reads every run made). A change made through this process drops the sandbox's entries at once; one made through
-/// another replica when its signal arrives (<see cref="RunSignalKind.SandboxChanged"/>); and every entry is read again
-/// after <see cref="Lifetime"/>, which bounds how long a replica that missed a signal keeps a sandbox's old state.
+/// recent requests read, so a run need not read them from the store again (three reads every run made). A change made
+/// through this process drops the sandbox's entries at once; one made through another replica when its signal arrives
+/// (<see cref="RunSignalKind.SandboxChanged"/>); and every entry is read again after <see cref="Lifetime"/>, which
+/// bounds how long a replica that missed a signal keeps a sandbox's old state.
 /// </summary>
 public sealed partial class SandboxCache : IDisposable
 {
@@ -154,9 +155,9 @@ public sealed partial class SandboxCache : IDisposable
     internal void RememberSharedContent(string sandboxId, bool any, DateTimeOffset now, long changes) => Remember(_sharedContent, sandboxId, any, now, changes);
 
     /// <summary>
-    /// Says that a sandbox, the limits of one of its end users, or its shared content changed in the store: its entries are dropped here at
-    /// once, and every replica is told. A lost signal is logged, not thrown: the change is stored, and the other replicas
-    /// read it again within <see cref="Lifetime"/>.
+    /// Says that a sandbox, the limits of one of its end users, or its shared content changed in the store: its entries
+    /// are dropped here at once, and every replica is told. A lost signal is logged, not thrown: the change is stored, and
+    /// the other replicas read it again within <see cref="Lifetime"/>.
     /// </summary>
     public async Task ChangedAsync(string sandboxId)
     {
