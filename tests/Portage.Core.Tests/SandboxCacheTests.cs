@@ -37,6 +37,7 @@ public sealed class SandboxCacheTests
         cache.RememberSandbox(Sandbox with { Id = "sb_2" }, Now, cache.Changes);
         cache.RememberLimits("sb_1", "user_1", """{"monthly_microcents":5}""", Now, cache.Changes);
         cache.RememberAnyLimits("sb_1", false, Now, cache.Changes);
+        cache.RememberSharedContent("sb_1", true, Now, cache.Changes);
         Assert.True(cache.TryFindAnyLimits("sb_1", Now, out var any));
         Assert.False(any);
 
@@ -45,6 +46,7 @@ public sealed class SandboxCacheTests
         Assert.Null(cache.FindSandbox("sb_1", Now));
         Assert.False(cache.TryFindLimits("sb_1", "user_1", Now, out _));
         Assert.False(cache.TryFindAnyLimits("sb_1", Now, out _));
+        Assert.False(cache.TryFindSharedContent("sb_1", Now, out _));
         Assert.NotNull(cache.FindSandbox("sb_2", Now));
         Assert.Equal([RunSignal.SandboxChanged("sb_1")], told);
     }

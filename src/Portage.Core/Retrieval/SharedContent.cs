@@ -13,17 +13,6 @@ namespace Portage.Core.Retrieval;
 public sealed class SharedContent(IContentIndex index, SandboxCache cache, TimeProvider time)
 {
     /// <summary>Whether the sandbox has shared content, as known within <see cref="SandboxCache.Lifetime"/>, else as read from the store.</summary>
-    public async Task<bool> AnyAsync(string sandboxId, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        if (cache.TryFindSharedContent(sandboxId, now, out var any))
-        {
-            return any;
-        }
-
-        var changes = cache.Changes;
-        any = await index.HasContentAsync(sandboxId, cancellationToken);
-        cache.RememberSharedContent(sandboxId, any, now, changes);
-        return any;
-    }
+    public Task<bool> AnyAsync(string sandboxId, CancellationToken cancellationToken) =>
+        cache.SharedContentAsync(sandboxId, time.GetUtcNow(), () => index.HasContentAsync(sandboxId, cancellationToken));
 }

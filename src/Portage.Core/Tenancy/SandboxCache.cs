@@ -99,6 +99,24 @@ public sealed partial class SandboxCache : IDisposable
     }
 
     /// <summary>
+    /// Whether the sandbox has shared content (<c>Retrieval.SharedContent</c>), as read within <see cref="Lifetime"/> of
+    /// <paramref name="now"/>, else as <paramref name="read"/> reads it from the store (and then kept).
+    /// </summary>
+    public async Task<bool> SharedContentAsync(string sandboxId, DateTimeOffset now, Func<Task<bool>> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        if (TryFindSharedContent(sandboxId, now, out var any))
+        {
+            return any;
+        }
+
+        var changes = Changes;
+        any = await read();
+        RememberSharedContent(sandboxId, any, now, changes);
+        return any;
+    }
+
+    /// <summary>
     /// Counts the changes seen so far: read before reading from the store, and passed to <c>Remember…</c>, which keeps
     /// nothing when a change came in between (the row read may predate it).
     /// </summary>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Portage.Server.Tests.Durability;
+using Portage.Server.Tests.Retrieval;
 using Portage.Server.Tests.Streams;
 using Portage.Testing;
 using Portage.Testing.Postgres;
@@ -230,15 +231,7 @@ public sealed class ReplicaTests : IAsyncLifetime
         var before = await SseFrames.RunAsync(onB, b.RunPath, Runs.Body("/discover frost alerts"), _timeout.Token);
         Assert.DoesNotContain(before, f => f.Event == "agent_tool_call");
 
-        using (var ingest = await onA.PostAsJsonAsync($"{a.SandboxPath}/ingest", new { text = "# Frost alerts\n\nAlerts fire below -2 °C.", source_type = "markdown" }, _timeout.Token))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, ingest.StatusCode);
-            var statusUrl = (await ingest.Content.ReadFromJsonAsync<JsonElement>(_timeout.Token)).GetProperty("status_url").GetString()!;
-            while ((await onA.GetFromJsonAsync<JsonElement>(statusUrl, _timeout.Token)).GetProperty("status").GetString() != "completed")
-            {
-                await Task.Delay(25, _timeout.Token);
-            }
-        }
+        await Knowledge.IngestAsync(onA, a.Credentials.SandboxId, [("notes/frost.md", "# Frost alerts\n\nAlerts fire below -2 °C.")]);
 
         var completedAt = DateTimeOffset.UtcNow;
         bool called;

@@ -14,17 +14,17 @@ internal static class Knowledge
         $"# Rate limits part {i}\n\nRate limits note {i}: the gateway throttles bursts with token bucket number {i * 7}. " +
         $"Each rate limit window lasts {i * 10} seconds and retries should back off exponentially (rule {i})."));
 
-    public static Task IngestAsync(this PortageApp app, IEnumerable<(string Path, string Text)> files, string? sandboxId = null) =>
-        IngestAsync(app.Client, sandboxId ?? app.SandboxId, files);
+    public static Task IngestAsync(this PortageApp app, IEnumerable<(string Path, string Text)> files, string? sandboxId = null, string? dataSourceId = null) =>
+        IngestAsync(app.Client, sandboxId ?? app.SandboxId, files, dataSourceId);
 
-    /// <summary>Ingests through any client that carries a key (the in-process app's, or one of a router on a real port).</summary>
-    public static async Task IngestAsync(HttpClient client, string sandboxId, IEnumerable<(string Path, string Text)> files)
+    /// <summary>Ingests through any client that carries a key (the in-process app's, or one of a router on a real port), into a data source when given.</summary>
+    public static async Task IngestAsync(HttpClient client, string sandboxId, IEnumerable<(string Path, string Text)> files, string? dataSourceId = null)
     {
         var jobs = new List<string>();
         foreach (var (path, text) in files)
         {
             using var response = await client.PostAsJsonAsync($"/api/v1/storage/sandboxes/{sandboxId}/ingest",
-                new Dictionary<string, object?> { ["text"] = text, ["source_type"] = SourceTypeOf(path), ["file_path"] = path });
+                new Dictionary<string, object?> { ["text"] = text, ["source_type"] = SourceTypeOf(path), ["file_path"] = path, ["data_source_id"] = dataSourceId });
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
             jobs.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("job_id").GetString()!);
         }

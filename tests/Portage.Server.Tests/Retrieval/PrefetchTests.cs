@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
 using Portage.Core.Retrieval;
 using Portage.Server.Tests.Sources;
 using Portage.Testing;
@@ -84,11 +82,7 @@ public sealed class PrefetchTests
         Assert.Equal(1, checks.Count); // the second run used the first one's answer
 
         var source = await app.RegisterAsync("""{"provider": "custom", "name": "notes"}""");
-        using (var ingest = await app.Client.PostAsJsonAsync($"/api/v1/storage/sandboxes/{app.SandboxId}/ingest",
-            new { text = "# Rate limits\n\nThe gateway throttles bursts.", source_type = "markdown", data_source_id = source.Id() }))
-        {
-            await Knowledge.WaitAsync(app, (await ingest.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("job_id").GetString()!);
-        }
+        await app.IngestAsync([("notes/rate-limits.md", "# Rate limits\n\nThe gateway throttles bursts.")], dataSourceId: source.Id());
 
         Assert.True(await OfferedAsync());
         Assert.True(await OfferedAsync());
