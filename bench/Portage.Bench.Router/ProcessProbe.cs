@@ -5,6 +5,9 @@ namespace Portage.Bench.Router;
 /// <summary>Memory held while streams are open: heap and working set growth of this process, divided by the streams.</summary>
 internal sealed record OpenStreamMemory(int OpenStreams, int Failed, double HeapBytesPerStream, double WorkingSetBytesPerStream);
 
+/// <summary>What a batch cost this process per stream: CPU ms, thread-pool work items, context switches.</summary>
+internal sealed record StreamCosts(double CpuMs, double WorkItems, double ContextSwitches);
+
 /// <summary>Process-level measurements: memory per open stream, CPU per stream, and waiting for background work to finish.</summary>
 internal static class ProcessProbe
 {
@@ -65,10 +68,22 @@ internal static class ProcessProbe
     /// </summary>
     public static async Task<(T Result, double CpuMsPerStream)> CpuPerStreamAsync<T>(int streams, Func<Task<T>> batch)
     {
+        var (result, costs) = await CostPerStreamAsync(streams, batch);
+        return (result, costs.CpuMs);
+    }
+
+    /// <summary>As <see cref="CpuPerStreamAsync"/>, with the thread-pool work items and context switches per stream.</summary>
+    public static async Task<(T Result, StreamCosts Costs)> CostPerStreamAsync<T>(int streams, Func<Task<T>> batch)
+    {
         var before = CpuTime();
+        var (items, switches) = Counts();
         var result = await batch();
         await SettleAsync();
-        return (result, Math.Round((CpuTime() - before).TotalMilliseconds / streams, 2));
+        var (itemsAfter, switchesAfter) = Counts();
+        return (result, new StreamCosts(
+            Math.Round((CpuTime() - before).TotalMilliseconds / streams, 2),
+            Math.Round((itemsAfter - items) / (double)streams, 1),
+            Math.Round((switchesAfter - switches) / (double)streams, 1)));
     }
 
     /// <summary>
@@ -93,6 +108,27 @@ internal static class ProcessProbe
 
         return watch.Elapsed;
     }
+
+    /// <summary>
+    /// Thread-pool work items completed and context switches (voluntary and not, every thread of this process, from
+    /// getrusage; 0 off Linux) so far: counts, not times, so a change that adds or removes a hop between threads shows
+    /// on a noisy machine too.
+    /// </summary>
+    public static (long WorkItems, long ContextSwitches) Counts()
+    {
+        long switches = 0;
+        var usage = new long[18];
+        if (OperatingSystem.IsLinux() && GetRUsage(0, usage) == 0)
+        {
+            // struct rusage on 64-bit Linux: two timevals, then 14 longs; ru_nvcsw and ru_nivcsw are the last two.
+            switches = usage[16] + usage[17];
+        }
+
+        return (ThreadPool.CompletedWorkItemCount, switches);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getrusage")]
+    private static extern int GetRUsage(int who, [System.Runtime.InteropServices.Out] long[] usage);
 
     /// <summary>This process's CPU time so far, all threads.</summary>
     public static TimeSpan CpuTime()

@@ -92,11 +92,15 @@ try
     {
         var streams = options.StreamsAt(concurrency);
         await ProcessProbe.SettleAsync();
-        var (direct, directCpu) = await ProcessProbe.CpuPerStreamAsync(streams,
+        var (direct, directCosts) = await ProcessProbe.CostPerStreamAsync(streams,
             () => LoadDriver.RunBatchAsync(concurrency, streams, _ => driver.DirectAsync(null, ct)));
-        var (router, routerCpu) = await ProcessProbe.CpuPerStreamAsync(streams,
+        var (router, routerCosts) = await ProcessProbe.CostPerStreamAsync(streams,
             () => LoadDriver.RunBatchAsync(concurrency, streams, i => driver.ThroughRouterAsync($"bench-c{concurrency}-{i}", null, null, ct)));
-        var level = new LevelResult(concurrency, direct, router, directCpu, routerCpu);
+        var level = new LevelResult(concurrency, direct, router, directCosts.CpuMs, routerCosts.CpuMs)
+        {
+            RouterWorkItemsPerRun = Math.Round(routerCosts.WorkItems - directCosts.WorkItems, 1),
+            RouterContextSwitchesPerRun = Math.Round(routerCosts.ContextSwitches - directCosts.ContextSwitches, 1),
+        };
         levels.Add(level);
         Progress($"{concurrency} concurrent: {streams} streams each way; total p50 direct {direct.TotalMs.P50:0.0} ms, router {router.TotalMs.P50:0.0} ms; " +
             $"failed {direct.Failed + router.Failed}{(router.FirstError ?? direct.FirstError) switch { null => "", var e => $" ({e})" }}");

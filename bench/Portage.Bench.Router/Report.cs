@@ -38,6 +38,15 @@ internal sealed record LevelResult(int Concurrency, BatchResult Direct, BatchRes
     /// concurrency and is the same on both sides; the difference is what the router adds.
     /// </summary>
     public double RouterCpuMsPerRun => Math.Round(RouterCpuMsPerStream - DirectCpuMsPerStream, 2);
+
+    /// <summary>
+    /// Thread-pool work items the router adds per run (router − direct): each is a hop between threads, which costs CPU
+    /// and, under load, a wait in the pool's queue.
+    /// </summary>
+    public double RouterWorkItemsPerRun { get; init; }
+
+    /// <summary>Context switches the router adds per run (router − direct), over the process's live threads.</summary>
+    public double RouterContextSwitchesPerRun { get; init; }
 }
 
 /// <summary>Memory per open stream, direct and through the router; the router's own share is the difference.</summary>
@@ -84,16 +93,16 @@ internal sealed record BenchReport(
             return md.ToString();
         }
 
-        md.AppendLine(CultureInfo.InvariantCulture, $"Upstream: {Options.Deltas} deltas per response, {Options.DeltaDelayMs} ms apart. Times in ms as p50 / p95 / p99; overhead = router pX − direct pX; router CPU = process CPU per stream, router − direct.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Upstream: {Options.Deltas} deltas per response, {Options.DeltaDelayMs} ms apart. Times in ms as p50 / p95 / p99; overhead = router pX − direct pX; router CPU, work items (thread-pool work items: hops between threads) and context switches = process figures per stream, router − direct.");
         md.AppendLine();
-        md.AppendLine("| streams | n | TTFT direct | TTFT router | TTFT overhead | total direct | total router | total overhead | deltas/s direct | deltas/s router | router CPU ms/run | failed |");
-        md.AppendLine("|---:|---:|---|---|---|---|---|---|---:|---:|---:|---:|");
+        md.AppendLine("| streams | n | TTFT direct | TTFT router | TTFT overhead | total direct | total router | total overhead | deltas/s direct | deltas/s router | router CPU ms/run | failed | router work items/run | router context switches/run |");
+        md.AppendLine("|---:|---:|---|---|---|---|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var level in Levels)
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"| {level.Concurrency} | {level.Router.Streams} | {Ms(level.Direct.FirstTokenMs)} | {Ms(level.Router.FirstTokenMs)} | {Ms(level.FirstTokenOverheadMs)} | " +
                 $"{Ms(level.Direct.TotalMs)} | {Ms(level.Router.TotalMs)} | {Ms(level.TotalOverheadMs)} | {level.Direct.DeltasPerSecond:N0} | {level.Router.DeltasPerSecond:N0} | " +
                 $"{level.RouterCpuMsPerRun:0.0} | " +
-                $"{level.Direct.Failed + level.Router.Failed} |");
+                $"{level.Direct.Failed + level.Router.Failed} | {level.RouterWorkItemsPerRun:0.0} | {level.RouterContextSwitchesPerRun:0.0} |");
         }
 
         if (Memory is { } memory)

@@ -14,7 +14,10 @@ public sealed class LiveRun : IDisposable
     private readonly List<RunEventRecord> _frames = [];
     private readonly CancellationTokenSource _cancellation = new();
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Readers waiting for the next frame go on inline, on the thread that added it, up to their next wait (normally the
+    // SSE write and its flush): a hop through the thread pool per frame was a quarter of the work items a run adds and,
+    // under load, a wait in the pool's queue before each write (issue 14). Add and Complete set it outside the lock.
+    private TaskCompletionSource _changed = new();
 
     internal LiveRun(RunRecord record, bool cancelOnDisconnect)
     {
@@ -111,7 +114,7 @@ public sealed class LiveRun : IDisposable
             frame = new RunEventRecord(_frames.Count + 1, eventName, data);
             _frames.Add(frame);
             changed = _changed;
-            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _changed = new TaskCompletionSource();
         }
 
         changed.TrySetResult();

@@ -1,0 +1,66 @@
+using Portage.Core.Recording;
+using Portage.Core.Runs;
+using Portage.Core.Streams;
+
+namespace Portage.Core.Tests.Streams;
+
+public sealed class LiveRunTests
+{
+    // A reader waiting for the next frame gets it on the thread that sent it (issue 14): a hop through the thread pool
+    // per frame, fifty in a short answer, cost CPU and, under load, a wait in the pool's queue before each SSE write.
+    [Fact]
+    public async Task A_waiting_reader_gets_the_new_frame_before_the_send_returns()
+    {
+        using var live = NewRun();
+        var sending = false;
+        var reader = ReadOneAsync(live, () => Volatile.Read(ref sending));
+
+        Volatile.Write(ref sending, true);
+        live.Add("agent_text_delta", "{\"text\":\"Hi\"}");
+        Volatile.Write(ref sending, false);
+
+        var (seq, duringSend) = await reader;
+        Assert.Equal(1, seq);
+        Assert.True(duringSend, "the reader went on after the send returned (a hop through the thread pool)");
+    }
+
+    [Fact]
+    public async Task Readers_each_get_every_frame_in_order_and_stop_at_the_terminal_frame()
+    {
+        using var live = NewRun();
+        var ct = CancellationToken.None;
+        var first = ReadAllAsync(live.ReadAsync(0, ct));
+        var second = ReadAllAsync(live.ReadAsync(0, ct));
+
+        live.Add("run_started", "{}");
+        live.Add("agent_text_delta", "{\"text\":\"a\"}");
+        live.Add("agent_finish", "{}");
+        live.Complete();
+
+        Assert.Equal(["run_started", "agent_text_delta", "agent_finish"], await first);
+        Assert.Equal(["run_started", "agent_text_delta", "agent_finish"], await second);
+        Assert.Equal(["agent_finish"], await ReadAllAsync(live.ReadAsync(2, ct)));
+    }
+
+    // Waits for the run's first frame; notes whether the frame was still being sent when the reader went on.
+    private static async Task<(long Seq, bool DuringSend)> ReadOneAsync(LiveRun live, Func<bool> sending)
+    {
+        await using var frames = live.ReadAsync(0, CancellationToken.None).GetAsyncEnumerator();
+        Assert.True(await frames.MoveNextAsync());
+        return (frames.Current.Seq, sending());
+    }
+
+    private static async Task<List<string>> ReadAllAsync(IAsyncEnumerable<RunEventRecord> frames)
+    {
+        var names = new List<string>();
+        await foreach (var frame in frames)
+        {
+            names.Add(frame.Event);
+        }
+
+        return names;
+    }
+
+    private static LiveRun NewRun() =>
+        new(new RunRecord("run_1", "sbx_1", "user_1", "win_1", "ses_1", "echo", "echo", RunStatus.Running, DateTimeOffset.UnixEpoch), cancelOnDisconnect: true);
+}
