@@ -12,16 +12,16 @@ public sealed class LiveRunTests
     public async Task A_waiting_reader_gets_the_new_frame_before_the_send_returns()
     {
         using var live = NewRun();
-        var sending = false;
-        var reader = ReadOneAsync(live, () => Volatile.Read(ref sending));
+        await using var frames = live.ReadAsync(0, CancellationToken.None).GetAsyncEnumerator();
+        // The reader starts waiting off xunit's synchronization context, which would post its continuation elsewhere.
+        var next = await Task.Factory.StartNew(() => frames.MoveNextAsync().AsTask(), CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Default);
+        Assert.False(next.IsCompleted);
 
-        Volatile.Write(ref sending, true);
         live.Add("agent_text_delta", "{\"text\":\"Hi\"}");
-        Volatile.Write(ref sending, false);
 
-        var (seq, duringSend) = await reader;
-        Assert.Equal(1, seq);
-        Assert.True(duringSend, "the reader went on after the send returned (a hop through the thread pool)");
+        Assert.True(next.IsCompleted, "the reader goes on after the send returned (a hop through the thread pool)");
+        Assert.True(await next);
+        Assert.Equal(1, frames.Current.Seq);
     }
 
     [Fact]
@@ -40,14 +40,6 @@ public sealed class LiveRunTests
         Assert.Equal(["run_started", "agent_text_delta", "agent_finish"], await first);
         Assert.Equal(["run_started", "agent_text_delta", "agent_finish"], await second);
         Assert.Equal(["agent_finish"], await ReadAllAsync(live.ReadAsync(2, ct)));
-    }
-
-    // Waits for the run's first frame; notes whether the frame was still being sent when the reader went on.
-    private static async Task<(long Seq, bool DuringSend)> ReadOneAsync(LiveRun live, Func<bool> sending)
-    {
-        await using var frames = live.ReadAsync(0, CancellationToken.None).GetAsyncEnumerator();
-        Assert.True(await frames.MoveNextAsync());
-        return (frames.Current.Seq, sending());
     }
 
     private static async Task<List<string>> ReadAllAsync(IAsyncEnumerable<RunEventRecord> frames)
