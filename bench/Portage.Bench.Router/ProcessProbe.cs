@@ -63,16 +63,10 @@ internal static class ProcessProbe
     }
 
     /// <summary>
-    /// This process's CPU time per stream over a batch and the background work it left (until the process is idle
-    /// again), in ms: what a stream costs in CPU whatever the wall clock did on a shared machine.
+    /// This process's CPU time (ms), thread-pool work items and context switches per stream over a batch and the
+    /// background work it left (until the process is idle again): what a stream costs whatever the wall clock did on a
+    /// shared machine.
     /// </summary>
-    public static async Task<(T Result, double CpuMsPerStream)> CpuPerStreamAsync<T>(int streams, Func<Task<T>> batch)
-    {
-        var (result, costs) = await CostPerStreamAsync(streams, batch);
-        return (result, costs.CpuMs);
-    }
-
-    /// <summary>As <see cref="CpuPerStreamAsync"/>, with the thread-pool work items and context switches per stream.</summary>
     public static async Task<(T Result, StreamCosts Costs)> CostPerStreamAsync<T>(int streams, Func<Task<T>> batch)
     {
         var before = CpuTime();
@@ -114,7 +108,7 @@ internal static class ProcessProbe
     /// getrusage; 0 off Linux) so far: counts, not times, so a change that adds or removes a hop between threads shows
     /// on a noisy machine too.
     /// </summary>
-    public static (long WorkItems, long ContextSwitches) Counts()
+    private static (long WorkItems, long ContextSwitches) Counts()
     {
         long switches = 0;
         var usage = new long[18];

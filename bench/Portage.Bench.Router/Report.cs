@@ -45,7 +45,7 @@ internal sealed record LevelResult(int Concurrency, BatchResult Direct, BatchRes
     /// </summary>
     public double RouterWorkItemsPerRun { get; init; }
 
-    /// <summary>Context switches the router adds per run (router − direct), over the process's live threads.</summary>
+    /// <summary>Context switches the router adds per run (router − direct), over all of the process's threads.</summary>
     public double RouterContextSwitchesPerRun { get; init; }
 }
 
