@@ -81,7 +81,8 @@ public sealed class SqliteDatabase(string connectionString, SqliteOptions? optio
         var connection = await OpenAsync(cancellationToken);
         try
         {
-            await Scalar(connection, "PRAGMA temp_store = MEMORY;", cancellationToken);
+            // The write group checkpoints itself, once its writes are told they are in the file.
+            await Scalar(connection, "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0;", cancellationToken);
             return connection;
         }
         catch
