@@ -2,7 +2,6 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Portage.Core.Errors;
 using Portage.Storage.Sql;
-using SQLitePCL;
 
 namespace Portage.Storage.Sqlite;
 
@@ -29,13 +28,6 @@ internal sealed class WriteGroup(Func<CancellationToken, Task<SqliteConnection>>
     // saved per write.
     private const int MaxWrites = 8;
 
-    // SQLite's own default: a checkpoint once this many pages went to the WAL since the last one.
-    private const int CheckpointPages = 1000;
-
-    // A WAL this long (about 8 MB of 4 KB pages) that checkpoints beside the writer did not copy whole is copied whole
-    // in the write turn, so that it starts over.
-    private const int RestartPages = 2 * CheckpointPages;
-
     private readonly SemaphoreSlim _turn = new(1, 1);
     private SqliteConnection? _connection;
     private StatementCache? _statements;
@@ -44,10 +36,7 @@ internal sealed class WriteGroup(Func<CancellationToken, Task<SqliteConnection>>
     private int _writes;
     private int _waiting;
     private bool _commitQueued;
-    private int _pagesSinceCheckpoint;
-    private int _pagesSinceWhole;
-    private SqliteConnection? _checkpointer;
-    private Task _checkpoint = Task.CompletedTask;
+    private readonly WalCheckpoints _checkpoints = new(open);
 
     /// <summary>Waits for this process's write turn and opens a write in the current group (or a new one).</summary>
     public async Task<SqlSession> OpenAsync(CancellationToken cancellationToken)
@@ -147,8 +136,7 @@ internal sealed class WriteGroup(Func<CancellationToken, Task<SqliteConnection>>
             CommitGroup();
         }
 
-        _checkpoint.Wait();
-        _checkpointer?.Dispose();
+        _checkpoints.Dispose();
         CloseConnection();
         _turn.Dispose();
     }
@@ -236,55 +224,10 @@ internal sealed class WriteGroup(Func<CancellationToken, Task<SqliteConnection>>
             transaction.Dispose();
         }
 
-        CheckpointIfDue();
-    }
-
-    // The writer connection does not checkpoint on its own (wal_autocheckpoint = 0): SQLite would do it inside the
-    // commit, and a write that happened to cross the threshold waited for the copy and its fsyncs (about 10 ms on the
-    // benchmark's disk, for one run in twenty to forty) before its commit returned. Here the group's writes are told
-    // first. Under load (writes waiting) the checkpoint then takes the turn, as SQLite's own does. A lone write leaves it
-    // to a connection of its own, so that the next write does not wait for it either; but a checkpoint that copies while
-    // frames keep arriving never copies the WAL whole, and only a whole copy lets the WAL start over from its beginning.
-    // Once the WAL has grown past RestartPages that way, the next commit finishes the copy in the turn: a few pages, and
-    // the WAL starts over with the next write.
-    private void CheckpointIfDue()
-    {
-        if (_connection?.Handle is not { } handle)
+        // The group's writes were told first: they do not wait for a checkpoint.
+        if (_connection?.Handle is { } handle)
         {
-            return;
-        }
-
-        raw.sqlite3_db_status(handle, raw.SQLITE_DBSTATUS_CACHE_WRITE, out var written, out _, 1);
-        _pagesSinceCheckpoint += written;
-        _pagesSinceWhole += written;
-        if (Volatile.Read(ref _waiting) > 0 ? _pagesSinceCheckpoint >= CheckpointPages : _pagesSinceWhole >= RestartPages)
-        {
-            _pagesSinceCheckpoint = 0;
-            var rc = raw.sqlite3_wal_checkpoint_v2(handle, null, raw.SQLITE_CHECKPOINT_PASSIVE, out var log, out var copied);
-            if (rc == raw.SQLITE_OK && log == copied)
-            {
-                _pagesSinceWhole = 0;
-            }
-        }
-        else if (_pagesSinceCheckpoint >= CheckpointPages && _checkpoint.IsCompleted)
-        {
-            _pagesSinceCheckpoint = 0;
-            _checkpoint = Task.Run(CheckpointAsync, CancellationToken.None);
-        }
-    }
-
-    // A passive checkpoint never waits for readers or writers; what it could not copy, the next one does.
-    private async Task CheckpointAsync()
-    {
-        try
-        {
-            _checkpointer ??= await open(CancellationToken.None);
-            raw.sqlite3_wal_checkpoint_v2(_checkpointer.Handle, null, raw.SQLITE_CHECKPOINT_PASSIVE, out _, out _);
-        }
-        catch (Exception ex) when (ex is SqliteException or InvalidOperationException or IOException)
-        {
-            _checkpointer?.Dispose();
-            _checkpointer = null;
+            _checkpoints.AfterCommit(handle, writesWaiting: Volatile.Read(ref _waiting) > 0);
         }
     }
 
