@@ -69,12 +69,19 @@ public sealed partial class IngestWorker(
         {
             var now = time.GetUtcNow();
             var (chunks, result) = JobChunks.Of(chunker, job, now);
+            // The sandbox's first shared content makes its runs offer retrieval (Retrieval.SharedContent): they must not wait
+            // for the cached answer to expire. It is dropped before the commit too: a client that sees the job completed
+            // may start its next run before the drop after the commit is done, and must not find the answer from before.
+            var shared = chunks.Any(c => c.EndUserId is null);
+            if (shared)
+            {
+                await sandboxes.ChangedAsync(job.SandboxId);
+            }
+
             var indexed = await store.CompleteAsync(job.Id, chunks, result, now, ct);
             LogCompleted(logger, job.Id, indexed, chunks.Count - indexed);
-            if (indexed > 0 && chunks.Any(c => c.EndUserId is null))
+            if (indexed > 0 && shared)
             {
-                // The sandbox's first shared content makes its runs offer retrieval (Retrieval.SharedContent): they must not wait
-                // for the cached answer to expire.
                 await sandboxes.ChangedAsync(job.SandboxId);
             }
         }

@@ -45,17 +45,19 @@ public sealed class IngestWorkerTests
     [Theory]
     [InlineData(null, true)]
     [InlineData("u-1", false)]
-    public async Task A_jobs_shared_chunks_tell_every_replica_the_sandbox_changed_and_conversation_memory_does_not(string? endUserId, bool signalled)
+    public async Task A_jobs_shared_chunks_tell_every_replica_the_sandbox_changed_before_and_after_they_are_stored_and_conversation_memory_does_not(
+        string? endUserId, bool signalled)
     {
-        // Runs keep whether their sandbox has shared content (Retrieval.SharedContent): its first chunks must reach them at once.
-        var changed = new List<RunSignal>();
-        using var subscription = _signals.Subscribe(changed.Add);
+        // Runs keep whether their sandbox has shared content (Retrieval.SharedContent): its first chunks must reach them at
+        // once. Before the commit too: a client that sees the job completed may start a run before the second signal.
+        var changed = new List<(RunSignal Signal, int Stored)>();
+        using var subscription = _signals.Subscribe(signal => changed.Add((signal, _store.Completed.Count)));
         _store.Queue.Enqueue(Job(0) with { EndUserId = endUserId, DataSourceId = "ds_1" });
 
         Assert.True(await Worker().RunOnceAsync(CancellationToken.None));
 
         Assert.Single(_store.Completed);
-        Assert.Equal(signalled ? [RunSignal.SandboxChanged("sb_1")] : [], changed);
+        Assert.Equal(signalled ? [(RunSignal.SandboxChanged("sb_1"), 0), (RunSignal.SandboxChanged("sb_1"), 1)] : [], changed);
     }
 
     [Fact]
