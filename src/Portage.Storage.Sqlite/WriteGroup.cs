@@ -17,7 +17,8 @@ namespace Portage.Storage.Sqlite;
 /// Left to itself, every waiting writer would block a thread in SQLite's busy handler, which sleeps and retries in no
 /// particular order: under load the thread pool starves and an unlucky writer waits past any timeout ("database is
 /// locked"). Here writers wait asynchronously for their turn; SQLite's busy wait is left for other processes sharing the
-/// file. Reads never queue: WAL lets them run beside the writer, and they see a group's writes once it commits.
+/// file. Reads never queue: WAL lets them run beside the writer, and they see a group's writes once it commits. The WAL
+/// is copied back into the database file after a group's commit, not inside it (<see cref="WalCheckpoints"/>).
 /// </remarks>
 internal sealed class WriteGroup(Func<CancellationToken, Task<SqliteConnection>> open, SqliteOptions options) : IDisposable
 {
@@ -29,6 +30,7 @@ internal sealed class WriteGroup(Func<CancellationToken, Task<SqliteConnection>>
     private const int MaxWrites = 8;
 
     private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly WalCheckpoints _checkpoints = new(open);
     private SqliteConnection? _connection;
     private StatementCache? _statements;
     private SqliteTransaction? _transaction;
@@ -36,7 +38,6 @@ internal sealed class WriteGroup(Func<CancellationToken, Task<SqliteConnection>>
     private int _writes;
     private int _waiting;
     private bool _commitQueued;
-    private readonly WalCheckpoints _checkpoints = new(open);
 
     /// <summary>Waits for this process's write turn and opens a write in the current group (or a new one).</summary>
     public async Task<SqlSession> OpenAsync(CancellationToken cancellationToken)
