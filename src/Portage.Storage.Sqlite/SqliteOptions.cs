@@ -13,9 +13,11 @@ public sealed class SqliteOptions
     public int BusyTimeoutSeconds { get; set; } = 30;
 
     /// <summary>
-    /// How much of the database file SQLite reads through a memory map instead of a read call per page (0 turns it off).
-    /// Every pooled connection re-reads pages another connection's commit changed; mapped, those reads are memory reads.
-    /// Address space only: the operating system's page cache holds the pages either way.
+    /// How much of the database file SQLite reads through a memory map instead of a read call per page; 0 (the default)
+    /// turns it off. In WAL mode a connection whose read begins after another connection's commit drops its page cache
+    /// and unmaps the whole map (SQLite's <c>pagerBeginReadTransaction</c>), so with runs writing all the time every
+    /// pooled reader maps the file again and takes a page fault per page it touches, and every unmap flushes the TLB on
+    /// every core: a third more page faults and 2.5 times the unmaps of reading with <c>pread</c>, and more CPU a run.
     /// </summary>
-    public long MmapSizeMegabytes { get; set; } = 256;
+    public long MmapSizeMegabytes { get; set; }
 }

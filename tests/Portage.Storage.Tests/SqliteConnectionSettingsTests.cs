@@ -39,6 +39,21 @@ public sealed class SqliteConnectionSettingsTests : IDisposable
     }
 
     [Fact]
+    public async Task By_default_readers_and_the_writer_read_pages_with_read_calls_not_through_a_memory_map()
+    {
+        // Under writes a reader's memory map is dropped at each read's start (see SqliteOptions.MmapSizeMegabytes).
+        using var database = SqliteDatabase.ForFile(Path.Combine(_folder, "portage.db"));
+
+        await using (var reader = await database.OpenAsync(CancellationToken.None))
+        {
+            Assert.Equal(0L, await ScalarAsync(reader, "PRAGMA mmap_size;"));
+        }
+
+        await using var writer = await database.OpenWriteSessionAsync(CancellationToken.None);
+        Assert.Equal(0L, await ScalarAsync((SqliteConnection)writer.Connection, "PRAGMA mmap_size;"));
+    }
+
+    [Fact]
     public async Task A_read_session_gives_its_connection_back_for_the_next_read_and_dispose_closes_it()
     {
         var database = SqliteDatabase.ForFile(Path.Combine(_folder, "portage.db"));
