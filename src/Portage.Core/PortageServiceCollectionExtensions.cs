@@ -66,6 +66,7 @@ public static class PortageServiceCollectionExtensions
         services.TryAddSingleton<WindowQueue>();
         services.TryAddSingleton<WindowLeases>();
         services.TryAddSingleton<WindowChooser>();
+        services.TryAddSingleton<TranscriptCache>();
         services.TryAddSingleton<SessionChooser>();
         services.TryAddSingleton<RunRequestValidator>();
         services.TryAddSingleton<Summariser>();

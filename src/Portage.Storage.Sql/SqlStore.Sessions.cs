@@ -14,19 +14,40 @@ public abstract partial class SqlStore : ISessionStore
     private string SessionSelect =>
         $"{SessionColumns}, (SELECT '[' || {dialect.JoinText("m.messages", "','", "m.seq")} || ']' FROM session_messages m WHERE m.session_id = sessions.id)";
 
+    // SessionSelect for a caller that may hold the transcript already (@known_id at @known_seq, or NULLs): a long
+    // conversation's transcript is tens of kilobytes a turn, read and decoded for nothing when it has not changed.
+    private string SessionSelectUnlessKnown => _sessionSelectUnlessKnown ??= string.Concat(
+        SessionColumns.Replace("transcript,", $"CASE WHEN {KnownTranscript} THEN NULL ELSE transcript END,", StringComparison.Ordinal),
+        $", CASE WHEN {KnownTranscript} THEN NULL ELSE (SELECT '[' || {dialect.JoinText("m.messages", "','", "m.seq")} || ']' ",
+        "FROM session_messages m WHERE m.session_id = sessions.id) END");
+
+    private const string KnownTranscript = "sessions.id = @known_id AND sessions.last_window_seq = @known_seq";
+    private string? _sessionSelectUnlessKnown;
+
     /// <inheritdoc/>
     public Task<SessionRecord?> GetSessionAsync(string sandboxId, string sessionId, string? endUserId, CancellationToken cancellationToken) =>
+        GetSessionAsync(sandboxId, sessionId, endUserId, null, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<SessionRecord?> GetSessionAsync(string sandboxId, string sessionId, string? endUserId, TranscriptVersion? known, CancellationToken cancellationToken) =>
         ReadFirstAsync(
-            $"SELECT {SessionSelect} FROM sessions WHERE (id = @id OR provider_session_id = @id) AND sandbox_id = @sandbox " +
+            $"SELECT {SessionSelectUnlessKnown} FROM sessions WHERE (id = @id OR provider_session_id = @id) AND sandbox_id = @sandbox " +
             $"AND ({dialect.Text("@user")} IS NULL OR end_user_id = @user) ORDER BY last_active_at DESC LIMIT 1",
-            ReadSession, cancellationToken, ("@id", sessionId), ("@sandbox", sandboxId), ("@user", endUserId));
+            ReadSession, cancellationToken, ("@id", sessionId), ("@sandbox", sandboxId), ("@user", endUserId),
+            ("@known_id", known?.SessionId), ("@known_seq", known?.LastWindowSeq));
 
     /// <inheritdoc/>
     public Task<SessionRecord?> FindLatestSessionAsync(string sandboxId, string windowId, string provider, string model, CancellationToken cancellationToken) =>
+        FindLatestSessionAsync(sandboxId, windowId, provider, model, null, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<SessionRecord?> FindLatestSessionAsync(
+        string sandboxId, string windowId, string provider, string model, TranscriptVersion? known, CancellationToken cancellationToken) =>
         ReadFirstAsync(
-            $"SELECT {SessionSelect} FROM sessions WHERE window_id = @window AND sandbox_id = @sandbox AND provider = @provider AND model = @model " +
-            "ORDER BY last_active_at DESC, created_at DESC LIMIT 1",
-            ReadSession, cancellationToken, ("@window", windowId), ("@sandbox", sandboxId), ("@provider", provider), ("@model", model));
+            $"SELECT {SessionSelectUnlessKnown} FROM sessions WHERE window_id = @window AND sandbox_id = @sandbox " +
+            "AND provider = @provider AND model = @model ORDER BY last_active_at DESC, created_at DESC LIMIT 1",
+            ReadSession, cancellationToken, ("@window", windowId), ("@sandbox", sandboxId), ("@provider", provider), ("@model", model),
+            ("@known_id", known?.SessionId), ("@known_seq", known?.LastWindowSeq));
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(string sandboxId, string windowId, CancellationToken cancellationToken) =>
@@ -86,10 +107,12 @@ public abstract partial class SqlStore : ISessionStore
         }
     }
 
+    // The transcript is NULL only where SessionSelectUnlessKnown left it out (the column itself is NOT NULL).
     private SessionRecord ReadSession(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.StringOrNull(6),
-        r.GetString(7), r.GetInt64(8), dialect.ReadTime(r, 9), dialect.ReadTime(r, 10))
+        r.StringOrNull(7) ?? "", r.GetInt64(8), dialect.ReadTime(r, 9), dialect.ReadTime(r, 10))
     {
         AppendedJson = r.StringOrNull(11),
+        TranscriptOmitted = r.IsDBNull(7),
     };
 }

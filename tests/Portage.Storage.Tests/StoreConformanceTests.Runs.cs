@@ -236,6 +236,42 @@ public abstract partial class StoreConformanceTests
         return (window, session);
     }
 
+    [Fact]
+    public async Task A_session_asked_for_at_the_version_the_caller_holds_comes_without_its_transcript_and_at_any_other_with_it()
+    {
+        var (window, session) = await TwoRunsTheSecondAppendedAsync();
+        var whole = Messages("one", "1", "two", "2");
+        var held = new TranscriptVersion("sess_1", 4);
+
+        var byId = await Sessions.GetSessionAsync(SandboxA, "sess_1", UserA, held, None);
+        var latest = await Sessions.FindLatestSessionAsync(SandboxA, "ds_1", "echo", "echo-1", held, None);
+        foreach (var omitted in new[] { byId, latest })
+        {
+            Assert.NotNull(omitted);
+            Assert.True(omitted.TranscriptOmitted);
+            Assert.Equal(("", null, 4L), (omitted.TranscriptJson, omitted.AppendedJson, omitted.LastWindowSeq));
+        }
+
+        // An older version, another session's, or none: the transcript comes whole.
+        foreach (var other in new TranscriptVersion?[] { new("sess_1", 2), new("sess_2", 4), null })
+        {
+            var stored = await Sessions.GetSessionAsync(SandboxA, "sess_1", UserA, other, None);
+            Assert.False(stored?.TranscriptOmitted);
+            AssertJsonEqual(whole, stored?.WholeTranscriptJson);
+            AssertJsonEqual(whole, (await Sessions.FindLatestSessionAsync(SandboxA, "ds_1", "echo", "echo-1", other, None))?.WholeTranscriptJson);
+        }
+
+        // The next run's end moves the version on: what the caller held is no longer the session's.
+        var third = Run("run_3", window, session, T0.AddMinutes(5));
+        await StartAsync(third, session, newSession: false, "three");
+        var seq = await Runs.EndRunAsync(End(third, T0.AddMinutes(6), transcriptJson: Messages("three", "3")[1..^1]) with { Transcript = TranscriptWrite.Append }, None);
+        var moved = await Sessions.GetSessionAsync(SandboxA, "sess_1", UserA, held, None);
+        Assert.False(moved?.TranscriptOmitted);
+        AssertJsonEqual(Messages("one", "1", "two", "2", "three", "3"), moved?.WholeTranscriptJson);
+        Assert.Equal(seq, moved?.LastWindowSeq);
+        Assert.True((await Sessions.GetSessionAsync(SandboxA, "sess_1", UserA, new TranscriptVersion("sess_1", seq), None))?.TranscriptOmitted);
+    }
+
     // A transcript of alternating user and assistant text messages.
     private static string Messages(params string[] texts) =>
         "[" + string.Join(",", texts.Select((text, i) => $$"""{"role":"{{(i % 2 == 0 ? "user" : "assistant")}}","contents":[{"$type":"text","text":"{{text}}"}]}""")) + "]";

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portage.Core.Ingest;
@@ -30,6 +31,7 @@ public sealed record CommittedRun(NewTurn Assistant, Usage Usage, Exception? Fai
 public sealed partial class RunCommit(
     IRunStore runs,
     ConversationMemory memory,
+    TranscriptCache transcripts,
     SpendGate spend,
     RateGate rates,
     TimeProvider time,
@@ -81,7 +83,7 @@ public sealed partial class RunCommit(
         var commit = PortageTelemetry.Source.StartActivity("commit_turn");
         commit?.SetTag("portage.run.id", run.Scope.RunId);
         commit?.SetTag("portage.run.status", status);
-        var refused = await StoreWithRetriesAsync(end);
+        var (refused, seq) = await StoreWithRetriesAsync(end);
 
         // The real cost settles the budget whatever became of the commit: the provider was paid either way.
         var remaining = await spend.SettleAsync(run.Spend, usage.CostMicrocents);
@@ -97,6 +99,7 @@ public sealed partial class RunCommit(
 
         // The store's lease went with the commit; a memory job left queued needs a worker.
         run.Lease.EndedWithCommit();
+        KeepTranscript(run, conversation, end, kept, seq);
         if (end.MemoryChunks is null)
         {
             memory.Queued();
@@ -106,7 +109,34 @@ public sealed partial class RunCommit(
         return new CommittedRun(end.AssistantTurn, usage, null) { BudgetRemaining = remaining };
     }
 
-    private async Task<Exception?> StoreWithRetriesAsync(RunEnd end)
+    // The next turn of the conversation on this replica replays what was just stored without reading it back. The
+    // stored prefix is kept as the very messages this run replayed; what the run added is parsed from what it stored.
+    private void KeepTranscript(PreparedRun run, Conversation conversation, RunEnd end, int kept, long seq)
+    {
+        if (run.Request.CallerHistory is not null || run.Request.Provider.ServerSideSessions)
+        {
+            return;
+        }
+
+        var version = new TranscriptVersion(run.Scope.SessionId, seq);
+        if (end.Transcript != TranscriptWrite.Append)
+        {
+            transcripts.KeepWritten(run.Scope.WindowId, version, end.TranscriptJson);
+            return;
+        }
+
+        var stored = run.Session.Session;
+        var before = run.Session.Kept?.Chars ?? stored.TranscriptJson.Length + (stored.AppendedJson?.Length ?? 0);
+        List<ChatMessage> messages = [.. conversation.History.Take(kept)];
+        if (end.TranscriptJson.Length > 0)
+        {
+            messages.AddRange(TranscriptJson.Deserialize($"[{end.TranscriptJson}]"));
+        }
+
+        transcripts.KeepParsed(run.Scope.WindowId, version, messages, before + end.TranscriptJson.Length + 1);
+    }
+
+    private async Task<(Exception? Refused, long Seq)> StoreWithRetriesAsync(RunEnd end)
     {
         var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(Math.Max(0, options.Value.CommitRetrySeconds));
         var pause = s_firstPause;
@@ -115,8 +145,7 @@ public sealed partial class RunCommit(
             try
             {
                 // CancellationToken.None: the client may be gone, and the turn is owed all the same.
-                await runs.EndRunAsync(end, CancellationToken.None);
-                return null;
+                return (null, await runs.EndRunAsync(end, CancellationToken.None));
             }
             catch (Exception ex) when (ex is not RunAlreadyEndedException && time.GetUtcNow() + pause < deadline)
             {
@@ -126,7 +155,7 @@ public sealed partial class RunCommit(
             }
             catch (Exception ex)
             {
-                return ex;
+                return (ex, 0);
             }
         }
     }

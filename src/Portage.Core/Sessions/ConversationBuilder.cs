@@ -100,7 +100,9 @@ public static class ConversationBuilder
         // A summary written since the session's last turn stands for turns its transcript holds too: the planner then
         // read the window from its start, and the session is caught up from the summary instead of its transcript.
         var continues = session.Continues && priorTurns is not [{ Role: TurnRole.Compaction }, ..];
-        var native = continues && !provider.ServerSideSessions ? TranscriptJson.Deserialize(session.Session.TranscriptJson, session.Session.AppendedJson) : [];
+        var native = !continues || provider.ServerSideSessions ? []
+            : session.Kept is { } kept ? [.. kept.Messages]
+            : TranscriptJson.Deserialize(session.Session.TranscriptJson, session.Session.AppendedJson);
         var afterSeq = continues ? session.Session.LastWindowSeq : 0;
         var windowTurns = priorTurns.Where(t => t.Seq > afterSeq).ToList();
 

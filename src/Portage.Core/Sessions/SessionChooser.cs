@@ -7,18 +7,22 @@ namespace Portage.Core.Sessions;
 /// <summary>The session a run continues or starts.</summary>
 /// <param name="Session">The session (not yet stored unless <paramref name="Continues"/>).</param>
 /// <param name="Continues">It existed before this run: its transcript is replayed (rule 4).</param>
-public sealed record SessionChoice(SessionRecord Session, bool Continues);
+public sealed record SessionChoice(SessionRecord Session, bool Continues)
+{
+    /// <summary>The transcript as this process holds it, when the store left it out of <see cref="Session"/>; else null.</summary>
+    public KeptTranscript? Kept { get; init; }
+}
 
 /// <summary>
 /// Rules 4 and 5: a run continues a session of the same provider and model; a session of another provider or model
 /// means "continue its window here" in a fresh session; without <c>session_id</c>, the window's latest session of this
 /// provider and model goes on.
 /// </summary>
-public sealed class SessionChooser(ISessionStore sessions, IIdGenerator ids, TimeProvider time)
+public sealed class SessionChooser(ISessionStore sessions, TranscriptCache transcripts, IIdGenerator ids, TimeProvider time)
 {
     /// <summary>The session a request names, if it exists for this end user (rule 3(b) reads its window).</summary>
     public async Task<SessionRecord?> FindNamedAsync(string sandboxId, string endUserId, string? sessionId, CancellationToken cancellationToken) =>
-        string.IsNullOrEmpty(sessionId) ? null : await sessions.GetSessionAsync(sandboxId, sessionId, endUserId, cancellationToken);
+        string.IsNullOrEmpty(sessionId) ? null : await sessions.GetSessionAsync(sandboxId, sessionId, endUserId, transcripts.Known(sessionId), cancellationToken);
 
     /// <summary>
     /// Chooses the session of a run on <paramref name="provider"/>/<paramref name="model"/> in <paramref name="window"/>.
@@ -32,7 +36,19 @@ public sealed class SessionChooser(ISessionStore sessions, IIdGenerator ids, Tim
         // A new window has no sessions yet: nothing to read.
         var existing = window.IsNew ? null
             : sessionNamed ? (Continuable(named, window.Window, provider, model) ? named : null)
-            : await sessions.FindLatestSessionAsync(window.Window.SandboxId, window.Window.Id, provider.Name, model, cancellationToken);
+            : await sessions.FindLatestSessionAsync(window.Window.SandboxId, window.Window.Id, provider.Name, model,
+                transcripts.KnownInWindow(window.Window.Id), cancellationToken);
+        if (existing is { TranscriptOmitted: true })
+        {
+            // Left out because this process holds that version; dropped from here since (the cache's bound), it is read.
+            if (transcripts.Find(existing) is { } kept)
+            {
+                return new SessionChoice(existing, Continues: true) { Kept = kept };
+            }
+
+            existing = await sessions.GetSessionAsync(existing.SandboxId, existing.Id, null, cancellationToken);
+        }
+
         if (existing is not null)
         {
             return new SessionChoice(existing, Continues: true);

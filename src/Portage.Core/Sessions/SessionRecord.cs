@@ -23,6 +23,12 @@ public sealed record SessionRecord(
     /// <summary>The messages runs appended after <see cref="TranscriptJson"/> since it was last written whole, as a JSON array; null when none.</summary>
     public string? AppendedJson { get; init; }
 
+    /// <summary>
+    /// The store left <see cref="TranscriptJson"/> (empty then) and <see cref="AppendedJson"/> out: the caller said it
+    /// holds the transcript at this very version (see <see cref="TranscriptVersion"/>).
+    /// </summary>
+    public bool TranscriptOmitted { get; init; }
+
     /// <summary>The whole transcript as one JSON array: <see cref="TranscriptJson"/>, then <see cref="AppendedJson"/>.</summary>
     public string WholeTranscriptJson => Sessions.TranscriptJson.Join(TranscriptJson, AppendedJson);
 }

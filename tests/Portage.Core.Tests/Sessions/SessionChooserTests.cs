@@ -14,7 +14,7 @@ public sealed class SessionChooserTests
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero));
     private readonly SessionChooser _chooser;
 
-    public SessionChooserTests() => _chooser = new SessionChooser(_store, new SequentialIds(), _time);
+    public SessionChooserTests() => _chooser = new SessionChooser(_store, new TranscriptCache(), new SequentialIds(), _time);
 
     [Fact]
     public async Task Without_session_id_the_windows_latest_session_of_the_provider_and_model_goes_on()
