@@ -111,9 +111,10 @@ public sealed partial class RunCommit(
 
     // The next turn of the conversation on this replica replays what was just stored without reading it back. The
     // stored prefix is kept as the very messages this run replayed; what the run added is parsed from what it stored.
+    // A session's first run is not kept: most never continue (a new end user per request), and a second turn reads it.
     private void KeepTranscript(PreparedRun run, Conversation conversation, RunEnd end, int kept, long seq)
     {
-        if (run.Request.CallerHistory is not null || run.Request.Provider.ServerSideSessions)
+        if (end.Transcript == TranscriptWrite.First || run.Request.CallerHistory is not null || run.Request.Provider.ServerSideSessions)
         {
             return;
         }

@@ -21,6 +21,8 @@ public sealed class Rule04HeldTranscriptTests
         using var app = new PortageApp([Providers.Scripted(provider)]);
 
         var first = await app.RunAsync(Runs.Body("one", provider: "scripted"));
+        // A session's first run is not held: most sessions never continue.
+        Assert.Null(app.Get<TranscriptCache>().Known(first.SessionId));
         await app.RunAsync(Runs.Body("two", provider: "scripted", session: first.SessionId));
 
         var stored = await app.Get<ISessionStore>().GetSessionAsync(app.SandboxId, first.SessionId, null, CancellationToken.None);
@@ -41,13 +43,14 @@ public sealed class Rule04HeldTranscriptTests
         var provider = new ScriptedChatClient();
         using var app = new PortageApp([Providers.Scripted(provider)]);
         var first = await app.RunAsync(Runs.Body("one", provider: "scripted"));
+        await app.RunAsync(Runs.Body("two", provider: "scripted", session: first.SessionId));
         var version = app.Get<TranscriptCache>().Known(first.SessionId)!;
 
         // The same version, other messages: only a run that did not read the stored transcript sends these.
         app.Get<TranscriptCache>().KeepWritten(first.WindowId, version, Marker);
-        await app.RunAsync(Runs.Body("two", provider: "scripted", session: sessionNamed ? first.SessionId : null));
+        await app.RunAsync(Runs.Body("three", provider: "scripted", session: sessionNamed ? first.SessionId : null));
 
-        Assert.Equal(["held here", "held answer", "two"], provider.LastMessages.Where(m => m.Role != ChatRole.System).Select(m => m.Text));
+        Assert.Equal(["held here", "held answer", "three"], provider.LastMessages.Where(m => m.Role != ChatRole.System).Select(m => m.Text));
     }
 
     [Theory]
@@ -59,12 +62,13 @@ public sealed class Rule04HeldTranscriptTests
         provider.Script = (_, _, ct) => ScriptedChatClient.Text(ct, "an answer");
         using var app = new PortageApp([Providers.Scripted(provider)]);
         var first = await app.RunAsync(Runs.Body("one", provider: "scripted"));
+        await app.RunAsync(Runs.Body("two", provider: "scripted", session: first.SessionId));
         var version = app.Get<TranscriptCache>().Known(first.SessionId)!;
 
         // Held at another version (as after a run of this session on another replica): the store's transcript goes.
         app.Get<TranscriptCache>().KeepWritten(first.WindowId, version with { LastWindowSeq = version.LastWindowSeq + 10 }, Marker);
-        await app.RunAsync(Runs.Body("two", provider: "scripted", session: sessionNamed ? first.SessionId : null));
+        await app.RunAsync(Runs.Body("three", provider: "scripted", session: sessionNamed ? first.SessionId : null));
 
-        Assert.Equal(["one", "an answer", "two"], provider.LastMessages.Where(m => m.Role != ChatRole.System).Select(m => m.Text));
+        Assert.Equal(["one", "an answer", "two", "an answer", "three"], provider.LastMessages.Where(m => m.Role != ChatRole.System).Select(m => m.Text));
     }
 }
