@@ -17,16 +17,14 @@ public sealed record KeptTranscript(IReadOnlyList<ChatMessage> Messages, long Ch
 /// </summary>
 public sealed class TranscriptCache
 {
-    // A bound on memory, not a working-set size: past either, the cache starts over.
+    // A bound on memory, not a working-set size: past either, the cache starts over. 16 M characters of JSON are about
+    // 500 conversations near their compaction point, and some 60 MB of parsed messages.
     private const int MaxSessions = 10_000;
-    private const long MaxChars = 32L * 1024 * 1024;
+    private const long MaxChars = 16L * 1024 * 1024;
 
     private readonly ConcurrentDictionary<string, Entry> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _latestInWindow = new(StringComparer.Ordinal);
     private long _chars;
-
-    /// <summary>Sessions held.</summary>
-    public int Count => _sessions.Count;
 
     /// <summary>The version held of <paramref name="sessionId"/>'s transcript, or null.</summary>
     public TranscriptVersion? Known(string sessionId) =>
