@@ -11,15 +11,16 @@ public abstract partial class SqlStore : ISessionStore
 
     // The session's columns, then the messages its runs appended to its transcript since it was last rewritten, as one
     // JSON array (null when none).
-    private string SessionSelect =>
-        $"{SessionColumns}, (SELECT '[' || {dialect.JoinText("m.messages", "','", "m.seq")} || ']' FROM session_messages m WHERE m.session_id = sessions.id)";
+    private string SessionSelect => $"{SessionColumns}, {AppendedMessages}";
+
+    private string AppendedMessages =>
+        $"(SELECT '[' || {dialect.JoinText("m.messages", "','", "m.seq")} || ']' FROM session_messages m WHERE m.session_id = sessions.id)";
 
     // SessionSelect for a caller that may hold the transcript already (@known_id at @known_seq, or NULLs): a long
     // conversation's transcript is tens of kilobytes a turn, read and decoded for nothing when it has not changed.
     private string SessionSelectUnlessKnown => _sessionSelectUnlessKnown ??= string.Concat(
         SessionColumns.Replace("transcript,", $"CASE WHEN {KnownTranscript} THEN NULL ELSE transcript END,", StringComparison.Ordinal),
-        $", CASE WHEN {KnownTranscript} THEN NULL ELSE (SELECT '[' || {dialect.JoinText("m.messages", "','", "m.seq")} || ']' ",
-        "FROM session_messages m WHERE m.session_id = sessions.id) END");
+        $", CASE WHEN {KnownTranscript} THEN NULL ELSE {AppendedMessages} END");
 
     private const string KnownTranscript = "sessions.id = @known_id AND sessions.last_window_seq = @known_seq";
     private string? _sessionSelectUnlessKnown;

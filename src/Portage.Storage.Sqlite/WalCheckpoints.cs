@@ -18,8 +18,8 @@ internal sealed class WalCheckpoints(Func<CancellationToken, Task<SqliteConnecti
     // SQLite's own default: a checkpoint once this many pages went to the WAL since the last one.
     private const int CheckpointPages = 1000;
 
-    // About 8 MB of 4 KB pages. Twice as long cut the tails further, but a longer WAL is read with pread instead of
-    // through the memory map, and a lone run's first token came out 0.1–0.5 ms later (docs/benchmarks.md, round 11).
+    // About 8 MB of 4 KB pages. Twice as long cut the tails further, but a lone run's first token came out 0.1–0.5 ms
+    // later (docs/benchmarks.md, round 11; measured while reads still went through a memory map, off since round 12).
     private const int RestartPages = 2 * CheckpointPages;
 
     private int _pagesSinceCheckpoint;
